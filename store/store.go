@@ -1,0 +1,124 @@
+// Package store is the only package that writes SQL. It wraps sqlx over
+// lib/pq; every update of a chat is handled inside one transaction (Tx).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // PostgreSQL driver
+	"github.com/lib/pq"
+
+	"reentrybot/migrations"
+)
+
+// DB is the connection pool.
+type DB struct {
+	X *sqlx.DB
+}
+
+// Open connects and pings; it does not migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	x, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("opening database: %w", err)
+	}
+	x.SetMaxOpenConns(40)
+	x.SetMaxIdleConns(20)
+	x.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := x.PingContext(pctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("connecting to database: %w", err)
+	}
+	return &DB{X: x}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.X.Close() }
+
+// Migrate applies pending migrations.
+func (db *DB) Migrate(ctx context.Context) error { return migrations.Up(ctx, db.X.DB) }
+
+// Ready reports whether the database answers and is fully migrated.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.X.PingContext(ctx); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	pending, err := migrations.Pending(ctx, db.X.DB)
+	if err != nil {
+		return err
+	}
+	if pending {
+		return errors.New("migrations pending")
+	}
+	return nil
+}
+
+// Tx is one unit of work. Its methods are the queries a handler may run.
+type Tx struct {
+	X *sqlx.Tx
+}
+
+// InTx runs fn in a transaction, committing when fn returns nil. A
+// serialization failure or deadlock is retried a few times.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := db.inTx(ctx, fn)
+		if err == nil || attempt >= 3 || !retryable(err) {
+			return err
+		}
+	}
+}
+
+func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	x, err := db.X.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = x.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = x.Rollback()
+		}
+	}()
+	if err = fn(&Tx{X: x}); err != nil {
+		return err
+	}
+	if err = x.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}
+
+// IsUniqueViolation reports a unique-constraint error.
+func IsUniqueViolation(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("not found")
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
