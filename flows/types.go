@@ -68,4 +68,17 @@ type Outcome struct {
 	// Version is the conversation version after this input; buttons in
 	// Replies carry it so that a stale press can be recognised.
 	Version int64
+	// Lang is the language the replies are in (the person may just have
+	// switched); empty means Person.Lang.
+	Lang string
+	// Cases lists the cases this input opened or updated, for the channel
+	// to hand to the counsellors after commit.
+	Cases []CaseRef
+}
+
+// CaseRef names a case an input opened or updated.
+type CaseRef struct {
+	ID      int64
+	Kind    string // job, course, loan, other
+	Created bool   // false: an open case of that kind was updated
 }
