@@ -22,6 +22,7 @@ CREATE TABLE people (
     last_seen_at    timestamptz NOT NULL DEFAULT now(),
     UNIQUE (channel, external_id)
 );
+CREATE INDEX people_chat_ref ON people (channel, chat_ref);
 
 -- One conversation per person: the flow, its state name and its answers.
 -- The state machine itself is rebuilt from this row on every update.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Person is a row of people, as the transport needs it.
@@ -71,7 +73,16 @@ UPDATE people SET reachable = false, unreachable_at = now(), unreachable_why = $
 // MarkUnreachable records that messages to chatRef can no longer be
 // delivered (the person blocked the bot or deleted the account).
 func (db *DB) MarkUnreachable(ctx context.Context, channel, chatRef, why string) error {
-	if _, err := db.X.ExecContext(ctx, markUnreachableSQL, channel, chatRef, why); err != nil {
+	return markUnreachable(ctx, db.X, channel, chatRef, why)
+}
+
+// MarkUnreachable is DB.MarkUnreachable inside a transaction.
+func (tx *Tx) MarkUnreachable(ctx context.Context, channel, chatRef, why string) error {
+	return markUnreachable(ctx, tx.X, channel, chatRef, why)
+}
+
+func markUnreachable(ctx context.Context, q sqlx.ExecerContext, channel, chatRef, why string) error {
+	if _, err := q.ExecContext(ctx, markUnreachableSQL, channel, chatRef, why); err != nil {
 		return fmt.Errorf("marking %s/%s unreachable: %w", channel, chatRef, err)
 	}
 	return nil

@@ -1,0 +1,137 @@
+// Package app wires the parts of the bot together: database, migrations,
+// flows, transport and the HTTP server. cmd/reentrybot and the tests both
+// start the bot through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"reentrybot/bot"
+	"reentrybot/config"
+	"reentrybot/flows"
+	"reentrybot/i18n"
+	"reentrybot/store"
+)
+
+// App is a running bot.
+type App struct {
+	Bot  *bot.Bot
+	DB   *store.DB
+	Addr string // where the HTTP server listens
+
+	log    *slog.Logger
+	srv    *http.Server
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// WebhookPath is where the webhook endpoint is served.
+const WebhookPath = "/telegram/webhook"
+
+// Start connects, migrates, and starts taking updates and serving HTTP. It
+// returns once everything is up; Stop (or ctx) ends it.
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.RequireServe(); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*App, error) {
+		db.Close()
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		return fail(err)
+	}
+	cat, err := i18n.Load(log)
+	if err != nil {
+		return fail(err)
+	}
+	engine := flows.NewEngine(nil)
+	b, err := bot.New(ctx, bot.Options{
+		Token:         cfg.TelegramToken,
+		APIURL:        cfg.TelegramAPIURL,
+		WebhookURL:    cfg.WebhookURL,
+		WebhookSecret: cfg.WebhookSecret,
+		Workers:       cfg.Workers,
+		Limits:        bot.DefaultLimits(cfg.SendRate),
+	}, db, engine, cat, log)
+	if err != nil {
+		return fail(err)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fail(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
+	}
+	a := &App{Bot: b, DB: db, Addr: ln.Addr().String(), log: log, done: make(chan error, 1)}
+	a.srv = &http.Server{Handler: a.routes(cfg), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server", "err", err)
+		}
+	}()
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	go func() { a.done <- b.Run(rctx) }()
+	go func() {
+		select {
+		case <-ctx.Done():
+			a.cancel()
+		case <-rctx.Done():
+		}
+	}()
+	log.Info("bot started", "bot", b.Username(), "http", a.Addr, "webhook", cfg.WebhookURL != "")
+	return a, nil
+}
+
+func (a *App) routes(cfg config.Config) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := a.DB.Ready(ctx); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Bot.Metrics.Registry, promhttp.HandlerOpts{}))
+	if cfg.WebhookURL != "" {
+		mux.Handle("POST "+WebhookPath, a.Bot.WebhookHandler())
+	}
+	return mux
+}
+
+// Wait blocks until the bot stops and returns why.
+func (a *App) Wait() error { return <-a.done }
+
+// Stop stops taking updates (polling, and the HTTP server that carries the
+// webhook), finishes those in hand, then closes the database.
+func (a *App) Stop() error {
+	a.cancel()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	serr := a.srv.Shutdown(sctx)
+	err := <-a.done
+	a.done <- err // Wait after Stop still answers
+	if serr != nil {
+		err = errors.Join(err, serr)
+	}
+	if cerr := a.DB.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	return err
+}

@@ -1,0 +1,309 @@
+// Package bot is the Telegram transport: it takes updates in (long polling
+// or webhook), turns them into flow inputs, runs them through the flows in
+// one transaction per update, and renders the replies through the sender.
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"reentrybot/flows"
+	"reentrybot/i18n"
+	"reentrybot/store"
+)
+
+// Options configure a Bot.
+type Options struct {
+	Token         string
+	APIURL        string // Bot API server; Telegram's when empty
+	WebhookURL    string // webhook mode when set, long polling otherwise
+	WebhookSecret string
+	Workers       int // chats handled at once
+	Limits        Limits
+	HTTPClient    *http.Client
+	PollTimeout   time.Duration // long-poll wait; 25 s when zero
+}
+
+// Bot is the running transport.
+type Bot struct {
+	api     *tg.Bot
+	me      *models.User
+	opts    Options
+	db      *store.DB
+	engine  *flows.Engine
+	cat     *i18n.Catalog
+	send    *Sender
+	log     *slog.Logger
+	Metrics *Metrics
+	lanes   *lanes
+	client  *http.Client
+}
+
+// New connects to the Bot API (getMe) and returns a bot ready to Run.
+func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat *i18n.Catalog, log *slog.Logger) (*Bot, error) {
+	if o.APIURL == "" {
+		o.APIURL = "https://api.telegram.org"
+	}
+	if o.Workers <= 0 {
+		o.Workers = 64
+	}
+	if o.Limits.PerSecond == 0 {
+		o.Limits = DefaultLimits(25)
+	}
+	if o.PollTimeout == 0 {
+		o.PollTimeout = 25 * time.Second
+	}
+	if o.HTTPClient == nil {
+		// Longer than the long-poll wait, so a quiet poll is not cut short.
+		o.HTTPClient = &http.Client{Timeout: o.PollTimeout + 15*time.Second}
+	}
+	log = log.With("comp", "bot")
+	b := &Bot{opts: o, db: db, engine: engine, cat: cat, log: log, Metrics: NewMetrics(), client: o.HTTPClient}
+	api, err := tg.New(o.Token,
+		tg.WithServerURL(o.APIURL),
+		tg.WithHTTPClient(o.PollTimeout, o.HTTPClient),
+		tg.WithSkipGetMe(),
+		tg.WithDefaultHandler(func(context.Context, *tg.Bot, *models.Update) {}),
+		tg.WithErrorsHandler(func(err error) { log.Error("telegram client", "err", err) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
+	b.api = api
+	gctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	me, err := api.GetMe(gctx)
+	if err != nil {
+		return nil, fmt.Errorf("getMe (is TELEGRAM_BOT_TOKEN right and TELEGRAM_API_URL reachable?): %w", err)
+	}
+	b.me = me
+	b.send = NewSender(o.Limits, db, b.Metrics, log)
+	b.lanes = newLanes(o.Workers, b.handleUpdate)
+	return b, nil
+}
+
+// API is the underlying Bot API client, for callers that send through
+// Sender().Do.
+func (b *Bot) API() *tg.Bot { return b.api }
+
+// Sender is the one outgoing path.
+func (b *Bot) Sender() *Sender { return b.send }
+
+// Username is the bot's @username.
+func (b *Bot) Username() string { return b.me.Username }
+
+// Run takes updates until ctx is done, then finishes the updates in hand.
+// In webhook mode it registers the webhook; the HTTP server serving
+// WebhookHandler is the caller's.
+func (b *Bot) Run(ctx context.Context) error {
+	if err := b.registerCommands(ctx); err != nil {
+		b.log.Warn("registering commands", "err", err)
+	}
+	defer b.lanes.wait()
+	if b.opts.WebhookURL != "" {
+		_, err := b.api.SetWebhook(ctx, &tg.SetWebhookParams{
+			URL:            b.opts.WebhookURL,
+			SecretToken:    b.opts.WebhookSecret,
+			AllowedUpdates: allowedUpdates,
+			MaxConnections: 40,
+		})
+		if err != nil {
+			return fmt.Errorf("setWebhook: %w", err)
+		}
+		b.log.Info("webhook registered")
+		<-ctx.Done()
+		return nil
+	}
+	if _, err := b.api.DeleteWebhook(ctx, &tg.DeleteWebhookParams{}); err != nil {
+		return fmt.Errorf("deleteWebhook before polling: %w", err)
+	}
+	return b.poll(ctx)
+}
+
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
+
+// commands are the ones shown in Telegram's menu, by catalog key.
+var commands = []struct{ name, key string }{
+	{"start", "cmd_start"}, {"menu", "cmd_menu"}, {"help", "cmd_help"},
+	{"language", "cmd_language"}, {"mydata", "cmd_mydata"},
+}
+
+func (b *Bot) registerCommands(ctx context.Context) error {
+	for _, lang := range b.cat.Langs() {
+		var cmds []models.BotCommand
+		for _, c := range commands {
+			cmds = append(cmds, models.BotCommand{Command: c.name, Description: b.cat.T(lang, c.key, nil)})
+		}
+		p := &tg.SetMyCommandsParams{Commands: cmds}
+		if lang != i18n.Default {
+			p.LanguageCode = lang
+		}
+		if _, err := b.api.SetMyCommands(ctx, p); err != nil {
+			return fmt.Errorf("setMyCommands %s: %w", lang, err)
+		}
+	}
+	return nil
+}
+
+// Dispatch queues an update and returns a channel that yields nil once its
+// handling has committed, or the error that kept it from committing.
+func (b *Bot) Dispatch(ctx context.Context, upd *models.Update) <-chan error {
+	return b.lanes.submit(ctx, upd)
+}
+
+// handleUpdate handles one update; an error means it did not commit and
+// must be delivered again. It retries transient failures itself.
+func (b *Bot) handleUpdate(ctx context.Context, upd *models.Update) error {
+	typ := updateType(upd)
+	start := time.Now()
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = b.handleOnce(ctx, upd)
+		if err == nil {
+			break
+		}
+		if attempt >= 3 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+	}
+	b.Metrics.Latency.WithLabelValues(typ).Observe(time.Since(start).Seconds())
+	if err == nil {
+		return nil
+	}
+	b.log.Error("handling update", "update", upd.ID, "type", typ, "err", err)
+	// With the database down nothing can be recorded: leave the update
+	// undelivered so it comes again. Otherwise it is poison: record it as
+	// handled so it does not block the chat, and apologise.
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if perr := b.db.X.PingContext(pctx); perr != nil {
+		b.Metrics.Updates.WithLabelValues(typ, "retry").Inc()
+		return err
+	}
+	b.Metrics.Updates.WithLabelValues(typ, "failed").Inc()
+	if serr := b.db.InTx(ctx, func(tx *store.Tx) error {
+		_, e := tx.MarkUpdateSeen(ctx, upd.ID)
+		return e
+	}); serr != nil {
+		return serr
+	}
+	if chat, lang, ok := privateChat(upd); ok {
+		b.sendText(ctx, chat, b.cat.T(lang, "error_generic", nil), nil)
+	}
+	return nil
+}
+
+// handleOnce is one attempt: commit, then send.
+func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	typ := updateType(upd)
+	in, from, ok := b.toInput(upd)
+	if !ok {
+		return b.handleOther(ctx, upd, typ)
+	}
+	var (
+		out    flows.Outcome
+		person store.Person
+		dup    bool
+	)
+	err = b.db.InTx(ctx, func(tx *store.Tx) error {
+		first, err := tx.MarkUpdateSeen(ctx, upd.ID)
+		if err != nil {
+			return err
+		}
+		if !first {
+			dup = true
+			return nil
+		}
+		ref := strconv.FormatInt(from.ID, 10)
+		person, err = tx.TouchPerson(ctx, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
+		if err != nil {
+			return err
+		}
+		out, err = b.engine.Handle(ctx, tx, flows.Person{
+			ID: person.ID, Lang: person.Language, Name: from.FirstName, LangHint: i18n.Normalize(from.LanguageCode),
+		}, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if upd.CallbackQuery != nil {
+		b.answerCallback(ctx, upd.CallbackQuery.ID, person.Language, out.Toast, dup)
+	}
+	if dup {
+		b.Metrics.Updates.WithLabelValues(typ, "duplicate").Inc()
+		return nil
+	}
+	b.Metrics.Updates.WithLabelValues(typ, "handled").Inc()
+	lang := out.Lang
+	if lang == "" {
+		lang = person.Language
+	}
+	b.deliver(ctx, from.ID, lang, out, in.Kind == flows.InContact)
+	return nil
+}
+
+// handleOther records updates that carry no input for the flows: group
+// messages, edits, membership changes.
+func (b *Bot) handleOther(ctx context.Context, upd *models.Update, typ string) error {
+	outcome := "ignored"
+	err := b.db.InTx(ctx, func(tx *store.Tx) error {
+		first, err := tx.MarkUpdateSeen(ctx, upd.ID)
+		if err != nil || !first {
+			if !first {
+				outcome = "duplicate"
+			}
+			return err
+		}
+		if m := upd.MyChatMember; m != nil && m.Chat.Type == models.ChatTypePrivate {
+			if m.NewChatMember.Type == models.ChatMemberTypeBanned {
+				outcome = "handled"
+				return tx.MarkUnreachable(ctx, "telegram", strconv.FormatInt(m.Chat.ID, 10), "bot was blocked by the user")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if cq := upd.CallbackQuery; cq != nil {
+		b.answerCallback(ctx, cq.ID, i18n.Normalize(cq.From.LanguageCode), "", false)
+	}
+	b.Metrics.Updates.WithLabelValues(typ, outcome).Inc()
+	return nil
+}
+
+func (b *Bot) answerCallback(ctx context.Context, id, lang, toast string, dup bool) {
+	p := &tg.AnswerCallbackQueryParams{CallbackQueryID: id}
+	if toast != "" {
+		p.Text = b.cat.T(lang, toast, nil)
+	}
+	if _, err := b.api.AnswerCallbackQuery(ctx, p); err != nil {
+		b.log.Warn("answerCallbackQuery", "err", err, "duplicate", dup)
+	}
+}
+
+// privateChat returns the private chat an update came from, if any.
+func privateChat(upd *models.Update) (int64, string, bool) {
+	switch {
+	case upd.Message != nil && upd.Message.Chat.Type == models.ChatTypePrivate && upd.Message.From != nil:
+		return upd.Message.Chat.ID, i18n.Normalize(upd.Message.From.LanguageCode), true
+	case upd.CallbackQuery != nil && upd.CallbackQuery.Message.Message != nil &&
+		upd.CallbackQuery.Message.Message.Chat.Type == models.ChatTypePrivate:
+		return upd.CallbackQuery.From.ID, i18n.Normalize(upd.CallbackQuery.From.LanguageCode), true
+	}
+	return 0, "", false
+}

@@ -1,0 +1,120 @@
+package bot
+
+import (
+	"context"
+	"sync"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// lanes runs the updates of one chat one at a time, in arrival order, and
+// different chats in parallel, at most `workers` at once. go-telegram/bot's
+// own dispatch gives either no order or no parallelism, so we own it.
+type lanes struct {
+	handle func(ctx context.Context, upd *models.Update) error
+	sem    chan struct{}
+
+	mu    sync.Mutex
+	chats map[int64]*lane
+	wg    sync.WaitGroup
+}
+
+type lane struct{ queue []job }
+
+type job struct {
+	ctx  context.Context
+	upd  *models.Update
+	done chan error
+}
+
+func newLanes(workers int, handle func(context.Context, *models.Update) error) *lanes {
+	return &lanes{handle: handle, sem: make(chan struct{}, workers), chats: map[int64]*lane{}}
+}
+
+// submit queues upd behind the chat's earlier updates. The returned channel
+// yields the handling's result once. ctx is detached from cancellation so
+// that an update in hand is finished during shutdown.
+func (l *lanes) submit(ctx context.Context, upd *models.Update) <-chan error {
+	j := job{ctx: context.WithoutCancel(ctx), upd: upd, done: make(chan error, 1)}
+	key := chatKey(upd)
+	l.mu.Lock()
+	ln := l.chats[key]
+	if ln == nil {
+		ln = &lane{}
+		l.chats[key] = ln
+		l.wg.Add(1)
+		go l.run(key, ln)
+	}
+	ln.queue = append(ln.queue, j)
+	l.mu.Unlock()
+	return j.done
+}
+
+func (l *lanes) run(key int64, ln *lane) {
+	defer l.wg.Done()
+	for {
+		l.mu.Lock()
+		if len(ln.queue) == 0 {
+			delete(l.chats, key)
+			l.mu.Unlock()
+			return
+		}
+		j := ln.queue[0]
+		ln.queue = ln.queue[1:]
+		l.mu.Unlock()
+
+		l.sem <- struct{}{}
+		err := l.handle(j.ctx, j.upd)
+		<-l.sem
+		j.done <- err
+	}
+}
+
+// wait blocks until every queued update is handled.
+func (l *lanes) wait() { l.wg.Wait() }
+
+// chatKey is the chat an update belongs to; updates without a chat share
+// lane 0.
+func chatKey(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.EditedMessage != nil:
+		return u.EditedMessage.Chat.ID
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message.Message; m != nil {
+			return m.Chat.ID
+		}
+		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	case u.ChatMember != nil:
+		return u.ChatMember.Chat.ID
+	}
+	return 0
+}
+
+// updateType names the update's kind for metrics and logs.
+func updateType(u *models.Update) string {
+	switch {
+	case u.Message != nil:
+		m := u.Message
+		switch {
+		case m.Text != "" && len(m.Text) > 0 && m.Text[0] == '/':
+			return "command"
+		case m.Text != "":
+			return "text"
+		case m.Contact != nil:
+			return "contact"
+		default:
+			return "media"
+		}
+	case u.CallbackQuery != nil:
+		return "callback"
+	case u.EditedMessage != nil:
+		return "edited_message"
+	case u.MyChatMember != nil:
+		return "my_chat_member"
+	}
+	return "other"
+}

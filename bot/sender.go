@@ -1,0 +1,227 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"golang.org/x/time/rate"
+)
+
+// ErrUnreachable means the chat cannot be sent to: the person blocked the
+// bot or deleted the account. Nothing more is sent to them until they
+// write again.
+var ErrUnreachable = errors.New("chat unreachable")
+
+// PermanentError is a Bot API refusal that a retry will not change (a 4xx
+// other than 403 and 429); Reason is Telegram's description.
+type PermanentError struct {
+	Method string
+	Reason string
+	Err    error
+}
+
+func (e *PermanentError) Error() string { return fmt.Sprintf("%s refused: %s", e.Method, e.Reason) }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Reachability is what the sender needs to know and record about chats.
+type Reachability interface {
+	Reachable(ctx context.Context, channel, chatRef string) (bool, error)
+	MarkUnreachable(ctx context.Context, channel, chatRef, why string) error
+}
+
+// Limits are the sender's pacing. Telegram publishes no exact numbers;
+// these stay under the commonly observed ones, and 429s are honoured.
+type Limits struct {
+	PerSecond      float64 // all chats together
+	Burst          int
+	PerChatSecond  float64 // one private chat, sustained
+	PerChatBurst   int     // a reply of two or three messages goes at once
+	PerGroupMinute float64 // one group or supergroup
+	GroupBurst     int
+	MaxAttempts    int           // for 5xx and network errors
+	BaseBackoff    time.Duration // doubled after each 5xx or network error
+}
+
+// DefaultLimits stay under Telegram's limits.
+func DefaultLimits(perSecond float64) Limits {
+	return Limits{
+		PerSecond: perSecond, Burst: 5,
+		PerChatSecond: 1, PerChatBurst: 3,
+		PerGroupMinute: 20, GroupBurst: 3,
+		MaxAttempts: 6, BaseBackoff: 500 * time.Millisecond,
+	}
+}
+
+// Target is where a call sends.
+type Target struct {
+	ChatID int64
+	Group  bool // groups have their own, slower limit
+}
+
+// Sender is the one path for every outgoing Bot API call that delivers
+// something to a chat: it paces calls, honours 429, retries transient
+// failures and records unreachable people.
+type Sender struct {
+	limits  Limits
+	global  *rate.Limiter
+	reach   Reachability
+	log     *slog.Logger
+	metrics *Metrics
+	sleep   func(ctx context.Context, d time.Duration) error
+
+	mu    sync.Mutex
+	chats map[int64]*chatLimiter
+}
+
+type chatLimiter struct {
+	lim  *rate.Limiter
+	used time.Time
+}
+
+// NewSender returns a sender with the given limits.
+func NewSender(l Limits, reach Reachability, m *Metrics, log *slog.Logger) *Sender {
+	return &Sender{
+		limits:  l,
+		global:  rate.NewLimiter(rate.Limit(l.PerSecond), l.Burst),
+		reach:   reach,
+		log:     log.With("comp", "sender"),
+		metrics: m,
+		sleep:   sleepCtx,
+		chats:   map[int64]*chatLimiter{},
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (s *Sender) chatLimiter(t Target) *rate.Limiter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[t.ChatID]
+	if c == nil {
+		if len(s.chats) > 10000 {
+			s.forgetIdle()
+		}
+		l := rate.NewLimiter(rate.Limit(s.limits.PerChatSecond), s.limits.PerChatBurst)
+		if t.Group {
+			l = rate.NewLimiter(rate.Limit(s.limits.PerGroupMinute/60), s.limits.GroupBurst)
+		}
+		c = &chatLimiter{lim: l}
+		s.chats[t.ChatID] = c
+	}
+	c.used = time.Now()
+	return c.lim
+}
+
+// forgetIdle drops limiters unused for a minute: they are full again by
+// then, so a new one behaves the same. Called with mu held.
+func (s *Sender) forgetIdle() {
+	cutoff := time.Now().Add(-time.Minute)
+	for id, c := range s.chats {
+		if c.used.Before(cutoff) {
+			delete(s.chats, id)
+		}
+	}
+}
+
+// Do makes one delivering call (method names it for metrics and logs) to
+// target, paced and retried. It returns ErrUnreachable for a blocked or
+// deleted chat, *PermanentError for a refusal, or the last error after the
+// retries ran out.
+func (s *Sender) Do(ctx context.Context, t Target, method string, call func(ctx context.Context) error) error {
+	ref := strconv.FormatInt(t.ChatID, 10)
+	if !t.Group && s.reach != nil {
+		ok, err := s.reach.Reachable(ctx, "telegram", ref)
+		if err != nil {
+			return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
+		}
+		if !ok {
+			s.count(method, "unreachable")
+			return ErrUnreachable
+		}
+	}
+	chat := s.chatLimiter(t)
+	backoff := s.limits.BaseBackoff
+	for attempt := 1; ; attempt++ {
+		if err := chat.Wait(ctx); err != nil {
+			return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
+		}
+		if err := s.global.Wait(ctx); err != nil {
+			return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
+		}
+		err := call(ctx)
+		if err == nil {
+			s.count(method, "ok")
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s to %d: %w", method, t.ChatID, ctx.Err())
+		}
+		var tooMany *tg.TooManyRequestsError
+		switch {
+		case errors.As(err, &tooMany):
+			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+			s.count(method, "retried_429")
+			s.log.Warn("flood limit, waiting", "chat", t.ChatID, "method", method, "retry_after", wait)
+			if err := s.sleep(ctx, wait); err != nil {
+				return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
+			}
+			continue // a 429 is not a failed attempt: it is Telegram pacing us
+		case errors.Is(err, tg.ErrorForbidden) && !t.Group:
+			s.count(method, "unreachable")
+			why := strings.TrimPrefix(err.Error(), tg.ErrorForbidden.Error()+", ")
+			s.log.Info("chat unreachable", "chat", t.ChatID, "why", why)
+			if s.reach != nil {
+				if merr := s.reach.MarkUnreachable(context.WithoutCancel(ctx), "telegram", ref, why); merr != nil {
+					s.log.Error("recording unreachable chat", "chat", t.ChatID, "err", merr)
+				}
+			}
+			return ErrUnreachable
+		case permanent(err):
+			s.count(method, "failed")
+			reason := err.Error()
+			s.log.Error("bot api refused", "chat", t.ChatID, "method", method, "reason", reason)
+			return &PermanentError{Method: method, Reason: reason, Err: err}
+		}
+		if attempt >= s.limits.MaxAttempts {
+			s.count(method, "failed")
+			return fmt.Errorf("%s to %d after %d attempts: %w", method, t.ChatID, attempt, err)
+		}
+		s.count(method, "retried_error")
+		s.log.Warn("bot api call failed, retrying", "chat", t.ChatID, "method", method, "attempt", attempt, "err", err)
+		if err := s.sleep(ctx, backoff); err != nil {
+			return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+// permanent reports a 4xx that a retry will not mend.
+func permanent(err error) bool {
+	var migrate *tg.MigrateError
+	return errors.As(err, &migrate) ||
+		errors.Is(err, tg.ErrorBadRequest) || errors.Is(err, tg.ErrorUnauthorized) ||
+		errors.Is(err, tg.ErrorNotFound) || errors.Is(err, tg.ErrorConflict) ||
+		errors.Is(err, tg.ErrorForbidden)
+}
+
+func (s *Sender) count(method, result string) {
+	if s.metrics != nil {
+		s.metrics.Sends.WithLabelValues(method, result).Inc()
+	}
+}

@@ -1,0 +1,40 @@
+package bot
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"net/http"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// WebhookHandler receives updates from Telegram. It answers 401 to a
+// request without the right secret token, and 200 only once the update's
+// handling has committed, so that Telegram redelivers what failed.
+// (go-telegram/bot's own handler answers 200 whatever happens.)
+func (b *Bot) WebhookHandler() http.Handler {
+	secret := []byte(b.opts.WebhookSecret)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := []byte(r.Header.Get("X-Telegram-Bot-Api-Secret-Token"))
+		if len(secret) == 0 || subtle.ConstantTimeCompare(got, secret) != 1 {
+			b.log.Warn("webhook call without the right secret", "remote", r.RemoteAddr)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		var upd models.Update
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&upd); err != nil || upd.ID == 0 {
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		if err := <-b.lanes.submit(r.Context(), &upd); err != nil {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}

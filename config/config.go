@@ -1,0 +1,143 @@
+// Package config reads the bot's configuration from environment variables,
+// in one place, and validates it before anything connects.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the bot needs to start.
+type Config struct {
+	TelegramToken  string     // TELEGRAM_BOT_TOKEN
+	TelegramAPIURL string     // TELEGRAM_API_URL
+	DatabaseURL    string     // DATABASE_URL
+	HTTPAddr       string     // HTTP_ADDR
+	WebhookURL     string     // WEBHOOK_URL
+	WebhookSecret  string     // WEBHOOK_SECRET
+	LogLevel       slog.Level // LOG_LEVEL
+	TimeZone       *time.Location
+	// SendRate is the overall outgoing messages per second (SEND_RATE).
+	SendRate float64
+	// Workers bounds how many chats are handled at once (WORKERS).
+	Workers int
+}
+
+// Var documents one environment variable; the README table is made from
+// the same list.
+type Var struct {
+	Name, Default, Doc string
+}
+
+// Vars lists every variable the bot reads.
+var Vars = []Var{
+	{"TELEGRAM_BOT_TOKEN", "", "Bot token from @BotFather (required for serve)."},
+	{"TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server: Telegram's, a self-hosted telegram-bot-api, or the test server."},
+	{"DATABASE_URL", "", "PostgreSQL URL, e.g. postgres://user:pass@localhost/reentrybot?sslmode=disable (required for serve)."},
+	{"HTTP_ADDR", ":8080", "Address for /healthz, /readyz, /metrics and the webhook."},
+	{"WEBHOOK_URL", "", "Public HTTPS URL Telegram posts updates to; empty means long polling."},
+	{"WEBHOOK_SECRET", "", "Secret token Telegram sends with each webhook call (1-256 of A-Z a-z 0-9 _ -); required with WEBHOOK_URL."},
+	{"LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"TIME_ZONE", "Asia/Ho_Chi_Minh", "Time zone for everything a person sees."},
+	{"SEND_RATE", "25", "Outgoing messages per second across all chats (Telegram allows about 30)."},
+	{"WORKERS", "64", "Chats handled at the same time."},
+}
+
+var (
+	tokenRe  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
+	secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+)
+
+// Getenv is how variables are read; tests pass a map's lookup.
+type Getenv func(string) (string, bool)
+
+// FromEnv reads the process environment.
+func FromEnv() (Config, error) { return Load(os.LookupEnv) }
+
+// Load reads and validates the configuration. Every problem is reported,
+// each naming the variable and what is wrong.
+func Load(get Getenv) (Config, error) {
+	val := func(name string) string {
+		if v, ok := get(name); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		for _, v := range Vars {
+			if v.Name == name {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	c := Config{
+		TelegramToken:  val("TELEGRAM_BOT_TOKEN"),
+		TelegramAPIURL: strings.TrimRight(val("TELEGRAM_API_URL"), "/"),
+		DatabaseURL:    val("DATABASE_URL"),
+		HTTPAddr:       val("HTTP_ADDR"),
+		WebhookURL:     val("WEBHOOK_URL"),
+		WebhookSecret:  val("WEBHOOK_SECRET"),
+	}
+	if c.TelegramToken != "" && !tokenRe.MatchString(c.TelegramToken) {
+		bad("TELEGRAM_BOT_TOKEN", "does not look like a bot token (digits, a colon, then letters, digits, _ or -)")
+	}
+	if u, err := url.Parse(c.TelegramAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("TELEGRAM_API_URL", "must be an http(s) URL, got %q", c.TelegramAPIURL)
+	}
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("DATABASE_URL", "must be a postgres:// URL")
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("HTTP_ADDR", "must be host:port or :port, got %q", c.HTTPAddr)
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("WEBHOOK_URL", "must be an https URL")
+		}
+		if c.WebhookSecret == "" {
+			bad("WEBHOOK_SECRET", "is required when WEBHOOK_URL is set")
+		}
+	}
+	if c.WebhookSecret != "" && !secretRe.MatchString(c.WebhookSecret) {
+		bad("WEBHOOK_SECRET", "must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(val("LOG_LEVEL"))); err != nil {
+		bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	tz, err := time.LoadLocation(val("TIME_ZONE"))
+	if err != nil {
+		bad("TIME_ZONE", "unknown time zone %q", val("TIME_ZONE"))
+	}
+	c.TimeZone = tz
+	if c.SendRate, err = strconv.ParseFloat(val("SEND_RATE"), 64); err != nil || c.SendRate <= 0 || c.SendRate > 1000 {
+		bad("SEND_RATE", "must be a number of messages per second between 0 and 1000")
+	}
+	if c.Workers, err = strconv.Atoi(val("WORKERS")); err != nil || c.Workers < 1 || c.Workers > 10000 {
+		bad("WORKERS", "must be a whole number from 1 to 10000")
+	}
+	return c, errors.Join(errs...)
+}
+
+// RequireServe checks what serve needs beyond Load's checks.
+func (c Config) RequireServe() error {
+	var errs []error
+	if c.TelegramToken == "" {
+		errs = append(errs, errors.New("TELEGRAM_BOT_TOKEN: is required"))
+	}
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL: is required"))
+	}
+	return errors.Join(errs...)
+}

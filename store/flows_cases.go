@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"reentrybot/flows"
+)
+
+const openCaseOfSQL = `
+SELECT c.id, c.kind, c.appointment_id, a.loan_day_id
+  FROM cases c LEFT JOIN appointments a ON a.id = c.appointment_id AND a.status = 'booked'
+ WHERE c.person_id = $1 AND c.kind = $2 AND c.status <> 'closed'`
+
+// OpenCaseOf returns the person's open case of kind.
+func (tx *Tx) OpenCaseOf(ctx context.Context, personID int64, kind string) (flows.OpenCase, bool, error) {
+	var r struct {
+		ID            int64         `db:"id"`
+		Kind          string        `db:"kind"`
+		AppointmentID sql.NullInt64 `db:"appointment_id"`
+		LoanDayID     sql.NullInt64 `db:"loan_day_id"`
+	}
+	err := tx.X.GetContext(ctx, &r, openCaseOfSQL, personID, kind)
+	if notFound(err) == ErrNotFound {
+		return flows.OpenCase{}, false, nil
+	}
+	if err != nil {
+		return flows.OpenCase{}, false, fmt.Errorf("reading open %s case of %d: %w", kind, personID, err)
+	}
+	c := flows.OpenCase{ID: r.ID, Kind: r.Kind}
+	if r.AppointmentID.Valid {
+		c.AppointmentID = &r.AppointmentID.Int64
+	}
+	if r.LoanDayID.Valid {
+		c.LoanDayID = &r.LoanDayID.Int64
+	}
+	return c, true, nil
+}
+
+// xmax = 0 holds for a freshly inserted row only.
+const saveCaseSQL = `
+INSERT INTO cases (person_id, kind, commune_code, answers, course_id, appointment_id, opened_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+ON CONFLICT (person_id, kind) WHERE status <> 'closed' DO UPDATE
+   SET answers = EXCLUDED.answers, commune_code = EXCLUDED.commune_code,
+       course_id = EXCLUDED.course_id, appointment_id = EXCLUDED.appointment_id,
+       updated_at = EXCLUDED.updated_at
+RETURNING id, (xmax = 0) AS created`
+
+// SaveCase opens a case or replaces the answers of the open one.
+func (tx *Tx) SaveCase(ctx context.Context, d flows.CaseDraft) (flows.CaseRef, error) {
+	answers := d.Answers
+	if len(answers) == 0 {
+		answers = json.RawMessage("{}")
+	}
+	at := d.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var r struct {
+		ID      int64 `db:"id"`
+		Created bool  `db:"created"`
+	}
+	err := tx.X.GetContext(ctx, &r, saveCaseSQL, d.PersonID, d.Kind, nullStr(d.CommuneCode), []byte(answers),
+		d.CourseID, d.AppointmentID, at.UTC())
+	if err != nil {
+		return flows.CaseRef{}, fmt.Errorf("saving %s case of %d: %w", d.Kind, d.PersonID, err)
+	}
+	return flows.CaseRef{ID: r.ID, Kind: d.Kind, Created: r.Created}, nil
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"reentrybot/flows"
+)
+
+var _ flows.Store = (*Tx)(nil)
+
+const consentsSQL = `
+SELECT DISTINCT ON (purpose) purpose, granted
+  FROM consents WHERE person_id = $1
+ ORDER BY purpose, decided_at DESC, id DESC`
+
+// Consents returns the person's latest decision per purpose.
+func (tx *Tx) Consents(ctx context.Context, personID int64) (map[flows.Purpose]bool, error) {
+	var rows []struct {
+		Purpose string `db:"purpose"`
+		Granted bool   `db:"granted"`
+	}
+	if err := tx.X.SelectContext(ctx, &rows, consentsSQL, personID); err != nil {
+		return nil, fmt.Errorf("reading consents of %d: %w", personID, err)
+	}
+	out := make(map[flows.Purpose]bool, len(rows))
+	for _, r := range rows {
+		out[flows.Purpose(r.Purpose)] = r.Granted
+	}
+	return out, nil
+}
+
+const recordConsentSQL = `
+INSERT INTO consents (person_id, purpose, granted, text_version, decided_at)
+VALUES ($1, $2, $3, $4, $5)`
+
+// RecordConsent appends a grant or a withdrawal.
+func (tx *Tx) RecordConsent(ctx context.Context, c flows.Consent) error {
+	at := c.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	if _, err := tx.X.ExecContext(ctx, recordConsentSQL, c.PersonID, string(c.Purpose), c.Granted, c.TextVersion, at.UTC()); err != nil {
+		return fmt.Errorf("recording consent %s of %d: %w", c.Purpose, c.PersonID, err)
+	}
+	return nil
+}
+
+type profileRow struct {
+	FullName        sql.NullString `db:"full_name"`
+	BirthYear       sql.NullInt64  `db:"birth_year"`
+	Gender          sql.NullString `db:"gender"`
+	Phone           sql.NullString `db:"phone"`
+	CommuneCode     sql.NullString `db:"commune_code"`
+	CommuneName     sql.NullString `db:"commune_name"`
+	SentenceEnd     sql.NullTime   `db:"sentence_end"`
+	Education       sql.NullString `db:"education"`
+	VTSupportBefore sql.NullBool   `db:"vt_support_before"`
+}
+
+const profileSQL = `
+SELECT p.full_name, p.birth_year, p.gender, p.phone, p.commune_code, c.name AS commune_name,
+       p.sentence_end, p.education, p.vt_support_before
+  FROM people p LEFT JOIN communes c ON c.code = p.commune_code
+ WHERE p.id = $1`
+
+// Profile reads the person's profile.
+func (tx *Tx) Profile(ctx context.Context, personID int64) (flows.Profile, error) {
+	var r profileRow
+	if err := tx.X.GetContext(ctx, &r, profileSQL, personID); err != nil {
+		return flows.Profile{}, fmt.Errorf("reading profile of %d: %w", personID, notFound(err))
+	}
+	p := flows.Profile{
+		FullName:    r.FullName.String,
+		BirthYear:   int(r.BirthYear.Int64),
+		Gender:      r.Gender.String,
+		Phone:       r.Phone.String,
+		CommuneCode: r.CommuneCode.String,
+		CommuneName: r.CommuneName.String,
+		Education:   r.Education.String,
+	}
+	if r.SentenceEnd.Valid {
+		t := time.Date(r.SentenceEnd.Time.Year(), r.SentenceEnd.Time.Month(), r.SentenceEnd.Time.Day(), 0, 0, 0, 0, time.UTC)
+		p.SentenceEnd = &t
+	}
+	if r.VTSupportBefore.Valid {
+		b := r.VTSupportBefore.Bool
+		p.VTSupportBefore = &b
+	}
+	return p, nil
+}
+
+const saveProfileSQL = `
+UPDATE people
+   SET full_name = $2, birth_year = $3, gender = $4, phone = $5, commune_code = $6,
+       sentence_end = $7, education = $8, vt_support_before = $9
+ WHERE id = $1`
+
+// SaveProfile writes every profile field; empty values are stored as NULL.
+func (tx *Tx) SaveProfile(ctx context.Context, personID int64, p flows.Profile) error {
+	var end any
+	if p.SentenceEnd != nil {
+		end = p.SentenceEnd.Format("2006-01-02")
+	}
+	var vt any
+	if p.VTSupportBefore != nil {
+		vt = *p.VTSupportBefore
+	}
+	_, err := tx.X.ExecContext(ctx, saveProfileSQL, personID,
+		nullStr(p.FullName), nullInt(p.BirthYear), nullStr(p.Gender), nullStr(p.Phone),
+		nullStr(p.CommuneCode), end, nullStr(p.Education), vt)
+	if err != nil {
+		return fmt.Errorf("saving profile of %d: %w", personID, err)
+	}
+	return nil
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullInt(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}

@@ -1,0 +1,264 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"reentrybot/flows"
+)
+
+const communeCols = `code, name, full_name, type, province_code, active`
+
+type communeRow struct {
+	Code         string `db:"code"`
+	Name         string `db:"name"`
+	FullName     string `db:"full_name"`
+	Type         string `db:"type"`
+	ProvinceCode string `db:"province_code"`
+	Active       bool   `db:"active"`
+}
+
+func (r communeRow) commune() flows.Commune {
+	return flows.Commune{Code: r.Code, Name: r.Name, FullName: r.FullName, Type: r.Type, ProvinceCode: r.ProvinceCode, Active: r.Active}
+}
+
+// The exact name first, then names starting with the query, then the rest.
+const searchCommunesSQL = `
+SELECT ` + communeCols + ` FROM communes
+ WHERE active AND strpos(search_key, $1) > 0
+ ORDER BY (search_key = $1) DESC, (left(search_key, length($1)) = $1) DESC, search_key, code
+ LIMIT $2`
+
+// SearchCommunes finds active communes whose search key contains folded.
+func (tx *Tx) SearchCommunes(ctx context.Context, folded string, limit int) ([]flows.Commune, error) {
+	var rows []communeRow
+	if err := tx.X.SelectContext(ctx, &rows, searchCommunesSQL, folded, limit); err != nil {
+		return nil, fmt.Errorf("searching communes for %q: %w", folded, err)
+	}
+	out := make([]flows.Commune, len(rows))
+	for i, r := range rows {
+		out[i] = r.commune()
+	}
+	return out, nil
+}
+
+const communeSQL = `SELECT ` + communeCols + ` FROM communes WHERE code = $1`
+
+// Commune reads one commune.
+func (tx *Tx) Commune(ctx context.Context, code string) (flows.Commune, error) {
+	var r communeRow
+	if err := tx.X.GetContext(ctx, &r, communeSQL, code); err != nil {
+		return flows.Commune{}, fmt.Errorf("reading commune %s: %w", code, notFound(err))
+	}
+	return r.commune(), nil
+}
+
+const upsertCommuneSQL = `
+INSERT INTO communes (code, name, full_name, type, province_code, search_key, active, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+ON CONFLICT (code) DO UPDATE
+   SET name = EXCLUDED.name, full_name = EXCLUDED.full_name, type = EXCLUDED.type,
+       province_code = EXCLUDED.province_code, search_key = EXCLUDED.search_key,
+       active = EXCLUDED.active, updated_at = now()`
+
+// UpsertCommune inserts or updates a commune by code; searchKey is its
+// folded name.
+func (tx *Tx) UpsertCommune(ctx context.Context, c flows.Commune, searchKey string) error {
+	if _, err := tx.X.ExecContext(ctx, upsertCommuneSQL, c.Code, c.Name, c.FullName, c.Type, c.ProvinceCode, searchKey, c.Active); err != nil {
+		return fmt.Errorf("saving commune %s: %w", c.Code, err)
+	}
+	return nil
+}
+
+type courseRow struct {
+	ID            int64          `db:"id"`
+	Trade         string         `db:"trade"`
+	Title         string         `db:"title"`
+	Provider      string         `db:"provider"`
+	CommuneCode   string         `db:"commune_code"`
+	CommuneName   sql.NullString `db:"commune_name"`
+	StartDate     time.Time      `db:"start_date"`
+	LengthValue   int            `db:"length_value"`
+	LengthUnit    string         `db:"length_unit"`
+	FeeVND        int64          `db:"fee_vnd"`
+	SupportVND    int64          `db:"support_vnd"`
+	Certificate   string         `db:"certificate"`
+	SeatsTotal    int            `db:"seats_total"`
+	SeatsTaken    int            `db:"seats_taken"`
+	EnrolDeadline time.Time      `db:"enrol_deadline"`
+	Active        bool           `db:"active"`
+	Sample        bool           `db:"sample"`
+}
+
+func (r courseRow) course() flows.Course {
+	return flows.Course{
+		ID: r.ID, Trade: r.Trade, Title: r.Title, Provider: r.Provider,
+		CommuneCode: r.CommuneCode, CommuneName: r.CommuneName.String,
+		StartDate: dateOnly(r.StartDate), LengthValue: r.LengthValue, LengthUnit: r.LengthUnit,
+		FeeVND: r.FeeVND, SupportVND: r.SupportVND, Certificate: r.Certificate,
+		SeatsTotal: r.SeatsTotal, SeatsTaken: r.SeatsTaken, EnrolDeadline: dateOnly(r.EnrolDeadline),
+		Active: r.Active, Sample: r.Sample,
+	}
+}
+
+func dateOnly(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+const courseCols = `k.id, k.trade, k.title, k.provider, k.commune_code, c.name AS commune_name,
+       k.start_date, k.length_value, k.length_unit, k.fee_vnd, k.support_vnd, k.certificate,
+       k.seats_total, k.seats_taken, k.enrol_deadline, k.active, k.sample`
+
+const coursesSQL = `
+SELECT ` + courseCols + `
+  FROM courses k LEFT JOIN communes c ON c.code = k.commune_code
+ WHERE k.active AND k.enrol_deadline >= $1 AND k.seats_taken < k.seats_total
+   AND ($2 = '' OR k.trade = $2) AND ($3 = '' OR k.commune_code = $3)
+ ORDER BY k.start_date, k.id`
+
+// Courses lists open courses matching f.
+func (tx *Tx) Courses(ctx context.Context, f flows.CourseFilter) ([]flows.Course, error) {
+	var rows []courseRow
+	if err := tx.X.SelectContext(ctx, &rows, coursesSQL, f.Today.Format("2006-01-02"), f.Trade, f.CommuneCode); err != nil {
+		return nil, fmt.Errorf("listing courses: %w", err)
+	}
+	out := make([]flows.Course, len(rows))
+	for i, r := range rows {
+		out[i] = r.course()
+	}
+	return out, nil
+}
+
+const courseSQL = `SELECT ` + courseCols + ` FROM courses k LEFT JOIN communes c ON c.code = k.commune_code WHERE k.id = $1`
+
+// Course reads one course.
+func (tx *Tx) Course(ctx context.Context, id int64) (flows.Course, error) {
+	var r courseRow
+	if err := tx.X.GetContext(ctx, &r, courseSQL, id); err != nil {
+		return flows.Course{}, fmt.Errorf("reading course %d: %w", id, notFound(err))
+	}
+	return r.course(), nil
+}
+
+const insertCourseSQL = `
+INSERT INTO courses (trade, title, provider, commune_code, start_date, length_value, length_unit,
+                     fee_vnd, support_vnd, certificate, seats_total, seats_taken, enrol_deadline, active, sample)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+RETURNING id`
+
+// InsertCourse adds a course and returns its id.
+func (tx *Tx) InsertCourse(ctx context.Context, c flows.Course) (int64, error) {
+	var id int64
+	err := tx.X.GetContext(ctx, &id, insertCourseSQL, c.Trade, c.Title, c.Provider, c.CommuneCode,
+		c.StartDate.Format("2006-01-02"), c.LengthValue, c.LengthUnit, c.FeeVND, c.SupportVND,
+		c.Certificate, c.SeatsTotal, c.SeatsTaken, c.EnrolDeadline.Format("2006-01-02"), c.Active, c.Sample)
+	if err != nil {
+		return 0, fmt.Errorf("adding course %q: %w", c.Title, err)
+	}
+	return id, nil
+}
+
+type loanDayRow struct {
+	ID          int64     `db:"id"`
+	CommuneCode string    `db:"commune_code"`
+	Day         time.Time `db:"day"`
+	Place       string    `db:"place"`
+	StartsAt    string    `db:"starts_at"`
+	EndsAt      string    `db:"ends_at"`
+	Capacity    int       `db:"capacity"`
+	Booked      int       `db:"booked"`
+	Sample      bool      `db:"sample"`
+}
+
+func (r loanDayRow) loanDay() flows.LoanDay {
+	return flows.LoanDay{ID: r.ID, CommuneCode: r.CommuneCode, Day: dateOnly(r.Day), Place: r.Place,
+		StartsAt: r.StartsAt, EndsAt: r.EndsAt, Capacity: r.Capacity, Booked: r.Booked, Sample: r.Sample}
+}
+
+const loanDaysSQL = `
+SELECT d.id, d.commune_code, d.day, d.place, to_char(d.starts_at, 'HH24:MI') AS starts_at,
+       to_char(d.ends_at, 'HH24:MI') AS ends_at, d.capacity, d.sample,
+       (SELECT count(*) FROM appointments a WHERE a.loan_day_id = d.id AND a.status = 'booked') AS booked
+  FROM loan_days d
+ WHERE d.commune_code = $1 AND d.day >= $2
+   AND d.capacity > (SELECT count(*) FROM appointments a WHERE a.loan_day_id = d.id AND a.status = 'booked')
+ ORDER BY d.day, d.starts_at, d.id
+ LIMIT $3`
+
+// LoanDays lists the commune's transaction days from from on with room.
+func (tx *Tx) LoanDays(ctx context.Context, communeCode string, from time.Time, limit int) ([]flows.LoanDay, error) {
+	var rows []loanDayRow
+	if err := tx.X.SelectContext(ctx, &rows, loanDaysSQL, communeCode, from.Format("2006-01-02"), limit); err != nil {
+		return nil, fmt.Errorf("listing loan days of %s: %w", communeCode, err)
+	}
+	out := make([]flows.LoanDay, len(rows))
+	for i, r := range rows {
+		out[i] = r.loanDay()
+	}
+	return out, nil
+}
+
+const insertLoanDaySQL = `
+INSERT INTO loan_days (commune_code, day, place, starts_at, ends_at, capacity, sample)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (commune_code, day, starts_at) DO UPDATE
+   SET place = EXCLUDED.place, ends_at = EXCLUDED.ends_at, capacity = EXCLUDED.capacity, sample = EXCLUDED.sample
+RETURNING id`
+
+// UpsertLoanDay adds or updates a transaction day and returns its id.
+func (tx *Tx) UpsertLoanDay(ctx context.Context, d flows.LoanDay) (int64, error) {
+	var id int64
+	err := tx.X.GetContext(ctx, &id, insertLoanDaySQL, d.CommuneCode, d.Day.Format("2006-01-02"), d.Place, d.StartsAt, d.EndsAt, d.Capacity, d.Sample)
+	if err != nil {
+		return 0, fmt.Errorf("saving loan day %s %s: %w", d.CommuneCode, d.Day.Format("2006-01-02"), err)
+	}
+	return id, nil
+}
+
+// The day's row lock serialises bookings of one day; the count runs as a
+// separate statement so that, under READ COMMITTED, it sees the bookings
+// committed while this transaction waited for the lock.
+const (
+	lockLoanDaySQL   = `SELECT capacity FROM loan_days WHERE id = $1 FOR UPDATE`
+	countBookedSQL   = `SELECT count(*) FROM appointments WHERE loan_day_id = $1 AND status = 'booked'`
+	insertBookingSQL = `INSERT INTO appointments (loan_day_id, person_id, created_at) VALUES ($1, $2, $3) RETURNING id`
+)
+
+// BookAppointment takes a place on a loan day unless it is full.
+func (tx *Tx) BookAppointment(ctx context.Context, personID, loanDayID int64, at time.Time) (int64, bool, error) {
+	var capacity int
+	if err := tx.X.GetContext(ctx, &capacity, lockLoanDaySQL, loanDayID); err != nil {
+		return 0, false, fmt.Errorf("locking loan day %d: %w", loanDayID, notFound(err))
+	}
+	var booked int
+	if err := tx.X.GetContext(ctx, &booked, countBookedSQL, loanDayID); err != nil {
+		return 0, false, fmt.Errorf("counting bookings of loan day %d: %w", loanDayID, err)
+	}
+	if booked >= capacity {
+		return 0, false, nil
+	}
+	var id int64
+	if err := tx.X.GetContext(ctx, &id, insertBookingSQL, loanDayID, personID, at.UTC()); err != nil {
+		if IsUniqueViolation(err) {
+			return 0, false, nil
+		}
+		return 0, false, fmt.Errorf("booking loan day %d for %d: %w", loanDayID, personID, err)
+	}
+	return id, true, nil
+}
+
+const cancelAppointmentSQL = `UPDATE appointments SET status = 'cancelled', cancelled_at = $2 WHERE id = $1 AND status = 'booked'`
+
+// CancelAppointment frees a booked place.
+func (tx *Tx) CancelAppointment(ctx context.Context, id int64, at time.Time) error {
+	if _, err := tx.X.ExecContext(ctx, cancelAppointmentSQL, id, at.UTC()); err != nil {
+		return fmt.Errorf("cancelling appointment %d: %w", id, err)
+	}
+	return nil
+}
+
+var _ = pq.Array // lists use pq.Array with = ANY($1)
