@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lib/pq"
-
 	"reentrybot/flows"
 )
 
@@ -260,5 +258,3 @@ func (tx *Tx) CancelAppointment(ctx context.Context, id int64, at time.Time) err
 	}
 	return nil
 }
-
-var _ = pq.Array // lists use pq.Array with = ANY($1)

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // PostgreSQL driver
 	"github.com/lib/pq"
+	_ "github.com/lib/pq" // PostgreSQL driver
 
 	"reentrybot/migrations"
 )
