@@ -42,8 +42,13 @@ type Bot struct {
 	send    *Sender
 	log     *slog.Logger
 	Metrics *Metrics
-	lanes   *lanes
+	lanes   *lanes // handling updates
+	outbox  *lanes // delivering replies, in order per chat
 	client  *http.Client
+	// sendCtx outlives Run by a grace period, so replies queued at
+	// shutdown still go out.
+	sendCtx   context.Context
+	stopSends context.CancelFunc
 }
 
 // New connects to the Bot API (getMe) and returns a bot ready to Run.
@@ -85,7 +90,10 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	}
 	b.me = me
 	b.send = NewSender(o.Limits, db, b.Metrics, log)
-	b.lanes = newLanes(o.Workers, b.handleUpdate)
+	b.lanes = newLanes(o.Workers)
+	// Delivering is mostly waiting on the rate limiters: many at once.
+	b.outbox = newLanes(max(4*o.Workers, 256))
+	b.sendCtx, b.stopSends = context.WithCancel(context.WithoutCancel(ctx))
 	return b, nil
 }
 
@@ -106,7 +114,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.registerCommands(ctx); err != nil {
 		b.log.Warn("registering commands", "err", err)
 	}
-	defer b.lanes.wait()
+	defer b.drain()
 	if b.opts.WebhookURL != "" {
 		_, err := b.api.SetWebhook(ctx, &tg.SetWebhookParams{
 			URL:            b.opts.WebhookURL,
@@ -152,10 +160,25 @@ func (b *Bot) registerCommands(ctx context.Context) error {
 	return nil
 }
 
+// drain finishes the updates in hand, then gives queued replies a grace
+// period to go out.
+func (b *Bot) drain() {
+	b.lanes.wait()
+	done := make(chan struct{})
+	go func() { b.outbox.wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		b.log.Warn("replies still queued at shutdown are dropped")
+	}
+	b.stopSends()
+	<-done
+}
+
 // Dispatch queues an update and returns a channel that yields nil once its
 // handling has committed, or the error that kept it from committing.
 func (b *Bot) Dispatch(ctx context.Context, upd *models.Update) <-chan error {
-	return b.lanes.submit(ctx, upd)
+	return b.lanes.submit(ctx, chatKey(upd), func(ctx context.Context) error { return b.handleUpdate(ctx, upd) })
 }
 
 // handleUpdate handles one update; an error means it did not commit and
@@ -252,7 +275,10 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if lang == "" {
 		lang = person.Language
 	}
-	b.deliver(ctx, from.ID, lang, out, in.Kind == flows.InContact)
+	b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
+		b.deliver(b.sendCtx, from.ID, lang, out, in.Kind == flows.InContact)
+		return nil
+	})
 	return nil
 }
 

@@ -7,12 +7,14 @@ import (
 	"github.com/go-telegram/bot/models"
 )
 
-// lanes runs the updates of one chat one at a time, in arrival order, and
-// different chats in parallel, at most `workers` at once. go-telegram/bot's
-// own dispatch gives either no order or no parallelism, so we own it.
+// lanes runs jobs of one key (a chat) one at a time, in submission order,
+// and different keys in parallel, at most `workers` at once.
+// go-telegram/bot's own dispatch gives either no order or no parallelism,
+// so we own it. The bot uses one set of lanes for handling updates and one
+// for delivering replies, so that a chat's replies, paced at Telegram's
+// one message a second, never hold up the handling of its next update.
 type lanes struct {
-	handle func(ctx context.Context, upd *models.Update) error
-	sem    chan struct{}
+	sem chan struct{}
 
 	mu    sync.Mutex
 	chats map[int64]*lane
@@ -23,20 +25,19 @@ type lane struct{ queue []job }
 
 type job struct {
 	ctx  context.Context
-	upd  *models.Update
+	fn   func(ctx context.Context) error
 	done chan error
 }
 
-func newLanes(workers int, handle func(context.Context, *models.Update) error) *lanes {
-	return &lanes{handle: handle, sem: make(chan struct{}, workers), chats: map[int64]*lane{}}
+func newLanes(workers int) *lanes {
+	return &lanes{sem: make(chan struct{}, workers), chats: map[int64]*lane{}}
 }
 
-// submit queues upd behind the chat's earlier updates. The returned channel
-// yields the handling's result once. ctx is detached from cancellation so
-// that an update in hand is finished during shutdown.
-func (l *lanes) submit(ctx context.Context, upd *models.Update) <-chan error {
-	j := job{ctx: context.WithoutCancel(ctx), upd: upd, done: make(chan error, 1)}
-	key := chatKey(upd)
+// submit queues fn behind the key's earlier jobs. The returned channel
+// yields fn's result once. ctx is detached from cancellation so that work
+// in hand is finished during shutdown.
+func (l *lanes) submit(ctx context.Context, key int64, fn func(ctx context.Context) error) <-chan error {
+	j := job{ctx: context.WithoutCancel(ctx), fn: fn, done: make(chan error, 1)}
 	l.mu.Lock()
 	ln := l.chats[key]
 	if ln == nil {
@@ -64,13 +65,13 @@ func (l *lanes) run(key int64, ln *lane) {
 		l.mu.Unlock()
 
 		l.sem <- struct{}{}
-		err := l.handle(j.ctx, j.upd)
+		err := j.fn(j.ctx)
 		<-l.sem
 		j.done <- err
 	}
 }
 
-// wait blocks until every queued update is handled.
+// wait blocks until every queued job is done.
 func (l *lanes) wait() { l.wg.Wait() }
 
 // chatKey is the chat an update belongs to; updates without a chat share
@@ -100,7 +101,7 @@ func updateType(u *models.Update) string {
 	case u.Message != nil:
 		m := u.Message
 		switch {
-		case m.Text != "" && len(m.Text) > 0 && m.Text[0] == '/':
+		case m.Text != "" && m.Text[0] == '/':
 			return "command"
 		case m.Text != "":
 			return "text"

@@ -48,14 +48,16 @@ func TestLanesOrderAndParallelism(t *testing.T) {
 		running.Add(-1)
 		return nil
 	}
-	l := newLanes(16, handle)
+	l := newLanes(16)
 	var results []<-chan error
 	id := int64(0)
 	for i := 0; i < 50; i++ {
 		id++
-		results = append(results, l.submit(context.Background(), msgUpdate(id, 1)))
+		u1 := msgUpdate(id, 1)
+		results = append(results, l.submit(context.Background(), chatKey(u1), func(ctx context.Context) error { return handle(ctx, u1) }))
 		id++
-		results = append(results, l.submit(context.Background(), msgUpdate(id, int64(100+i))))
+		u2 := msgUpdate(id, int64(100+i))
+		results = append(results, l.submit(context.Background(), chatKey(u2), func(ctx context.Context) error { return handle(ctx, u2) }))
 	}
 	for _, r := range results {
 		if err := <-r; err != nil {

@@ -46,7 +46,7 @@ func (b *Bot) poll(ctx context.Context) error {
 		}
 		results := make([]<-chan error, len(updates))
 		for i := range updates {
-			results[i] = b.lanes.submit(ctx, &updates[i])
+			results[i] = b.Dispatch(ctx, &updates[i])
 		}
 		// The offset may pass only a committed prefix; later updates that
 		// did commit come again and are recognised as duplicates.

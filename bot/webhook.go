@@ -31,7 +31,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		if err := <-b.lanes.submit(r.Context(), &upd); err != nil {
+		if err := <-b.Dispatch(r.Context(), &upd); err != nil {
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
