@@ -105,10 +105,7 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	cfg, err := config.FromEnv()
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if err := cfg.RequireServe(); err != nil {
+	if err = errors.Join(err, cfg.RequireServe()); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := newLogger(stderr, cfg.LogLevel)

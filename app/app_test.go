@@ -1,0 +1,127 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"reentrybot/app"
+	"reentrybot/botapitest"
+	"reentrybot/config"
+	"reentrybot/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func start(t *testing.T, api *botapitest.Server, env map[string]string) *app.App {
+	t.Helper()
+	base := map[string]string{
+		"TELEGRAM_BOT_TOKEN": api.Token(), "TELEGRAM_API_URL": api.URL(),
+		"DATABASE_URL": dbtest.URL(t), "HTTP_ADDR": "127.0.0.1:0",
+	}
+	for k, v := range env {
+		base[k] = v
+	}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := base[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Stop() })
+	return a
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	api := botapitest.New()
+	defer api.Close()
+	a := start(t, api, nil)
+	u := api.NewUser("Tú", "vi")
+	api.SendText(u, "/start")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := api.WaitMessages(ctx, u.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, "http://"+a.Addr+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
+		t.Fatalf("healthz %d %q", code, body)
+	}
+	if code, body := get(t, "http://"+a.Addr+"/readyz"); code != 200 {
+		t.Fatalf("readyz %d %q", code, body)
+	}
+	code, body := get(t, "http://"+a.Addr+"/metrics")
+	if code != 200 {
+		t.Fatalf("metrics %d", code)
+	}
+	for _, want := range []string{
+		`reentrybot_updates_total{outcome="handled",type="command"} 1`,
+		`reentrybot_sends_total{method="sendMessage",result="ok"}`,
+		`reentrybot_update_handling_seconds_count{type="command"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// No webhook endpoint in polling mode.
+	resp, err := http.Post("http://"+a.Addr+app.WebhookPath, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == 200 {
+		t.Fatal("webhook endpoint answered in polling mode")
+	}
+	// readyz tells when the database is gone.
+	a.DB.Close()
+	if code, _ := get(t, "http://"+a.Addr+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with the database closed: %d", code)
+	}
+}
+
+// In webhook mode the test server pushes updates with the secret header.
+func TestWebhookMode(t *testing.T) {
+	api := botapitest.New()
+	defer api.Close()
+	addr := freeAddr(t)
+	start(t, api, map[string]string{
+		"HTTP_ADDR": addr, "WEBHOOK_URL": "http://" + addr + app.WebhookPath, "WEBHOOK_SECRET": "s3cret_Token",
+	})
+	u := api.NewUser("Vy", "vi")
+	api.SendText(u, "/start")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := api.WaitMessages(ctx, u.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	ds := api.WebhookDeliveries()
+	if len(ds) == 0 || ds[len(ds)-1].Status != 200 {
+		t.Fatalf("deliveries: %+v", ds)
+	}
+}
