@@ -64,7 +64,7 @@ func (tx *Tx) SaveCase(ctx context.Context, d flows.CaseDraft) (flows.CaseRef, e
 		ID      int64 `db:"id"`
 		Created bool  `db:"created"`
 	}
-	err := tx.X.GetContext(ctx, &r, saveCaseSQL, d.PersonID, d.Kind, nullStr(d.CommuneCode), []byte(answers),
+	err := tx.X.GetContext(ctx, &r, saveCaseSQL, d.PersonID, d.Kind, flowsNullStr(d.CommuneCode), []byte(answers),
 		d.CourseID, d.AppointmentID, at.UTC())
 	if err != nil {
 		return flows.CaseRef{}, fmt.Errorf("saving %s case of %d: %w", d.Kind, d.PersonID, err)

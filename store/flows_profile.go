@@ -109,22 +109,22 @@ func (tx *Tx) SaveProfile(ctx context.Context, personID int64, p flows.Profile) 
 		vt = *p.VTSupportBefore
 	}
 	_, err := tx.X.ExecContext(ctx, saveProfileSQL, personID,
-		nullStr(p.FullName), nullInt(p.BirthYear), nullStr(p.Gender), nullStr(p.Phone),
-		nullStr(p.CommuneCode), end, nullStr(p.Education), vt)
+		flowsNullStr(p.FullName), flowsNullInt(p.BirthYear), flowsNullStr(p.Gender), flowsNullStr(p.Phone),
+		flowsNullStr(p.CommuneCode), end, flowsNullStr(p.Education), vt)
 	if err != nil {
 		return fmt.Errorf("saving profile of %d: %w", personID, err)
 	}
 	return nil
 }
 
-func nullStr(s string) any {
+func flowsNullStr(s string) any {
 	if s == "" {
 		return nil
 	}
 	return s
 }
 
-func nullInt(n int) any {
+func flowsNullInt(n int) any {
 	if n == 0 {
 		return nil
 	}

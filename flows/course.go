@@ -1,0 +1,265 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/looplab/fsm"
+)
+
+type courseAnswers struct {
+	Trade    string `json:"trade"` // a trade code or "any"
+	Place    string `json:"place"` // own_commune or province
+	CourseID int64  `json:"course_id,omitempty"`
+	Title    string `json:"title,omitempty"`
+	AskPrior bool   `json:"ask_prior,omitempty"`
+	// VTSupportBefore: had state-funded vocational training support before.
+	VTSupportBefore *bool `json:"vt_support_before,omitempty"`
+}
+
+var coursePlaces = []string{"own_commune", "province"}
+
+func courseFlow() *flowDef {
+	f := &flowDef{
+		name:         flowCourse,
+		purposes:     []Purpose{PurposeTraining},
+		profile:      fullProfile,
+		summary:      true,
+		noEditReturn: map[string]bool{"list": true},
+		states: map[string]*step{
+			"trade":   {ask: askCourseTrade, take: takeCourseTrade},
+			"place":   {ask: askCoursePlace, take: takeCoursePlace},
+			"list":    {ask: askCourseList, take: takeCourseList},
+			"details": {ask: askCourseDetails, take: takeCourseDetails},
+			"prior":   {ask: askPrior, take: takePrior},
+		},
+	}
+	f.steps = func(r *run) []string {
+		s := []string{"trade", "place", "list", "details"}
+		if r.d.Course.AskPrior {
+			s = append(s, "prior")
+		}
+		return s
+	}
+	f.extra = func(r *run) fsm.Events {
+		return fsm.Events{{Name: "again", Src: []string{"list"}, Dst: "trade"}}
+	}
+	f.start = func(r *run) error {
+		p, err := r.profile()
+		if err != nil {
+			return err
+		}
+		r.d.Course = &courseAnswers{AskPrior: p.VTSupportBefore == nil, VTSupportBefore: p.VTSupportBefore}
+		return nil
+	}
+	f.done = finishCourse
+	return f
+}
+
+func askCourseTrade(r *run) error {
+	var o []Option
+	for _, t := range trades {
+		o = append(o, Option{ID: "t:" + t, Key: "trade_" + t, Params: map[string]any{"On": false}})
+	}
+	o = append(o, opt("t:any", "trade_any"))
+	r.question("ask_course_trade", nil, pairs(o)...)
+	return nil
+}
+
+func takeCourseTrade(r *run) (string, error) {
+	t, ok := strings.CutPrefix(r.choice(), "t:")
+	if !ok || (t != "any" && !contains(trades, t)) {
+		return "", r.expect(&step{})
+	}
+	r.d.Course.Trade = t
+	r.d.Page = 0
+	return eventAnswer, nil
+}
+
+func askCoursePlace(r *run) error {
+	r.question("ask_course_place", nil, row(opt("v:own_commune", "where_own_commune"), opt("v:province", "where_province")))
+	return nil
+}
+
+func takeCoursePlace(r *run) (string, error) {
+	v, ok := strings.CutPrefix(r.choice(), "v:")
+	if !ok || !contains(coursePlaces, v) {
+		return "", r.expect(&step{})
+	}
+	r.d.Course.Place = v
+	r.d.Page = 0
+	return eventAnswer, nil
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// openCourses lists the courses matching the person's filters.
+func (r *run) openCourses() ([]Course, error) {
+	a := r.d.Course
+	f := CourseFilter{Today: r.today()}
+	if a.Trade != "any" {
+		f.Trade = a.Trade
+	}
+	if a.Place == "own_commune" {
+		p, err := r.profile()
+		if err != nil {
+			return nil, err
+		}
+		f.CommuneCode = p.CommuneCode
+	}
+	return r.st.Courses(r.ctx, f)
+}
+
+func askCourseList(r *run) error {
+	list, err := r.openCourses()
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		r.question("course_none", nil, row(opt("counsel", "btn_menu_counsel")), row(opt("again", "btn_search_again")))
+		return nil
+	}
+	pages := (len(list) + pageSize - 1) / pageSize
+	page := r.d.Page % pages
+	var rows [][]Option
+	for _, c := range list[page*pageSize : min(len(list), (page+1)*pageSize)] {
+		rows = append(rows, row(Option{ID: "k:" + strconv.FormatInt(c.ID, 10), Label: c.Title + " · " + c.StartDate.Format("02/01")}))
+	}
+	tail := row(opt("again", "btn_search_again"))
+	if pages > 1 {
+		tail = append(tail, opt("more", "btn_more"))
+	}
+	rows = append(rows, tail)
+	r.question("course_list", map[string]any{"Count": len(list), "Page": page + 1, "Pages": pages}, rows...)
+	return nil
+}
+
+func takeCourseList(r *run) (string, error) {
+	c := r.choice()
+	switch {
+	case c == "more":
+		r.d.Page++
+		return "", r.ask()
+	case c == "again":
+		return "again", nil
+	case c == "counsel":
+		r.reset()
+		return "", r.begin(flowCounsel)
+	case strings.HasPrefix(c, "k:"):
+		id, _ := strconv.ParseInt(c[2:], 10, 64)
+		list, err := r.openCourses()
+		if err != nil {
+			return "", err
+		}
+		for _, k := range list {
+			if k.ID == id {
+				r.d.Course.CourseID, r.d.Course.Title = k.ID, k.Title
+				return eventAnswer, nil
+			}
+		}
+		r.reply("course_gone", nil)
+		return "", r.ask()
+	}
+	return "", r.expect(&step{})
+}
+
+func (r *run) courseParams(k Course) map[string]any {
+	length := r.label("length_"+k.LengthUnit, map[string]any{"Count": k.LengthValue})
+	fee := FormatVND(k.FeeVND)
+	if k.FeeVND == 0 {
+		fee = r.label("fee_free", nil)
+	}
+	cert := k.Certificate
+	if cert == "" {
+		cert = "—"
+	}
+	return map[string]any{
+		"Title": k.Title, "Provider": k.Provider, "Place": k.CommuneName,
+		"Start": date(k.StartDate), "Length": length, "Fee": fee, "Support": FormatVND(k.SupportVND),
+		"Certificate": cert, "SeatsLeft": k.SeatsTotal - k.SeatsTaken, "Deadline": date(k.EnrolDeadline),
+	}
+}
+
+func askCourseDetails(r *run) error {
+	k, err := r.st.Course(r.ctx, r.d.Course.CourseID)
+	if err != nil {
+		return err
+	}
+	r.question("course_details", r.courseParams(k), row(opt("register", "btn_register")))
+	return nil
+}
+
+func takeCourseDetails(r *run) (string, error) {
+	if r.choice() != "register" {
+		return "", r.expect(&step{})
+	}
+	return eventAnswer, nil
+}
+
+func askPrior(r *run) error {
+	r.question("ask_vt_support", nil, row(opt("yes", "btn_yes"), opt("no", "btn_no")))
+	return nil
+}
+
+func takePrior(r *run) (string, error) {
+	var b bool
+	switch r.choice() {
+	case "yes":
+		b = true
+	case "no":
+	default:
+		return "", r.expect(&step{})
+	}
+	p, err := r.profile()
+	if err != nil {
+		return "", err
+	}
+	p.VTSupportBefore = &b
+	r.d.Course.VTSupportBefore = &b
+	return eventAnswer, r.saveProfile()
+}
+
+func courseSummary(r *run) error {
+	k, err := r.st.Course(r.ctx, r.d.Course.CourseID)
+	if err != nil {
+		return err
+	}
+	params := r.courseParams(k)
+	prior := "—"
+	if v := r.d.Course.VTSupportBefore; v != nil {
+		prior = r.label(map[bool]string{true: "btn_yes", false: "btn_no"}[*v], nil)
+	}
+	params["Prior"] = prior
+	fields := []string{"list"}
+	if r.d.Course.AskPrior {
+		fields = append(fields, "prior")
+	}
+	r.question("course_summary", params, editRows(fields, "btn_edit_course_")...)
+	return nil
+}
+
+func finishCourse(r *run) error {
+	a := r.d.Course
+	list, err := r.openCourses()
+	if err != nil {
+		return err
+	}
+	open := false
+	for _, k := range list {
+		open = open || k.ID == a.CourseID
+	}
+	if !open {
+		r.reply("course_gone", nil)
+		r.conv.State = "list"
+		return r.ask()
+	}
+	id := a.CourseID
+	return r.finishCase(CaseDraft{Kind: "course", CourseID: &id, Answers: mustJSON(a)})
+}

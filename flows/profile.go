@@ -1,0 +1,379 @@
+package flows
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/looplab/fsm"
+
+	"reentrybot/textfold"
+)
+
+// Profile fields, also the state names of the profile flow.
+const (
+	fieldName        = "name"
+	fieldBirthYear   = "birth_year"
+	fieldGender      = "gender"
+	fieldPhone       = "phone"
+	fieldCommune     = "commune"
+	fieldEducation   = "education"
+	fieldSentenceEnd = "sentence_end"
+	stateCommunePick = "commune_pick"
+)
+
+var (
+	fullProfile  = []string{fieldName, fieldBirthYear, fieldGender, fieldPhone, fieldCommune, fieldEducation}
+	genders      = []string{"male", "female", "other", "unspecified"}
+	educations   = []string{"none", "primary", "lower_secondary", "upper_secondary", "vocational", "university"}
+	communeLimit = 40
+)
+
+func missing(p *Profile, fields []string) []string {
+	var out []string
+	for _, f := range fields {
+		var empty bool
+		switch f {
+		case fieldName:
+			empty = p.FullName == ""
+		case fieldBirthYear:
+			empty = p.BirthYear == 0
+		case fieldGender:
+			empty = p.Gender == ""
+		case fieldPhone:
+			empty = p.Phone == ""
+		case fieldCommune:
+			empty = p.CommuneCode == ""
+		case fieldEducation:
+			empty = p.Education == ""
+		case fieldSentenceEnd:
+			empty = p.SentenceEnd == nil
+		}
+		if empty {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func profileFlow() *flowDef {
+	f := &flowDef{name: flowProfile, states: map[string]*step{
+		fieldName:        {kind: askText, ask: askName, take: takeName},
+		fieldBirthYear:   {kind: askText, ask: askBirthYear, take: takeBirthYear},
+		fieldGender:      {ask: askGender, take: takeGender},
+		fieldPhone:       {kind: askText, contact: true, ask: askPhone, take: takePhone},
+		fieldCommune:     {kind: askText, ask: askCommune, take: takeCommune},
+		stateCommunePick: {kind: askText, parent: fieldCommune, ask: askCommunePick, take: takeCommunePick},
+		fieldEducation:   {ask: askEducation, take: takeEducation},
+		fieldSentenceEnd: {kind: askText, ask: askSentenceEnd, take: takeSentenceEnd},
+	}}
+	f.steps = func(r *run) []string { return r.d.Steps }
+	f.extra = communeEvents
+	f.done = func(r *run) error {
+		then, edited := r.d.Then, r.d.Back == flowMyData
+		r.reset()
+		if edited {
+			r.reply("saved", nil)
+		}
+		return r.begin(then)
+	}
+	return f
+}
+
+// communeEvents: typing a name searches, "more" pages, "retype" asks again.
+func communeEvents(r *run) fsm.Events {
+	return fsm.Events{
+		{Name: "search", Src: []string{fieldCommune, stateCommunePick}, Dst: stateCommunePick},
+		{Name: "retype", Src: []string{stateCommunePick}, Dst: fieldCommune},
+	}
+}
+
+// textAnswer returns the typed text, or replies and returns ok false when
+// the input is a button other than those the step handles.
+func (r *run) textAnswer() (string, bool) {
+	if r.in.Kind != InText {
+		r.reply("expect_text", nil)
+		_ = r.ask()
+		return "", false
+	}
+	return r.in.Text, true
+}
+
+// tooLong replies that a typed answer exceeds max characters.
+func (r *run) tooLong(s string, max int) {
+	r.reply("text_too_long", map[string]any{"Len": utf8.RuneCountInString(s), "Max": max})
+}
+
+func askName(r *run) error {
+	r.question("ask_name", map[string]any{"Max": maxNameRunes})
+	return nil
+}
+
+func takeName(r *run) (string, error) {
+	s, ok := r.textAnswer()
+	if !ok {
+		return "", nil
+	}
+	name, err := CleanText(s, maxNameRunes, false)
+	switch {
+	case errors.Is(err, ErrTooLong):
+		r.tooLong(name, maxNameRunes)
+		return "", r.ask()
+	case err != nil:
+		r.reply("name_invalid", nil)
+		return "", r.ask()
+	}
+	p, err := r.profile()
+	if err != nil {
+		return "", err
+	}
+	p.FullName = name
+	return eventAnswer, r.saveProfile()
+}
+
+func askBirthYear(r *run) error {
+	r.question("ask_birth_year", nil)
+	return nil
+}
+
+func takeBirthYear(r *run) (string, error) {
+	s, ok := r.textAnswer()
+	if !ok {
+		return "", nil
+	}
+	y, err := ParseBirthYear(s, r.now.In(r.e.hours.Loc))
+	switch {
+	case errors.Is(err, ErrOutOfRange):
+		r.reply("birth_year_range", map[string]any{"MinAge": MinAge, "MaxAge": MaxAge})
+		return "", r.ask()
+	case err != nil:
+		r.reply("birth_year_invalid", nil)
+		return "", r.ask()
+	}
+	p, err := r.profile()
+	if err != nil {
+		return "", err
+	}
+	p.BirthYear = y
+	return eventAnswer, r.saveProfile()
+}
+
+func askGender(r *run) error {
+	var o []Option
+	for _, g := range genders {
+		o = append(o, opt("g:"+g, "gender_"+g))
+	}
+	r.question("ask_gender", nil, pairs(o)...)
+	return nil
+}
+
+func takeGender(r *run) (string, error) {
+	g, ok := strings.CutPrefix(r.choice(), "g:")
+	if !ok || !slices.Contains(genders, g) {
+		return "", r.expect(&step{})
+	}
+	p, err := r.profile()
+	if err != nil {
+		return "", err
+	}
+	p.Gender = g
+	return eventAnswer, r.saveProfile()
+}
+
+func askPhone(r *run) error {
+	r.out.Replies = append(r.out.Replies, Reply{Key: "ask_phone", AskContact: true, Options: [][]Option{navRow()}})
+	return nil
+}
+
+func takePhone(r *run) (string, error) {
+	var s string
+	switch r.in.Kind {
+	case InContact:
+		s = r.in.Phone
+	case InText:
+		s = r.in.Text
+	default:
+		r.reply("expect_phone", nil)
+		return "", r.ask()
+	}
+	phone, err := NormalizePhone(s)
+	if err != nil {
+		r.reply("phone_invalid", nil)
+		return "", r.ask()
+	}
+	p, err := r.profile()
+	if err != nil {
+		return "", err
+	}
+	p.Phone = phone
+	return eventAnswer, r.saveProfile()
+}
+
+func askCommune(r *run) error {
+	r.question("ask_commune", nil)
+	return nil
+}
+
+// communeQuery folds what was typed and drops a leading "xã"/"phường".
+func communeQuery(s string) string {
+	q := textfold.Fold(s)
+	for _, pre := range []string{"xa ", "phuong ", "x. ", "p. ", "x.", "p."} {
+		if rest, ok := strings.CutPrefix(q, pre); ok && rest != "" {
+			q = strings.TrimSpace(rest)
+			break
+		}
+	}
+	return q
+}
+
+func takeCommune(r *run) (string, error) {
+	s, ok := r.textAnswer()
+	if !ok {
+		return "", nil
+	}
+	return r.searchCommune(s)
+}
+
+func (r *run) searchCommune(s string) (string, error) {
+	if utf8.RuneCountInString(s) > maxNameRunes {
+		r.tooLong(s, maxNameRunes)
+		return "", r.ask()
+	}
+	q := communeQuery(s)
+	if utf8.RuneCountInString(q) < 2 {
+		r.reply("commune_short", nil)
+		return "", r.ask()
+	}
+	found, err := r.st.SearchCommunes(r.ctx, q, communeLimit)
+	if err != nil {
+		return "", err
+	}
+	if len(found) == 0 {
+		r.reply("commune_none", map[string]any{"Query": s})
+		r.conv.State = fieldCommune
+		return "", r.ask()
+	}
+	r.d.Search, r.d.Page = s, 0
+	return "search", nil
+}
+
+func communeLabel(c Commune) string {
+	if name, _, ok := strings.Cut(c.FullName, ","); ok && name != "" {
+		return name
+	}
+	return c.Name
+}
+
+func askCommunePick(r *run) error {
+	found, err := r.st.SearchCommunes(r.ctx, communeQuery(r.d.Search), communeLimit)
+	if err != nil {
+		return err
+	}
+	pages := (len(found) + pageSize - 1) / pageSize
+	if pages == 0 {
+		r.conv.State = fieldCommune
+		return r.ask()
+	}
+	page := r.d.Page % pages
+	var o []Option
+	for _, c := range found[page*pageSize : min(len(found), (page+1)*pageSize)] {
+		o = append(o, Option{ID: "c:" + c.Code, Label: communeLabel(c)})
+	}
+	rows := pairs(o)
+	tail := row(opt("retype", "btn_retype"))
+	if pages > 1 {
+		tail = append(tail, opt("more", "btn_more"))
+	}
+	rows = append(rows, tail)
+	r.question("commune_pick", map[string]any{"Query": r.d.Search, "Count": len(found), "Page": page + 1, "Pages": pages}, rows...)
+	return nil
+}
+
+func takeCommunePick(r *run) (string, error) {
+	if r.in.Kind == InText {
+		return r.searchCommune(r.in.Text)
+	}
+	c := r.choice()
+	switch {
+	case c == "more":
+		r.d.Page++
+		return "", r.ask()
+	case c == "retype":
+		return "retype", nil
+	case strings.HasPrefix(c, "c:"):
+		cm, err := r.st.Commune(r.ctx, c[2:])
+		if err != nil || !cm.Active {
+			r.reply("expect_button", nil)
+			return "", r.ask()
+		}
+		p, err := r.profile()
+		if err != nil {
+			return "", err
+		}
+		p.CommuneCode, p.CommuneName = cm.Code, cm.Name
+		return eventAnswer, r.saveProfile()
+	}
+	return "", r.expect(&step{})
+}
+
+func askEducation(r *run) error {
+	var o []Option
+	for _, e := range educations {
+		o = append(o, opt("ed:"+e, "edu_"+e))
+	}
+	r.question("ask_education", nil, pairs(o)...)
+	return nil
+}
+
+func takeEducation(r *run) (string, error) {
+	e, ok := strings.CutPrefix(r.choice(), "ed:")
+	if !ok || !slices.Contains(educations, e) {
+		return "", r.expect(&step{})
+	}
+	p, err := r.profile()
+	if err != nil {
+		return "", err
+	}
+	p.Education = e
+	return eventAnswer, r.saveProfile()
+}
+
+func askSentenceEnd(r *run) error {
+	r.question("ask_returned", nil, row(opt("skip", "btn_skip")))
+	return nil
+}
+
+// takeSentenceEnd stores the month and year the person came back, or
+// nothing on skip; the loan flow notes a skip in its answers.
+func takeSentenceEnd(r *run) (string, error) {
+	p, err := r.profile()
+	if err != nil {
+		return "", err
+	}
+	if r.choice() == "skip" {
+		if r.d.Loan != nil {
+			r.d.Loan.ReturnedSkipped = true
+		}
+		return eventAnswer, nil
+	}
+	s, ok := r.textAnswer()
+	if !ok {
+		return "", nil
+	}
+	t, err := ParseMonthYear(s, r.now.In(r.e.hours.Loc))
+	switch {
+	case errors.Is(err, ErrOutOfRange):
+		r.reply("returned_range", nil)
+		return "", r.ask()
+	case err != nil:
+		r.reply("returned_invalid", nil)
+		return "", r.ask()
+	}
+	p.SentenceEnd = &t
+	if r.d.Loan != nil {
+		r.d.Loan.Returned = monthYear(t)
+		r.d.Loan.ReturnedSkipped = false
+	}
+	return eventAnswer, r.saveProfile()
+}
