@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	tg "github.com/go-telegram/bot"
@@ -29,6 +30,11 @@ type Options struct {
 	Limits        Limits
 	HTTPClient    *http.Client
 	PollTimeout   time.Duration // long-poll wait; 25 s when zero
+	Now           func() time.Time
+	Loc           *time.Location // what people see; Asia/Ho_Chi_Minh when nil
+	Hours         flows.WorkingHours
+	SweepEvery    time.Duration // retry pending topics and relays; 15 s when zero
+	ReopenWithin  time.Duration // a closed case reopens when the person writes within it; 14 days when zero
 }
 
 // Bot is the running transport.
@@ -44,6 +50,9 @@ type Bot struct {
 	Metrics *Metrics
 	lanes   *lanes // handling updates
 	outbox  *lanes // delivering replies, in order per chat
+	relays  *lanes // relaying case events, in order per case and direction
+	now     func() time.Time
+	loc     *time.Location
 	client  *http.Client
 	// sendCtx outlives Run by a grace period, so replies queued at
 	// shutdown still go out.
@@ -65,12 +74,27 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	if o.PollTimeout == 0 {
 		o.PollTimeout = 25 * time.Second
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Hours.Loc == nil {
+		o.Hours = flows.DefaultWorkingHours()
+	}
+	if o.Loc == nil {
+		o.Loc = o.Hours.Loc
+	}
+	if o.SweepEvery == 0 {
+		o.SweepEvery = 15 * time.Second
+	}
+	if o.ReopenWithin == 0 {
+		o.ReopenWithin = 14 * 24 * time.Hour
+	}
 	if o.HTTPClient == nil {
 		// Longer than the long-poll wait, so a quiet poll is not cut short.
 		o.HTTPClient = &http.Client{Timeout: o.PollTimeout + 15*time.Second}
 	}
 	log = log.With("comp", "bot")
-	b := &Bot{opts: o, db: db, engine: engine, cat: cat, log: log, Metrics: NewMetrics(), client: o.HTTPClient}
+	b := &Bot{opts: o, db: db, engine: engine, cat: cat, log: log, Metrics: NewMetrics(), client: o.HTTPClient, now: o.Now, loc: o.Loc}
 	api, err := tg.New(o.Token,
 		tg.WithServerURL(o.APIURL),
 		tg.WithHTTPClient(o.PollTimeout, o.HTTPClient),
@@ -93,6 +117,7 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	b.lanes = newLanes(o.Workers)
 	// Delivering is mostly waiting on the rate limiters: many at once.
 	b.outbox = newLanes(max(4*o.Workers, 256))
+	b.relays = newLanes(max(o.Workers, 16))
 	b.sendCtx, b.stopSends = context.WithCancel(context.WithoutCancel(ctx))
 	return b, nil
 }
@@ -115,6 +140,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		b.log.Warn("registering commands", "err", err)
 	}
 	defer b.drain()
+	go b.sweeper(ctx)
 	if b.opts.WebhookURL != "" {
 		_, err := b.api.SetWebhook(ctx, &tg.SetWebhookParams{
 			URL:            b.opts.WebhookURL,
@@ -165,7 +191,7 @@ func (b *Bot) registerCommands(ctx context.Context) error {
 func (b *Bot) drain() {
 	b.lanes.wait()
 	done := make(chan struct{})
-	go func() { b.outbox.wait(); close(done) }()
+	go func() { b.relays.wait(); b.outbox.wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
@@ -231,34 +257,70 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	typ := updateType(upd)
+	if isGroupUpdate(upd) {
+		return b.handleGroup(ctx, upd)
+	}
 	in, from, ok := b.toInput(upd)
 	if !ok {
-		return b.handleOther(ctx, upd, typ)
+		return b.handleOther(ctx, upd, updateType(upd))
 	}
+	if in.Kind == flows.InCommand && in.Command == "start" && strings.HasPrefix(in.Arg, InvitePrefix) {
+		return b.redeemInvite(ctx, upd, from, strings.TrimPrefix(in.Arg, InvitePrefix))
+	}
+	s, isStaff, err := b.db.StaffByTelegram(ctx, from.ID)
+	if err != nil {
+		return err
+	}
+	if isStaff {
+		return b.handleStaffPrivate(ctx, upd, s, from, in, upd.CallbackQuery)
+	}
+	if cq := upd.CallbackQuery; cq != nil && strings.HasPrefix(cq.Data, "k:") {
+		return b.handleRating(ctx, upd, cq)
+	}
+	if in.Kind == flows.InCommand && staffCommands[in.Command] {
+		return b.refuseStaffCommand(ctx, upd, from, in.Command)
+	}
+	return b.handleReturnee(ctx, upd, in, from)
+}
+
+// handleReturnee runs a returnee's input through the flows, or passes it
+// to the counsellor of their case.
+func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.Input, from models.User) error {
+	typ := updateType(upd)
 	var (
 		out    flows.Outcome
 		person store.Person
-		dup    bool
+		fx     = &effects{}
+		routed bool
 	)
-	err = b.db.InTx(ctx, func(tx *store.Tx) error {
-		first, err := tx.MarkUpdateSeen(ctx, upd.ID)
-		if err != nil {
-			return err
-		}
-		if !first {
-			dup = true
-			return nil
-		}
+	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
 		ref := strconv.FormatInt(from.ID, 10)
+		var err error
 		person, err = tx.TouchPerson(ctx, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
 		if err != nil {
 			return err
 		}
+		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
+			routed, err = b.relayFromReturnee(ctx, tx, fx, person, upd.Message, in)
+			if err != nil || routed {
+				return err
+			}
+		}
 		out, err = b.engine.Handle(ctx, tx, flows.Person{
 			ID: person.ID, Lang: person.Language, Name: from.FirstName, LangHint: i18n.Normalize(from.LanguageCode),
 		}, in)
-		return err
+		if err != nil {
+			return err
+		}
+		for _, r := range out.Cases {
+			if r.Created {
+				continue
+			}
+			if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: r.ID, Actor: "system", Kind: "notice", Body: "topic_case_updated", RelayTo: relayTopic}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -271,6 +333,10 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 		return nil
 	}
 	b.Metrics.Updates.WithLabelValues(typ, "handled").Inc()
+	fx.run()
+	if routed {
+		return nil
+	}
 	lang := out.Lang
 	if lang == "" {
 		lang = person.Language
@@ -279,7 +345,84 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 		b.deliver(b.sendCtx, from.ID, lang, out, in.Kind == flows.InContact)
 		return nil
 	})
+	b.newCases(ctx, out.Cases)
+	for _, r := range out.Cases {
+		if !r.Created {
+			b.kickRelay(r.ID, relayTopic)
+		}
+	}
 	return nil
+}
+
+// relayFromReturnee passes what a returnee writes to their case's
+// counsellor: always while a counsellor works on the case, and at the menu
+// while a case is open or was closed recently (it reopens). It reports
+// whether the input was taken.
+func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, m *models.Message, in flows.Input) (bool, error) {
+	c, ok, err := tx.ConversingCase(ctx, p.ID)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		conv, err := tx.Conversation(ctx, p.ID)
+		if err != nil || !conv.AtRest() {
+			return false, err
+		}
+		open, err := tx.OpenCasesOf(ctx, p.ID)
+		if err != nil {
+			return false, err
+		}
+		if len(open) > 0 {
+			c, ok = open[len(open)-1], true
+		} else {
+			c, ok, err = tx.ReopenableCase(ctx, p.ID, b.now().Add(-b.opts.ReopenWithin))
+			if err != nil || !ok {
+				return false, err
+			}
+			if err := tx.ReopenCase(ctx, c.ID); err != nil {
+				return false, err
+			}
+			if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "returnee", Kind: "reopened", RelayTo: relayTopic}); err != nil {
+				return false, err
+			}
+			if c.TopicThreadID.Valid {
+				chat, thread := c.TopicChatID.Int64, int(c.TopicThreadID.Int64)
+				fx.add(func() { b.topicOpen(chat, thread, true) })
+			}
+		}
+	}
+	ev := store.NewEvent{CaseID: c.ID, Actor: "returnee", Kind: "message", Body: in.Text, RelayTo: relayTopic}
+	if in.Kind != flows.InText && m != nil {
+		ev.Media, ev.SrcChatID, ev.SrcMsgID = mediaKind(m), m.Chat.ID, m.ID
+		ev.Body = CleanText(m.Caption)
+	}
+	if _, err := tx.AddCaseEvent(ctx, ev); err != nil {
+		return false, err
+	}
+	if c.Status == store.CaseWaiting {
+		if err := tx.SetCaseStatus(ctx, c.ID, store.CaseAssigned, 0); err != nil {
+			return false, err
+		}
+	}
+	now := b.now()
+	if since := b.opts.Hours.OffDutySince(now); !since.IsZero() {
+		first, err := tx.OffHoursNotice(ctx, p.ID, since, now)
+		if err != nil {
+			return false, err
+		}
+		if first {
+			key, params := b.opts.Hours.Expect(now)
+			if wk, ok := params["WeekdayKey"].(string); ok {
+				params["Weekday"] = b.cat.T(p.Language, wk, nil)
+			}
+			b.replyAfter(fx, m.Chat.ID, b.cat.T(p.Language, "off_hours", map[string]any{
+				"When": b.cat.T(p.Language, key, params),
+			}), nil)
+		}
+	}
+	id := c.ID
+	fx.add(func() { b.kickRelay(id, relayTopic) })
+	return true, nil
 }
 
 // handleOther records updates that carry no input for the flows: group

@@ -34,6 +34,8 @@ func init() {
 		{"serve", "serve", "run the bot (configuration from the environment; see README)", cmdServe},
 		{"demo", "demo [--script]", "run the bot locally with a private database and the test Bot API server", cmdDemo},
 		{"migrate", "migrate up|down|status", "apply, roll back one, or list the database migrations (DATABASE_URL)", cmdMigrate},
+		{"staff", "staff invite|list|revoke", "invite staff (one-time link and QR code), list them, revoke access", cmdStaff},
+		{"audit", "audit [--case N] [--staff N] [--day D]", "print the audit log of staff access to cases", cmdAudit},
 		{"version", "version", "print the version", cmdVersion},
 	}
 }

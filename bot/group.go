@@ -1,0 +1,151 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+
+	"reentrybot/store"
+)
+
+// isGroupUpdate reports updates from groups (the staff workspace).
+func isGroupUpdate(upd *models.Update) bool {
+	switch {
+	case upd.Message != nil:
+		return upd.Message.Chat.Type == models.ChatTypeGroup || upd.Message.Chat.Type == models.ChatTypeSupergroup
+	case upd.CallbackQuery != nil && upd.CallbackQuery.Message.Message != nil:
+		t := upd.CallbackQuery.Message.Message.Chat.Type
+		return t == models.ChatTypeGroup || t == models.ChatTypeSupergroup
+	}
+	return false
+}
+
+// handleGroup handles the staff group: /setup, counsellors writing in case
+// topics, and the case buttons. Anything from someone who is not staff is
+// ignored and logged.
+func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
+	var (
+		from  models.User
+		chat  models.Chat
+		m     = upd.Message
+		cq    = upd.CallbackQuery
+		toast string
+	)
+	if cq != nil {
+		from, chat = cq.From, cq.Message.Message.Chat
+	} else {
+		if m.From == nil || m.From.IsBot {
+			return b.markOnly(ctx, upd, "ignored")
+		}
+		from, chat = *m.From, m.Chat
+	}
+	fx := &effects{}
+	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+		s, isStaff, err := tx.StaffByTelegram(ctx, from.ID)
+		if err != nil {
+			return err
+		}
+		group, err := b.db.Setting(ctx, SettingStaffGroup)
+		if err != nil {
+			return err
+		}
+		inWorkspace := group == strconv.FormatInt(chat.ID, 10)
+		var cmd, arg string
+		if m != nil {
+			cmd, arg, _ = parseCommand(CleanText(m.Text), b.me.Username)
+		}
+		if cmd == "setup" {
+			if !isStaff || s.Role != store.RoleAdmin {
+				b.log.Warn("setup refused", "user", from.ID, "chat", chat.ID)
+				return tx.Audit(ctx, s.ID, from.ID, "denied_setup", 0, strconv.FormatInt(chat.ID, 10))
+			}
+			if !chat.IsForum {
+				b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_not_forum", nil), nil)
+				return nil
+			}
+			if err := tx.SetSetting(ctx, SettingStaffGroup, strconv.FormatInt(chat.ID, 10)); err != nil {
+				return err
+			}
+			if err := tx.Audit(ctx, s.ID, from.ID, "setup", 0, strconv.FormatInt(chat.ID, 10)); err != nil {
+				return err
+			}
+			b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_done", nil), nil)
+			fx.add(func() { go b.sweep(b.sendCtx) })
+			return nil
+		}
+		if !inWorkspace {
+			return nil // a group the bot was added to but is not the workspace
+		}
+		if !isStaff {
+			b.log.Warn("non-staff action in the staff group", "user", from.ID)
+			return tx.Audit(ctx, 0, from.ID, "denied_group", 0, updateType(upd))
+		}
+		if cq != nil {
+			toast, err = b.caseCallback(ctx, tx, fx, s, from, cq)
+			return err
+		}
+		if !m.IsTopicMessage || m.MessageThreadID == 0 {
+			return nil // the General topic: staff talk among themselves
+		}
+		c, err := tx.CaseByTopic(ctx, chat.ID, m.MessageThreadID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !s.HandlesCases() || !s.InScope(c.CommuneCode.String) {
+			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.cat.T(groupLang, "case_not_in_scope", nil), nil)
+			return tx.Audit(ctx, s.ID, from.ID, "denied_message", c.ID, "out of scope")
+		}
+		text := CleanText(m.Text)
+		switch {
+		case cmd == "take":
+			if err := tx.Audit(ctx, s.ID, from.ID, "view", c.ID, "topic"); err != nil {
+				return err
+			}
+			return b.assign(ctx, tx, fx, s, from, c)
+		case cmd == "close":
+			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.cat.T(groupLang, "choose_outcome", map[string]any{"ID": c.ID}), b.outcomeKeyboard(groupLang, c.ID))
+			return nil
+		case cmd == "note" || strings.HasPrefix(text, "!"):
+			body := strings.TrimSpace(strings.TrimPrefix(text, "!"))
+			if cmd == "note" {
+				body = arg
+			}
+			if body == "" {
+				return nil
+			}
+			return b.addNote(ctx, tx, fx, s, from, c, body)
+		case cmd != "":
+			return nil // other commands are not messages to the returnee
+		case !c.Open():
+			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.cat.T(groupLang, "case_is_closed", map[string]any{"ID": c.ID}), nil)
+			return nil
+		}
+		return b.counsellorMessage(ctx, tx, fx, s, from, c, m, text)
+	})
+	if err != nil {
+		return err
+	}
+	if cq != nil {
+		b.answerCallbackText(ctx, cq.ID, toast)
+	}
+	if !dup {
+		fx.run()
+		b.Metrics.Updates.WithLabelValues(updateType(upd), "handled").Inc()
+	}
+	return nil
+}
+
+// markOnly records an update as handled without doing anything.
+func (b *Bot) markOnly(ctx context.Context, upd *models.Update, outcome string) error {
+	dup, err := b.inUpdateTx(ctx, upd, func(*store.Tx) error { return nil })
+	if err == nil && !dup {
+		b.Metrics.Updates.WithLabelValues(updateType(upd), outcome).Inc()
+	}
+	return err
+}

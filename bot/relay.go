@@ -1,0 +1,376 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"reentrybot/flows"
+	"reentrybot/store"
+)
+
+// Directions of a relayed case event.
+const (
+	relayTopic    = "topic"    // to the counsellors: the case's topic, or the private chat of who took it
+	relayReturnee = "returnee" // to the returnee
+)
+
+// SettingStaffGroup is the settings key of the staff group's chat id.
+const SettingStaffGroup = "staff_group"
+
+// errNotYet means an event has nowhere to go yet (no topic, nobody took
+// the case from a private chat): it stays pending.
+var errNotYet = errors.New("no destination yet")
+
+func relayKey(caseID int64, to string) int64 {
+	if to == relayTopic {
+		return caseID * 2
+	}
+	return caseID*2 + 1
+}
+
+// kickRelay sends a case's pending events in one direction, in order, in
+// the background.
+func (b *Bot) kickRelay(caseID int64, to string) {
+	b.relays.submit(b.sendCtx, relayKey(caseID, to), func(context.Context) error {
+		for {
+			more, err := b.relayOne(b.sendCtx, caseID, to)
+			if err != nil {
+				if !errors.Is(err, errNotYet) && b.sendCtx.Err() == nil {
+					b.log.Warn("relay paused, the sweeper will retry", "case", caseID, "to", to, "err", err)
+				}
+				return nil
+			}
+			if !more {
+				return nil
+			}
+		}
+	})
+}
+
+// relayOne sends the oldest pending event, holding its row lock while
+// sending so that another process does not send it too.
+func (b *Bot) relayOne(ctx context.Context, caseID int64, to string) (more bool, err error) {
+	var after effects
+	err = b.db.InTx(ctx, func(tx *store.Tx) error {
+		ev, ok, err := tx.NextRelay(ctx, caseID, to)
+		if err != nil || !ok {
+			return err
+		}
+		c, err := tx.Case(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		var sendErr error
+		if to == relayTopic {
+			sendErr = b.sendToStaff(ctx, tx, c, ev)
+		} else {
+			sendErr = b.sendToReturnee(ctx, c, ev)
+		}
+		var perm *PermanentError
+		switch {
+		case sendErr == nil:
+			more = true
+			return tx.FinishRelay(ctx, ev.ID, "")
+		case errors.Is(sendErr, ErrUnreachable) && to == relayReturnee:
+			more = true
+			if err := tx.FinishRelay(ctx, ev.ID, "unreachable"); err != nil {
+				return err
+			}
+			if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "system", Kind: "notice", Body: "topic_returnee_blocked", RelayTo: relayTopic}); err != nil {
+				return err
+			}
+			after.add(func() { b.kickRelay(c.ID, relayTopic) })
+			return nil
+		case errors.As(sendErr, &perm):
+			more = true
+			return tx.FinishRelay(ctx, ev.ID, perm.Reason)
+		}
+		return sendErr
+	})
+	after.run()
+	return more, err
+}
+
+// sendToStaff delivers an event to the counsellors' side.
+func (b *Bot) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev store.CaseEvent) error {
+	chat, thread, group := c.TopicChatID.Int64, int(c.TopicThreadID.Int64), true
+	if !c.TopicThreadID.Valid {
+		id, ok, err := tx.PrivateCaseStaff(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNotYet
+		}
+		chat, thread, group = id, 0, false
+	}
+	lang := groupLang
+	var text string
+	switch {
+	case ev.Actor == "system":
+		text = b.cat.T(lang, ev.Body.String, map[string]any{"ID": c.ID})
+	case ev.Kind == "reopened":
+		text = b.cat.T(lang, "topic_reopened", map[string]any{"ID": c.ID})
+	case ev.Media.Valid:
+		return b.copyTo(ctx, Target{ChatID: chat, Group: group}, thread, ev, b.cat.T(lang, "returnee_sent", map[string]any{"ID": c.ID}))
+	default:
+		text = b.cat.T(lang, "returnee_says", map[string]any{"ID": c.ID, "Text": escape(ev.Body.String)})
+	}
+	if group {
+		_, err := b.sendGroupMsg(ctx, chat, thread, text, nil)
+		return err
+	}
+	return b.sendText(ctx, chat, text, nil)
+}
+
+// copyTo sends a line saying who sent what, then a copy of the media.
+func (b *Bot) copyTo(ctx context.Context, t Target, thread int, ev store.CaseEvent, header string) error {
+	var err error
+	if t.Group {
+		_, err = b.sendGroupMsg(ctx, t.ChatID, thread, header, nil)
+	} else {
+		err = b.sendText(ctx, t.ChatID, header, nil)
+	}
+	if err != nil {
+		return err
+	}
+	return b.send.Do(ctx, t, "copyMessage", func(ctx context.Context) error {
+		_, err := b.api.CopyMessage(ctx, &tg.CopyMessageParams{
+			ChatID: t.ChatID, MessageThreadID: thread,
+			FromChatID: ev.SrcChatID.Int64, MessageID: int(ev.SrcMsgID.Int64),
+		})
+		return err
+	})
+}
+
+// sendToReturnee delivers a counsellor's message (signed with the
+// counsellor's display name, never their account) or the closing notice.
+func (b *Bot) sendToReturnee(ctx context.Context, c store.Case, ev store.CaseEvent) error {
+	chat, err := strconv.ParseInt(c.PersonChat, 10, 64)
+	if err != nil {
+		return &PermanentError{Method: "relay", Reason: "person has no Telegram chat"}
+	}
+	lang := c.PersonLang
+	name := b.staffName(ctx, ev.StaffID.Int64)
+	switch ev.Kind {
+	case "closed":
+		if err := b.sendText(ctx, chat, b.cat.T(lang, "returnee_case_closed", map[string]any{"ID": c.ID}), nil); err != nil {
+			return err
+		}
+		return b.sendText(ctx, chat, b.cat.T(lang, "rating_question", nil), ratingKeyboard(c.ID))
+	case "message":
+		if ev.Media.Valid {
+			return b.copyTo(ctx, Target{ChatID: chat}, 0, ev, b.cat.T(lang, "counsellor_sent", map[string]any{"Name": escape(name)}))
+		}
+		return b.sendText(ctx, chat, b.cat.T(lang, "counsellor_says", map[string]any{"Name": escape(name), "Text": escape(ev.Body.String)}), nil)
+	}
+	return &PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
+}
+
+func (b *Bot) staffName(ctx context.Context, id int64) string {
+	if id == 0 {
+		return ""
+	}
+	var name string
+	if err := b.db.X.GetContext(ctx, &name, `SELECT display_name FROM staff WHERE id = $1`, id); err != nil {
+		b.log.Warn("reading staff name", "staff", id, "err", err)
+	}
+	return name
+}
+
+// ensureTopic opens the staff-group topic of a new case and posts its
+// card. Several processes may try: the case row lock lets one do it.
+func (b *Bot) ensureTopic(ctx context.Context, caseID int64) error {
+	groupRef, err := b.db.Setting(ctx, SettingStaffGroup)
+	if err != nil || groupRef == "" {
+		return err
+	}
+	group, err := strconv.ParseInt(groupRef, 10, 64)
+	if err != nil {
+		return fmt.Errorf("setting %s: %w", SettingStaffGroup, err)
+	}
+	err = b.db.InTx(ctx, func(tx *store.Tx) error {
+		c, err := tx.Case(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		if c.TopicThreadID.Valid || !c.Open() {
+			return nil
+		}
+		var thread int
+		err = b.send.Do(ctx, Target{ChatID: group, Group: true}, "createForumTopic", func(ctx context.Context) error {
+			t, err := b.api.CreateForumTopic(ctx, &tg.CreateForumTopicParams{ChatID: group, Name: b.topicTitle(c)})
+			if err == nil {
+				thread = t.MessageThreadID
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		card, err := b.caseCard(ctx, tx, groupLang, c)
+		if err != nil {
+			return err
+		}
+		kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+			{Text: b.cat.T(groupLang, "btn_take", nil), CallbackData: caseData("take", c.ID)},
+			{Text: b.cat.T(groupLang, "btn_close", nil), CallbackData: caseData("close", c.ID)},
+		}}}
+		msg, err := b.sendGroupMsg(ctx, group, thread, card, kb)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetCaseTopic(ctx, c.ID, group, thread, msg); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, 0, 0, "card_posted", c.ID, "staff group")
+	})
+	if err != nil {
+		return fmt.Errorf("opening topic of case %d: %w", caseID, err)
+	}
+	b.kickRelay(caseID, relayTopic)
+	return nil
+}
+
+// topicTitle is neutral: number, kind, commune; no name, nothing else.
+func (b *Bot) topicTitle(c store.Case) string {
+	t := b.cat.T(groupLang, "topic_title", map[string]any{
+		"ID": c.ID, "Kind": b.cat.T(groupLang, "kind_"+c.Kind, nil), "Commune": c.CommuneName.String,
+	})
+	if r := []rune(t); len(r) > 128 {
+		t = string(r[:128])
+	}
+	return t
+}
+
+// caseCard renders the summary a counsellor sees: profile and answers.
+func (b *Bot) caseCard(ctx context.Context, tx *store.Tx, lang string, c store.Case) (string, error) {
+	p, err := tx.ProfileOf(ctx, c.PersonID)
+	if err != nil {
+		return "", err
+	}
+	opt := func(key, v string) string {
+		if v == "" {
+			return "—"
+		}
+		if key != "" && b.cat.Has(lang, key+v) {
+			return b.cat.T(lang, key+v, nil)
+		}
+		return escape(v)
+	}
+	year := "—"
+	if p.BirthYear.Valid {
+		year = strconv.FormatInt(p.BirthYear.Int64, 10)
+	}
+	var sb strings.Builder
+	sb.WriteString(b.cat.T(lang, "card_head", map[string]any{
+		"ID": c.ID, "Kind": b.cat.T(lang, "kind_"+c.Kind, nil), "Commune": escape(c.CommuneName.String),
+		"Opened": c.OpenedAt.In(b.loc).Format("02/01/2006 15:04"), "Status": b.cat.T(lang, "status_"+string(c.Status), nil),
+	}))
+	sb.WriteString("\n\n")
+	sb.WriteString(b.cat.T(lang, "card_profile", map[string]any{
+		"Name": opt("", p.FullName.String), "Year": year, "Gender": opt("gender_", p.Gender.String),
+		"Phone": opt("", p.Phone.String), "Education": opt("edu_", p.Education.String),
+	}))
+	if lines := b.answerLines(lang, c.Answers); lines != "" {
+		sb.WriteString("\n\n" + b.cat.T(lang, "card_answers", nil) + "\n" + lines)
+	}
+	if !p.Reachable {
+		sb.WriteString("\n\n" + b.cat.T(lang, "topic_returnee_blocked", nil))
+	}
+	return sb.String(), nil
+}
+
+// answerLines lists a case's answers: flows' own summary lines where the
+// flows provide them, otherwise field by field.
+func (b *Bot) answerLines(lang string, raw json.RawMessage) string {
+	var m map[string]any
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil || len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var lines []string
+	for _, k := range keys {
+		v := m[k]
+		var s string
+		switch x := v.(type) {
+		case []any:
+			var parts []string
+			for _, e := range x {
+				parts = append(parts, fmt.Sprint(e))
+			}
+			s = strings.Join(parts, ", ")
+		case nil:
+			continue
+		default:
+			s = fmt.Sprint(x)
+		}
+		if s == "" {
+			continue
+		}
+		lines = append(lines, "• "+escape(k)+": "+escape(s))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// sweep retries what is pending: topics of new cases and relays. It runs
+// at start and then periodically, so a crash or an outage delays these
+// but never drops them.
+func (b *Bot) sweep(ctx context.Context) {
+	ids, err := b.db.CasesWithoutTopic(ctx)
+	if err != nil {
+		b.log.Warn("sweep: cases without topic", "err", err)
+	}
+	for _, id := range ids {
+		if err := b.ensureTopic(ctx, id); err != nil {
+			b.log.Warn("sweep: topic", "case", id, "err", err)
+			break
+		}
+	}
+	pend, err := b.db.PendingRelays(ctx)
+	if err != nil {
+		b.log.Warn("sweep: pending relays", "err", err)
+	}
+	for _, p := range pend {
+		b.kickRelay(p.CaseID, p.RelayTo)
+	}
+}
+
+func (b *Bot) sweeper(ctx context.Context) {
+	t := time.NewTicker(b.opts.SweepEvery)
+	defer t.Stop()
+	for {
+		b.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// newCases hands cases the flows opened or updated to the counsellors.
+func (b *Bot) newCases(ctx context.Context, refs []flows.CaseRef) {
+	for _, r := range refs {
+		id := r.ID
+		b.relays.submit(b.sendCtx, relayKey(id, relayTopic), func(context.Context) error {
+			if err := b.ensureTopic(b.sendCtx, id); err != nil {
+				b.log.Warn("topic of new case, the sweeper will retry", "case", id, "err", err)
+			}
+			return nil
+		})
+	}
+}

@@ -1,0 +1,682 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"reentrybot/flows"
+	"reentrybot/i18n"
+	"reentrybot/store"
+)
+
+// InvitePrefix starts the /start payload of a staff invitation link.
+const InvitePrefix = "s_"
+
+// staffCommands are refused to non-staff exactly like unknown commands.
+var staffCommands = map[string]bool{
+	"queue": true, "mine": true, "take": true, "done": true, "note": true,
+	"close": true, "case": true, "setup": true,
+}
+
+// NewInviteCode returns a fresh one-time code and the hash stored for it.
+func NewInviteCode() (code string, hash []byte) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	code = base64.RawURLEncoding.EncodeToString(b)
+	return code, HashInviteCode(code)
+}
+
+// HashInviteCode is how codes are stored.
+func HashInviteCode(code string) []byte {
+	h := sha256.Sum256([]byte(code))
+	return h[:]
+}
+
+// InviteLink is the deep link that redeems code with the bot.
+func InviteLink(botUsername, code string) string {
+	return "https://t.me/" + botUsername + "?start=" + InvitePrefix + code
+}
+
+// staffLang is the language of staff-facing texts in a private chat.
+func staffLang(u models.User) string { return i18n.Normalize(u.LanguageCode) }
+
+// groupLang is the language of the shared staff group.
+const groupLang = i18n.Default
+
+// effects are what a handler does after its transaction commits.
+type effects struct{ fns []func() }
+
+func (e *effects) add(f func()) { e.fns = append(e.fns, f) }
+func (e *effects) run() {
+	for _, f := range e.fns {
+		f()
+	}
+}
+
+// inUpdateTx runs fn in the transaction that records upd as handled. dup
+// is true when it was handled before (fn does not run).
+func (b *Bot) inUpdateTx(ctx context.Context, upd *models.Update, fn func(tx *store.Tx) error) (dup bool, err error) {
+	err = b.db.InTx(ctx, func(tx *store.Tx) error {
+		first, err := tx.MarkUpdateSeen(ctx, upd.ID)
+		if err != nil {
+			return err
+		}
+		if !first {
+			dup = true
+			return nil
+		}
+		return fn(tx)
+	})
+	return dup, err
+}
+
+// reply queues a message to a private chat after commit.
+func (b *Bot) replyAfter(fx *effects, chatID int64, text string, markup models.ReplyMarkup) {
+	fx.add(func() {
+		b.outbox.submit(b.sendCtx, chatID, func(ctx context.Context) error {
+			_ = b.sendText(b.sendCtx, chatID, text, markup)
+			return nil
+		})
+	})
+}
+
+// groupReply queues a message into the staff group (a topic when thread
+// is not 0) after commit.
+func (b *Bot) groupReplyAfter(fx *effects, chatID int64, thread int, text string, markup models.ReplyMarkup) {
+	fx.add(func() {
+		b.outbox.submit(b.sendCtx, chatID, func(ctx context.Context) error {
+			_ = b.sendGroup(b.sendCtx, chatID, thread, text, markup)
+			return nil
+		})
+	})
+}
+
+func (b *Bot) sendGroup(ctx context.Context, chatID int64, thread int, text string, markup models.ReplyMarkup) error {
+	_, err := b.sendGroupMsg(ctx, chatID, thread, text, markup)
+	return err
+}
+
+func (b *Bot) sendGroupMsg(ctx context.Context, chatID int64, thread int, text string, markup models.ReplyMarkup) (int, error) {
+	var id int
+	err := b.send.Do(ctx, Target{ChatID: chatID, Group: true}, "sendMessage", func(ctx context.Context) error {
+		m, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
+			ChatID: chatID, MessageThreadID: thread, Text: text, ParseMode: models.ParseModeHTML,
+			ReplyMarkup: markup, LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
+		})
+		if err == nil {
+			id = m.ID
+		}
+		return err
+	})
+	if err != nil {
+		b.log.Error("sending to staff group", "chat", chatID, "thread", thread, "err", err)
+	}
+	return id, err
+}
+
+// redeemInvite binds the account that opened an invitation link.
+func (b *Bot) redeemInvite(ctx context.Context, upd *models.Update, from models.User, code string) error {
+	lang := staffLang(from)
+	fx := &effects{}
+	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+		s, err := tx.RedeemInvite(ctx, HashInviteCode(code), from.ID, b.now())
+		if errors.Is(err, store.ErrInviteInvalid) {
+			b.log.Warn("invite refused", "user", from.ID)
+			if err := tx.Audit(ctx, 0, from.ID, "invite_refused", 0, ""); err != nil {
+				return err
+			}
+			b.replyAfter(fx, from.ID, b.cat.T(lang, "invite_invalid", nil), nil)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, s.ID, from.ID, "invite_redeemed", 0, string(s.Role)); err != nil {
+			return err
+		}
+		b.replyAfter(fx, from.ID, b.cat.T(lang, "staff_welcome", map[string]any{
+			"Name": escape(s.DisplayName), "Role": b.cat.T(lang, "role_"+string(s.Role), nil),
+		})+"\n\n"+b.cat.T(lang, "staff_help", nil), nil)
+		return nil
+	})
+	if err != nil || dup {
+		return err
+	}
+	fx.run()
+	b.Metrics.Updates.WithLabelValues("command", "handled").Inc()
+	return nil
+}
+
+// refuseStaffCommand answers a non-staff user's staff command exactly like
+// an unknown command, and logs the attempt.
+func (b *Bot) refuseStaffCommand(ctx context.Context, upd *models.Update, from models.User, cmd string) error {
+	fx := &effects{}
+	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+		b.log.Warn("staff command from non-staff", "user", from.ID, "command", cmd)
+		if err := tx.Audit(ctx, 0, from.ID, "denied_command", 0, cmd); err != nil {
+			return err
+		}
+		b.replyAfter(fx, from.ID, b.cat.T(i18n.Normalize(from.LanguageCode), "unknown_command", nil), nil)
+		return nil
+	})
+	if err != nil || dup {
+		return err
+	}
+	fx.run()
+	b.Metrics.Updates.WithLabelValues("command", "refused").Inc()
+	return nil
+}
+
+// handleStaffPrivate handles what a staff member does in a private chat.
+func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s store.Staff, from models.User, in flows.Input, cq *models.CallbackQuery) error {
+	lang := staffLang(from)
+	fx := &effects{}
+	toast := ""
+	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+		if cq != nil {
+			var err error
+			toast, err = b.caseCallback(ctx, tx, fx, s, from, cq)
+			return err
+		}
+		say := func(key string, p map[string]any) { b.replyAfter(fx, from.ID, b.cat.T(lang, key, p), nil) }
+		if in.Kind == flows.InCommand {
+			switch in.Command {
+			case "start", "help", "menu":
+				say("staff_help", nil)
+				return nil
+			case "queue", "mine":
+				if !s.HandlesCases() {
+					say("officer_no_cases", nil)
+					return nil
+				}
+				return b.listCases(ctx, tx, fx, s, from, in.Command == "mine")
+			case "take", "case":
+				id, err := strconv.ParseInt(strings.TrimPrefix(in.Arg, "#"), 10, 64)
+				if err != nil || id <= 0 {
+					say("take_usage", nil)
+					return nil
+				}
+				return b.staffOpenCase(ctx, tx, fx, s, from, id, in.Command == "take")
+			case "done":
+				if err := tx.SetPrivateCase(ctx, s.ID, 0); err != nil {
+					return err
+				}
+				say("done_private", nil)
+				return nil
+			case "close":
+				id := s.PrivateCaseID.Int64
+				if in.Arg != "" {
+					id, _ = strconv.ParseInt(strings.TrimPrefix(in.Arg, "#"), 10, 64)
+				}
+				c, ok, err := b.caseInScope(ctx, tx, s, from, id, "close")
+				if err != nil || !ok {
+					if ok2 := err == nil; ok2 {
+						say("case_not_found", map[string]any{"ID": id})
+					}
+					return err
+				}
+				b.replyAfter(fx, from.ID, b.cat.T(lang, "choose_outcome", map[string]any{"ID": c.ID}), b.outcomeKeyboard(lang, c.ID))
+				return nil
+			case "note":
+				return b.privateCaseMessage(ctx, tx, fx, s, from, upd.Message, in.Arg, true)
+			case "setup":
+				say("setup_in_group", nil)
+				return nil
+			}
+			say("staff_help", nil)
+			return nil
+		}
+		if upd.Message == nil {
+			return nil
+		}
+		text := in.Text
+		note := strings.HasPrefix(text, "!")
+		return b.privateCaseMessage(ctx, tx, fx, s, from, upd.Message, strings.TrimPrefix(text, "!"), note)
+	})
+	if err != nil {
+		return err
+	}
+	if cq != nil {
+		b.answerCallbackText(ctx, cq.ID, toast)
+	}
+	if dup {
+		return nil
+	}
+	fx.run()
+	b.Metrics.Updates.WithLabelValues(updateType(upd), "handled").Inc()
+	return nil
+}
+
+func (b *Bot) answerCallbackText(ctx context.Context, id, text string) {
+	if _, err := b.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text}); err != nil {
+		b.log.Warn("answerCallbackQuery", "err", err)
+	}
+}
+
+// caseInScope reads a case the staff member may work on, logging access
+// refused. ok is false (with a nil error) when it is not there or not theirs.
+func (b *Bot) caseInScope(ctx context.Context, tx *store.Tx, s store.Staff, from models.User, id int64, action string) (store.Case, bool, error) {
+	if id <= 0 {
+		return store.Case{}, false, nil
+	}
+	c, err := tx.Case(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, err
+	}
+	if !s.HandlesCases() || !s.InScope(c.CommuneCode.String) {
+		b.log.Warn("case out of scope", "staff", s.ID, "case", id, "action", action)
+		return c, false, tx.Audit(ctx, s.ID, from.ID, "denied_"+action, id, "out of scope")
+	}
+	return c, true, nil
+}
+
+// staffOpenCase shows a case card in the private chat; with take, the
+// counsellor also takes the case and answers it from here until /done.
+func (b *Bot) staffOpenCase(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, id int64, take bool) error {
+	lang := staffLang(from)
+	c, ok, err := b.caseInScope(ctx, tx, s, from, id, "view")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		b.replyAfter(fx, from.ID, b.cat.T(lang, "case_not_found", map[string]any{"ID": id}), nil)
+		return nil
+	}
+	if err := tx.Audit(ctx, s.ID, from.ID, "view", c.ID, "private"); err != nil {
+		return err
+	}
+	card, err := b.caseCard(ctx, tx, lang, c)
+	if err != nil {
+		return err
+	}
+	if !take {
+		b.replyAfter(fx, from.ID, card, nil)
+		return nil
+	}
+	if !c.Open() {
+		b.replyAfter(fx, from.ID, card+"\n\n"+b.cat.T(lang, "case_is_closed", map[string]any{"ID": c.ID}), nil)
+		return nil
+	}
+	if err := b.assign(ctx, tx, fx, s, from, c); err != nil {
+		return err
+	}
+	if err := tx.SetPrivateCase(ctx, s.ID, c.ID); err != nil {
+		return err
+	}
+	b.replyAfter(fx, from.ID, card+"\n\n"+b.cat.T(lang, "taken_private", map[string]any{"ID": c.ID, "Name": escape(s.DisplayName)}), nil)
+	// Messages the returnee wrote before anyone took the case, when there
+	// is no topic, come here now.
+	fx.add(func() { b.kickRelay(c.ID, relayTopic) })
+	return nil
+}
+
+// assign gives the case to the staff member (no-op when already theirs).
+func (b *Bot) assign(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, c store.Case) error {
+	if c.AssigneeStaffID.Int64 == s.ID && c.Status != store.CaseNew {
+		return nil
+	}
+	st := c.Status
+	if st == store.CaseNew {
+		st = store.CaseAssigned
+	}
+	if err := tx.SetCaseStatus(ctx, c.ID, st, s.ID); err != nil {
+		return err
+	}
+	if err := tx.Audit(ctx, s.ID, from.ID, "take", c.ID, ""); err != nil {
+		return err
+	}
+	if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: s.ID, Kind: "assigned"}); err != nil {
+		return err
+	}
+	if c.TopicThreadID.Valid {
+		b.groupReplyAfter(fx, c.TopicChatID.Int64, int(c.TopicThreadID.Int64),
+			b.cat.T(groupLang, "topic_taken", map[string]any{"Name": escape(s.DisplayName)}), nil)
+		if c.TopicCardMsgID.Valid {
+			chat, msg, id := c.TopicChatID.Int64, int(c.TopicCardMsgID.Int64), c.ID
+			fx.add(func() { b.editCardKeyboard(chat, msg, id, s.DisplayName) })
+		}
+	}
+	return nil
+}
+
+// editCardKeyboard replaces Take with who took the case.
+func (b *Bot) editCardKeyboard(chatID int64, msgID int, caseID int64, name string) {
+	kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+		{Text: b.cat.T(groupLang, "btn_taken_by", map[string]any{"Name": name}), CallbackData: caseData("take", caseID)},
+		{Text: b.cat.T(groupLang, "btn_close", nil), CallbackData: caseData("close", caseID)},
+	}}}
+	b.outbox.submit(b.sendCtx, chatID, func(ctx context.Context) error {
+		_, err := b.api.EditMessageReplyMarkup(b.sendCtx, &tg.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: msgID, ReplyMarkup: kb})
+		if err != nil {
+			b.log.Warn("editing case card", "case", caseID, "err", err)
+		}
+		return nil
+	})
+}
+
+// privateCaseMessage sends a counsellor's private-chat message (or note)
+// to the case they took with /take.
+func (b *Bot) privateCaseMessage(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, text string, note bool) error {
+	lang := staffLang(from)
+	c, ok, err := b.caseInScope(ctx, tx, s, from, s.PrivateCaseID.Int64, "message")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		b.replyAfter(fx, from.ID, b.cat.T(lang, "no_private_case", nil), nil)
+		return nil
+	}
+	if !c.Open() {
+		b.replyAfter(fx, from.ID, b.cat.T(lang, "case_is_closed", map[string]any{"ID": c.ID}), nil)
+		return nil
+	}
+	if note {
+		if strings.TrimSpace(text) == "" {
+			return nil
+		}
+		return b.addNote(ctx, tx, fx, s, from, c, text)
+	}
+	return b.counsellorMessage(ctx, tx, fx, s, from, c, m, text)
+}
+
+func (b *Bot) addNote(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, c store.Case, text string) error {
+	if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: s.ID, Kind: "note", Body: text}); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, s.ID, from.ID, "note", c.ID, "")
+}
+
+// counsellorMessage records a counsellor's answer, to be relayed to the
+// returnee signed with the counsellor's display name.
+func (b *Bot) counsellorMessage(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, c store.Case, m *models.Message, text string) error {
+	if c.Status == store.CaseNew || c.AssigneeStaffID.Int64 == 0 {
+		if err := b.assign(ctx, tx, fx, s, from, c); err != nil {
+			return err
+		}
+	}
+	media := ""
+	if m != nil && m.Text == "" {
+		media = mediaKind(m)
+		text = CleanText(m.Caption)
+	}
+	ev := store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: s.ID, Kind: "message", Body: text, Media: media, RelayTo: relayReturnee}
+	if m != nil {
+		ev.SrcChatID, ev.SrcMsgID = m.Chat.ID, m.ID
+	}
+	if _, err := tx.AddCaseEvent(ctx, ev); err != nil {
+		return err
+	}
+	if err := tx.SetCaseStatus(ctx, c.ID, store.CaseWaiting, 0); err != nil {
+		return err
+	}
+	if err := tx.MarkFirstResponse(ctx, c.ID, b.now()); err != nil {
+		return err
+	}
+	if err := tx.Audit(ctx, s.ID, from.ID, "message", c.ID, media); err != nil {
+		return err
+	}
+	fx.add(func() { b.kickRelay(c.ID, relayReturnee) })
+	return nil
+}
+
+// listCases answers /queue and /mine.
+func (b *Bot) listCases(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, mine bool) error {
+	lang := staffLang(from)
+	cases, err := b.db.OpenCases(ctx, s, mine)
+	if err != nil {
+		return err
+	}
+	action := "queue"
+	if mine {
+		action = "mine"
+	}
+	if err := tx.Audit(ctx, s.ID, from.ID, action, 0, strconv.Itoa(len(cases))); err != nil {
+		return err
+	}
+	if len(cases) == 0 {
+		b.replyAfter(fx, from.ID, b.cat.T(lang, action+"_empty", nil), nil)
+		return nil
+	}
+	var sb strings.Builder
+	sb.WriteString(b.cat.T(lang, action+"_header", map[string]any{"Count": len(cases)}))
+	now := b.now()
+	for _, c := range cases {
+		sb.WriteString("\n")
+		sb.WriteString(b.cat.T(lang, "queue_line", map[string]any{
+			"ID": c.ID, "Kind": b.cat.T(lang, "kind_"+c.Kind, nil), "Commune": escape(c.CommuneName.String),
+			"Status": b.cat.T(lang, "status_"+string(c.Status), nil), "Age": b.age(lang, now.Sub(c.OpenedAt)),
+			"Who": escape(c.AssigneeName.String),
+		}))
+	}
+	sb.WriteString("\n\n" + b.cat.T(lang, "queue_hint", nil))
+	b.replyAfter(fx, from.ID, sb.String(), nil)
+	return nil
+}
+
+// age says how long ago, coarsely.
+func (b *Bot) age(lang string, d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return b.cat.T(lang, "age_minutes", map[string]any{"Count": int(d.Minutes())})
+	case d < 48*time.Hour:
+		return b.cat.T(lang, "age_hours", map[string]any{"Count": int(d.Hours())})
+	}
+	return b.cat.T(lang, "age_days", map[string]any{"Count": int(d.Hours() / 24)})
+}
+
+// Callback data of case actions: "k:<action>:<case>[:<arg>]". The flows'
+// own buttons start with a digit, so the two never mix.
+func caseData(action string, id int64, arg ...string) string {
+	s := "k:" + action + ":" + strconv.FormatInt(id, 10)
+	for _, a := range arg {
+		s += ":" + a
+	}
+	return s
+}
+
+func parseCaseData(data string) (action string, id int64, arg string, ok bool) {
+	parts := strings.SplitN(data, ":", 4)
+	if len(parts) < 3 || parts[0] != "k" {
+		return "", 0, "", false
+	}
+	id, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, "", false
+	}
+	if len(parts) == 4 {
+		arg = parts[3]
+	}
+	return parts[1], id, arg, true
+}
+
+func (b *Bot) outcomeKeyboard(lang string, id int64) *models.InlineKeyboardMarkup {
+	kb := &models.InlineKeyboardMarkup{}
+	for i, o := range store.Outcomes {
+		btn := models.InlineKeyboardButton{Text: b.cat.T(lang, "outcome_"+o, nil), CallbackData: caseData("out", id, o)}
+		if i%2 == 0 {
+			kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{btn})
+		} else {
+			kb.InlineKeyboard[len(kb.InlineKeyboard)-1] = append(kb.InlineKeyboard[len(kb.InlineKeyboard)-1], btn)
+		}
+	}
+	return kb
+}
+
+// caseCallback handles a staff member's case button (take, close, outcome)
+// in the group or a private chat; it returns the toast to show.
+func (b *Bot) caseCallback(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, cq *models.CallbackQuery) (string, error) {
+	lang := staffLang(from)
+	action, id, arg, ok := parseCaseData(cq.Data)
+	if !ok {
+		return "", tx.Audit(ctx, s.ID, from.ID, "denied_callback", 0, "malformed")
+	}
+	c, ok, err := b.caseInScope(ctx, tx, s, from, id, action)
+	if err != nil || !ok {
+		return b.cat.T(lang, "case_not_in_scope", nil), err
+	}
+	chat := int64(0)
+	if m := cq.Message.Message; m != nil {
+		chat = m.Chat.ID
+	}
+	switch action {
+	case "take":
+		if c.AssigneeStaffID.Valid && c.AssigneeStaffID.Int64 != s.ID {
+			return b.cat.T(lang, "case_taken_by", map[string]any{"Name": c.AssigneeName.String}), nil
+		}
+		if !c.Open() {
+			return b.cat.T(lang, "case_is_closed", map[string]any{"ID": c.ID}), nil
+		}
+		if err := tx.Audit(ctx, s.ID, from.ID, "view", c.ID, "card"); err != nil {
+			return "", err
+		}
+		return b.cat.T(lang, "toast_taken", nil), b.assign(ctx, tx, fx, s, from, c)
+	case "close":
+		if !c.Open() {
+			return b.cat.T(lang, "case_is_closed", map[string]any{"ID": c.ID}), nil
+		}
+		if cq.Message.Message != nil && cq.Message.Message.Chat.Type != models.ChatTypePrivate {
+			b.groupReplyAfter(fx, chat, int(c.TopicThreadID.Int64), b.cat.T(groupLang, "choose_outcome", map[string]any{"ID": c.ID}), b.outcomeKeyboard(groupLang, c.ID))
+		} else {
+			b.replyAfter(fx, from.ID, b.cat.T(lang, "choose_outcome", map[string]any{"ID": c.ID}), b.outcomeKeyboard(lang, c.ID))
+		}
+		return "", nil
+	case "out":
+		if !c.Open() {
+			return b.cat.T(lang, "case_is_closed", map[string]any{"ID": c.ID}), nil
+		}
+		valid := false
+		for _, o := range store.Outcomes {
+			valid = valid || o == arg
+		}
+		if !valid {
+			return "", tx.Audit(ctx, s.ID, from.ID, "denied_callback", c.ID, "bad outcome")
+		}
+		return b.cat.T(lang, "toast_closed", nil), b.closeCase(ctx, tx, fx, s, from, c, arg)
+	}
+	return "", tx.Audit(ctx, s.ID, from.ID, "denied_callback", c.ID, "unknown action")
+}
+
+// closeCase closes with an outcome; the returnee is told and asked for a
+// rating (through the relay, so it survives a crash).
+func (b *Bot) closeCase(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, c store.Case, outcome string) error {
+	if err := tx.CloseCase(ctx, c.ID, outcome, b.now()); err != nil {
+		return err
+	}
+	if err := tx.Audit(ctx, s.ID, from.ID, "close", c.ID, outcome); err != nil {
+		return err
+	}
+	if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: s.ID, Kind: "closed", Body: outcome, RelayTo: relayReturnee}); err != nil {
+		return err
+	}
+	if err := tx.ClearPrivateCase(ctx, c.ID); err != nil {
+		return err
+	}
+	if c.TopicThreadID.Valid {
+		chat, thread := c.TopicChatID.Int64, int(c.TopicThreadID.Int64)
+		b.groupReplyAfter(fx, chat, thread, b.cat.T(groupLang, "topic_closed", map[string]any{
+			"Outcome": b.cat.T(groupLang, "outcome_"+outcome, nil), "Name": escape(s.DisplayName),
+		}), nil)
+		fx.add(func() { b.topicOpen(chat, thread, false) })
+	}
+	fx.add(func() { b.kickRelay(c.ID, relayReturnee) })
+	return nil
+}
+
+// topicOpen closes or reopens a case's forum topic.
+func (b *Bot) topicOpen(chat int64, thread int, open bool) {
+	b.outbox.submit(b.sendCtx, chat, func(ctx context.Context) error {
+		var err error
+		if open {
+			_, err = b.api.ReopenForumTopic(b.sendCtx, &tg.ReopenForumTopicParams{ChatID: chat, MessageThreadID: thread})
+		} else {
+			_, err = b.api.CloseForumTopic(b.sendCtx, &tg.CloseForumTopicParams{ChatID: chat, MessageThreadID: thread})
+		}
+		if err != nil {
+			b.log.Warn("forum topic open/close", "chat", chat, "thread", thread, "open", open, "err", err)
+		}
+		return nil
+	})
+}
+
+// handleRating stores a returnee's 1–5 answer on their own closed case.
+func (b *Bot) handleRating(ctx context.Context, upd *models.Update, cq *models.CallbackQuery) error {
+	lang := i18n.Normalize(cq.From.LanguageCode)
+	action, id, arg, ok := parseCaseData(cq.Data)
+	n, _ := strconv.Atoi(arg)
+	fx := &effects{}
+	toast := ""
+	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+		ref := strconv.FormatInt(cq.From.ID, 10)
+		p, err := tx.TouchPerson(ctx, "telegram", ref, ref, lang)
+		if err != nil {
+			return err
+		}
+		lang = p.Language
+		if !ok || action != "rate" || n < 1 || n > 5 {
+			b.log.Warn("forged or stale case button from a returnee", "user", cq.From.ID, "data", cq.Data)
+			return tx.Audit(ctx, 0, cq.From.ID, "denied_callback", 0, "returnee")
+		}
+		rated, err := tx.RateCase(ctx, id, p.ID, n)
+		if err != nil {
+			return err
+		}
+		if !rated {
+			toast = b.cat.T(lang, "button_stale", nil)
+			return nil
+		}
+		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: id, Actor: "returnee", Kind: "rated", Body: arg}); err != nil {
+			return err
+		}
+		b.replyAfter(fx, cq.From.ID, b.cat.T(lang, "rating_thanks", nil), nil)
+		if m := cq.Message.Message; m != nil {
+			chat, msg := m.Chat.ID, m.ID
+			fx.add(func() {
+				b.outbox.submit(b.sendCtx, chat, func(ctx context.Context) error {
+					if _, err := b.api.EditMessageReplyMarkup(b.sendCtx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msg}); err != nil {
+						b.log.Warn("removing rating buttons", "err", err)
+					}
+					return nil
+				})
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b.answerCallbackText(ctx, cq.ID, toast)
+	if !dup {
+		fx.run()
+		b.Metrics.Updates.WithLabelValues("callback", "handled").Inc()
+	}
+	return nil
+}
+
+func ratingKeyboard(id int64) *models.InlineKeyboardMarkup {
+	row := make([]models.InlineKeyboardButton, 5)
+	for i := range row {
+		n := strconv.Itoa(i + 1)
+		row[i] = models.InlineKeyboardButton{Text: n, CallbackData: caseData("rate", id, n)}
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{row}}
+}
+
+// escape is for user and reference data inside HTML texts.
+func escape(s string) string { return escapeParams(map[string]any{"s": s})["s"].(string) }
+
+var _ = fmt.Sprintf
