@@ -57,6 +57,9 @@ var ErrInviteInvalid = errors.New("invite code invalid, used or expired")
 // (stored hashed) that binds one.
 func (db *DB) CreateInvite(ctx context.Context, role Role, communes []string, name string, codeHash []byte, expires time.Time) (int64, error) {
 	var id int64
+	if communes == nil {
+		communes = []string{} // province-wide
+	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		if err := tx.X.GetContext(ctx, &id,
 			`INSERT INTO staff (role, communes, display_name, active) VALUES ($1, $2, $3, true) RETURNING id`,
