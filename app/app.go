@@ -57,7 +57,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if err != nil {
 		return fail(err)
 	}
-	engine := flows.NewEngine(nil)
+	hours := flows.WorkingHours{Loc: cfg.TimeZone, Start: cfg.WorkStart, End: cfg.WorkEnd, Days: cfg.WorkDays}
+	engine := flows.NewEngine(nil, flows.WithWorkingHours(hours), flows.WithCatalog(cat))
 	b, err := bot.New(ctx, bot.Options{
 		Token:         cfg.TelegramToken,
 		APIURL:        cfg.TelegramAPIURL,
@@ -65,6 +66,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		WebhookSecret: cfg.WebhookSecret,
 		Workers:       cfg.Workers,
 		Limits:        bot.DefaultLimits(cfg.SendRate),
+		Hours:         hours,
+		Loc:           cfg.TimeZone,
 	}, db, engine, cat, log)
 	if err != nil {
 		return fail(err)

@@ -29,6 +29,9 @@ type Config struct {
 	SendRate float64
 	// Workers bounds how many chats are handled at once (WORKERS).
 	Workers int
+	// Counsellors' working hours (WORK_DAYS, WORK_HOURS), in TimeZone.
+	WorkDays           [7]bool // indexed by time.Weekday
+	WorkStart, WorkEnd time.Duration
 }
 
 // Var documents one environment variable; the README table is made from
@@ -49,6 +52,8 @@ var Vars = []Var{
 	{"TIME_ZONE", "Asia/Ho_Chi_Minh", "Time zone for everything a person sees."},
 	{"SEND_RATE", "25", "Outgoing messages per second across all chats (Telegram allows about 30)."},
 	{"WORKERS", "64", "Chats handled at the same time."},
+	{"WORK_DAYS", "1-5", "Counsellors' working days, ISO numbers (1 = Monday … 7 = Sunday): a range or a list, e.g. 1-5 or 1,2,3,4,5,6."},
+	{"WORK_HOURS", "07:30-17:00", "Counsellors' working hours on those days, in TIME_ZONE."},
 }
 
 var (
@@ -127,7 +132,48 @@ func Load(get Getenv) (Config, error) {
 	if c.Workers, err = strconv.Atoi(val("WORKERS")); err != nil || c.Workers < 1 || c.Workers > 10000 {
 		bad("WORKERS", "must be a whole number from 1 to 10000")
 	}
+	if c.WorkDays, err = parseDays(val("WORK_DAYS")); err != nil {
+		bad("WORK_DAYS", "%v", err)
+	}
+	if c.WorkStart, c.WorkEnd, err = parseHours(val("WORK_HOURS")); err != nil {
+		bad("WORK_HOURS", "%v", err)
+	}
 	return c, errors.Join(errs...)
+}
+
+// parseDays reads "1-5" or "1,2,3" (ISO weekday numbers).
+func parseDays(s string) ([7]bool, error) {
+	var days [7]bool
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, err1 := strconv.Atoi(lo)
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.Atoi(hi)
+		}
+		if err1 != nil || err2 != nil || a < 1 || b > 7 || a > b {
+			return days, fmt.Errorf("%q is not a day number 1-7 or a range of them", part)
+		}
+		for d := a; d <= b; d++ {
+			days[d%7] = true // ISO 7 (Sunday) is time.Sunday (0)
+		}
+	}
+	return days, nil
+}
+
+// parseHours reads "07:30-17:00".
+func parseHours(s string) (time.Duration, time.Duration, error) {
+	from, to, ok := strings.Cut(s, "-")
+	a, err1 := time.Parse("15:04", strings.TrimSpace(from))
+	b, err2 := time.Parse("15:04", strings.TrimSpace(to))
+	if !ok || err1 != nil || err2 != nil || !b.After(a) {
+		return 0, 0, fmt.Errorf("%q is not a range like 07:30-17:00", s)
+	}
+	mid := func(t time.Time) time.Duration {
+		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	}
+	return mid(a), mid(b), nil
 }
 
 // RequireServe checks what serve needs beyond Load's checks.

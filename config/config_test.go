@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) Getenv {
@@ -31,6 +32,8 @@ func TestLoad(t *testing.T) {
 		{"bad zone", map[string]string{"TIME_ZONE": "Mars/Base"}, []string{"TIME_ZONE"}},
 		{"bad rate", map[string]string{"SEND_RATE": "0"}, []string{"SEND_RATE"}},
 		{"bad workers", map[string]string{"WORKERS": "many"}, []string{"WORKERS"}},
+		{"bad days", map[string]string{"WORK_DAYS": "0-5"}, []string{"WORK_DAYS"}},
+		{"bad hours", map[string]string{"WORK_HOURS": "17:00-07:30"}, []string{"WORK_HOURS"}},
 		{"all reported", map[string]string{"LOG_LEVEL": "x", "WORKERS": "0"}, []string{"LOG_LEVEL", "WORKERS"}},
 	}
 	for _, tt := range tests {
@@ -65,5 +68,19 @@ func TestRequireServe(t *testing.T) {
 	err = c.RequireServe()
 	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN") || !strings.Contains(err.Error(), "DATABASE_URL") {
 		t.Fatalf("want both required variables named, got %v", err)
+	}
+}
+
+func TestWorkingHours(t *testing.T) {
+	c, err := Load(env(map[string]string{"WORK_DAYS": "1-5,7", "WORK_HOURS": "08:00-16:30"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [7]bool{true, true, true, true, true, true, false} // Sunday … Saturday
+	if c.WorkDays != want {
+		t.Errorf("days %v, want %v", c.WorkDays, want)
+	}
+	if c.WorkStart != 8*time.Hour || c.WorkEnd != 16*time.Hour+30*time.Minute {
+		t.Errorf("hours %v-%v", c.WorkStart, c.WorkEnd)
 	}
 }

@@ -69,19 +69,9 @@ func clock(d time.Duration) string {
 
 // when renders the expectation as a sentence for the case messages.
 func (r *run) when() string {
-	h := r.e.hours
-	kind, at := h.Next(r.now)
-	switch kind {
-	case WhenNow:
-		return r.label("when_now", map[string]any{"End": clock(h.End)})
-	case WhenToday:
-		return r.label("when_today", map[string]any{"Time": at.Format("15:04")})
-	case WhenTomorrow:
-		return r.label("when_tomorrow", map[string]any{"Time": at.Format("15:04")})
+	key, params := r.e.hours.Expect(r.now)
+	if wk, ok := params["WeekdayKey"].(string); ok {
+		params["Weekday"] = r.label(wk, nil)
 	}
-	return r.label("when_later", map[string]any{
-		"Weekday": r.label(fmt.Sprintf("weekday_%d", int(at.Weekday())), nil),
-		"Date":    at.Format("02/01"),
-		"Time":    at.Format("15:04"),
-	})
+	return r.label(key, params)
 }
