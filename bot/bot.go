@@ -35,6 +35,9 @@ type Options struct {
 	Hours         flows.WorkingHours
 	SweepEvery    time.Duration // retry pending topics and relays; 15 s when zero
 	ReopenWithin  time.Duration // a closed case reopens when the person writes within it; 14 days when zero
+	// Sleep waits out a 429's retry_after or a backoff; tests pass a fake
+	// clock's. time-based when nil.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Bot is the running transport.
@@ -114,6 +117,9 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	}
 	b.me = me
 	b.send = NewSender(o.Limits, db, b.Metrics, log)
+	if o.Sleep != nil {
+		b.send.sleep = o.Sleep
+	}
 	b.lanes = newLanes(o.Workers)
 	// Delivering is mostly waiting on the rate limiters: many at once.
 	b.outbox = newLanes(max(4*o.Workers, 256))

@@ -23,6 +23,10 @@ func withFastLimits() rigOption {
 	}
 }
 
+func withSleep(sleep func(context.Context, time.Duration) error) rigOption {
+	return func(o *bot.Options, _ *[]botapitest.Option) { o.Sleep = sleep }
+}
+
 func withClock(now func() time.Time) rigOption {
 	return func(o *bot.Options, _ *[]botapitest.Option) { o.Now = now }
 }
@@ -192,4 +196,3 @@ func callbackUpdate(from botapitest.User, m botapitest.Message, data string) mod
 	}}
 }
 
-var _ = context.Background

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -125,6 +126,8 @@ type Server struct {
 
 	subs    map[int]chan Event
 	nextSub int
+
+	web atomic.Pointer[playground] // set by EnablePlayground (web.go)
 }
 
 // New starts a server listening on 127.0.0.1 on a free port.
@@ -297,9 +300,14 @@ var limitedMethods = map[string]bool{
 	"sendLocation": true, "sendContact": true,
 }
 
-// ServeHTTP serves POST|GET /bot<token>/<method>; New already serves it on
-// URL(), but the Server can also be mounted elsewhere.
+// ServeHTTP serves POST|GET /bot<token>/<method>, and after
+// EnablePlayground the playground at / and /playground/; New already serves
+// it on URL(), but the Server can also be mounted elsewhere.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if pg := s.web.Load(); pg != nil && ownsPath(r.URL.Path) {
+		pg.ServeHTTP(w, r)
+		return
+	}
 	token, method, ok := splitPath(r.URL.Path)
 	if !ok {
 		s.finish(w, r.URL.Path, 0, nil, errNotFound)

@@ -25,6 +25,7 @@ var catalogs embed.FS
 type Catalog struct {
 	bundle *goi18n.Bundle
 	keys   map[string]map[string]bool // lang → message ids present
+	plural map[string]bool            // lang/id → has a "one" form
 	log    *slog.Logger
 }
 
@@ -35,7 +36,7 @@ func Load(log *slog.Logger) (*Catalog, error) {
 	}
 	b := goi18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &Catalog{bundle: b, keys: map[string]map[string]bool{}, log: log}
+	c := &Catalog{bundle: b, keys: map[string]map[string]bool{}, plural: map[string]bool{}, log: log}
 	err := fs.WalkDir(catalogs, "catalog", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -50,6 +51,9 @@ func Load(log *slog.Logger) (*Catalog, error) {
 		}
 		for _, m := range mf.Messages {
 			c.keys[lang][m.ID] = true
+			if m.One != "" {
+				c.plural[lang+"/"+m.ID] = true
+			}
 		}
 		return nil
 	})
@@ -96,7 +100,9 @@ func (c *Catalog) Render(lang, id string, params map[string]any) (string, error)
 	}
 	loc := goi18n.NewLocalizer(c.bundle, lang)
 	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: params}
-	if n, ok := params["Count"]; ok {
+	// Only plural messages take the count as a plural selector: go-i18n
+	// refuses a count for a message without a "one" form.
+	if n, ok := params["Count"]; ok && c.plural[lang+"/"+id] {
 		cfg.PluralCount = n
 	}
 	s, err := loc.Localize(cfg)

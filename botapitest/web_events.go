@@ -1,0 +1,96 @@
+package botapitest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// serveEvents streams changes as Server-Sent Events:
+//
+//	event: message | edited | deleted   data: {"type":..., "message": webMessage}
+//	event: meta                         data: webMeta (users, blocked flags, topics)
+//
+// plus a ": keep-alive" comment every keepAlive. A client that reconnects
+// re-fetches api/state, since events are not replayed (and Subscribe drops
+// events for a subscriber that falls 256 behind). The stream ends when the
+// client goes away or the Server closes.
+func (p *playground) serveEvents(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		writeError(w, &webError{status: http.StatusMethodNotAllowed, msg: "use GET"})
+		return
+	}
+	fl, canFlush := w.(http.Flusher)
+	if !canFlush {
+		writeError(w, &webError{status: http.StatusInternalServerError, msg: "streaming unsupported"})
+		return
+	}
+	events, unsubscribe := p.s.Subscribe()
+	defer unsubscribe()
+	lastMeta, _ := json.Marshal(p.meta())
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if _, err := fmt.Fprint(w, "retry: 1000\n: connected\n\n"); err != nil {
+		return
+	}
+	fl.Flush()
+
+	keepAlive := time.NewTicker(p.keepAlive)
+	defer keepAlive.Stop()
+	for {
+		p.s.mu.Lock()
+		changed, closed := p.s.changed, p.s.closed
+		p.s.mu.Unlock()
+		if closed {
+			return
+		}
+		var err error
+		select {
+		case ev, open := <-events:
+			if !open {
+				return
+			}
+			err = p.writeMessageEvent(w, ev)
+		case <-changed:
+		case <-keepAlive.C:
+			_, err = fmt.Fprint(w, ": keep-alive\n\n")
+		case <-r.Context().Done():
+			return
+		case <-p.s.ctx.Done():
+			return
+		}
+		if err == nil {
+			// Topics, users and blocked flags have no events of their
+			// own: compare them after every change.
+			if meta, _ := json.Marshal(p.meta()); string(meta) != string(lastMeta) {
+				lastMeta = meta
+				_, err = fmt.Fprintf(w, "event: meta\ndata: %s\n\n", meta)
+			}
+		}
+		if err != nil {
+			return
+		}
+		fl.Flush()
+	}
+}
+
+func (p *playground) writeMessageEvent(w http.ResponseWriter, ev Event) error {
+	p.s.mu.Lock()
+	wm := p.s.webMessageLocked(&ev.Message)
+	p.s.mu.Unlock()
+	data, err := json.Marshal(struct {
+		Type    string     `json:"type"`
+		Message webMessage `json:"message"`
+	}{ev.Type, wm})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, data)
+	return err
+}
