@@ -187,7 +187,7 @@ func TestPrivateTakeWithoutGroup(t *testing.T) {
 	r.waitText(other.ID, "Không có hồ sơ #1")
 
 	r.waitSeen(r.api.SendText(counsellor, "/take 1"))
-	r.waitText(counsellor.ID, "Phạm Hải")                        // the card
+	r.waitText(counsellor.ID, "Phạm Hải")                       // the card
 	r.waitText(counsellor.ID, "Em viết thêm trước khi ai nhận") // held until someone took it
 	r.waitSeen(r.api.SendText(counsellor, "Chào em, anh là Minh."))
 	got := r.waitText(u.ID, "anh là Minh")

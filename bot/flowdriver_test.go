@@ -195,4 +195,3 @@ func callbackUpdate(from botapitest.User, m botapitest.Message, data string) mod
 		Data: data,
 	}}
 }
-
