@@ -36,9 +36,24 @@ type App struct {
 // WebhookPath is where the webhook endpoint is served.
 const WebhookPath = "/telegram/webhook"
 
+// Option adjusts how the app starts.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock gives the bot a clock other than the system's (the demo moves
+// it forward to show reminders and timeouts).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
 // Start connects, migrates, and starts taking updates and serving HTTP. It
 // returns once everything is up; Stop (or ctx) ends it.
-func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	o := options{now: time.Now}
+	for _, f := range opts {
+		f(&o)
+	}
 	if err := cfg.RequireServe(); err != nil {
 		return nil, err
 	}
@@ -58,7 +73,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		return fail(err)
 	}
 	hours := flows.WorkingHours{Loc: cfg.TimeZone, Start: cfg.WorkStart, End: cfg.WorkEnd, Days: cfg.WorkDays}
-	engine := flows.NewEngine(nil, flows.WithWorkingHours(hours), flows.WithCatalog(cat))
+	engine := flows.NewEngine(o.now, flows.WithWorkingHours(hours), flows.WithCatalog(cat))
 	b, err := bot.New(ctx, bot.Options{
 		Token:         cfg.TelegramToken,
 		APIURL:        cfg.TelegramAPIURL,
@@ -68,6 +83,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Limits:        bot.DefaultLimits(cfg.SendRate),
 		Hours:         hours,
 		Loc:           cfg.TimeZone,
+		Now:           o.now,
 	}, db, engine, cat, log)
 	if err != nil {
 		return fail(err)

@@ -12,10 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"reentrybot/app"
 	"reentrybot/botapitest"
 	"reentrybot/config"
-	"reentrybot/pgtemp"
+	"reentrybot/demo"
 )
 
 // cmdDemo runs everything on one machine: a private PostgreSQL (unless
@@ -48,30 +47,17 @@ func cmdDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	defer logFile.Close()
 	log := newLogger(logFile, cfg.LogLevel)
 
-	dbWhere := "DATABASE_URL"
 	if cfg.DatabaseURL == "" {
-		fmt.Fprintln(stdout, "Starting a private PostgreSQL…")
-		cluster, err := pgtemp.Start(ctx, pgtemp.WithLogger(log))
-		if err != nil {
-			return fmt.Errorf("private database (set DATABASE_URL to use your own): %w", err)
-		}
-		defer cluster.Stop()
-		cfg.DatabaseURL = cluster.URL()
-		dbWhere = "private, removed on exit"
+		fmt.Fprintln(stdout, "Starting a private PostgreSQL, the test Bot API server and the bot…")
 	}
-	api := botapitest.New(botapitest.WithLogger(log))
-	defer api.Close()
-	cfg.TelegramToken = api.Token()
-	cfg.TelegramAPIURL = api.URL()
-
-	a, err := app.Start(ctx, cfg, log)
+	d, err := demo.Start(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer a.Stop()
-
-	fmt.Fprintf(stdout, "reentrybot demo is running.\n  bot:          @%s\n  Bot API:      %s (test server)\n  database:     %s\n  health:       http://%s/healthz\n  log:          %s\n",
-		a.Bot.Username(), api.URL(), dbWhere, a.Addr, logPath)
+	defer d.Stop()
+	api := d.API
+	fmt.Fprintf(stdout, "reentrybot demo is running.\n\n  Open the playground: %s\n\n  bot:          @%s (talking to the test Bot API server at %s)\n  database:     %s\n  health:       http://%s/healthz\n  log:          %s\n  sample data:  the %s communes, sample courses and bank days, a counsellor, a commune officer, an admin and a staff group\n",
+		d.URL(), d.App.Bot.Username(), api.URL(), d.DBWhere, d.App.Addr, logPath, "99")
 
 	user := api.NewUser("Minh", "vi")
 	if *script {
@@ -85,7 +71,7 @@ func cmdDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stdout, "\n/start → %s\n", msgs[0].Text)
 		return nil
 	}
-	fmt.Fprintln(stdout, "\nYou are Minh, a person using the bot. Type a message and press Enter (try /start).")
+	fmt.Fprintln(stdout, "\nOr chat here in the terminal as Minh, a person using the bot: type a message and press Enter (try /start).")
 	fmt.Fprintln(stdout, "Press a button by typing its number, share a phone with 'contact 0912345678'. Ctrl-C stops.")
 	return chat(ctx, api, user, stdin, stdout)
 }
