@@ -30,6 +30,9 @@ type rig struct {
 	bot *bot.Bot
 	cat *i18n.Catalog
 	ctx context.Context
+
+	opts bot.Options
+	stop func() // stops the running bot, waiting for it
 }
 
 func testLogger() *slog.Logger {
@@ -76,14 +79,16 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{t: t, api: api, db: db, x: x, bot: b, cat: cat, ctx: ctx}
+	return &rig{t: t, api: api, db: db, x: x, bot: b, cat: cat, ctx: ctx, opts: o, stop: func() {}}
 }
 
 // run takes updates until the test ends.
 func (r *rig) run() {
 	ctx, cancel := context.WithCancel(r.ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); r.bot.Run(ctx) }()
+	b := r.bot
+	go func() { defer close(done); b.Run(ctx) }()
+	r.stop = func() { cancel(); <-done }
 	r.t.Cleanup(func() { cancel(); <-done })
 }
 

@@ -1,0 +1,213 @@
+package bot_test
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"reentrybot/bot"
+	"reentrybot/flows"
+	"reentrybot/refdata"
+	"reentrybot/store"
+)
+
+// loadSamples adds the sample courses and bank days to the communes.
+func (r *rig) loadSamples() {
+	r.t.Helper()
+	r.loadCommunes()
+	if err := r.db.InTx(r.ctx, func(tx *store.Tx) error {
+		if _, err := refdata.LoadSampleCourses(r.ctx, tx, time.Now()); err != nil {
+			return err
+		}
+		cs, err := refdata.Communes()
+		if err != nil {
+			return err
+		}
+		_, err = refdata.LoadLoanDays(r.ctx, tx, refdata.SampleLoanDays(cs, time.Now(), 3, 5))
+		return err
+	}); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// tapFirst presses the first button whose option id starts with prefix
+// (a course, a bank day: ids that depend on the data).
+func (d *driver) tapFirst(prefix string) string {
+	d.r.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		msgs := d.r.botMessages(d.u.ID)
+		for i := len(msgs) - 1; i >= 0; i-- {
+			m := msgs[i]
+			if m.ID <= d.pressed || m.Markup == nil {
+				continue
+			}
+			for _, row := range m.Markup.InlineKeyboard {
+				for _, b := range row {
+					_, id, _ := strings.Cut(b.CallbackData, ":")
+					if strings.HasPrefix(id, prefix) {
+						if _, err := d.r.api.PressButton(d.u, m, b.CallbackData); err != nil {
+							d.r.t.Fatal(err)
+						}
+						d.pressed = m.ID
+						return id
+					}
+				}
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, m := range d.r.botMessages(d.u.ID) {
+		d.r.t.Logf("%q", m.Text)
+	}
+	d.r.t.Fatalf("no button starting %q", prefix)
+	return ""
+}
+
+// A returnee completes the job, course and loan flows with buttons (typing
+// only name, year and the commune search), and the case rows hold the
+// answers; the test server accepted every message the bot sent.
+func TestThreeFlowsByButtons(t *testing.T) {
+	r := newRig(t, withFastLimits())
+	r.loadSamples()
+	r.run()
+	u := r.api.NewUser("Tâm", "vi")
+	d := r.driver(u)
+	d.consentAndProfile("m:job", "Đỗ Văn Tâm")
+	for _, id := range []string{"t:garment", "t:factory", "done", "v:province", "v:full", "v:now", "skip", "b:transport", "done", "confirm"} {
+		d.tap(id)
+	}
+	r.waitText(u.ID, "số 1")
+	d.tap("m:course")
+	d.tap("t:any")
+	d.tap("v:province")
+	course := d.tapFirst("k:")
+	for _, id := range []string{"register", "no", "confirm"} {
+		d.tap(id)
+	}
+	r.waitText(u.ID, "số 2")
+	d.tap("m:loan")
+	for _, id := range []string{"v:business", "v:lt50", "v:yes", "skip", "v:yes", "v:yes", "v:no"} {
+		d.tap(id)
+	}
+	day := d.tapFirst("d:")
+	d.tap("confirm")
+	r.waitText(u.ID, "số 3")
+
+	var cases []struct {
+		ID      int64           `db:"id"`
+		Kind    string          `db:"kind"`
+		Commune string          `db:"commune_code"`
+		Answers json.RawMessage `db:"answers"`
+		Course  *int64          `db:"course_id"`
+		Appt    *int64          `db:"appointment_id"`
+	}
+	if err := r.x.Select(&cases, `SELECT id, kind, commune_code, answers, course_id, appointment_id FROM cases ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 3 {
+		t.Fatalf("%d cases, want 3", len(cases))
+	}
+	for i, want := range []struct{ kind, answer string }{
+		{"job", `"garment"`}, {"course", `"vt_support_before": false`}, {"loan", `"business"`},
+	} {
+		c := cases[i]
+		if c.Kind != want.kind || c.Commune != "00149" || !strings.Contains(string(c.Answers), want.answer) {
+			t.Errorf("case %d: %s in %s with %s; want %s containing %s", c.ID, c.Kind, c.Commune, c.Answers, want.kind, want.answer)
+		}
+	}
+	if cases[1].Course == nil || "k:"+itoa(*cases[1].Course) != course {
+		t.Errorf("course case holds course %v, the person chose %s", cases[1].Course, course)
+	}
+	var booked string
+	if cases[2].Appt == nil {
+		t.Fatal("loan case without an appointment")
+	}
+	if err := r.x.Get(&booked, `SELECT 'd:' || loan_day_id FROM appointments WHERE id = $1 AND status = 'booked'`, *cases[2].Appt); err != nil || booked != day {
+		t.Fatalf("appointment on %q (%v), the person chose %s", booked, err, day)
+	}
+	for _, c := range r.api.CallLog() {
+		if c.Status != 200 {
+			t.Errorf("the test server refused %s: %d %s", c.Method, c.Status, c.Description)
+		}
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// After a restart in the middle of a flow the person continues at the
+// same step, pressing the button sent before the restart.
+func TestRestartContinuesFlow(t *testing.T) {
+	r := newRig(t, withFastLimits())
+	r.loadCommunes()
+	r.run()
+	u := r.api.NewUser("Hùng", "vi")
+	d := r.driver(u)
+	d.consentAndProfile("m:job", "Vũ Hùng")
+	d.tap("t:driver")
+	d.tap("done")
+	where, data := d.findButton(u.ID, "v:province", d.pressed)
+
+	r.restart()
+	if _, err := r.api.PressButton(u, where, data); err != nil {
+		t.Fatal(err)
+	}
+	d.pressed = where.ID
+	d.tap("v:part") // the next step: hours
+	var state string
+	r.waitFor("the job flow at the start question", func() bool {
+		_ = r.x.Get(&state, `SELECT flow || '/' || state FROM conversations c JOIN people p ON p.id = c.person_id WHERE p.external_id = $1`, itoa(u.ID))
+		return state == "job/start"
+	})
+}
+
+// Two fast taps on the same button have one effect.
+func TestDoubleTapOneEffect(t *testing.T) {
+	r := newRig(t, withFastLimits())
+	r.loadCommunes()
+	r.run()
+	u := r.api.NewUser("Kiên", "vi")
+	d := r.driver(u)
+	d.consentAndProfile("m:job", "Ngô Kiên")
+	m, data := d.findButton(u.ID, "t:cooking", d.pressed)
+	id1, err := r.api.PressButton(u, m, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := r.api.PressButton(u, m, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitSeen(id1, id2)
+	var answers string
+	if err := r.x.Get(&answers, `SELECT data::text FROM conversations c JOIN people p ON p.id = c.person_id WHERE p.external_id = $1`, itoa(u.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(answers, `"cooking"`) {
+		t.Fatalf("two taps toggled the trade twice (or never): %s", answers)
+	}
+	stale := r.cat.T("vi", "button_stale", nil)
+	found := false
+	for _, a := range r.api.CallbackAnswers() {
+		found = found || a.Text == stale
+	}
+	if !found {
+		t.Fatal("the second tap was not answered as stale")
+	}
+}
+
+// restart stops the bot and starts a new one on the same database and
+// server, as after a crash or a deploy.
+func (r *rig) restart() {
+	r.t.Helper()
+	r.stop()
+	b, err := bot.New(r.ctx, r.opts, r.db, flows.NewEngine(nil), r.cat, testLogger())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.bot = b
+	r.run()
+}
+
