@@ -61,7 +61,7 @@ func get(t *testing.T, url string) (int, string) {
 
 func TestHealthReadyMetrics(t *testing.T) {
 	api := botapitest.New()
-	defer api.Close()
+	t.Cleanup(api.Close) // after the app's Stop: cleanups run last first
 	a := start(t, api, nil)
 	u := api.NewUser("Tú", "vi")
 	api.SendText(u, "/start")
@@ -108,7 +108,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 // In webhook mode the test server pushes updates with the secret header.
 func TestWebhookMode(t *testing.T) {
 	api := botapitest.New()
-	defer api.Close()
+	t.Cleanup(api.Close) // after the app's Stop: cleanups run last first
 	addr := freeAddr(t)
 	start(t, api, map[string]string{
 		"HTTP_ADDR": addr, "WEBHOOK_URL": "http://" + addr + app.WebhookPath, "WEBHOOK_SECRET": "s3cret_Token",

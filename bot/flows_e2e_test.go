@@ -210,4 +210,3 @@ func (r *rig) restart() {
 	r.bot = b
 	r.run()
 }
-
