@@ -24,6 +24,11 @@ type takenCase struct {
 
 func openTakenCase(t *testing.T, r *rig) takenCase {
 	t.Helper()
+	return openTakenCaseNamed(t, r, "Trần Bình")
+}
+
+func openTakenCaseNamed(t *testing.T, r *rig, name string) takenCase {
+	t.Helper()
 	r.loadCommunes()
 	r.run()
 	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
@@ -31,7 +36,7 @@ func openTakenCase(t *testing.T, r *rig) takenCase {
 	tc.g = r.staffGroup(admin)
 	tc.u = r.api.NewUser("Bình", "vi")
 	tc.d = r.driver(tc.u)
-	tc.d.consentAndProfile("m:counsel", "Trần Bình")
+	tc.d.consentAndProfile("m:counsel", name)
 	tc.d.say("Cần tư vấn")
 	r.waitFor("a topic", func() bool { return len(r.api.Topics(tc.g.ID)) == 1 })
 	tc.topic = r.api.Topics(tc.g.ID)[0]

@@ -175,7 +175,7 @@ func (r *run) handle() error {
 	return r.fire(ev)
 }
 
-// command handles /start, /menu, /help, /language, /mydata.
+// command handles /start, /menu, /help, /language, /mydata, /delete.
 func (r *run) command(inFlow bool) error {
 	switch r.in.Command {
 	case "help":
@@ -184,7 +184,7 @@ func (r *run) command(inFlow bool) error {
 	case "language":
 		r.langPicker()
 		return nil
-	case "start", "menu", "mydata":
+	case "start", "menu", "mydata", "delete":
 		if inFlow && r.conv.Flow != "" && !(r.conv.Flow == flowConsent && r.conv.State == stateIntro) {
 			r.d.Leave = r.in.Command
 			r.reply("leave_confirm", nil, row(opt("leave:yes", "btn_leave_yes"), opt("leave:no", "btn_leave_no")))
@@ -210,7 +210,9 @@ func (r *run) command2(cmd string) error {
 		r.reply("start_greeting", map[string]any{"Name": r.p.Name})
 		return r.menu()
 	case cmd == "mydata":
-		return r.begin(flowMyData)
+		return r.myDataWithFile() // rights.go
+	case cmd == "delete":
+		return r.beginDelete() // rights.go
 	}
 	return r.menu()
 }

@@ -330,11 +330,7 @@ func myDataDeleteAsk(r *run) error {
 func myDataDeleteTake(r *run) (string, error) {
 	switch r.choice() {
 	case "yes":
-		r.prof = &Profile{}
-		if err := r.saveProfile(); err != nil {
-			return "", err
-		}
-		if err := r.decide(map[Purpose]bool{}); err != nil {
+		if err := r.erase(); err != nil { // rights.go
 			return "", err
 		}
 		r.reply("mydata_deleted", nil)

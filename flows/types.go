@@ -57,6 +57,8 @@ type Reply struct {
 	Options [][]Option // rows of buttons
 	// AskContact asks the channel to offer its share-phone-number control.
 	AskContact bool
+	// File, when set, is sent just before the text (rights.go).
+	File *Attachment
 }
 
 // Outcome is what handling one input produced.
