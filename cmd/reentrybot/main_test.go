@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"reentrybot/dbtest"
+	"reentrybot/store"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -74,5 +76,64 @@ func TestDemoAnswersStart(t *testing.T) {
 	}
 	if !strings.Contains(out, "/start → ") || !strings.Contains(out, "reentrybot demo is running") {
 		t.Fatalf("demo output: %s", out)
+	}
+}
+
+func TestStaffAndAudit(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": dbtest.URL(t), "TELEGRAM_BOT_TOKEN": ""}
+	qr := t.TempDir() + "/invite.png"
+	code, out, errOut := runCmd(t, env, "staff", "invite", "--role", "counsellor", "--communes", "all", "--name", "Chị Lan", "--bot", "reentry_bot", "--qr", qr)
+	if code != 0 || !strings.Contains(out, "https://t.me/reentry_bot?start=s_") {
+		t.Fatalf("invite: %d %q %q", code, out, errOut)
+	}
+	png, err := os.ReadFile(qr)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("QR code not written as PNG: %v", err)
+	}
+	for _, bad := range [][]string{
+		{"--role", "boss", "--communes", "all", "--name", "X", "--bot", "b"},
+		{"--role", "officer", "--communes", "all", "--name", "X", "--bot", "b"},
+		{"--role", "officer", "--communes", "99999", "--name", "X", "--bot", "b"},
+		{"--role", "counsellor", "--communes", "all", "--name", "", "--bot", "b"},
+	} {
+		if code, _, errOut := runCmd(t, env, append([]string{"staff", "invite"}, bad...)...); code == 0 {
+			t.Errorf("invite %v accepted", bad)
+		} else if !strings.Contains(errOut, "--") {
+			t.Errorf("invite %v: error does not name the flag: %q", bad, errOut)
+		}
+	}
+	if code, out, _ := runCmd(t, env, "staff", "list"); code != 0 || !strings.Contains(out, "Chị Lan") || !strings.Contains(out, "invited") {
+		t.Fatalf("list: %d %q", code, out)
+	}
+	if code, out, _ := runCmd(t, env, "staff", "revoke", "--id", "1"); code != 0 || !strings.Contains(out, "revoked") {
+		t.Fatalf("revoke: %d %q", code, out)
+	}
+	if code, out, _ := runCmd(t, env, "staff", "list"); code != 0 || !strings.Contains(out, "revoked") {
+		t.Fatalf("list after revoke: %d %q", code, out)
+	}
+	if code, out, _ := runCmd(t, env, "audit", "--case", "1"); code != 0 || !strings.Contains(out, "no audit entries") {
+		t.Fatalf("audit: %d %q", code, out)
+	}
+	db, err := store.Open(context.Background(), env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.X.Exec(`INSERT INTO people (external_id, chat_ref) VALUES ('5', '5');
+		INSERT INTO cases (person_id, kind) VALUES (1, 'job')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Audit(context.Background(), 1, 0, "view", 1, "card"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Audit(context.Background(), 0, 77, "denied_command", 0, "queue"); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCmd(t, env, "audit", "--case", "1"); code != 0 || !strings.Contains(out, "view") || !strings.Contains(out, "Chị Lan") || strings.Contains(out, "denied") {
+		t.Fatalf("audit --case 1: %d %q", code, out)
+	}
+	hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if code, out, _ := runCmd(t, env, "audit", "--day", time.Now().In(hcm).Format("2006-01-02")); code != 0 || !strings.Contains(out, "telegram user 77 (not staff)") {
+		t.Fatalf("audit --day: %d %q", code, out)
 	}
 }
