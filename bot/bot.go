@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -360,6 +361,48 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	return nil
 }
 
+// newCaseFromText opens a new "talk to a counsellor" case with what a
+// returnee typed at the menu, when their last case was closed too long ago
+// to reopen. Someone who never had a case gets the menu instead.
+func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, m *models.Message, in flows.Input) (bool, error) {
+	if in.Kind != flows.InText || m == nil {
+		return false, nil
+	}
+	var had bool
+	if err := tx.X.GetContext(ctx, &had, `SELECT EXISTS (SELECT 1 FROM cases WHERE person_id = $1)`, p.ID); err != nil || !had {
+		return false, err
+	}
+	consents, err := tx.Consents(ctx, p.ID)
+	if err != nil || !(consents[flows.PurposeJob] || consents[flows.PurposeTraining] || consents[flows.PurposeLoan]) {
+		return false, err
+	}
+	prof, err := tx.Profile(ctx, p.ID)
+	if err != nil {
+		return false, err
+	}
+	reason, err := flows.CleanText(in.Text, 500, true)
+	if err != nil {
+		return false, nil // too long or empty: the flows explain
+	}
+	answers, err := json.Marshal(map[string]string{"reason": reason})
+	if err != nil {
+		return false, err
+	}
+	ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: p.ID, Kind: "other", CommuneCode: prof.CommuneCode, Answers: answers, At: b.now()})
+	if err != nil {
+		return false, err
+	}
+	key, params := b.opts.Hours.Expect(b.now())
+	if wk, ok := params["WeekdayKey"].(string); ok {
+		params["Weekday"] = b.cat.T(p.Language, wk, nil)
+	}
+	b.replyAfter(fx, m.Chat.ID, b.cat.T(p.Language, "case_opened", map[string]any{
+		"ID": ref.ID, "Next": b.cat.T(p.Language, "next_other", nil), "When": b.cat.T(p.Language, key, params),
+	}), nil)
+	fx.add(func() { b.newCases(ctx, []flows.CaseRef{ref}) })
+	return true, nil
+}
+
 // relayFromReturnee passes what a returnee writes to their case's
 // counsellor: always while a counsellor works on the case, and at the menu
 // while a case is open or was closed recently (it reopens). It reports
@@ -382,8 +425,11 @@ func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, 
 			c, ok = open[len(open)-1], true
 		} else {
 			c, ok, err = tx.ReopenableCase(ctx, p.ID, b.now().Add(-b.opts.ReopenWithin))
-			if err != nil || !ok {
+			if err != nil {
 				return false, err
+			}
+			if !ok {
+				return b.newCaseFromText(ctx, tx, fx, p, m, in)
 			}
 			if err := tx.ReopenCase(ctx, c.ID); err != nil {
 				return false, err

@@ -219,3 +219,37 @@ func TestPrivateTakeWithoutGroup(t *testing.T) {
 	}
 	_ = bot.InvitePrefix
 }
+
+// Writing more than 14 days after the close opens a new case instead of
+// reopening the old one.
+func TestLateMessageOpensNewCase(t *testing.T) {
+	var mu sync.Mutex
+	now := workingTime()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	r := newRig(t, withFastLimits(), withClock(clock))
+	tc := openTakenCase(t, r)
+	r.waitSeen(r.api.SendTextIn(tc.g.ID, tc.topic.ThreadID, tc.counsellor, "/close"))
+	var outcomes botapitest.Message
+	r.waitFor("the outcome buttons", func() bool {
+		for _, m := range r.api.TopicMessages(tc.g.ID, tc.topic.ThreadID) {
+			if m.Markup != nil && strings.Contains(m.Text, "Đóng hồ sơ #1") {
+				outcomes = m
+				return true
+			}
+		}
+		return false
+	})
+	if _, err := r.api.PressButton(tc.counsellor, outcomes, "k:out:1:no_longer_needed"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("case closed", func() bool { return caseStatus(r, 1) == "closed" })
+	mu.Lock()
+	now = now.Add(15 * 24 * time.Hour)
+	mu.Unlock()
+	tc.d.say("Em lại cần tìm việc")
+	r.waitText(tc.u.ID, "yêu cầu số 2")
+	if caseStatus(r, 1) != "closed" || caseStatus(r, 2) != "new" {
+		t.Fatalf("case 1 %s, case 2 %s", caseStatus(r, 1), caseStatus(r, 2))
+	}
+	r.waitFor("a second topic", func() bool { return len(r.api.Topics(tc.g.ID)) == 2 })
+}
