@@ -352,8 +352,19 @@ func (b *Bot) sweep(ctx context.Context) {
 func (b *Bot) sweeper(ctx context.Context) {
 	t := time.NewTicker(b.opts.SweepEvery)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		b.sweep(ctx)
+		// Telegram keeps undelivered updates for a day: ids older than a
+		// week cannot come again.
+		if time.Since(pruned) > time.Hour {
+			if n, err := b.db.PruneUpdatesSeen(ctx, time.Now().Add(-7*24*time.Hour)); err != nil {
+				b.log.Warn("pruning handled update ids", "err", err)
+			} else if n > 0 {
+				b.log.Info("pruned handled update ids", "count", n)
+			}
+			pruned = time.Now()
+		}
 		select {
 		case <-ctx.Done():
 			return
