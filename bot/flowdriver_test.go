@@ -56,6 +56,15 @@ func (r *rig) driver(u botapitest.User) *driver { return &driver{r: r, u: u} }
 // a button whose option id is id, and returns the message and its data.
 func (d *driver) findButton(chat int64, id string, newer int) (botapitest.Message, string) {
 	d.r.t.Helper()
+	return d.findButtonWhere(chat, newer, id, func(data string) bool {
+		return data == id || strings.HasSuffix(data, ":"+id) && !strings.HasPrefix(data, "k:")
+	})
+}
+
+// findButtonWhere waits for a bot message newer than newer with a button
+// whose callback data matches.
+func (d *driver) findButtonWhere(chat int64, newer int, what string, match func(data string) bool) (botapitest.Message, string) {
+	d.r.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		msgs := d.r.botMessages(chat)
@@ -66,19 +75,17 @@ func (d *driver) findButton(chat int64, id string, newer int) (botapitest.Messag
 			}
 			for _, row := range m.Markup.InlineKeyboard {
 				for _, b := range row {
-					data := b.CallbackData
-					if data == id || strings.HasSuffix(data, ":"+id) && !strings.HasPrefix(data, "k:") {
-						return m, data
+					if match(b.CallbackData) {
+						return m, b.CallbackData
 					}
 				}
 			}
 		}
 		if time.Now().After(deadline) {
-			var last string
-			if len(msgs) > 0 {
-				last = msgs[len(msgs)-1].Text
+			for _, m := range msgs {
+				d.r.t.Logf("chat %d: %q", chat, m.Text)
 			}
-			d.r.t.Fatalf("no button %q after message %d in chat %d; last message: %q", id, newer, chat, last)
+			d.r.t.Fatalf("no button %q after message %d in chat %d", what, newer, chat)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

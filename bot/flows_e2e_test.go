@@ -36,34 +36,16 @@ func (r *rig) loadSamples() {
 // (a course, a bank day: ids that depend on the data).
 func (d *driver) tapFirst(prefix string) string {
 	d.r.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		msgs := d.r.botMessages(d.u.ID)
-		for i := len(msgs) - 1; i >= 0; i-- {
-			m := msgs[i]
-			if m.ID <= d.pressed || m.Markup == nil {
-				continue
-			}
-			for _, row := range m.Markup.InlineKeyboard {
-				for _, b := range row {
-					_, id, _ := strings.Cut(b.CallbackData, ":")
-					if strings.HasPrefix(id, prefix) {
-						if _, err := d.r.api.PressButton(d.u, m, b.CallbackData); err != nil {
-							d.r.t.Fatal(err)
-						}
-						d.pressed = m.ID
-						return id
-					}
-				}
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
+	m, data := d.findButtonWhere(d.u.ID, d.pressed, prefix+"…", func(data string) bool {
+		_, id, _ := strings.Cut(data, ":")
+		return strings.HasPrefix(id, prefix)
+	})
+	if _, err := d.r.api.PressButton(d.u, m, data); err != nil {
+		d.r.t.Fatal(err)
 	}
-	for _, m := range d.r.botMessages(d.u.ID) {
-		d.r.t.Logf("%q", m.Text)
-	}
-	d.r.t.Fatalf("no button starting %q", prefix)
-	return ""
+	d.pressed = m.ID
+	_, id, _ := strings.Cut(data, ":")
+	return id
 }
 
 // A returnee completes the job, course and loan flows with buttons (typing
