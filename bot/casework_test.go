@@ -55,6 +55,18 @@ func TestCounsellorHandoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitFor("the case assigned", func() bool { return caseStatus(r, 1) == "assigned" })
+	if !strings.Contains(card.Text, "Lý do: Tôi cần hỏi về giấy tờ & việc làm") {
+		t.Errorf("the card does not spell out the request: %q", card.Text)
+	}
+	r.waitFor("the card showing who took it", func() bool {
+		for _, m := range r.api.TopicMessages(g.ID, topic.ThreadID) {
+			if m.ID == card.ID {
+				return strings.Contains(m.Text, "đang xử lý") && m.Markup != nil &&
+					strings.Contains(m.Markup.InlineKeyboard[0][0].Text, "Chị Lan")
+			}
+		}
+		return false
+	})
 	r.waitSeen(r.api.SendTextIn(g.ID, topic.ThreadID, counsellor, "! ghi chú nội bộ: đã gọi điện"))
 	r.waitSeen(r.api.SendTextIn(g.ID, topic.ThreadID, counsellor, "Chào anh Bình, chị sẽ giúp anh."))
 	got := r.waitText(u.ID, "chị sẽ giúp anh")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -281,7 +280,7 @@ func (b *Bot) caseCard(ctx context.Context, tx *store.Tx, lang string, c store.C
 		"Name": opt("", p.FullName.String), "Year": year, "Gender": opt("gender_", p.Gender.String),
 		"Phone": opt("", p.Phone.String), "Education": opt("edu_", p.Education.String),
 	}))
-	if lines := b.answerLines(lang, c.Answers); lines != "" {
+	if lines := b.answerLines(lang, c.Kind, c.Answers); lines != "" {
 		sb.WriteString("\n\n" + b.cat.T(lang, "card_answers", nil) + "\n" + lines)
 	}
 	if !p.Reachable {
@@ -290,40 +289,18 @@ func (b *Bot) caseCard(ctx context.Context, tx *store.Tx, lang string, c store.C
 	return sb.String(), nil
 }
 
-// answerLines lists a case's answers: flows' own summary lines where the
-// flows provide them, otherwise field by field.
-func (b *Bot) answerLines(lang string, raw json.RawMessage) string {
-	var m map[string]any
-	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil || len(m) == 0 {
+// answerLines spells out a case's answers the way the person confirmed
+// them, in the staff's language.
+func (b *Bot) answerLines(lang, kind string, raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "{}" {
 		return ""
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	key, params, err := b.engine.CaseView(lang, kind, raw)
+	if err != nil {
+		b.log.Warn("case answers unreadable", "kind", kind, "err", err)
+		return ""
 	}
-	sort.Strings(keys)
-	var lines []string
-	for _, k := range keys {
-		v := m[k]
-		var s string
-		switch x := v.(type) {
-		case []any:
-			var parts []string
-			for _, e := range x {
-				parts = append(parts, fmt.Sprint(e))
-			}
-			s = strings.Join(parts, ", ")
-		case nil:
-			continue
-		default:
-			s = fmt.Sprint(x)
-		}
-		if s == "" {
-			continue
-		}
-		lines = append(lines, "• "+escape(k)+": "+escape(s))
-	}
-	return strings.Join(lines, "\n")
+	return b.cat.T(lang, key, escapeParams(params))
 }
 
 // sweep retries what is pending: topics of new cases and relays. It runs

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ const InvitePrefix = "s_"
 var staffCommands = map[string]bool{
 	"queue": true, "mine": true, "take": true, "done": true, "note": true,
 	"close": true, "case": true, "setup": true,
+	"announce": true, "announcements": true, "cancel": true, // announce.go
 }
 
 // NewInviteCode returns a fresh one-time code and the hash stored for it.
@@ -47,6 +49,14 @@ func HashInviteCode(code string) []byte {
 // InviteLink is the deep link that redeems code with the bot.
 func InviteLink(botUsername, code string) string {
 	return "https://t.me/" + botUsername + "?start=" + InvitePrefix + code
+}
+
+// staffHelp is the help text of the staff member's role.
+func staffHelp(s store.Staff) string {
+	if s.Role == store.RoleOfficer {
+		return "staff_help_officer"
+	}
+	return "staff_help"
 }
 
 // staffLang is the language of staff-facing texts in a private chat.
@@ -148,7 +158,7 @@ func (b *Bot) redeemInvite(ctx context.Context, upd *models.Update, from models.
 		}
 		b.replyAfter(fx, from.ID, b.cat.T(lang, "staff_welcome", map[string]any{
 			"Name": escape(s.DisplayName), "Role": b.cat.T(lang, "role_"+string(s.Role), nil),
-		})+"\n\n"+b.cat.T(lang, "staff_help", nil), nil)
+		})+"\n\n"+b.cat.T(lang, staffHelp(s), nil), nil)
 		return nil
 	})
 	if err != nil || dup {
@@ -185,6 +195,11 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 	fx := &effects{}
 	toast := ""
 	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+		// Announcements: commands, the composer's inputs, buttons (announce.go).
+		if ok, t, err := b.announceHook(ctx, tx, fx, s, from, upd.Message, in, cq); ok {
+			toast = t
+			return err
+		}
 		if cq != nil {
 			var err error
 			toast, err = b.caseCallback(ctx, tx, fx, s, from, cq)
@@ -194,7 +209,8 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 		if in.Kind == flows.InCommand {
 			switch in.Command {
 			case "start", "help", "menu":
-				say("staff_help", nil)
+				say(staffHelp(s), nil)
+				b.announceHelp(fx, s, from)
 				return nil
 			case "queue", "mine":
 				if !s.HandlesCases() {
@@ -235,7 +251,7 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 				say("setup_in_group", nil)
 				return nil
 			}
-			say("staff_help", nil)
+			say(staffHelp(s), nil)
 			return nil
 		}
 		if upd.Message == nil {
@@ -346,27 +362,47 @@ func (b *Bot) assign(ctx context.Context, tx *store.Tx, fx *effects, s store.Sta
 	if c.TopicThreadID.Valid {
 		b.groupReplyAfter(fx, c.TopicChatID.Int64, int(c.TopicThreadID.Int64),
 			b.cat.T(groupLang, "topic_taken", map[string]any{"Name": escape(s.DisplayName)}), nil)
-		if c.TopicCardMsgID.Valid {
-			chat, msg, id := c.TopicChatID.Int64, int(c.TopicCardMsgID.Int64), c.ID
-			fx.add(func() { b.editCardKeyboard(chat, msg, id, s.DisplayName) })
-		}
+		c.Status, c.AssigneeName = st, sql.NullString{String: s.DisplayName, Valid: true}
+		return b.refreshCard(ctx, tx, fx, c)
 	}
 	return nil
 }
 
-// editCardKeyboard replaces Take with who took the case.
-func (b *Bot) editCardKeyboard(chatID int64, msgID int, caseID int64, name string) {
-	kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-		{Text: b.cat.T(groupLang, "btn_taken_by", map[string]any{"Name": name}), CallbackData: caseData("take", caseID)},
-		{Text: b.cat.T(groupLang, "btn_close", nil), CallbackData: caseData("close", caseID)},
-	}}}
-	b.outbox.submit(b.sendCtx, chatID, func(ctx context.Context) error {
-		_, err := b.api.EditMessageReplyMarkup(b.sendCtx, &tg.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: msgID, ReplyMarkup: kb})
-		if err != nil {
-			b.log.Warn("editing case card", "case", caseID, "err", err)
-		}
+// refreshCard edits the case card in the topic to the case's status: who
+// took it, or closed without buttons.
+func (b *Bot) refreshCard(ctx context.Context, tx *store.Tx, fx *effects, c store.Case) error {
+	if !c.TopicCardMsgID.Valid {
 		return nil
+	}
+	card, err := b.caseCard(ctx, tx, groupLang, c)
+	if err != nil {
+		return err
+	}
+	var kb *models.InlineKeyboardMarkup
+	if c.Open() {
+		take := b.cat.T(groupLang, "btn_take", nil)
+		if c.AssigneeName.Valid {
+			take = b.cat.T(groupLang, "btn_taken_by", map[string]any{"Name": c.AssigneeName.String})
+		}
+		kb = &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+			{Text: take, CallbackData: caseData("take", c.ID)},
+			{Text: b.cat.T(groupLang, "btn_close", nil), CallbackData: caseData("close", c.ID)},
+		}}}
+	}
+	chat, msg, id := c.TopicChatID.Int64, int(c.TopicCardMsgID.Int64), c.ID
+	fx.add(func() {
+		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
+			p := &tg.EditMessageTextParams{ChatID: chat, MessageID: msg, Text: card, ParseMode: models.ParseModeHTML}
+			if kb != nil {
+				p.ReplyMarkup = kb
+			}
+			if _, err := b.api.EditMessageText(b.sendCtx, p); err != nil {
+				b.log.Warn("editing case card", "case", id, "err", err)
+			}
+			return nil
+		})
 	})
+	return nil
 }
 
 // privateCaseMessage sends a counsellor's private-chat message (or note)
@@ -587,6 +623,10 @@ func (b *Bot) closeCase(ctx context.Context, tx *store.Tx, fx *effects, s store.
 		return err
 	}
 	if c.TopicThreadID.Valid {
+		c.Status = store.CaseClosed
+		if err := b.refreshCard(ctx, tx, fx, c); err != nil {
+			return err
+		}
 		chat, thread := c.TopicChatID.Int64, int(c.TopicThreadID.Int64)
 		b.groupReplyAfter(fx, chat, thread, b.cat.T(groupLang, "topic_closed", map[string]any{
 			"Outcome": b.cat.T(groupLang, "outcome_"+outcome, nil), "Name": escape(s.DisplayName),

@@ -185,7 +185,13 @@ func takeBarriers(r *run) (string, error) {
 }
 
 func jobSummary(r *run) error {
-	a := r.d.Job
+	r.question("job_summary", jobParams(r, r.d.Job), editRows(jobFields, "btn_edit_")...)
+	return nil
+}
+
+// jobParams spells out the job answers, for the person's summary and the
+// counsellor's case card alike.
+func jobParams(r *run, a *jobAnswers) map[string]any {
 	kinds := r.labelsOf("trade_", a.Trades)
 	if a.TradesOther != "" {
 		if kinds != "" {
@@ -197,15 +203,14 @@ func jobSummary(r *run) error {
 	if skills == "" {
 		skills = "—"
 	}
-	r.question("job_summary", map[string]any{
+	return map[string]any{
 		"Trades":   kinds,
 		"Where":    r.label("where_"+a.Where, nil),
 		"Hours":    r.label("hours_"+a.Hours, nil),
 		"Start":    r.label("start_"+a.Start, nil),
 		"Skills":   skills,
 		"Barriers": r.labelsOf("barrier_", a.Barriers),
-	}, editRows(jobFields, "btn_edit_")...)
-	return nil
+	}
 }
 
 // labelsOf renders toggle labels (their ✓ off) joined by commas, in the

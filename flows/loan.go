@@ -165,14 +165,6 @@ func (r *run) yesNo(v string) string {
 
 func loanSummary(r *run) error {
 	a := r.d.Loan
-	returned := a.Returned
-	if returned == "" {
-		returned = r.label("loan_within5_"+a.Within5, nil)
-	}
-	day := a.Day
-	if day == "" {
-		day = r.label("loan_day_counsellor", nil)
-	}
 	fields := []string{"purpose", "amount", "certificate"}
 	if a.AskReturned {
 		fields = append(fields, fieldSentenceEnd)
@@ -181,7 +173,22 @@ func loanSummary(r *run) error {
 		fields = append(fields, "within5")
 	}
 	fields = append(fields, "cosigner", "debt", "day")
-	r.question("loan_summary", map[string]any{
+	r.question("loan_summary", loanParams(r, a), editRows(fields, "btn_edit_loan_")...)
+	return nil
+}
+
+// loanParams spells out the loan answers, for the person's summary and the
+// counsellor's case card alike.
+func loanParams(r *run, a *loanAnswers) map[string]any {
+	returned := a.Returned
+	if returned == "" {
+		returned = r.label("loan_within5_"+a.Within5, nil)
+	}
+	day := a.Day
+	if day == "" {
+		day = r.label("loan_day_counsellor", nil)
+	}
+	return map[string]any{
 		"Purpose":     r.label("loan_purpose_"+a.Purpose, nil),
 		"Amount":      r.label("loan_amount_"+a.Amount, nil),
 		"Certificate": r.yesNo(a.Certificate),
@@ -189,8 +196,7 @@ func loanSummary(r *run) error {
 		"Cosigner":    r.yesNo(a.Cosigner),
 		"Debt":        r.yesNo(a.Debt),
 		"Day":         day,
-	}, editRows(fields, "btn_edit_loan_")...)
-	return nil
+	}
 }
 
 // finishLoan books the chosen day (capacity-safe, in the store) and opens

@@ -1,0 +1,50 @@
+package flows
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"reentrybot/i18n"
+)
+
+// CaseView spells out a case's answers for a counsellor in lang: a catalog
+// message ("card_<kind>") and its parameters, built like the summary the
+// person confirmed. Parameter values are plain text for the channel to
+// escape.
+func (e *Engine) CaseView(lang, kind string, answers json.RawMessage) (string, map[string]any, error) {
+	r := &run{e: e, lang: i18n.Normalize(lang)}
+	switch kind {
+	case "job":
+		var a jobAnswers
+		if err := json.Unmarshal(answers, &a); err != nil {
+			return "", nil, fmt.Errorf("job answers: %w", err)
+		}
+		return "card_job", jobParams(r, &a), nil
+	case "course":
+		var a courseAnswers
+		if err := json.Unmarshal(answers, &a); err != nil {
+			return "", nil, fmt.Errorf("course answers: %w", err)
+		}
+		prior := "—"
+		if a.VTSupportBefore != nil {
+			prior = r.label(map[bool]string{true: "btn_yes", false: "btn_no"}[*a.VTSupportBefore], nil)
+		}
+		return "card_course", map[string]any{
+			"Title": a.Title, "Trade": r.label("trade_"+a.Trade, map[string]any{"On": false}),
+			"Place": r.label("where_"+a.Place, nil), "Prior": prior,
+		}, nil
+	case "loan":
+		var a loanAnswers
+		if err := json.Unmarshal(answers, &a); err != nil {
+			return "", nil, fmt.Errorf("loan answers: %w", err)
+		}
+		return "card_loan", loanParams(r, &a), nil
+	case "other":
+		var a counselAnswers
+		if err := json.Unmarshal(answers, &a); err != nil {
+			return "", nil, fmt.Errorf("counsellor answers: %w", err)
+		}
+		return "card_other", map[string]any{"Reason": a.Reason}, nil
+	}
+	return "", nil, fmt.Errorf("unknown case kind %q", kind)
+}
