@@ -39,6 +39,8 @@ type Options struct {
 	// Sleep waits out a 429's retry_after or a backoff; tests pass a fake
 	// clock's. time-based when nil.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Broadcast paces and schedules announcements (broadcast.go).
+	Broadcast BroadcastOptions
 }
 
 // Bot is the running transport.
@@ -52,9 +54,10 @@ type Bot struct {
 	send    *Sender
 	log     *slog.Logger
 	Metrics *Metrics
-	lanes   *lanes // handling updates
-	outbox  *lanes // delivering replies, in order per chat
-	relays  *lanes // relaying case events, in order per case and direction
+	lanes   *lanes       // handling updates
+	outbox  *lanes       // delivering replies, in order per chat
+	relays  *lanes       // relaying case events, in order per case and direction
+	bcast   *broadcaster // announcements (broadcast.go)
 	now     func() time.Time
 	loc     *time.Location
 	client  *http.Client
@@ -125,6 +128,7 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	// Delivering is mostly waiting on the rate limiters: many at once.
 	b.outbox = newLanes(max(4*o.Workers, 256))
 	b.relays = newLanes(max(o.Workers, 16))
+	b.bcast = newBroadcaster(b)
 	b.sendCtx, b.stopSends = context.WithCancel(context.WithoutCancel(ctx))
 	return b, nil
 }
@@ -147,6 +151,8 @@ func (b *Bot) Run(ctx context.Context) error {
 		b.log.Warn("registering commands", "err", err)
 	}
 	defer b.drain()
+	stopBroadcasts := b.startBroadcasts(ctx) // announcement delivery (broadcast.go)
+	defer stopBroadcasts()
 	go b.sweeper(ctx)
 	if b.opts.WebhookURL != "" {
 		_, err := b.api.SetWebhook(ctx, &tg.SetWebhookParams{
@@ -173,7 +179,7 @@ var allowedUpdates = []string{"message", "edited_message", "callback_query", "my
 // commands are the ones shown in Telegram's menu, by catalog key.
 var commands = []struct{ name, key string }{
 	{"start", "cmd_start"}, {"menu", "cmd_menu"}, {"help", "cmd_help"},
-	{"language", "cmd_language"}, {"mydata", "cmd_mydata"},
+	{"language", "cmd_language"}, {"mydata", "cmd_mydata"}, {"stop", "cmd_stop"},
 }
 
 func (b *Bot) registerCommands(ctx context.Context) error {
@@ -281,6 +287,9 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if isStaff {
 		return b.handleStaffPrivate(ctx, upd, s, from, in, upd.CallbackQuery)
 	}
+	if isStop(in, upd.CallbackQuery) { // announcements off (announce.go)
+		return b.handleStop(ctx, upd, from)
+	}
 	if cq := upd.CallbackQuery; cq != nil && strings.HasPrefix(cq.Data, "k:") {
 		return b.handleRating(ctx, upd, cq)
 	}
@@ -306,6 +315,11 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		person, err = tx.TouchPerson(ctx, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
 		if err != nil {
 			return err
+		}
+		if in.Kind == flows.InCommand && in.Command == "start" && person.AnnouncementsOff {
+			if err := b.announcementsBackOn(ctx, tx, fx, person, from.ID); err != nil { // announce.go
+				return err
+			}
 		}
 		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
 			routed, err = b.relayFromReturnee(ctx, tx, fx, person, upd.Message, in)

@@ -1,0 +1,224 @@
+package bot_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"reentrybot/bot"
+	"reentrybot/botapitest"
+)
+
+// Communes of the announcement tests.
+const (
+	hiepHoa = "00149"
+	kinhBac = "00175"
+)
+
+// withBroadcast sets the announcement options (fast polling for tests).
+func withBroadcast(o bot.BroadcastOptions) rigOption {
+	return func(bo *bot.Options, _ *[]botapitest.Option) { bo.Broadcast = o }
+}
+
+// movableClock runs at the real pace from a chosen local time, and can be
+// moved; announcements never go out at night, so tests choose the hour.
+type movableClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func newClock(at time.Time) *movableClock {
+	return &movableClock{offset: time.Until(at)}
+}
+
+func (c *movableClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Set moves the clock to at.
+func (c *movableClock) Set(at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = time.Until(at)
+}
+
+var vietnam = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
+}()
+
+// today returns today's hh:mm in Vietnam.
+func today(hour, minute, sec int) time.Time {
+	t := time.Now().In(vietnam)
+	return time.Date(t.Year(), t.Month(), t.Day(), hour, minute, sec, 0, vietnam)
+}
+
+// daytime puts the bot at the latest 10:00 in Vietnam, at the real pace:
+// never in the future, so that invitations made on the real clock hold.
+func daytime() rigOption {
+	at := today(10, 0, 0)
+	if at.After(time.Now()) {
+		at = at.AddDate(0, 0, -1)
+	}
+	return withClock(newClock(at).Now)
+}
+
+// returnee is one seeded person: their test Telegram user and how the
+// tables describe them.
+type returnee struct {
+	user        botapitest.User
+	commune     string
+	consents    []bool // announcements decisions in order; nil: never asked
+	off         bool   // opted out with /stop
+	unreachable bool   // already known unreachable
+	kinds       []string
+	id          int64
+}
+
+// eligible reports whether an announcement to commune should reach them.
+func (p returnee) eligible(commune string) bool {
+	return p.commune == commune && len(p.consents) > 0 && p.consents[len(p.consents)-1] && !p.off && !p.unreachable
+}
+
+// seedReturnees writes people, consents and cases straight into the
+// tables, in a few statements, for speed; chat ids are the users' ids.
+func seedReturnees(t testing.TB, x *sqlx.DB, ps []returnee) {
+	t.Helper()
+	var refs, langs, communes []string
+	var offs, reach []bool
+	for _, p := range ps {
+		refs = append(refs, strconv.FormatInt(p.user.ID, 10))
+		lang := p.user.LanguageCode
+		if lang != "en" {
+			lang = "vi"
+		}
+		langs, communes = append(langs, lang), append(communes, p.commune)
+		offs, reach = append(offs, p.off), append(reach, !p.unreachable)
+	}
+	var rows []struct {
+		ID  int64  `db:"id"`
+		Ref string `db:"external_id"`
+	}
+	err := x.Select(&rows, `
+INSERT INTO people (external_id, chat_ref, language, commune_code, announcements_off, reachable)
+SELECT r, r, l, NULLIF(c, ''), o, ok FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::bool[]) AS u(r, l, c, o, ok)
+RETURNING id, external_id`, pq.Array(refs), pq.Array(langs), pq.Array(communes), pq.Array(offs), pq.Array(reach))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, r := range rows {
+		ids[r.Ref] = r.ID
+	}
+	var cPerson, kPerson []int64
+	var cGranted []bool
+	var cAt []time.Time
+	var kKind []string
+	base := time.Now().Add(-time.Hour)
+	for i := range ps {
+		ps[i].id = ids[refs[i]]
+		for j, g := range ps[i].consents {
+			cPerson, cGranted, cAt = append(cPerson, ps[i].id), append(cGranted, g), append(cAt, base.Add(time.Duration(j)*time.Minute))
+		}
+		for _, k := range ps[i].kinds {
+			kPerson, kKind = append(kPerson, ps[i].id), append(kKind, k)
+		}
+	}
+	if _, err := x.Exec(`
+INSERT INTO consents (person_id, purpose, granted, text_version, decided_at)
+SELECT p, 'announcements', g, 'test', a FROM unnest($1::bigint[], $2::bool[], $3::timestamptz[]) AS u(p, g, a)`,
+		pq.Array(cPerson), pq.Array(cGranted), pq.Array(cAt)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Exec(`
+INSERT INTO cases (person_id, kind, status, closed_at, outcome)
+SELECT p, k, 'closed', now(), 'no_longer_needed' FROM unnest($1::bigint[], $2::text[]) AS u(p, k)`,
+		pq.Array(kPerson), pq.Array(kKind)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropPendingUpdates forgets the updates nobody fetched yet, as Telegram
+// does after 24 hours: a person who blocked the bot while it was down that
+// long is found out only when a message to them is refused with 403.
+func dropPendingUpdates(t testing.TB, api *botapitest.Server) {
+	t.Helper()
+	resp, err := http.PostForm(api.URL()+"/bot"+api.Token()+"/getUpdates", url.Values{"offset": {strconv.FormatInt(1<<60, 10)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+// announceMsgs lists the announcements (messages with the stop button) the
+// bot sent to chat.
+func (r *rig) announceMsgs(chat int64) []botapitest.Message {
+	var out []botapitest.Message
+	for _, m := range r.botMessages(chat) {
+		if m.Markup != nil && len(m.Markup.InlineKeyboard) == 1 && m.Markup.InlineKeyboard[0][0].CallbackData == "n:stop" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// statusMsg is the author's status message of broadcast id.
+func (r *rig) statusMsg(chat, id int64) (botapitest.Message, bool) {
+	for _, m := range r.botMessages(chat) {
+		if strings.HasPrefix(m.Text, "📢 Thông báo #"+strconv.FormatInt(id, 10)+" –") ||
+			strings.HasPrefix(m.Text, "📢 Announcement #"+strconv.FormatInt(id, 10)+" –") {
+			return m, true
+		}
+	}
+	return botapitest.Message{}, false
+}
+
+// deliveryCounts counts a broadcast's deliveries by status.
+func (r *rig) deliveryCounts(id int64) map[string]int {
+	return deliveryCounts(r.t, r.x, id)
+}
+
+func deliveryCounts(t testing.TB, x *sqlx.DB, id int64) map[string]int {
+	t.Helper()
+	var rows []struct {
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	if err := x.Select(&rows, `SELECT status, count(*) AS n FROM deliveries WHERE broadcast_id = $1 GROUP BY status`, id); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out
+}
+
+// privateCallback is a button press in a private chat that the test
+// forges (no such button was ever sent).
+func privateCallback(from botapitest.User, msgID int, data string) models.Update {
+	return models.Update{CallbackQuery: &models.CallbackQuery{
+		ID:   "forged-" + strconv.Itoa(msgID) + data,
+		From: models.User{ID: from.ID, FirstName: from.FirstName, LanguageCode: from.LanguageCode},
+		Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: &models.Message{
+			ID: msgID, Date: int(time.Now().Unix()), Chat: models.Chat{ID: from.ID, Type: models.ChatTypePrivate},
+		}},
+		Data: data,
+	}}
+}
+
+var _ = context.Background

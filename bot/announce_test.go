@@ -1,0 +1,179 @@
+package bot_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"reentrybot/bot"
+	"reentrybot/botapitest"
+	"reentrybot/store"
+)
+
+// fastBroadcast paces announcements well above the tests' needs and polls
+// often, so that the tests take seconds.
+func fastBroadcast() rigOption {
+	return withBroadcast(bot.BroadcastOptions{Rate: 300, PerChatRate: 50, StatusEvery: 200 * time.Millisecond, PollEvery: 20 * time.Millisecond})
+}
+
+// An officer announces to a commune of 200 returnees: exactly the eligible
+// ones receive it, once; the blocked are found unreachable; the status
+// message ends with the right figures. Then one recipient turns
+// announcements off with the button and back on with /start.
+func TestAnnounceEndToEnd(t *testing.T) {
+	r := newRig(t, withFastLimits(), fastBroadcast(), daytime())
+	r.loadCommunes()
+
+	var ps []returnee
+	for i := range 200 {
+		lang := "vi"
+		if i%7 == 0 {
+			lang = "en"
+		}
+		p := returnee{user: r.api.NewUser(fmt.Sprintf("Người %d", i), lang), commune: hiepHoa, consents: []bool{true}, kinds: []string{"job"}}
+		switch i % 10 {
+		case 0:
+			p.off = true // sent /stop earlier
+		case 1:
+			p.consents = nil // never agreed to announcements
+		case 2:
+			p.consents = []bool{true, false} // agreed, then withdrew
+		case 3:
+			r.api.Block(p.user) // blocked the bot; the bot does not know yet
+		case 4:
+			p.unreachable = i < 50 // known unreachable
+		}
+		ps = append(ps, p)
+	}
+	for i := range 30 {
+		ps = append(ps, returnee{user: r.api.NewUser(fmt.Sprintf("Khác %d", i), "vi"), commune: kinhBac, consents: []bool{true}})
+	}
+	seedReturnees(t, r.x, ps)
+	dropPendingUpdates(t, r.api)
+	r.run()
+
+	officer := r.staffAccount(store.RoleOfficer, []string{hiepHoa}, "UBND xã Hiệp Hoà")
+	d := r.driver(officer)
+	d.say("/announce")
+	r.waitText(officer.ID, "Gửi nội dung thông báo")
+	body := "Thứ Năm tuần sau, 8 giờ sáng: hội chợ việc làm <tại nhà văn hoá xã> & tư vấn học nghề miễn phí."
+	d.say(body)
+	d.tap("a:int:1:all")
+	d.tap("a:when:1:now")
+
+	// The preview is exactly what a recipient gets, and the summary counts
+	// the recipients.
+	var eligible, blocked []returnee
+	for i, p := range ps {
+		if p.eligible(hiepHoa) {
+			if i%10 == 3 {
+				blocked = append(blocked, p)
+			} else {
+				eligible = append(eligible, p)
+			}
+		}
+	}
+	summary := r.waitText(officer.ID, "Người nhận:")
+	if want := fmt.Sprintf("Người nhận: %d người", len(eligible)+len(blocked)); !strings.Contains(summary.Text, want) {
+		t.Fatalf("summary %q lacks %q", summary.Text, want)
+	}
+	preview := r.announceMsgs(officer.ID)
+	if len(preview) != 1 || !strings.Contains(preview[0].RawText, "&lt;tại nhà văn hoá xã&gt; &amp;") {
+		t.Fatalf("preview %+v", preview)
+	}
+	d.tap("a:go:1")
+	r.waitText(officer.ID, "đã gửi xong:")
+
+	// Exactly the eligible received it, once, as previewed.
+	for _, p := range ps {
+		got := r.announceMsgs(p.user.ID)
+		want := 0
+		if p.eligible(hiepHoa) && !contains(blockedRefs(blocked), fmt.Sprint(p.user.ID)) {
+			want = 1
+		}
+		if len(got) != want {
+			t.Fatalf("%s (commune %s, consents %v, off %v, unreachable %v): %d announcements, want %d",
+				p.user.FirstName, p.commune, p.consents, p.off, p.unreachable, len(got), want)
+		}
+		if want == 1 && p.user.LanguageCode == "vi" && got[0].RawText != preview[0].RawText {
+			t.Fatalf("recipient saw %q, preview was %q", got[0].RawText, preview[0].RawText)
+		}
+		if want == 1 && p.user.LanguageCode == "en" && got[0].Markup.InlineKeyboard[0][0].Text != "🔕 Stop announcements" {
+			t.Fatalf("English recipient's button %q", got[0].Markup.InlineKeyboard[0][0].Text)
+		}
+	}
+	for _, p := range blocked {
+		var reachable bool
+		if err := r.x.Get(&reachable, `SELECT reachable FROM people WHERE id = $1`, p.id); err != nil || reachable {
+			t.Fatalf("blocked %s still reachable (%v)", p.user.FirstName, err)
+		}
+	}
+	counts := r.deliveryCounts(1)
+	if counts["sent"] != len(eligible) || counts["unreachable"] != len(blocked) || len(counts) != 2 {
+		t.Fatalf("deliveries %v, want %d sent and %d unreachable", counts, len(eligible), len(blocked))
+	}
+	st, ok := r.statusMsg(officer.ID, 1)
+	if !ok {
+		t.Fatal("no status message")
+	}
+	wantFig := fmt.Sprintf("Đã gửi: %d · Đang chờ: 0 · Không liên lạc được: %d · Lỗi: 0", len(eligible), len(blocked))
+	if !strings.Contains(st.Text, wantFig) || !strings.Contains(st.Text, "100%") || !strings.Contains(st.Text, "đã gửi xong") {
+		t.Fatalf("status message %q, want %q, 100%%, finished", st.Text, wantFig)
+	}
+	if st.Markup != nil {
+		t.Fatal("the finished status message still has its Cancel button")
+	}
+
+	// /announcements lists it with its figures.
+	d.say("/announcements")
+	list := r.waitText(officer.ID, "Thông báo gần đây")
+	if !strings.Contains(list.Text, fmt.Sprintf("Đã gửi %d/%d", len(eligible), len(eligible)+len(blocked))) {
+		t.Fatalf("list %q", list.Text)
+	}
+
+	// The button under the announcement turns announcements off; /start
+	// turns them back on.
+	p := eligible[1]
+	a := r.announceMsgs(p.user.ID)[0]
+	r.waitSeen(must(r.api.PressButton(p.user, a, "n:stop")))
+	r.waitText(p.user.ID, "không nhận thông báo chung")
+	if !announcementsOff(r, p.id) {
+		t.Fatal("stop button did not turn announcements off")
+	}
+	r.waitSeen(r.api.SendText(p.user, "/start"))
+	r.waitText(p.user.ID, "nhận lại thông báo")
+	if announcementsOff(r, p.id) {
+		t.Fatal("/start did not turn announcements back on")
+	}
+	q := eligible[2]
+	r.waitSeen(r.api.SendText(q.user, "/stop"))
+	if !announcementsOff(r, q.id) {
+		t.Fatal("/stop did not turn announcements off")
+	}
+}
+
+func blockedRefs(ps []returnee) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, fmt.Sprint(p.user.ID))
+	}
+	return out
+}
+
+func announcementsOff(r *rig, id int64) bool {
+	var off bool
+	if err := r.x.Get(&off, `SELECT announcements_off FROM people WHERE id = $1`, id); err != nil {
+		r.t.Fatal(err)
+	}
+	return off
+}
+
+func must(id int64, err error) int64 {
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
+var _ = botapitest.User{}
