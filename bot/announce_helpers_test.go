@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/store"
 )
 
 // Communes of the announcement tests.
@@ -67,15 +69,18 @@ func today(hour, minute, sec int) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), hour, minute, sec, 0, vietnam)
 }
 
-// daytime puts the bot at the latest 10:00 in Vietnam, at the real pace:
-// never in the future, so that invitations made on the real clock hold.
-func daytime() rigOption {
+// dayClock is at the latest 10:00 in Vietnam, at the real pace: never in
+// the future, so that invitations made on the real clock hold.
+func dayClock() *movableClock {
 	at := today(10, 0, 0)
 	if at.After(time.Now()) {
 		at = at.AddDate(0, 0, -1)
 	}
-	return withClock(newClock(at).Now)
+	return newClock(at)
 }
+
+// daytime puts the bot on a dayClock.
+func daytime() rigOption { return withClock(dayClock().Now) }
 
 // returnee is one seeded person: their test Telegram user and how the
 // tables describe them.
@@ -222,3 +227,63 @@ func privateCallback(from botapitest.User, msgID int, data string) models.Update
 }
 
 var _ = context.Background
+
+// officerRow adds a commune officer bound to user straight into staff.
+func officerRow(t testing.TB, x *sqlx.DB, user botapitest.User, communes ...string) int64 {
+	t.Helper()
+	var id int64
+	if err := x.Get(&id, `INSERT INTO staff (role, communes, display_name, telegram_user_id) VALUES ('officer', $1, 'UBND xã Hiệp Hoà', $2) RETURNING id`,
+		pq.Array(communes), user.ID); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// scheduleBroadcast writes a confirmed broadcast to communes, to start at
+// at, as the composer does after Send.
+func scheduleBroadcast(t testing.TB, db *store.DB, staffID, chat int64, body string, at time.Time, communes ...string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		d, err := tx.NewDraft(ctx, staffID, chat, "vi")
+		if err != nil {
+			return err
+		}
+		d.Body, d.Communes, d.Interest, d.Step = body, communes, "all", "confirm"
+		d.ScheduledAt = sql.NullTime{Time: at, Valid: true}
+		if err := tx.SaveDraft(ctx, d); err != nil {
+			return err
+		}
+		id = d.ID
+		return tx.ConfirmBroadcast(ctx, id, store.BroadcastScheduled, 0, at)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// eligibleReturnees makes n users of commune who agreed to announcements.
+func eligibleReturnees(api *botapitest.Server, n int, commune string) []returnee {
+	ps := make([]returnee, n)
+	for i := range ps {
+		ps[i] = returnee{user: api.NewUser("Người "+strconv.Itoa(i), "vi"), commune: commune, consents: []bool{true}}
+	}
+	return ps
+}
+
+// received counts, per recipient, the announcements of broadcast text
+// the test server holds.
+func received(api *botapitest.Server, ps []returnee) (got map[int64]int, total int) {
+	got = map[int64]int{}
+	for _, p := range ps {
+		for _, m := range api.Messages(p.user.ID) {
+			if m.FromBot && m.Markup != nil {
+				got[p.user.ID]++
+				total++
+			}
+		}
+	}
+	return got, total
+}

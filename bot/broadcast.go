@@ -131,6 +131,7 @@ type broadcaster struct {
 	wake notifier
 
 	pausedUntil atomic.Int64 // unix nanoseconds: a 429 seen in this process
+	clock       dbClock
 
 	mu      sync.Mutex
 	content map[int64]store.Broadcast // a confirmed broadcast does not change
@@ -138,6 +139,38 @@ type broadcaster struct {
 
 func newBroadcaster(b *Bot) *broadcaster {
 	return &broadcaster{b: b, wake: notifier{ch: make(chan struct{})}, content: map[int64]store.Broadcast{}}
+}
+
+// dbClock places the database's clock on ours. The shared bucket hands
+// out slots on the database's clock; sleeping the slot's wait from when
+// the answer arrived would add the round trip, which varies by tens of
+// milliseconds on a busy host and bunches the sends that Telegram counts
+// in one-second windows. As NTP does, the sample with the shortest round
+// trip (lately) gives the offset, good to half of that round trip.
+type dbClock struct {
+	mu     sync.Mutex
+	ok     bool
+	offset time.Duration // database minus local
+	rtt    time.Duration
+	at     time.Time
+}
+
+func (c *dbClock) sample(sent, recv, db time.Time) {
+	rtt := recv.Sub(sent)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// An old sample counts as a millisecond worse per second of age, so
+	// that drift is followed.
+	if !c.ok || rtt <= c.rtt+recv.Sub(c.at)/1000 {
+		c.ok, c.offset, c.rtt, c.at = true, db.Sub(sent.Add(rtt/2)), rtt, recv
+	}
+}
+
+// local converts a time on the database's clock to ours.
+func (c *dbClock) local(db time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return db.Add(-c.offset)
 }
 
 // notifier wakes everyone waiting on it.
@@ -227,7 +260,7 @@ func (w *broadcaster) worker(ctx context.Context) {
 			w.idle(ctx, min(o.PollEvery, end.Sub(now)))
 			continue
 		}
-		ds, err := w.b.db.ClaimDeliveries(ctx, now, now.Add(-o.Lease), o.Batch)
+		ds, err := w.claim(ctx, now, o)
 		if err != nil {
 			if ctx.Err() == nil {
 				w.b.log.Error("claiming deliveries", "err", err)
@@ -247,6 +280,14 @@ func (w *broadcaster) worker(ctx context.Context) {
 			w.deliver(ctx, d)
 		}
 	}
+}
+
+// claim is not cut short by a stop: a claim that committed while the
+// caller gave up would leave its rows to wait out the lease.
+func (w *broadcaster) claim(ctx context.Context, now time.Time, o BroadcastOptions) ([]store.Delivery, error) {
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return w.b.db.ClaimDeliveries(qctx, now, now.Add(-o.Lease), o.Batch)
 }
 
 func (w *broadcaster) release(ds []store.Delivery) {
@@ -316,7 +357,7 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		w.release([]store.Delivery{d})
 		return
 	}
-	mine, running, err := b.db.TouchDelivery(ctx, &d, b.now())
+	mine, running, err := b.db.TouchDelivery(bg, &d, b.now())
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
@@ -343,7 +384,7 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 	)
 	err = b.send.Do(sctx, Target{ChatID: chat}, announceMethod(bc), func(c context.Context) error {
 		if err := w.pace(ctx, chat); err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, errQuiet) {
 				stopped = true
 				cancel()
 			}
@@ -391,22 +432,33 @@ func (w *broadcaster) pace(ctx context.Context, chat int64) error {
 				return err
 			}
 		}
-		ok, wait, err := w.b.db.ReserveRate(ctx, overall, perChat, o.Ahead)
+		asked := time.Now()
+		r, err := w.b.db.ReserveRate(ctx, overall, perChat, o.Ahead)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			wait = max(wait, 5*time.Millisecond)
+		w.clock.sample(asked, time.Now(), r.At)
+		if !r.Reserved {
+			if err := sleepCtx(ctx, max(r.Wait, 5*time.Millisecond)); err != nil {
+				return err
+			}
+			continue
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := sleepCtx(ctx, time.Until(w.clock.local(r.At.Add(r.Wait)))); err != nil {
 			return err
 		}
 		// A 429 seen meanwhile voids the slot: Telegram wants quiet.
-		if ok && !time.Now().Before(time.Unix(0, w.pausedUntil.Load())) {
+		if !time.Now().Before(time.Unix(0, w.pausedUntil.Load())) {
+			if !o.quietUntil(w.b.now(), w.b.loc).IsZero() {
+				return errQuiet // the wait ran into the night
+			}
 			return nil
 		}
 	}
 }
+
+// errQuiet stops a send whose slot came after quiet hours began.
+var errQuiet = errors.New("quiet hours")
 
 // saw429 pauses every worker, here and (through the bucket) in other
 // processes, for the retry_after Telegram asked for. Pausing all of them,
@@ -574,14 +626,7 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 	chat := bc.AuthorChatID
 	switch {
 	case !bc.StatusMsgID.Valid:
-		var msgID int
-		err := b.send.Do(ctx, Target{ChatID: chat}, "sendMessage", func(ctx context.Context) error {
-			m, err := b.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: kb})
-			if err == nil {
-				msgID = m.ID
-			}
-			return err
-		})
+		msgID, err := w.sendPaced(ctx, chat, text, kb)
 		if err != nil {
 			return fmt.Errorf("sending status message: %w", err)
 		}
@@ -615,10 +660,30 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 	summary := b.cat.T(bc.AuthorLang, key, map[string]any{
 		"ID": bc.ID, "Sent": f.Sent, "Unreachable": f.Unreachable, "Failed": f.Failed, "Total": f.Total,
 	})
-	if err := b.sendText(ctx, chat, summary, nil); err != nil {
+	if _, err := w.sendPaced(ctx, chat, summary, nil); err != nil {
 		return fmt.Errorf("sending summary: %w", err)
 	}
 	return b.db.MarkSummarySent(ctx, id, now)
+}
+
+// sendPaced sends a message about a broadcast to its author, taking its
+// slot from the shared buckets like the broadcast itself: while one runs,
+// Telegram's overall limit is all spoken for. (Edits are not counted.)
+func (w *broadcaster) sendPaced(ctx context.Context, chat int64, text string, kb models.ReplyMarkup) (int, error) {
+	var id int
+	err := w.b.send.Do(ctx, Target{ChatID: chat}, "sendMessage", func(c context.Context) error {
+		if err := w.pace(ctx, chat); err != nil {
+			return err
+		}
+		m, err := w.b.api.SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: kb})
+		if err != nil {
+			w.saw429(ctx, err)
+			return err
+		}
+		id = m.ID
+		return nil
+	})
+	return id, err
 }
 
 // statusText is the author's status message: state, figures, percent.

@@ -23,6 +23,12 @@ func timeOf(unix int) time.Time { return time.Unix(int64(unix), 0).UTC() }
 // re-renders the step they are at.
 func (b *Bot) deliver(ctx context.Context, chatID int64, lang string, out flows.Outcome, hideKeyboard bool) {
 	for i, r := range out.Replies {
+		if r.File != nil {
+			// The file first, the text with its buttons last (report.go).
+			if err := b.sendAttachment(ctx, chatID, lang, r.File); errors.Is(err, ErrUnreachable) {
+				return
+			}
+		}
 		text, markup := b.render(lang, r, out.Version)
 		if r.AskContact {
 			// A message carries either buttons or the share-phone keyboard:

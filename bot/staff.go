@@ -28,6 +28,7 @@ var staffCommands = map[string]bool{
 	"queue": true, "mine": true, "take": true, "done": true, "note": true,
 	"close": true, "case": true, "setup": true,
 	"announce": true, "announcements": true, "cancel": true, // announce.go
+	"report": true, "audit": true, // report.go
 }
 
 // NewInviteCode returns a fresh one-time code and the hash stored for it.
@@ -250,6 +251,8 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 			case "setup":
 				say("setup_in_group", nil)
 				return nil
+			case "report", "audit": // report.go
+				return b.adminCommand(ctx, tx, fx, s, from, in.Command, in.Arg)
 			}
 			say(staffHelp(s), nil)
 			return nil

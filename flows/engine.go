@@ -185,7 +185,9 @@ func (r *run) command(inFlow bool) error {
 		r.langPicker()
 		return nil
 	case "start", "menu", "mydata", "delete":
-		if inFlow && r.conv.Flow != "" && !(r.conv.Flow == flowConsent && r.conv.State == stateIntro) {
+		// /mydata and /delete from My data lose nothing (rights.go).
+		stay := r.conv.Flow == flowMyData && r.in.Command != "start" && r.in.Command != "menu"
+		if inFlow && r.conv.Flow != "" && !stay && !(r.conv.Flow == flowConsent && r.conv.State == stateIntro) {
 			r.d.Leave = r.in.Command
 			r.reply("leave_confirm", nil, row(opt("leave:yes", "btn_leave_yes"), opt("leave:no", "btn_leave_no")))
 			return nil

@@ -69,14 +69,15 @@ CREATE TABLE rate_buckets (
 
 -- rate_reserve takes one token from the overall bucket and one from the
 -- chat's (p_chat may be ''), atomically. The overall token may be reserved
--- up to p_ahead seconds in the future (reserved, wait_s = when to send);
+-- up to p_ahead seconds in the future (reserved, send wait_s after at);
 -- when it cannot be, or the chat has no token, nothing is taken and wait_s
 -- says when to ask again. The clock is read after the rows are locked, so
--- every process shares the database's clock.
+-- every process shares the database's clock; at is that reading, so that
+-- a caller can place the slot on its own clock whatever the round trip.
 -- +goose StatementBegin
 CREATE FUNCTION rate_reserve(p_key text, p_rate float8, p_burst float8,
                              p_chat text, p_chat_rate float8, p_chat_burst float8, p_ahead float8)
-RETURNS TABLE (reserved boolean, wait_s float8)
+RETURNS TABLE (reserved boolean, wait_s float8, at timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
     t      timestamptz;
@@ -97,7 +98,7 @@ BEGIN
     t := clock_timestamp();
     SELECT * INTO g FROM rate_buckets WHERE key = p_key;
     IF g.paused_until IS NOT NULL AND g.paused_until > t THEN
-        RETURN QUERY SELECT false, extract(epoch FROM g.paused_until - t)::float8;
+        RETURN QUERY SELECT false, extract(epoch FROM g.paused_until - t)::float8, t;
         RETURN;
     END IF;
     g_have := least(p_burst, g.tokens + greatest(0, extract(epoch FROM t - g.updated_at)) * p_rate);
@@ -105,20 +106,20 @@ BEGIN
         SELECT * INTO c FROM rate_buckets WHERE key = p_chat;
         c_have := least(p_chat_burst, c.tokens + greatest(0, extract(epoch FROM t - c.updated_at)) * p_chat_rate);
         IF c_have < 1 THEN
-            RETURN QUERY SELECT false, (1 - c_have) / p_chat_rate;
+            RETURN QUERY SELECT false, (1 - c_have) / p_chat_rate, t;
             RETURN;
         END IF;
     END IF;
     wait := greatest(0, (1 - g_have) / p_rate);
     IF wait > p_ahead THEN
-        RETURN QUERY SELECT false, wait - p_ahead;
+        RETURN QUERY SELECT false, wait - p_ahead, t;
         RETURN;
     END IF;
     UPDATE rate_buckets SET tokens = g_have - 1, updated_at = greatest(updated_at, t) WHERE key = p_key;
     IF p_chat <> '' THEN
         UPDATE rate_buckets SET tokens = c_have - 1, updated_at = greatest(updated_at, t) WHERE key = p_chat;
     END IF;
-    RETURN QUERY SELECT true, wait;
+    RETURN QUERY SELECT true, wait, t;
 END
 $$;
 -- +goose StatementEnd

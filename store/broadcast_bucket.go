@@ -14,25 +14,33 @@ type Bucket struct {
 	Burst float64
 }
 
+// Reservation is the answer of ReserveRate. With Reserved, the slot is
+// Wait after At, on the database's clock, and at most ahead in the future;
+// otherwise nothing was taken and the caller asks again after Wait.
+type Reservation struct {
+	Reserved bool          `db:"reserved"`
+	Wait     time.Duration `db:"-"`
+	At       time.Time     `db:"at"`
+}
+
 // ReserveRate takes a sending slot from the overall bucket and one from
 // the chat's (chat.Key may be empty) in one statement (function
-// rate_reserve). With reserved true, the caller sends after wait; the slot
-// is at most ahead in the future. With reserved false nothing was taken and
-// the caller asks again after wait.
-func (db *DB) ReserveRate(ctx context.Context, overall, chat Bucket, ahead time.Duration) (reserved bool, wait time.Duration, err error) {
+// rate_reserve).
+func (db *DB) ReserveRate(ctx context.Context, overall, chat Bucket, ahead time.Duration) (Reservation, error) {
 	var r struct {
-		Reserved bool    `db:"reserved"`
-		Wait     float64 `db:"wait_s"`
+		Reserved bool      `db:"reserved"`
+		Wait     float64   `db:"wait_s"`
+		At       time.Time `db:"at"`
 	}
 	if chat.Rate <= 0 {
 		chat.Rate, chat.Burst = 1, 1
 	}
-	err = db.X.GetContext(ctx, &r, `SELECT reserved, wait_s FROM rate_reserve($1, $2, $3, $4, $5, $6, $7)`,
+	err := db.X.GetContext(ctx, &r, `SELECT reserved, wait_s, at FROM rate_reserve($1, $2, $3, $4, $5, $6, $7)`,
 		overall.Key, overall.Rate, overall.Burst, chat.Key, chat.Rate, chat.Burst, ahead.Seconds())
 	if err != nil {
-		return false, 0, fmt.Errorf("reserving a sending slot: %w", err)
+		return Reservation{}, fmt.Errorf("reserving a sending slot: %w", err)
 	}
-	return r.Reserved, time.Duration(r.Wait * float64(time.Second)), nil
+	return Reservation{Reserved: r.Reserved, Wait: time.Duration(r.Wait * float64(time.Second)), At: r.At}, nil
 }
 
 // PauseRate stops reservations from key for d (Telegram answered 429 with

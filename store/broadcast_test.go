@@ -247,13 +247,13 @@ func TestReserveRate(t *testing.T) {
 			for i := range 10 {
 				chat := store.Bucket{Key: "chat:" + strconv.Itoa(g*100+i), Rate: 1, Burst: 1}
 				for {
-					ok, wait, err := db.ReserveRate(ctx, overall, chat, time.Second)
+					r, err := db.ReserveRate(ctx, overall, chat, time.Second)
 					if err != nil {
 						t.Error(err)
 						return
 					}
-					time.Sleep(wait)
-					if ok {
+					time.Sleep(r.Wait)
+					if r.Reserved {
 						mu.Lock()
 						slots = append(slots, time.Now())
 						mu.Unlock()
@@ -271,21 +271,20 @@ func TestReserveRate(t *testing.T) {
 	}
 	// One chat: the second message waits about a second.
 	chat := store.Bucket{Key: "chat:one", Rate: 1, Burst: 1}
-	ok, _, err := db.ReserveRate(ctx, overall, chat, time.Second)
-	if err != nil || !ok {
-		t.Fatal(ok, err)
+	r, err := db.ReserveRate(ctx, overall, chat, time.Second)
+	if err != nil || !r.Reserved {
+		t.Fatal(r, err)
 	}
-	ok, wait, err := db.ReserveRate(ctx, overall, chat, time.Second)
-	if err != nil || ok || wait < 900*time.Millisecond {
-		t.Fatalf("second message to one chat: reserved %v, wait %v, %v", ok, wait, err)
+	if r, err = db.ReserveRate(ctx, overall, chat, time.Second); err != nil || r.Reserved || r.Wait < 900*time.Millisecond {
+		t.Fatalf("second message to one chat: %+v, %v", r, err)
 	}
 	// A pause after a 429 holds every reservation.
 	if err := db.PauseRate(ctx, "test", 2*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	ok, wait, err = db.ReserveRate(ctx, overall, store.Bucket{Key: "chat:two", Rate: 1, Burst: 1}, time.Second)
-	if err != nil || ok || wait < 1500*time.Millisecond {
-		t.Fatalf("during a pause: reserved %v, wait %v, %v", ok, wait, err)
+	r, err = db.ReserveRate(ctx, overall, store.Bucket{Key: "chat:two", Rate: 1, Burst: 1}, time.Second)
+	if err != nil || r.Reserved || r.Wait < 1500*time.Millisecond {
+		t.Fatalf("during a pause: %+v, %v", r, err)
 	}
 	if err := db.PruneRateBuckets(ctx, "chat:", 0); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,12 @@ func init() {
 		{"migrate", "migrate up|down|status", "apply, roll back one, or list the database migrations (DATABASE_URL)", cmdMigrate},
 		{"staff", "staff invite|list|revoke", "invite staff (one-time link and QR code), list them, revoke access", cmdStaff},
 		{"audit", "audit [--case N] [--staff N] [--day D]", "print the audit log of staff access to cases", cmdAudit},
+		// Running it for a province: reference data, reports, retention
+		// (refdata_cmd.go, report_cmd.go).
+		{"import", "import communes|courses|loan-days|staff FILE", "import reference data or staff from a CSV file (checked first, all or nothing)", cmdImport},
+		{"export", "export communes|courses|loan-days [FILE|-]", "write reference data as CSV, in the format import reads", cmdExport},
+		{"report", "report [--month YYYY-MM] [--format csv|xlsx]", "the monthly figures per commune for the Employment Service Centre", cmdReport},
+		{"retention", "retention [--dry-run]", "erase the data of people not seen for RETENTION_MONTHS (24) and old message texts", cmdRetention},
 		{"version", "version", "print the version", cmdVersion},
 	}
 }
