@@ -75,15 +75,16 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	hours := flows.WorkingHours{Loc: cfg.TimeZone, Start: cfg.WorkStart, End: cfg.WorkEnd, Days: cfg.WorkDays}
 	engine := flows.NewEngine(o.now, flows.WithWorkingHours(hours), flows.WithCatalog(cat))
 	b, err := bot.New(ctx, bot.Options{
-		Token:         cfg.TelegramToken,
-		APIURL:        cfg.TelegramAPIURL,
-		WebhookURL:    cfg.WebhookURL,
-		WebhookSecret: cfg.WebhookSecret,
-		Workers:       cfg.Workers,
-		Limits:        bot.DefaultLimits(cfg.SendRate),
-		Hours:         hours,
-		Loc:           cfg.TimeZone,
-		Now:           o.now,
+		Token:           cfg.TelegramToken,
+		APIURL:          cfg.TelegramAPIURL,
+		WebhookURL:      cfg.WebhookURL,
+		WebhookSecret:   cfg.WebhookSecret,
+		Workers:         cfg.Workers,
+		Limits:          bot.DefaultLimits(cfg.SendRate),
+		Hours:           hours,
+		Loc:             cfg.TimeZone,
+		Now:             o.now,
+		RetentionMonths: cfg.RetentionMonths,
 	}, db, engine, cat, log)
 	if err != nil {
 		return fail(err)

@@ -36,6 +36,8 @@ type Options struct {
 	Hours         flows.WorkingHours
 	SweepEvery    time.Duration // retry pending topics and relays; 15 s when zero
 	ReopenWithin  time.Duration // a closed case reopens when the person writes within it; 14 days when zero
+	// RetentionMonths: erase people inactive this long, daily; 0 = never.
+	RetentionMonths int
 	// Sleep waits out a 429's retry_after or a backoff; tests pass a fake
 	// clock's. time-based when nil.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -179,7 +181,7 @@ var allowedUpdates = []string{"message", "edited_message", "callback_query", "my
 // commands are the ones shown in Telegram's menu, by catalog key.
 var commands = []struct{ name, key string }{
 	{"start", "cmd_start"}, {"menu", "cmd_menu"}, {"help", "cmd_help"},
-	{"language", "cmd_language"}, {"mydata", "cmd_mydata"}, {"stop", "cmd_stop"},
+	{"language", "cmd_language"}, {"mydata", "cmd_mydata"}, {"delete", "cmd_delete"}, {"stop", "cmd_stop"},
 }
 
 func (b *Bot) registerCommands(ctx context.Context) error {

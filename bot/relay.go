@@ -115,6 +115,15 @@ func (b *Bot) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 	lang := groupLang
 	var text string
 	switch {
+	case ev.Actor == "system" && ev.Body.String == "topic_case_erased" && group:
+		// The card showed the person's name and phone: show it again
+		// without them.
+		var fx effects
+		if err := b.refreshCard(ctx, tx, &fx, c); err != nil {
+			return err
+		}
+		fx.run()
+		text = b.cat.T(lang, ev.Body.String, map[string]any{"ID": c.ID})
 	case ev.Actor == "system":
 		text = b.cat.T(lang, ev.Body.String, map[string]any{"ID": c.ID})
 	case ev.Kind == "reopened":
@@ -329,7 +338,7 @@ func (b *Bot) sweep(ctx context.Context) {
 func (b *Bot) sweeper(ctx context.Context) {
 	t := time.NewTicker(b.opts.SweepEvery)
 	defer t.Stop()
-	var pruned time.Time
+	var pruned, retained time.Time
 	for {
 		b.sweep(ctx)
 		// Telegram keeps undelivered updates for a day: ids older than a
@@ -341,6 +350,15 @@ func (b *Bot) sweeper(ctx context.Context) {
 				b.log.Info("pruned handled update ids", "count", n)
 			}
 			pruned = time.Now()
+		}
+		if b.opts.RetentionMonths > 0 && time.Since(retained) > 24*time.Hour {
+			res, err := store.RunRetention(ctx, b.db, b.now(), b.opts.RetentionMonths)
+			if err != nil {
+				b.log.Warn("retention job", "err", err)
+			} else {
+				b.log.Info("retention job", "people_erased", res.People, "cutoff", res.PeopleCutoff)
+			}
+			retained = time.Now()
 		}
 		select {
 		case <-ctx.Done():

@@ -54,8 +54,11 @@ func InviteLink(botUsername, code string) string {
 
 // staffHelp is the help text of the staff member's role.
 func staffHelp(s store.Staff) string {
-	if s.Role == store.RoleOfficer {
+	switch s.Role {
+	case store.RoleOfficer:
 		return "staff_help_officer"
+	case store.RoleAdmin:
+		return "staff_help_admin"
 	}
 	return "staff_help"
 }

@@ -32,6 +32,9 @@ type Config struct {
 	// Counsellors' working hours (WORK_DAYS, WORK_HOURS), in TimeZone.
 	WorkDays           [7]bool // indexed by time.Weekday
 	WorkStart, WorkEnd time.Duration
+	// RetentionMonths: personal data of people inactive this long is
+	// erased by a daily job (RETENTION_MONTHS; 0 turns the job off).
+	RetentionMonths int
 }
 
 // Var documents one environment variable; the README table is made from
@@ -54,6 +57,7 @@ var Vars = []Var{
 	{"WORKERS", "64", "Chats handled at the same time."},
 	{"WORK_DAYS", "1-5", "Counsellors' working days, ISO numbers (1 = Monday … 7 = Sunday): a range or a list, e.g. 1-5 or 1,2,3,4,5,6."},
 	{"WORK_HOURS", "07:30-17:00", "Counsellors' working hours on those days, in TIME_ZONE."},
+	{"RETENTION_MONTHS", "24", "Personal data of people inactive this many months is erased by a daily job; message bodies of cases closed over 12 months ago too. 0 turns the job off."},
 }
 
 var (
@@ -131,6 +135,9 @@ func Load(get Getenv) (Config, error) {
 	}
 	if c.Workers, err = strconv.Atoi(val("WORKERS")); err != nil || c.Workers < 1 || c.Workers > 10000 {
 		bad("WORKERS", "must be a whole number from 1 to 10000")
+	}
+	if c.RetentionMonths, err = strconv.Atoi(val("RETENTION_MONTHS")); err != nil || c.RetentionMonths < 0 || c.RetentionMonths > 240 {
+		bad("RETENTION_MONTHS", "must be a whole number of months from 0 to 240")
 	}
 	if c.WorkDays, err = parseDays(val("WORK_DAYS")); err != nil {
 		bad("WORK_DAYS", "%v", err)

@@ -32,6 +32,7 @@ func TestLoad(t *testing.T) {
 		{"bad zone", map[string]string{"TIME_ZONE": "Mars/Base"}, []string{"TIME_ZONE"}},
 		{"bad rate", map[string]string{"SEND_RATE": "0"}, []string{"SEND_RATE"}},
 		{"bad workers", map[string]string{"WORKERS": "many"}, []string{"WORKERS"}},
+		{"bad retention", map[string]string{"RETENTION_MONTHS": "-1"}, []string{"RETENTION_MONTHS"}},
 		{"bad days", map[string]string{"WORK_DAYS": "0-5"}, []string{"WORK_DAYS"}},
 		{"bad hours", map[string]string{"WORK_HOURS": "17:00-07:30"}, []string{"WORK_HOURS"}},
 		{"all reported", map[string]string{"LOG_LEVEL": "x", "WORKERS": "0"}, []string{"LOG_LEVEL", "WORKERS"}},

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"reentrybot/i18n"
+	"reentrybot/config"
 	"reentrybot/report"
 	"reentrybot/store"
 )
@@ -102,17 +102,16 @@ func cmdReport(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Wri
 	return nil
 }
 
-// retentionMonths reads RETENTION_MONTHS (default 24).
+// retentionMonths reads RETENTION_MONTHS through the configuration.
 func retentionMonths() (int, error) {
-	v := strings.TrimSpace(os.Getenv("RETENTION_MONTHS"))
-	if v == "" {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return 0, fmt.Errorf("configuration:\n%w", err)
+	}
+	if cfg.RetentionMonths == 0 {
 		return store.DefaultRetentionMonths, nil
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 240 {
-		return 0, fmt.Errorf("RETENTION_MONTHS: %q: a number of months from 1 to 240", v)
-	}
-	return n, nil
+	return cfg.RetentionMonths, nil
 }
 
 func cmdRetention(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writer) error {
