@@ -58,7 +58,9 @@ func TestStartAnswersInVietnamese(t *testing.T) {
 // 50 quick updates of one chat are handled in order while 50 other chats
 // are handled beside them.
 func TestUpdatesOfOneChatInOrder(t *testing.T) {
-	r := newRig(t)
+	// Fast limits: the 50 replies to one chat would otherwise take 50 s to
+	// leave at Telegram's pace (handling does not wait for them).
+	r := newRig(t, withFastLimits())
 	one := r.api.NewUser("Một", "vi")
 	var ids []int64
 	for i := range 50 {
