@@ -63,14 +63,6 @@ func canAnnounce(s store.Staff) bool {
 	return s.Role == store.RoleAdmin || s.Role == store.RoleOfficer && len(s.Communes) > 0
 }
 
-// announceHelp adds the announcement commands to the staff help of those
-// who may use them.
-func (b *Bot) announceHelp(fx *effects, s store.Staff, from models.User) {
-	if canAnnounce(s) {
-		b.replyAfter(fx, from.ID, b.cat.T(staffLang(from), "announce_help", nil), nil)
-	}
-}
-
 // announceHook takes what belongs to announcements in a staff member's
 // private chat: /announce, /announcements, /cancel, the composer's buttons
 // and typed answers, approvals and the cancel button. handled false leaves
@@ -132,7 +124,7 @@ func (b *Bot) announceHook(ctx context.Context, tx *store.Tx, fx *effects, s sto
 	if !canAnnounce(s) {
 		return false, "", nil
 	}
-	d, ok, err := tx.Draft(ctx, s.ID, b.now().Add(-draftLife))
+	d, ok, err := tx.Draft(ctx, s.ID, draftLife)
 	if err != nil || !ok {
 		return false, "", err
 	}
@@ -144,7 +136,7 @@ func (b *Bot) announceHook(ctx context.Context, tx *store.Tx, fx *effects, s sto
 	case d.Step == stepWhen && in.Kind == flows.InText:
 		at, key := parseWhen(in.Text, b.now(), b.loc)
 		if key != "" {
-			say(key, map[string]any{"Input": in.Text})
+			say(key, map[string]any{"Input": escape(in.Text)})
 			return true, "", nil
 		}
 		d.ScheduledAt = sql.NullTime{Time: at, Valid: true}
@@ -426,7 +418,7 @@ func (b *Bot) announceCallback(ctx context.Context, tx *store.Tx, fx *effects, s
 	if !canAnnounce(s) {
 		return stale, tx.Audit(ctx, s.ID, from.ID, "denied_announce", 0, action)
 	}
-	d, ok, err := tx.Draft(ctx, s.ID, b.now().Add(-draftLife))
+	d, ok, err := tx.Draft(ctx, s.ID, draftLife)
 	if err != nil {
 		return "", err
 	}

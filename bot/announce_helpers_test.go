@@ -55,7 +55,7 @@ func (c *movableClock) Set(at time.Time) {
 	c.offset = time.Until(at)
 }
 
-var vietnam = func() *time.Location {
+var vnLoc = func() *time.Location {
 	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
 	if err != nil {
 		return time.FixedZone("ICT", 7*3600)
@@ -63,16 +63,16 @@ var vietnam = func() *time.Location {
 	return loc
 }()
 
-// today returns today's hh:mm in Vietnam.
-func today(hour, minute, sec int) time.Time {
-	t := time.Now().In(vietnam)
-	return time.Date(t.Year(), t.Month(), t.Day(), hour, minute, sec, 0, vietnam)
+// vnTime is today at hour:minute:sec in Vietnam.
+func vnTime(hour, minute, sec int) time.Time {
+	t := time.Now().In(vnLoc)
+	return time.Date(t.Year(), t.Month(), t.Day(), hour, minute, sec, 0, vnLoc)
 }
 
 // dayClock is at the latest 10:00 in Vietnam, at the real pace: never in
 // the future, so that invitations made on the real clock hold.
 func dayClock() *movableClock {
-	at := today(10, 0, 0)
+	at := vnTime(10, 0, 0)
 	if at.After(time.Now()) {
 		at = at.AddDate(0, 0, -1)
 	}
@@ -275,7 +275,7 @@ func eligibleReturnees(api *botapitest.Server, n int, commune string) []returnee
 
 // received counts, per recipient, the announcements of broadcast text
 // the test server holds.
-func received(api *botapitest.Server, ps []returnee) (got map[int64]int, total int) {
+func announcementsReceived(api *botapitest.Server, ps []returnee) (got map[int64]int, total int) {
 	got = map[int64]int{}
 	for _, p := range ps {
 		for _, m := range api.Messages(p.user.ID) {

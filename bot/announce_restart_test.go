@@ -30,7 +30,7 @@ func sentCount(t testing.TB, x *sqlx.DB, id int64) int {
 func TestAnnounceResumesAfterStop(t *testing.T) {
 	clk := dayClock()
 	r := newRig(t, withFastLimits(), withClock(clk.Now),
-		withBroadcast(bot.BroadcastOptions{Rate: 50, PollEvery: 20 * time.Millisecond, StatusEvery: 200 * time.Millisecond}))
+		withBroadcast(bot.BroadcastOptions{Rate: 80, PollEvery: 20 * time.Millisecond, StatusEvery: 200 * time.Millisecond}))
 	officer := r.api.NewUser("Cán bộ", "vi")
 	staff := officerRow(t, r.x, officer, hiepHoa)
 	ps := eligibleReturnees(r.api, 150, hiepHoa)
@@ -41,13 +41,13 @@ func TestAnnounceResumesAfterStop(t *testing.T) {
 	r.stop()
 
 	counts := r.deliveryCounts(id)
-	_, got := received(r.api, ps)
+	_, got := announcementsReceived(r.api, ps)
 	if counts["sending"] != 0 || got != counts["sent"] || counts["pending"] == 0 {
 		t.Fatalf("after a stop: deliveries %v, %d received", counts, got)
 	}
 	r.restart()
 	r.waitFor("the rest delivered", func() bool { return sentCount(t, r.x, id) == len(ps) })
-	each, total := received(r.api, ps)
+	each, total := announcementsReceived(r.api, ps)
 	for _, p := range ps {
 		if each[p.user.ID] != 1 {
 			t.Fatalf("%s got the announcement %d times", p.user.FirstName, each[p.user.ID])
@@ -90,7 +90,7 @@ func TestAnnounceHelperProcess(t *testing.T) {
 		Token: os.Getenv(envHelperToken), APIURL: os.Getenv(envHelperAPI), PollTimeout: time.Second,
 		Limits: bot.DefaultLimits(1000),
 		Now:    func() time.Time { return time.Now().Add(offset) },
-		Broadcast: bot.BroadcastOptions{Rate: 60, Batch: 2, Lease: 2 * time.Second,
+		Broadcast: bot.BroadcastOptions{Rate: 100, Batch: 2, Lease: 2 * time.Second,
 			PollEvery: 20 * time.Millisecond, StatusEvery: 200 * time.Millisecond},
 	}, &store.DB{X: x}, flows.NewEngine(nil), cat, log)
 	if err != nil {
@@ -118,7 +118,7 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 	t.Cleanup(api.Close)
 	officer := api.NewUser("Cán bộ", "vi")
 	staff := officerRow(t, x, officer, hiepHoa)
-	ps := eligibleReturnees(api, 300, hiepHoa)
+	ps := eligibleReturnees(api, 250, hiepHoa)
 	seedReturnees(t, x, ps)
 	clk := dayClock()
 	id := scheduleBroadcast(t, db, staff, officer.ID, "Khoá học hàn điện mới, khai giảng thứ Hai.", clk.Now(), hiepHoa)
@@ -172,7 +172,7 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 	}
 	_ = first.Wait()
 	atKill := deliveryCounts(t, x, id)
-	_, before := received(api, ps)
+	_, before := announcementsReceived(api, ps)
 	inFlight := atKill["sending"]
 	t.Logf("killed: deliveries %v, %d messages received", atKill, before)
 	if before-atKill["sent"] > inFlight {
@@ -181,7 +181,7 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 
 	start()
 	waitFor("every delivery", func() bool { return sentCount(t, x, id) == len(ps) })
-	each, total := received(api, ps)
+	each, total := announcementsReceived(api, ps)
 	for _, p := range ps {
 		if each[p.user.ID] < 1 {
 			t.Fatalf("%s never got the announcement", p.user.FirstName)
@@ -194,7 +194,7 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 	}
 	waitFor("the summary", func() bool {
 		for _, m := range api.Messages(officer.ID) {
-			if strings.Contains(m.Text, "đã gửi xong: 300/300") {
+			if strings.Contains(m.Text, "đã gửi xong: 250/250") {
 				return true
 			}
 		}

@@ -136,7 +136,7 @@ func TestAnnounceEndToEnd(t *testing.T) {
 	// turns them back on.
 	p := eligible[1]
 	a := r.announceMsgs(p.user.ID)[0]
-	r.waitSeen(must(r.api.PressButton(p.user, a, "n:stop")))
+	r.waitSeen(mustUpdate(r.api.PressButton(p.user, a, "n:stop")))
 	r.waitText(p.user.ID, "không nhận thông báo chung")
 	if !announcementsOff(r, p.id) {
 		t.Fatal("stop button did not turn announcements off")
@@ -169,7 +169,7 @@ func announcementsOff(r *rig, id int64) bool {
 	return off
 }
 
-func must(id int64, err error) int64 {
+func mustUpdate(id int64, err error) int64 {
 	if err != nil {
 		panic(err)
 	}

@@ -239,8 +239,19 @@ func (w *broadcaster) scheduler(ctx context.Context) {
 		for _, id := range ids {
 			w.b.log.Info("broadcast started", "broadcast", id)
 		}
+		// Idle workers sleep long; waking them only when there is work keeps
+		// an idle bot from polling the outbox sixteen times a second.
+		now := w.b.now()
 		if len(ids) > 0 {
 			w.wake.notify()
+		} else if o.quietUntil(now, w.b.loc).IsZero() {
+			due, err := w.b.db.DeliveriesDue(ctx, now, now.Add(-o.Lease))
+			if err != nil && ctx.Err() == nil {
+				w.b.log.Error("looking for due deliveries", "err", err)
+			}
+			if due {
+				w.wake.notify()
+			}
 		}
 		if time.Since(pruned) > time.Minute {
 			if err := w.b.db.PruneRateBuckets(ctx, "chat:", time.Minute); err != nil && ctx.Err() == nil {
@@ -269,8 +280,11 @@ func (w *broadcaster) worker(ctx context.Context) {
 			continue
 		}
 		if len(ds) == 0 {
-			w.idle(ctx, o.PollEvery)
+			w.idle(ctx, 10*o.PollEvery)
 			continue
+		}
+		if len(ds) == o.Batch {
+			w.wake.notify() // there may be more: wake the sleeping workers
 		}
 		for i, d := range ds {
 			if ctx.Err() != nil || !o.quietUntil(w.b.now(), w.b.loc).IsZero() {
@@ -329,11 +343,15 @@ const stopGrace = 5 * time.Second
 // shared buckets, and records how it ended.
 func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 	b, o := w.b, w.b.bopts()
-	bg, cancelBG := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancelBG()
 	log := b.log.With("broadcast", d.BroadcastID, "delivery", d.ID)
+	// Records outlive a stop: a message that went out must be marked sent.
+	record := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	}
 	finish := func(st store.DeliveryStatus, reason string, msgID int) {
-		if err := b.db.FinishDelivery(bg, d, st, reason, b.now(), msgID); err != nil {
+		rctx, cancel := record()
+		defer cancel()
+		if err := b.db.FinishDelivery(rctx, d, st, reason, b.now(), msgID); err != nil {
 			log.Error("recording delivery", "status", st, "err", err)
 		}
 	}
@@ -357,7 +375,9 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		w.release([]store.Delivery{d})
 		return
 	}
-	mine, running, err := b.db.TouchDelivery(bg, &d, b.now())
+	rctx, cancelTouch := record()
+	mine, running, err := b.db.TouchDelivery(rctx, &d, b.now())
+	cancelTouch()
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
@@ -383,7 +403,7 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		msgID   int
 	)
 	err = b.send.Do(sctx, Target{ChatID: chat}, announceMethod(bc), func(c context.Context) error {
-		if err := w.pace(ctx, chat); err != nil {
+		if err := w.pace(ctx, chat, true); err != nil {
 			if ctx.Err() != nil || errors.Is(err, errQuiet) {
 				stopped = true
 				cancel()
@@ -392,7 +412,7 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		}
 		id, err := b.sendAnnouncement(c, chat, d.Lang, bc)
 		if err != nil {
-			w.saw429(bg, err)
+			w.saw429(c, err)
 			return err
 		}
 		msgID = id
@@ -413,7 +433,9 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 	default:
 		next := b.now().Add(o.RetryBase << min(d.Attempts-1, 10))
 		log.Warn("delivery failed, will retry", "attempt", d.Attempts, "next", next, "err", err)
-		if rerr := b.db.RetryDelivery(bg, d, next, err.Error()); rerr != nil {
+		rctx, cancel := record()
+		defer cancel()
+		if rerr := b.db.RetryDelivery(rctx, d, next, err.Error()); rerr != nil {
 			log.Error("recording retry", "err", rerr)
 		}
 	}
@@ -421,8 +443,9 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 
 // pace waits for a sending slot in the shared buckets: the overall one and
 // the chat's. Telegram counts messages across all of the bot's processes,
-// so the buckets live in the database.
-func (w *broadcaster) pace(ctx context.Context, chat int64) error {
+// so the buckets live in the database. With quiet, a slot that falls in
+// quiet hours is given up (errQuiet): that is for returnees, not authors.
+func (w *broadcaster) pace(ctx context.Context, chat int64, quiet bool) error {
 	o := w.b.bopts()
 	overall := store.Bucket{Key: o.BucketKey, Rate: o.Rate, Burst: o.Burst}
 	perChat := store.Bucket{Key: "chat:" + strconv.FormatInt(chat, 10), Rate: o.PerChatRate, Burst: 1}
@@ -449,7 +472,7 @@ func (w *broadcaster) pace(ctx context.Context, chat int64) error {
 		}
 		// A 429 seen meanwhile voids the slot: Telegram wants quiet.
 		if !time.Now().Before(time.Unix(0, w.pausedUntil.Load())) {
-			if !o.quietUntil(w.b.now(), w.b.loc).IsZero() {
+			if quiet && !o.quietUntil(w.b.now(), w.b.loc).IsZero() {
 				return errQuiet // the wait ran into the night
 			}
 			return nil
@@ -476,7 +499,9 @@ func (w *broadcaster) saw429(ctx context.Context, err error) {
 			break
 		}
 	}
-	if perr := w.b.db.PauseRate(ctx, w.b.bopts().BucketKey, d); perr != nil {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if perr := w.b.db.PauseRate(pctx, w.b.bopts().BucketKey, d); perr != nil {
 		w.b.log.Error("pausing broadcasts", "err", perr)
 	}
 }
@@ -672,7 +697,7 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 func (w *broadcaster) sendPaced(ctx context.Context, chat int64, text string, kb models.ReplyMarkup) (int, error) {
 	var id int
 	err := w.b.send.Do(ctx, Target{ChatID: chat}, "sendMessage", func(c context.Context) error {
-		if err := w.pace(ctx, chat); err != nil {
+		if err := w.pace(ctx, chat, false); err != nil {
 			return err
 		}
 		m, err := w.b.api.SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: kb})

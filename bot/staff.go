@@ -214,7 +214,6 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 			switch in.Command {
 			case "start", "help", "menu":
 				say(staffHelp(s), nil)
-				b.announceHelp(fx, s, from)
 				return nil
 			case "queue", "mine":
 				if !s.HandlesCases() {

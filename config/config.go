@@ -35,6 +35,11 @@ type Config struct {
 	// RetentionMonths: personal data of people inactive this long is
 	// erased by a daily job (RETENTION_MONTHS; 0 turns the job off).
 	RetentionMonths int
+	// Announcements: messages per second across every bot process
+	// (BROADCAST_RATE), and the audience above which an officer's
+	// announcement needs an admin's approval (ANNOUNCE_APPROVAL_OVER).
+	BroadcastRate        float64
+	AnnounceApprovalOver int
 }
 
 // Var documents one environment variable; the README table is made from
@@ -57,6 +62,8 @@ var Vars = []Var{
 	{"WORKERS", "64", "Chats handled at the same time."},
 	{"WORK_DAYS", "1-5", "Counsellors' working days, ISO numbers (1 = Monday … 7 = Sunday): a range or a list, e.g. 1-5 or 1,2,3,4,5,6."},
 	{"WORK_HOURS", "07:30-17:00", "Counsellors' working hours on those days, in TIME_ZONE."},
+	{"BROADCAST_RATE", "25", "Announcement messages per second, shared by every bot process through the database (Telegram allows about 30 overall)."},
+	{"ANNOUNCE_APPROVAL_OVER", "500", "An officer's announcement to more people than this waits for an admin's approval."},
 	{"RETENTION_MONTHS", "24", "Personal data of people inactive this many months is erased by a daily job; message bodies of cases closed over 12 months ago too. 0 turns the job off."},
 }
 
@@ -135,6 +142,12 @@ func Load(get Getenv) (Config, error) {
 	}
 	if c.Workers, err = strconv.Atoi(val("WORKERS")); err != nil || c.Workers < 1 || c.Workers > 10000 {
 		bad("WORKERS", "must be a whole number from 1 to 10000")
+	}
+	if c.BroadcastRate, err = strconv.ParseFloat(val("BROADCAST_RATE"), 64); err != nil || c.BroadcastRate <= 0 || c.BroadcastRate > 1000 {
+		bad("BROADCAST_RATE", "must be a number of messages per second between 0 and 1000")
+	}
+	if c.AnnounceApprovalOver, err = strconv.Atoi(val("ANNOUNCE_APPROVAL_OVER")); err != nil || c.AnnounceApprovalOver < 1 {
+		bad("ANNOUNCE_APPROVAL_OVER", "must be a whole number of people, 1 or more")
 	}
 	if c.RetentionMonths, err = strconv.Atoi(val("RETENTION_MONTHS")); err != nil || c.RetentionMonths < 0 || c.RetentionMonths > 240 {
 		bad("RETENTION_MONTHS", "must be a whole number of months from 0 to 240")

@@ -140,11 +140,13 @@ func (tx *Tx) NewDraft(ctx context.Context, staffID, chatID int64, lang string) 
 	return tx.Broadcast(ctx, id)
 }
 
-// Draft returns the staff member's draft touched since freshSince, locked.
-func (tx *Tx) Draft(ctx context.Context, staffID int64, freshSince time.Time) (Broadcast, bool, error) {
+// Draft returns the staff member's draft, locked, if it was touched within
+// life (on the database's clock, which stamps updated_at).
+func (tx *Tx) Draft(ctx context.Context, staffID int64, life time.Duration) (Broadcast, bool, error) {
 	var b Broadcast
 	err := tx.X.GetContext(ctx, &b, broadcastSelect+`
- WHERE b.author_staff_id = $1 AND b.status = 'draft' AND b.updated_at > $2 FOR UPDATE OF b`, staffID, freshSince)
+ WHERE b.author_staff_id = $1 AND b.status = 'draft' AND b.updated_at > now() - $2 * interval '1 second'
+   FOR UPDATE OF b`, staffID, life.Seconds())
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, false, nil
 	}
@@ -339,6 +341,22 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now, staleBefore time.Time, l
 	// RETURNING does not keep the CTE's order.
 	slices.SortFunc(out, func(a, b Delivery) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// DeliveriesDue reports whether a running broadcast has deliveries to
+// claim (the same test as ClaimDeliveries).
+func (db *DB) DeliveriesDue(ctx context.Context, now, staleBefore time.Time) (bool, error) {
+	var due bool
+	err := db.X.GetContext(ctx, &due, `
+SELECT EXISTS (
+    SELECT 1 FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+     WHERE d.status IN ('pending', 'sending') AND b.status = 'running'
+       AND ((d.status = 'pending' AND d.next_attempt_at <= $1) OR (d.status = 'sending' AND d.claimed_at < $2)))`,
+		now, staleBefore)
+	if err != nil {
+		return false, fmt.Errorf("looking for due deliveries: %w", err)
+	}
+	return due, nil
 }
 
 // TouchDelivery renews the claim right before sending, and says whether

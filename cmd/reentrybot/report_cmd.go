@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"reentrybot/i18n"
 	"reentrybot/config"
+	"reentrybot/i18n"
 	"reentrybot/report"
 	"reentrybot/store"
 )

@@ -1,0 +1,80 @@
+package bot
+
+import (
+	"testing"
+	"time"
+)
+
+func TestQuietUntil(t *testing.T) {
+	loc := time.FixedZone("ICT", 7*3600)
+	at := func(day, h, m int) time.Time { return time.Date(2026, 11, day, h, m, 0, 0, loc) }
+	o := BroadcastOptions{}.withDefaults()
+	tests := []struct {
+		name string
+		now  time.Time
+		want time.Time // zero: not quiet
+	}{
+		{"morning", at(26, 7, 0), time.Time{}},
+		{"evening", at(26, 20, 59), time.Time{}},
+		{"nine sharp", at(26, 21, 0), at(27, 7, 0)},
+		{"late evening", at(26, 23, 30), at(27, 7, 0)},
+		{"after midnight", at(27, 0, 10), at(27, 7, 0)},
+		{"before seven", at(27, 6, 59), at(27, 7, 0)},
+		{"in UTC", at(26, 22, 0).UTC(), at(27, 7, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := o.quietUntil(tt.now, loc); !got.Equal(tt.want) {
+				t.Fatalf("quietUntil(%v) = %v, want %v", tt.now, got, tt.want)
+			}
+		})
+	}
+	day := BroadcastOptions{QuietStart: 12 * time.Hour, QuietEnd: 13 * time.Hour}.withDefaults()
+	if got := day.quietUntil(at(26, 12, 30), loc); !got.Equal(at(26, 13, 0)) {
+		t.Fatalf("quiet hours within a day: %v", got)
+	}
+}
+
+func TestParseWhen(t *testing.T) {
+	loc := time.FixedZone("ICT", 7*3600)
+	now := time.Date(2026, 12, 20, 10, 0, 0, 0, loc)
+	tests := []struct {
+		in   string
+		want time.Time
+		key  string
+	}{
+		{"24/12 08:00", time.Date(2026, 12, 24, 8, 0, 0, 0, loc), ""},
+		{"24/12 8h30", time.Date(2026, 12, 24, 8, 30, 0, 0, loc), ""},
+		{"5/1 07:15", time.Date(2027, 1, 5, 7, 15, 0, 0, loc), ""}, // next January
+		{"20/12/2026 10:30", time.Date(2026, 12, 20, 10, 30, 0, 0, loc), ""},
+		{"20/12 09:00", time.Time{}, "announce_past_time"},
+		{"31/02 08:00", time.Time{}, "announce_bad_time"},
+		{"24/12 25:00", time.Time{}, "announce_bad_time"},
+		{"thứ Năm", time.Time{}, "announce_bad_time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, key := parseWhen(tt.in, now, loc)
+			if key != tt.key || !got.Equal(tt.want) {
+				t.Fatalf("parseWhen(%q) = %v %q, want %v %q", tt.in, got, key, tt.want, tt.key)
+			}
+		})
+	}
+}
+
+func TestAnnounceData(t *testing.T) {
+	for _, data := range []string{announceData("com", 12, "00149"), announceData("go", 3)} {
+		if len(data) > 64 {
+			t.Fatalf("%q over 64 bytes", data)
+		}
+	}
+	a, id, arg, ok := parseAnnounceData("a:com:12:00149")
+	if !ok || a != "com" || id != 12 || arg != "00149" {
+		t.Fatal(a, id, arg, ok)
+	}
+	for _, bad := range []string{"a:com", "a:go:x", "k:take:1", "a:go:-1", ""} {
+		if _, _, _, ok := parseAnnounceData(bad); ok {
+			t.Fatalf("%q parsed", bad)
+		}
+	}
+}
