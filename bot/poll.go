@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -44,10 +45,7 @@ func (b *Bot) poll(ctx context.Context) error {
 		if len(updates) == 0 {
 			continue
 		}
-		results := make([]<-chan error, len(updates))
-		for i := range updates {
-			results[i] = b.Dispatch(ctx, &updates[i])
-		}
+		results := b.dispatchBatch(ctx, updates)
 		// The offset may pass only a committed prefix; later updates that
 		// did commit come again and are recognised as duplicates.
 		next, failed := offset, false
@@ -75,6 +73,42 @@ func (b *Bot) poll(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// errHeldBack: an earlier update of the same chat in the batch did not
+// commit, so this one waits to be fetched again behind it.
+var errHeldBack = errors.New("held back behind an earlier update of its chat that did not commit")
+
+// dispatchBatch queues a batch of updates. Once an update of a chat fails
+// (the database is away), the chat's later updates in the batch are held
+// back rather than handled: all come again from the failed one on, and
+// the chat keeps its order.
+func (b *Bot) dispatchBatch(ctx context.Context, updates []models.Update) []<-chan error {
+	var (
+		mu     sync.Mutex
+		failed = map[int64]bool{}
+	)
+	results := make([]<-chan error, len(updates))
+	for i := range updates {
+		upd := &updates[i]
+		key := chatKey(upd)
+		results[i] = b.lanes.submit(ctx, key, func(ctx context.Context) error {
+			mu.Lock()
+			held := failed[key]
+			mu.Unlock()
+			if held {
+				return errHeldBack
+			}
+			err := b.handleUpdate(ctx, upd)
+			if err != nil {
+				mu.Lock()
+				failed[key] = true
+				mu.Unlock()
+			}
+			return err
+		})
+	}
+	return results
 }
 
 type getUpdatesRequest struct {

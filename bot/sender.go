@@ -148,7 +148,15 @@ func (s *Sender) Do(ctx context.Context, t Target, method string, call func(ctx 
 	if !t.Group && s.reach != nil {
 		ok, err := s.reach.Reachable(ctx, "telegram", ref)
 		if err != nil {
-			return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
+			// Most sends answer an update whose handling has committed:
+			// a database that is briefly away (a restart) must not
+			// drop them. Send as if reachable; a blocked person's 403
+			// says so.
+			if ctx.Err() != nil {
+				return fmt.Errorf("%s to %d: %w", method, t.ChatID, ctx.Err())
+			}
+			s.log.Warn("reachability unknown, sending anyway", "chat", t.ChatID, "method", method, "err", err)
+			ok = true
 		}
 		if !ok {
 			s.count(method, "unreachable")

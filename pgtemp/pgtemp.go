@@ -54,6 +54,8 @@ type Cluster struct {
 	extraDir string
 	logPath  string
 	log      *slog.Logger
+	binDir   string              // for Restart
+	cred     *syscall.Credential // the server user, nil unless root
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the postmaster has exited
@@ -217,7 +219,18 @@ func Start(ctx context.Context, opts ...Option) (c *Cluster, err error) {
 	}
 	initDone := time.Now()
 
-	c.cmd = exec.Command(filepath.Join(binDir, "postgres"),
+	c.binDir, c.cred = binDir, cred
+	if err = c.startServer(ctx, logFile); err != nil {
+		return c, err
+	}
+	c.log.Debug("pgtemp: cluster started", "dir", dir, "initdb", initDone.Sub(began), "total", time.Since(began))
+	return c, nil
+}
+
+// startServer starts postgres on the data directory and waits until it
+// accepts connections.
+func (c *Cluster) startServer(ctx context.Context, logFile *os.File) error {
+	c.cmd = exec.Command(filepath.Join(c.binDir, "postgres"),
 		"-D", c.dataDir,
 		"-k", c.sockDir,
 		"-p", strconv.Itoa(port),
@@ -227,21 +240,53 @@ func Start(ctx context.Context, opts ...Option) (c *Cluster, err error) {
 		"-c", "full_page_writes=off",
 		"-c", "max_connections=200",
 	)
-	c.setup(c.cmd, cred, logFile)
-	if err = c.cmd.Start(); err != nil {
-		return c, fmt.Errorf("pgtemp: starting postgres: %w", err)
+	c.setup(c.cmd, c.cred, logFile)
+	if err := c.cmd.Start(); err != nil {
+		return fmt.Errorf("pgtemp: starting postgres: %w", err)
 	}
-	c.done = make(chan struct{})
+	done := make(chan struct{})
+	c.done = done
+	cmd := c.cmd
 	go func() {
-		c.werr = c.cmd.Wait()
-		close(c.done)
+		c.werr = cmd.Wait()
+		close(done)
 	}()
+	return c.waitReady(ctx)
+}
 
-	if err = c.waitReady(ctx); err != nil {
-		return c, err
+// Restart stops the server with a fast shutdown (sessions are
+// disconnected, open transactions rolled back) and starts it again on the
+// same data directory and socket, removing nothing: for tests of how
+// clients live through a database restart. ctx bounds the start. It must
+// not run at the same time as Stop or another Restart.
+func (c *Cluster) Restart(ctx context.Context) error {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return errors.New("pgtemp: Restart of a cluster that was not started")
 	}
-	c.log.Debug("pgtemp: cluster started", "dir", dir, "initdb", initDone.Sub(began), "total", time.Since(began))
-	return c, nil
+	select {
+	case <-c.done:
+		return fmt.Errorf("pgtemp: Restart: postgres had exited (%v)%s", c.werr, c.logTail())
+	default:
+	}
+	began := time.Now()
+	c.cmd.Process.Signal(syscall.SIGINT) // fast shutdown
+	select {
+	case <-c.done:
+	case <-time.After(stopTimeout):
+		syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		<-c.done
+		return fmt.Errorf("pgtemp: Restart: postgres did not shut down within %v, killed it%s", stopTimeout, c.logTail())
+	}
+	logFile, err := os.OpenFile(c.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("pgtemp: %w", err)
+	}
+	defer logFile.Close()
+	if err := c.startServer(ctx, logFile); err != nil {
+		return err
+	}
+	c.log.Debug("pgtemp: cluster restarted", "dir", c.dir, "took", time.Since(began))
+	return nil
 }
 
 // initdb creates the data directory, with the C.UTF-8 locale if the system
