@@ -292,6 +292,9 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if isStop(in, upd.CallbackQuery) { // announcements off (announce.go)
 		return b.handleStop(ctx, upd, from)
 	}
+	if isFollowupAnswer(upd.CallbackQuery) { // reminders.go
+		return b.handleFollowup(ctx, upd, upd.CallbackQuery)
+	}
 	if cq := upd.CallbackQuery; cq != nil && strings.HasPrefix(cq.Data, "k:") {
 		return b.handleRating(ctx, upd, cq)
 	}

@@ -341,6 +341,9 @@ func (b *Bot) sweeper(ctx context.Context) {
 	var pruned, retained time.Time
 	for {
 		b.sweep(ctx)
+		if err := b.RunReminders(ctx); err != nil && ctx.Err() == nil { // reminders.go
+			b.log.Warn("reminders, the next sweep retries", "err", err)
+		}
 		// Telegram keeps undelivered updates for a day: ids older than a
 		// week cannot come again.
 		if time.Since(pruned) > time.Hour {
