@@ -36,27 +36,10 @@ const draftLife = 24 * time.Hour
 
 // Callback data of announcement buttons: "a:<action>:<broadcast>[:<arg>]".
 func announceData(action string, id int64, arg ...string) string {
-	s := "a:" + action + ":" + strconv.FormatInt(id, 10)
-	for _, a := range arg {
-		s += ":" + a
-	}
-	return s
+	return buttonData("a", action, id, arg...)
 }
 
-func parseAnnounceData(data string) (action string, id int64, arg string, ok bool) {
-	parts := strings.SplitN(data, ":", 4)
-	if len(parts) < 3 || parts[0] != "a" {
-		return "", 0, "", false
-	}
-	id, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || id <= 0 {
-		return "", 0, "", false
-	}
-	if len(parts) == 4 {
-		arg = parts[3]
-	}
-	return parts[1], id, arg, true
-}
+func parseAnnounceData(data string) (string, int64, string, bool) { return parseButtonData("a", data) }
 
 // canAnnounce: commune officers (of their communes) and admins.
 func canAnnounce(s store.Staff) bool {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/i18n"
@@ -205,17 +204,7 @@ func (b *Bot) handleFollowup(ctx context.Context, upd *models.Update, cq *models
 			return nil
 		}
 		b.replyAfter(fx, cq.From.ID, b.cat.T(lang, "followup_thanks_"+answer, nil), nil)
-		if m := cq.Message.Message; m != nil {
-			chat, msg := m.Chat.ID, m.ID
-			fx.add(func() {
-				b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
-					if _, err := b.api.EditMessageReplyMarkup(b.sendCtx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msg}); err != nil {
-						b.log.Warn("removing follow-up buttons", "err", err)
-					}
-					return nil
-				})
-			})
-		}
+		b.dropButtonsAfter(fx, cq)
 		return nil
 	})
 	if err != nil {

@@ -520,19 +520,20 @@ func (b *Bot) age(lang string, d time.Duration) string {
 	return b.cat.T(lang, "age_days", map[string]any{"Count": int(d.Hours() / 24)})
 }
 
-// Callback data of case actions: "k:<action>:<case>[:<arg>]". The flows'
-// own buttons start with a digit, so the two never mix.
-func caseData(action string, id int64, arg ...string) string {
-	s := "k:" + action + ":" + strconv.FormatInt(id, 10)
+// Callback data of the transport's own buttons: "<ns>:<action>:<id>[:<arg>]",
+// ns "k" for cases, "a" for announcements. The flows' own buttons start
+// with a digit, so they never mix.
+func buttonData(ns, action string, id int64, arg ...string) string {
+	s := ns + ":" + action + ":" + strconv.FormatInt(id, 10)
 	for _, a := range arg {
 		s += ":" + a
 	}
 	return s
 }
 
-func parseCaseData(data string) (action string, id int64, arg string, ok bool) {
+func parseButtonData(ns, data string) (action string, id int64, arg string, ok bool) {
 	parts := strings.SplitN(data, ":", 4)
-	if len(parts) < 3 || parts[0] != "k" {
+	if len(parts) < 3 || parts[0] != ns {
 		return "", 0, "", false
 	}
 	id, err := strconv.ParseInt(parts[2], 10, 64)
@@ -544,6 +545,12 @@ func parseCaseData(data string) (action string, id int64, arg string, ok bool) {
 	}
 	return parts[1], id, arg, true
 }
+
+func caseData(action string, id int64, arg ...string) string {
+	return buttonData("k", action, id, arg...)
+}
+
+func parseCaseData(data string) (string, int64, string, bool) { return parseButtonData("k", data) }
 
 func (b *Bot) outcomeKeyboard(lang string, id int64) *models.InlineKeyboardMarkup {
 	kb := &models.InlineKeyboardMarkup{}
@@ -688,17 +695,7 @@ func (b *Bot) handleRating(ctx context.Context, upd *models.Update, cq *models.C
 			return err
 		}
 		b.replyAfter(fx, cq.From.ID, b.cat.T(lang, "rating_thanks", nil), nil)
-		if m := cq.Message.Message; m != nil {
-			chat, msg := m.Chat.ID, m.ID
-			fx.add(func() {
-				b.outbox.submit(b.sendCtx, chat, func(ctx context.Context) error {
-					if _, err := b.api.EditMessageReplyMarkup(b.sendCtx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msg}); err != nil {
-						b.log.Warn("removing rating buttons", "err", err)
-					}
-					return nil
-				})
-			})
-		}
+		b.dropButtonsAfter(fx, cq)
 		return nil
 	})
 	if err != nil {
@@ -710,6 +707,24 @@ func (b *Bot) handleRating(ctx context.Context, upd *models.Update, cq *models.C
 		b.Metrics.Updates.WithLabelValues("callback", "handled").Inc()
 	}
 	return nil
+}
+
+// dropButtonsAfter removes the keyboard of an answered question after
+// commit, so it is not pressed again.
+func (b *Bot) dropButtonsAfter(fx *effects, cq *models.CallbackQuery) {
+	m := cq.Message.Message
+	if m == nil {
+		return
+	}
+	chat, msg := m.Chat.ID, m.ID
+	fx.add(func() {
+		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
+			if _, err := b.api.EditMessageReplyMarkup(b.sendCtx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msg}); err != nil {
+				b.log.Warn("removing answered buttons", "chat", chat, "err", err)
+			}
+			return nil
+		})
+	})
 }
 
 func ratingKeyboard(id int64) *models.InlineKeyboardMarkup {
