@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -96,7 +98,12 @@ func env(b *testing.B, key string, cfg EnvConfig, start func(ctx context.Context
 	if err := e.Prime(ctx, 0); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("%s: %d people, %d active, ready in %v", key, cfg.People, cfg.Active, time.Since(began).Round(time.Millisecond))
+	pgv := "none"
+	if shared.pg != nil && cfg.People > 0 {
+		pgv = "PostgreSQL " + shared.pg.Version(ctx)
+	}
+	b.Logf("%s: %d people, %d active, ready in %v; %s; %s", key, cfg.People, cfg.Active,
+		time.Since(began).Round(time.Millisecond), pgv, Machine())
 	return e
 }
 
@@ -117,6 +124,29 @@ func reentryEnv(b *testing.B) *Env {
 			b.Logf("bot %s", tune)
 			return StartBot(ctx, e, FastLimits(), tune, logger())
 		})
+}
+
+// processEnv runs the bot in its own process (this test binary serving
+// with FastLimits and BENCH_TUNE), so that its CPU time is its own.
+func processEnv(b *testing.B) *Env {
+	return env(b, "reentrybot-process", EnvConfig{People: benchPeople, Active: benchActive, SyncCommit: true},
+		func(ctx context.Context, e *Env) (func(), error) {
+			return startChildBot(e, ChildEnv+"=fast")
+		})
+}
+
+// startChildBot starts this test binary as the bot's process for e.
+func startChildBot(e *Env, env ...string) (func(), error) {
+	c, err := StartChild(exec.Command(os.Args[0], "-test.run=^$"), e, env...)
+	if err != nil {
+		return nil, err
+	}
+	e.ChildPID = c.Pid()
+	return func() {
+		if err := c.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}, nil
 }
 
 func echoEnv(b *testing.B) *Env {
@@ -151,6 +181,7 @@ func run(b *testing.B, e *Env, l Load) Result {
 	if l.Rate > 0 {
 		b.ReportMetric(float64(res.Late), "late")
 	}
+	b.ReportMetric(res.CPUOther.Seconds(), "other-cpu-s") // the machine's other work: large means disturbed
 	b.Log(res)
 	return res
 }
@@ -163,16 +194,34 @@ func BenchmarkEndToEnd(b *testing.B) {
 	var bot, echo Result
 	b.Run("reentrybot", func(b *testing.B) { bot = run(b, reentryEnv(b), Load{}) })
 	b.Run("echo", func(b *testing.B) { echo = run(b, echoEnv(b), Load{}) })
+	b.Run("reentrybot-process", func(b *testing.B) { run(b, processEnv(b), Load{}) })
 	if bot.PerSecond > 0 && echo.PerSecond > 0 {
 		b.Logf("throughput reentrybot/echo = %.0f/%.0f = %.2f", bot.PerSecond, echo.PerSecond, bot.PerSecond/echo.PerSecond)
 	}
 }
 
-// BenchmarkLatencyAt1000: the same returnees at an offered 1,000 updates/s
-// (each one input a second), for latency at the target load.
-func BenchmarkLatencyAt1000(b *testing.B) {
-	b.Run("reentrybot", func(b *testing.B) { run(b, reentryEnv(b), Load{Rate: 1000}) })
-	b.Run("echo", func(b *testing.B) { run(b, echoEnv(b), Load{Rate: 1000}) })
+// BenchmarkLatency: the same returnees at a steady offered load, 1,000
+// updates/s unless BENCH_RATES lists others (e.g. 300,500,800): each user
+// sends an input every users/rate seconds, so latency is that of the bot
+// at that load, not of a queue.
+func BenchmarkLatency(b *testing.B) {
+	rates := []float64{1000}
+	if s := os.Getenv("BENCH_RATES"); s != "" {
+		rates = nil
+		for _, f := range strings.Split(s, ",") {
+			r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || r <= 0 {
+				b.Fatalf("BENCH_RATES: %q", f)
+			}
+			rates = append(rates, r)
+		}
+	}
+	for _, rate := range rates {
+		name := strconv.FormatFloat(rate, 'f', -1, 64) + "/s"
+		b.Run("reentrybot/"+name, func(b *testing.B) { run(b, reentryEnv(b), Load{Rate: rate}) })
+		b.Run("echo/"+name, func(b *testing.B) { run(b, echoEnv(b), Load{Rate: rate}) })
+		b.Run("reentrybot-process/"+name, func(b *testing.B) { run(b, processEnv(b), Load{Rate: rate}) })
+	}
 }
 
 // BenchmarkPeakRSS: the bot in its own process (this test binary serving as
@@ -185,12 +234,11 @@ func BenchmarkPeakRSS(b *testing.B) {
 	var child *Child
 	e := env(b, "child", EnvConfig{People: benchPeople, Active: benchActive, SyncCommit: true},
 		func(ctx context.Context, e *Env) (func(), error) {
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			c, err := StartChild(cmd, e, ChildEnv+"=1", "SEND_RATE=1000")
+			c, err := StartChild(exec.Command(os.Args[0], "-test.run=^$"), e, ChildEnv+"=1", "SEND_RATE=1000")
 			if err != nil {
 				return nil, err
 			}
-			child = c
+			child, e.ChildPID = c, c.Pid()
 			return func() {
 				if err := c.Stop(); err != nil {
 					fmt.Fprintln(os.Stderr, err)

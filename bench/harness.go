@@ -150,7 +150,12 @@ type Env struct {
 	DBURL string // the database, empty without one
 	DB    *sqlx.DB
 
+	// ChildPID is the bot's process when it runs in its own: its CPU
+	// time is then counted apart.
+	ChildPID int
+
 	pg      *Postgres
+	pm      int // the throwaway server's pid, for its CPU time
 	dbName  string
 	srv     *http.Server
 	players []*player
@@ -197,6 +202,9 @@ func NewEnv(ctx context.Context, pg *Postgres, cfg EnvConfig) (_ *Env, err error
 		}
 		if e.dbName, e.DBURL, err = pg.newDatabase(ctx, cfg.SyncCommit); err != nil {
 			return nil, err
+		}
+		if pg.cluster != nil {
+			e.pm = postmaster(pg.url)
 		}
 		if e.DB, err = sqlx.Open("postgres", e.DBURL); err != nil {
 			return nil, err
@@ -319,6 +327,28 @@ type Result struct {
 	P99, Max  time.Duration
 	Late      int   // inputs sent behind schedule because an answer was late
 	Extra     int64 // replies no input was waiting for (should be 0)
+	// CPU time used during the run by this process (the test server, the
+	// load and, unless ChildPID is set, the bot), by the bot's process
+	// when it has its own, and by the PostgreSQL server (0 when not a
+	// throwaway one).
+	CPUSelf, CPUChild, CPUServer time.Duration
+	// CPUOther is the CPU time the rest of the machine used during the
+	// run (other processes, and server processes that ended): when it is
+	// large the figures are disturbed.
+	CPUOther time.Duration
+}
+
+// CPUPerUpdate is CPU time per update used by the bot's process (with the
+// test server and the load when in this process) and by PostgreSQL.
+func (r Result) CPUPerUpdate() (bot, server time.Duration) {
+	if r.Updates == 0 {
+		return 0, 0
+	}
+	b := r.CPUChild
+	if b == 0 {
+		b = r.CPUSelf
+	}
+	return b / time.Duration(r.Updates), r.CPUServer / time.Duration(r.Updates)
 }
 
 func (r Result) String() string {
@@ -326,9 +356,25 @@ func (r Result) String() string {
 	if r.Rate > 0 {
 		mode = fmt.Sprintf("offered %.0f/s", r.Rate)
 	}
-	return fmt.Sprintf("%d updates from %d users (%s) in %v: %.0f updates/s, latency p50 %v p90 %v p99 %v max %v, late %d, extra replies %d",
+	cpu := fmt.Sprintf("CPU this process %v", r.CPUSelf.Round(10*time.Millisecond))
+	if r.CPUChild > 0 {
+		cpu += fmt.Sprintf(", bot process %v", r.CPUChild.Round(10*time.Millisecond))
+	}
+	if r.CPUServer > 0 {
+		cpu += fmt.Sprintf(", PostgreSQL %v", r.CPUServer.Round(10*time.Millisecond))
+	}
+	if r.Updates < 100 {
+		return fmt.Sprintf("%d updates in %v", r.Updates, r.Elapsed.Round(time.Millisecond))
+	}
+	if r.Updates > 0 {
+		b, pg := r.CPUPerUpdate()
+		cpu += fmt.Sprintf(" (per update: bot%s %v, PostgreSQL %v)", map[bool]string{true: "", false: "+server+load"}[r.CPUChild > 0],
+			b.Round(time.Microsecond), pg.Round(time.Microsecond))
+	}
+	cpu += fmt.Sprintf("; rest of the machine %v", r.CPUOther.Round(10*time.Millisecond))
+	return fmt.Sprintf("%d updates from %d users (%s) in %v: %.0f updates/s, latency p50 %v p90 %v p99 %v max %v, late %d, extra replies %d; %s",
 		r.Updates, r.Users, mode, r.Elapsed.Round(time.Millisecond), r.PerSecond,
-		ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), r.Late, r.Extra)
+		ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), r.Late, r.Extra, cpu)
 }
 
 func ms(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
@@ -397,14 +443,18 @@ func (e *Env) Run(ctx context.Context, l Load) (Result, error) {
 		period = time.Duration(float64(users) / l.Rate * float64(time.Second))
 	}
 	var (
-		mu    sync.Mutex
-		lat   = make([]time.Duration, 0, l.Updates)
-		last  time.Time
-		late  int
-		errs  []error
-		wg    sync.WaitGroup
-		start = time.Now()
+		mu   sync.Mutex
+		lat  = make([]time.Duration, 0, l.Updates)
+		last time.Time
+		late int
+		errs []error
+		wg   sync.WaitGroup
 	)
+	cpuSelf, cpuChild, cpuServer, busy := selfCPU(), time.Duration(0), serverCPU(e.pm), machineBusy()
+	if e.ChildPID != 0 {
+		cpuChild = procCPU(e.ChildPID)
+	}
+	start := time.Now()
 	for i := range users {
 		p := e.players[i]
 		n := l.Updates / users
@@ -471,6 +521,13 @@ func (e *Env) Run(ctx context.Context, l Load) (Result, error) {
 		}()
 	}
 	wg.Wait()
+	// Server processes that ended during the run take their time with
+	// them: the figure counts live ones only, and is 0 if it went down.
+	res.CPUSelf, res.CPUServer = selfCPU()-cpuSelf, max(serverCPU(e.pm)-cpuServer, 0)
+	if e.ChildPID != 0 {
+		res.CPUChild = procCPU(e.ChildPID) - cpuChild
+	}
+	res.CPUOther = max(machineBusy()-busy-res.CPUSelf-res.CPUChild-res.CPUServer, 0)
 	if err := errors.Join(errs...); err != nil {
 		return res, err
 	}

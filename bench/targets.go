@@ -57,14 +57,16 @@ type Tuning struct {
 }
 
 // ParseTuning reads a comma-separated list: idle, http, binary,
-// workers=N; "all" is the first three.
+// workers=N; "all" is idle and http. (binary breaks the bot as it
+// stands: lib/pq then sends a []byte argument in binary, which jsonb
+// columns refuse; store passes the conversation data as []byte.)
 func ParseTuning(s string) (Tuning, error) {
 	var t Tuning
 	for _, f := range strings.Split(s, ",") {
 		switch f = strings.TrimSpace(f); {
 		case f == "":
 		case f == "all":
-			t.IdleConns, t.HTTPIdlePerHost, t.BinaryParameters = 40, 512, true
+			t.IdleConns, t.HTTPIdlePerHost = 40, 512
 		case f == "idle":
 			t.IdleConns = 40
 		case f == "http":
@@ -104,18 +106,23 @@ func (t Tuning) String() string {
 	return strings.Join(parts, ",")
 }
 
-// StartBot runs the bot in this process against the Env, wired as
-// app.Start wires it but with the sender's limits given (FastLimits for
-// the benchmarks) and the tuning. stop ends it and closes its pool.
+// StartBot runs the bot in this process against the Env: see RunBot.
 func StartBot(ctx context.Context, e *Env, limits bot.Limits, tune Tuning, log *slog.Logger) (stop func(), err error) {
+	return RunBot(ctx, e.DBURL, e.URL, e.Token(), limits, tune, log)
+}
+
+// RunBot runs the bot in this process, wired as app.Start wires it but
+// with the sender's limits given (FastLimits for the benchmarks) and the
+// tuning, without the HTTP server. stop ends it and closes its pool.
+func RunBot(ctx context.Context, dbURL, apiURL, token string, limits bot.Limits, tune Tuning, log *slog.Logger) (stop func(), err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	dbURL := e.DBURL
 	if tune.BinaryParameters {
-		dbURL += "&binary_parameters=yes"
-		if !strings.Contains(e.DBURL, "?") {
-			dbURL = e.DBURL + "?binary_parameters=yes"
+		if strings.Contains(dbURL, "?") {
+			dbURL += "&binary_parameters=yes"
+		} else {
+			dbURL += "?binary_parameters=yes"
 		}
 	}
 	db, err := store.Open(ctx, dbURL)
@@ -131,7 +138,7 @@ func StartBot(ctx context.Context, e *Env, limits bot.Limits, tune Tuning, log *
 		return nil, err
 	}
 	engine := flows.NewEngine(time.Now, flows.WithCatalog(cat))
-	o := bot.Options{Token: e.Token(), APIURL: e.URL, Limits: limits, Workers: tune.Workers}
+	o := bot.Options{Token: token, APIURL: apiURL, Limits: limits, Workers: tune.Workers}
 	if tune.HTTPIdlePerHost > 0 {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = tune.HTTPIdlePerHost, tune.HTTPIdlePerHost
@@ -293,7 +300,9 @@ const ChildEnv = "REENTRYBOT_BENCH_CHILD"
 
 // ServeChild runs the bot as `reentrybot serve` does, from the environment,
 // until SIGTERM or SIGINT, and returns the exit code. Test binaries call it
-// from TestMain when ChildEnv is set, to be their own bot process.
+// from TestMain when ChildEnv is set, to be their own bot process. With
+// ChildEnv=fast it runs RunBot instead, with FastLimits and the tuning in
+// BENCH_TUNE.
 func ServeChild() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -303,6 +312,21 @@ func ServeChild() int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if os.Getenv(ChildEnv) == "fast" {
+		tune, err := ParseTuning(os.Getenv("BENCH_TUNE"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		stopBot, err := RunBot(ctx, cfg.DatabaseURL, cfg.TelegramAPIURL, cfg.TelegramToken, FastLimits(), tune, log)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		<-ctx.Done()
+		stopBot()
+		return 0
+	}
 	a, err := app.Start(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
