@@ -83,6 +83,11 @@ func (r *rig) reminderState(kind string, ref int64) string {
 
 func (r *rig) wantBotCount(chat int64, n int, when string) {
 	r.t.Helper()
+	// The background sweeper may be the one that sends (it runs reminders
+	// too, on the same clock): wait for it, then count exactly.
+	if n > 0 {
+		r.waitFor(when, func() bool { return len(r.botMessages(chat)) >= n })
+	}
 	if got := r.botMessages(chat); len(got) != n {
 		r.t.Fatalf("%s: %d messages to %d, want %d: %+v", when, len(got), chat, n, got)
 	}
