@@ -333,9 +333,7 @@ VALUES ($1, 'loan', 'closed', '00149', $2, 'loan_referred') RETURNING id`, p, lo
 		r.wantBotCount(u.ID, 0, u.FirstName)
 	}
 	for c, want := range map[int64]string{cOff: "skipped:opted out", cGone: "skipped:unreachable", cBack: "skipped:case reopened"} {
-		if s := r.reminderState("followup_30", c); s != want {
-			t.Errorf("case %d follow-up is %s, want %s", c, s, want)
-		}
+		r.wantReminderState("followup_30", c, want)
 	}
 }
 
