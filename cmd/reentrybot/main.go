@@ -42,6 +42,7 @@ func init() {
 		{"export", "export communes|courses|loan-days [FILE|-]", "write reference data as CSV, in the format import reads", cmdExport},
 		{"report", "report [--month YYYY-MM] [--format csv|xlsx]", "the monthly figures per commune for the Employment Service Centre", cmdReport},
 		{"retention", "retention [--dry-run]", "erase the data of people not seen for RETENTION_MONTHS (24) and old message texts", cmdRetention},
+		benchCommand,
 		{"version", "version", "print the version", cmdVersion},
 	}
 }
