@@ -27,8 +27,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening database: %w", err)
 	}
+	// As many idle as open: with fewer, a burst closes and reopens sessions
+	// (13–20 ms of CPU each), which slows updates, which needs more
+	// sessions (BENCHMARKS.md, "the cliff").
 	x.SetMaxOpenConns(40)
-	x.SetMaxIdleConns(20)
+	x.SetMaxIdleConns(40)
 	x.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
