@@ -91,7 +91,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, _ io
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	// Parse and check the whole file before connecting.
-	var run func(context.Context) (string, error)
+	var run func(context.Context, *store.DB) (string, error)
 	switch kind {
 	case "communes":
 		var recs []refdata.CommuneRecord
@@ -105,12 +105,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, _ io
 		if err != nil {
 			return named(err)
 		}
-		run = func(ctx context.Context) (string, error) {
-			db, _, err := openDB(ctx)
-			if err != nil {
-				return "", err
-			}
-			defer db.Close()
+		run = func(ctx context.Context, db *store.DB) (string, error) {
 			res, err := refdata.ImportCommunes(ctx, db, recs, *retire)
 			return res.String(), err
 		}
@@ -119,12 +114,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, _ io
 		if err != nil {
 			return named(err)
 		}
-		run = func(ctx context.Context) (string, error) {
-			db, _, err := openDB(ctx)
-			if err != nil {
-				return "", err
-			}
-			defer db.Close()
+		run = func(ctx context.Context, db *store.DB) (string, error) {
 			res, err := refdata.ImportCourses(ctx, db, recs, *retire)
 			return res.String(), err
 		}
@@ -133,12 +123,7 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, _ io
 		if err != nil {
 			return named(err)
 		}
-		run = func(ctx context.Context) (string, error) {
-			db, _, err := openDB(ctx)
-			if err != nil {
-				return "", err
-			}
-			defer db.Close()
+		run = func(ctx context.Context, db *store.DB) (string, error) {
 			res, err := refdata.ImportLoanDays(ctx, db, recs)
 			return res.String(), err
 		}
@@ -154,7 +139,12 @@ func cmdImport(ctx context.Context, args []string, stdin io.Reader, stdout, _ io
 	default:
 		return fmt.Errorf("unknown import %q: say communes, courses, loan-days or staff", kind)
 	}
-	summary, err := run(ctx)
+	db, _, err := openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	summary, err := run(ctx, db)
 	if err != nil {
 		return named(err)
 	}
