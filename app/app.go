@@ -85,6 +85,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		Loc:             cfg.TimeZone,
 		Now:             o.now,
 		RetentionMonths: cfg.RetentionMonths,
+		RepeatAfter:     cfg.RepeatAfter,
 		Broadcast:       bot.BroadcastOptions{Rate: cfg.BroadcastRate, ApprovalOver: cfg.AnnounceApprovalOver},
 	}, db, engine, cat, log)
 	if err != nil {

@@ -34,7 +34,7 @@ WITH p AS (
   SELECT p.id, purpose, true, $4
     FROM p CROSS JOIN unnest(ARRAY['job', 'training', 'loan', 'announcements']) AS purpose
 )
-INSERT INTO conversations (person_id, flow, state, data, version)
+INSERT INTO conversations (person_id, flow, state, data, version, answered_version)
 SELECT id,
        CASE WHEN active THEN 'job' ELSE 'menu' END,
        CASE WHEN active THEN 'trades' ELSE 'menu' END,
@@ -42,7 +42,7 @@ SELECT id,
             THEN jsonb_build_object('job', jsonb_build_object('trades', NULL, 'where', '', 'hours', '', 'start', '', 'barriers', NULL),
                                     'touched', now())
             ELSE jsonb_build_object('touched', now()) END,
-       10
+       10, 10
   FROM p`, firstID, total, active, flows.ConsentTextVersion)
 	if err != nil {
 		return 0, fmt.Errorf("bench: seeding people: %w", err)

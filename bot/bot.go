@@ -41,6 +41,10 @@ type Options struct {
 	// Sleep waits out a 429's retry_after or a backoff; tests pass a fake
 	// clock's. time-based when nil.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// RepeatAfter: an answer not recorded as sent this long after its
+	// update committed (the process stopped in between) is replaced by
+	// asking the question again (answers.go); 2 minutes when zero.
+	RepeatAfter time.Duration
 	// Broadcast paces and schedules announcements (broadcast.go).
 	Broadcast BroadcastOptions
 }
@@ -60,6 +64,7 @@ type Bot struct {
 	outbox  *lanes       // delivering replies, in order per chat
 	relays  *lanes       // relaying case events, in order per case and direction
 	bcast   *broadcaster // announcements (broadcast.go)
+	answers answered     // answers sent, to record (answers.go)
 	now     func() time.Time
 	loc     *time.Location
 	client  *http.Client
@@ -95,12 +100,20 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	if o.SweepEvery == 0 {
 		o.SweepEvery = 15 * time.Second
 	}
+	if o.RepeatAfter == 0 {
+		o.RepeatAfter = 2 * time.Minute
+	}
 	if o.ReopenWithin == 0 {
 		o.ReopenWithin = 14 * 24 * time.Hour
 	}
 	if o.HTTPClient == nil {
 		// Longer than the long-poll wait, so a quiet poll is not cut short.
-		o.HTTPClient = &http.Client{Timeout: o.PollTimeout + 15*time.Second}
+		// Replies go out from up to outboxLanes chats at once: keep that
+		// many connections open rather than Go's default two per host,
+		// or every other call dials (and, against Telegram, handshakes).
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = outboxLanes(o.Workers), outboxLanes(o.Workers)
+		o.HTTPClient = &http.Client{Timeout: o.PollTimeout + 15*time.Second, Transport: tr}
 	}
 	log = log.With("comp", "bot")
 	b := &Bot{opts: o, db: db, engine: engine, cat: cat, log: log, Metrics: NewMetrics(), client: o.HTTPClient, now: o.Now, loc: o.Loc}
@@ -127,13 +140,16 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 		b.send.sleep = o.Sleep
 	}
 	b.lanes = newLanes(o.Workers)
-	// Delivering is mostly waiting on the rate limiters: many at once.
-	b.outbox = newLanes(max(4*o.Workers, 256))
+	b.outbox = newLanes(outboxLanes(o.Workers))
 	b.relays = newLanes(max(o.Workers, 16))
 	b.bcast = newBroadcaster(b)
 	b.sendCtx, b.stopSends = context.WithCancel(context.WithoutCancel(ctx))
 	return b, nil
 }
+
+// outboxLanes is how many chats' replies are delivered at once: delivering
+// is mostly waiting on the rate limiters.
+func outboxLanes(workers int) int { return max(4*workers, 256) }
 
 // API is the underlying Bot API client, for callers that send through
 // Sender().Do.
@@ -156,6 +172,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	stopBroadcasts := b.startBroadcasts(ctx) // announcement delivery (broadcast.go)
 	defer stopBroadcasts()
 	go b.sweeper(ctx)
+	go b.answerKeeper(ctx)
 	if b.opts.WebhookURL != "" {
 		_, err := b.api.SetWebhook(ctx, &tg.SetWebhookParams{
 			URL:            b.opts.WebhookURL,
@@ -214,6 +231,9 @@ func (b *Bot) drain() {
 	}
 	b.stopSends()
 	<-done
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(b.sendCtx), 5*time.Second)
+	defer cancel()
+	b.flushAnswered(fctx)
 }
 
 // Dispatch queues an update and returns a channel that yields nil once its
@@ -313,12 +333,16 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		person store.Person
 		fx     = &effects{}
 		routed bool
+		saved  bool // the conversation moved: its answer is recorded once sent
 	)
-	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+	dup := false
+	err := b.db.InTx(ctx, func(tx *store.Tx) error {
 		ref := strconv.FormatInt(from.ID, 10)
+		var first bool
 		var err error
-		person, err = tx.TouchPerson(ctx, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
-		if err != nil {
+		person, first, err = tx.SeenAndTouch(ctx, upd.ID, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
+		if err != nil || !first {
+			dup = !first
 			return err
 		}
 		if in.Kind == flows.InCommand && in.Command == "start" && person.AnnouncementsOff {
@@ -326,18 +350,23 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 				return err
 			}
 		}
+		conv, conversing, err := tx.ConversationState(ctx, person.ID)
+		if err != nil {
+			return err
+		}
 		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
-			routed, err = b.relayFromReturnee(ctx, tx, fx, person, upd.Message, in)
+			routed, err = b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, upd.Message, in)
 			if err != nil || routed {
 				return err
 			}
 		}
-		out, err = b.engine.Handle(ctx, tx, flows.Person{
+		out, err = b.engine.HandleLoaded(ctx, tx, flows.Person{
 			ID: person.ID, Lang: person.Language, Name: from.FirstName, LangHint: i18n.Normalize(from.LanguageCode),
-		}, in)
+		}, conv, in)
 		if err != nil {
 			return err
 		}
+		saved = out.Version != conv.Version
 		for _, r := range out.Cases {
 			if r.Created {
 				continue
@@ -351,14 +380,23 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	if err != nil {
 		return err
 	}
-	if upd.CallbackQuery != nil {
-		b.answerCallback(ctx, upd.CallbackQuery.ID, person.Language, out.Toast, dup)
-	}
 	if dup {
+		if upd.CallbackQuery != nil {
+			b.answerCallback(ctx, upd.CallbackQuery.ID, i18n.Normalize(from.LanguageCode), "", true)
+		}
 		b.Metrics.Updates.WithLabelValues(typ, "duplicate").Inc()
 		return nil
 	}
 	b.Metrics.Updates.WithLabelValues(typ, "handled").Inc()
+	if cq := upd.CallbackQuery; cq != nil {
+		// In the chat's outbox, ahead of the answer, rather than here: a
+		// round trip in this lane would hold the chat's next update.
+		id, lang, toast := cq.ID, person.Language, out.Toast
+		b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
+			b.answerCallback(ctx, id, lang, toast, false)
+			return nil
+		})
+	}
 	fx.run()
 	if routed {
 		return nil
@@ -367,8 +405,14 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	if lang == "" {
 		lang = person.Language
 	}
+	// The transaction just marked the person reachable: no need to ask
+	// the database again before answering (Target.Fresh).
+	to := Target{ChatID: from.ID, Fresh: true}
 	b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
-		b.deliver(b.sendCtx, from.ID, lang, out, in.Kind == flows.InContact)
+		b.deliver(b.sendCtx, to, lang, out, in.Kind == flows.InContact)
+		if saved {
+			b.sentAnswer(person.ID, out.Version)
+		}
 		return nil
 	})
 	b.newCases(ctx, out.Cases)
@@ -426,15 +470,23 @@ func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p 
 // counsellor: always while a counsellor works on the case, and at the menu
 // while a case is open or was closed recently (it reopens). It reports
 // whether the input was taken.
-func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, m *models.Message, in flows.Input) (bool, error) {
-	c, ok, err := tx.ConversingCase(ctx, p.ID)
-	if err != nil {
-		return false, err
+func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, conv flows.Conversation, conversing bool, m *models.Message, in flows.Input) (bool, error) {
+	if !conversing && !conv.AtRest() {
+		return false, nil // in a flow, and no counsellor on a case: the flows answer
+	}
+	var (
+		c   store.Case
+		ok  bool
+		err error
+	)
+	if conversing {
+		if c, ok, err = tx.ConversingCase(ctx, p.ID); err != nil {
+			return false, err
+		}
 	}
 	if !ok {
-		conv, err := tx.Conversation(ctx, p.ID)
-		if err != nil || !conv.AtRest() {
-			return false, err
+		if !conv.AtRest() {
+			return false, nil
 		}
 		open, err := tx.OpenCasesOf(ctx, p.ID)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
@@ -311,17 +312,38 @@ func TestKilledProcessMidFlow(t *testing.T) {
 	}
 	f.waitAnswered(15 * time.Second)
 
-	// Answering a button press holds a chat's next update until
-	// answerCallbackQuery returns: made slow, it keeps the texts typed
-	// after the press from being handled before the kill.
-	api.SetDelay("answerCallbackQuery", 5*time.Second)
+	// The rows of the first two people are locked, so their updates wait
+	// inside their transactions; the others' updates commit but cannot be
+	// confirmed to the Bot API, since the polling offset only passes a
+	// committed prefix and the first person's press comes first.
+	hold, err := x.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.Exec(`SELECT 1 FROM people WHERE external_id = ANY($1) FOR UPDATE`,
+		pq.StringArray{strconv.FormatInt(f.users[0].ID, 10), strconv.FormatInt(f.users[1].ID, 10)}); err != nil {
+		t.Fatal(err)
+	}
+	// All of them in one polling batch: the server holds the bot's next
+	// getUpdates while they are sent.
+	api.SetDelay("getUpdates", 700*time.Millisecond)
+	last := len(f.users) - 1
+	f.say(last, fmt.Sprintf("giữa %d", last))
+	waitUntil(t, "the last text before the batch handled", func() bool {
+		return f.seenCount() == len(f.users)+1
+	})
+	// Answers are held at the server, so the process dies after
+	// committing the others' updates but before their answers arrive.
+	api.SetDelay("sendMessage", time.Minute)
 	for i := range f.users {
 		f.press(i, ":t:garment")
 		f.say(i, fmt.Sprintf("sau %d.1", i))
 		f.say(i, fmt.Sprintf("sau %d.2", i))
 	}
-	waitUntil(t, "a press handled", func() bool {
-		return f.seenCount() > len(f.users)
+	api.SetDelay("getUpdates", 0)
+	waitUntil(t, "the others' updates handled", func() bool {
+		return f.seenCount() >= len(f.users)+1+3*(len(f.users)-2)
 	})
 	time.Sleep(100 * time.Millisecond)
 	first.kill()
@@ -329,15 +351,27 @@ func TestKilledProcessMidFlow(t *testing.T) {
 	if atKill >= len(f.ids()) {
 		t.Fatalf("all %d updates were handled before the kill: nothing was in flight", atKill)
 	}
-	api.SetDelay("answerCallbackQuery", 0)
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	api.SetDelay("sendMessage", 0)
 
-	second := startChild(t, "second bot", env...)
+	second := startChild(t, "second bot", append(env, "REPEAT_AFTER=1s")...)
 	f.waitHandled(15 * time.Second)
-	f.waitAnswered(15 * time.Second)
+	// The first process died before answering what it had committed: the
+	// second asks those people their question again (REPEAT_AFTER), so
+	// everyone has an answer to their last text in front of them.
+	f.waitCurrent(15 * time.Second)
 	time.Sleep(100 * time.Millisecond)
-	// The answer to a press goes out after answerCallbackQuery returns,
-	// so the first process died before answering the presses it had
-	// committed; the person has the question again with the next answer.
+	for i := 2; i < len(f.users); i++ {
+		repeated := false
+		for _, m := range api.Messages(f.users[i].ID) {
+			repeated = repeated || strings.Contains(m.Text, repeatNote)
+		}
+		if !repeated {
+			t.Errorf("user %d: the question was not asked again after the lost answer", i)
+		}
+	}
 	for _, o := range f.checkExactlyOnce(false) {
 		t.Error(o)
 	}

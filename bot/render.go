@@ -21,7 +21,8 @@ func timeOf(unix int) time.Time { return time.Unix(int64(unix), 0).UTC() }
 // deliver sends an outcome's replies to a private chat, in order. Sending
 // happens after commit: a failure is logged, and the person's next input
 // re-renders the step they are at.
-func (b *Bot) deliver(ctx context.Context, chatID int64, lang string, out flows.Outcome, hideKeyboard bool) {
+func (b *Bot) deliver(ctx context.Context, to Target, lang string, out flows.Outcome, hideKeyboard bool) {
+	chatID := to.ChatID
 	for i, r := range out.Replies {
 		if r.File != nil {
 			// The file first, the text with its buttons last (report.go).
@@ -34,7 +35,7 @@ func (b *Bot) deliver(ctx context.Context, chatID int64, lang string, out flows.
 			// A message carries either buttons or the share-phone keyboard:
 			// the buttons go with the question, the keyboard just after.
 			if markup != nil {
-				if err := b.sendText(ctx, chatID, text, markup); err != nil {
+				if err := b.sendTextTo(ctx, to, text, markup); err != nil {
 					return
 				}
 			}
@@ -46,7 +47,7 @@ func (b *Bot) deliver(ctx context.Context, chatID int64, lang string, out flows.
 		} else if hideKeyboard && i == 0 && markup == nil {
 			markup = &models.ReplyKeyboardRemove{RemoveKeyboard: true}
 		}
-		if err := b.sendText(ctx, chatID, text, markup); err != nil {
+		if err := b.sendTextTo(ctx, to, text, markup); err != nil {
 			return
 		}
 	}
@@ -54,11 +55,17 @@ func (b *Bot) deliver(ctx context.Context, chatID int64, lang string, out flows.
 
 // sendText sends one HTML message through the sender.
 func (b *Bot) sendText(ctx context.Context, chatID int64, text string, markup models.ReplyMarkup) error {
-	if n := len(utf16.Encode([]rune(text))); n > maxText {
+	return b.sendTextTo(ctx, Target{ChatID: chatID}, text, markup)
+}
+
+// sendTextTo is sendText to a target that may be known reachable.
+func (b *Bot) sendTextTo(ctx context.Context, to Target, text string, markup models.ReplyMarkup) error {
+	chatID := to.ChatID
+	if n := utf16Len(text); n > maxText {
 		b.log.Error("message too long, cut", "chat", chatID, "len", n)
 		text = cutText(text, maxText)
 	}
-	err := b.send.Do(ctx, Target{ChatID: chatID}, "sendMessage", func(ctx context.Context) error {
+	err := b.send.Do(ctx, to, "sendMessage", func(ctx context.Context) error {
 		_, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID:             chatID,
 			Text:               text,
@@ -72,6 +79,18 @@ func (b *Bot) sendText(ctx context.Context, chatID int64, text string, markup mo
 		b.log.Error("sending reply", "chat", chatID, "err", err)
 	}
 	return err
+}
+
+// utf16Len is the length Telegram counts: UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
 }
 
 // cutText shortens plain text to n UTF-16 units; only reached by a bug,

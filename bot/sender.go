@@ -63,6 +63,9 @@ func DefaultLimits(perSecond float64) Limits {
 type Target struct {
 	ChatID int64
 	Group  bool // groups have their own, slower limit
+	// Fresh: the person wrote in the transaction that just committed,
+	// which marked them reachable, so the lookup before sending is skipped.
+	Fresh bool
 }
 
 // Sender is the one path for every outgoing Bot API call that delivers
@@ -145,7 +148,7 @@ func (s *Sender) forgetIdle() {
 // retries ran out.
 func (s *Sender) Do(ctx context.Context, t Target, method string, call func(ctx context.Context) error) error {
 	ref := strconv.FormatInt(t.ChatID, 10)
-	if !t.Group && s.reach != nil {
+	if !t.Group && !t.Fresh && s.reach != nil {
 		ok, err := s.reach.Reachable(ctx, "telegram", ref)
 		if err != nil {
 			// Most sends answer an update whose handling has committed:

@@ -35,6 +35,9 @@ type Config struct {
 	// RetentionMonths: personal data of people inactive this long is
 	// erased by a daily job (RETENTION_MONTHS; 0 turns the job off).
 	RetentionMonths int
+	// RepeatAfter: a lost answer is replaced by the question again after
+	// this long (REPEAT_AFTER).
+	RepeatAfter time.Duration
 	// Announcements: messages per second across every bot process
 	// (BROADCAST_RATE), and the audience above which an officer's
 	// announcement needs an admin's approval (ANNOUNCE_APPROVAL_OVER).
@@ -64,6 +67,7 @@ var Vars = []Var{
 	{"WORK_HOURS", "07:30-17:00", "Counsellors' working hours on those days, in TIME_ZONE."},
 	{"BROADCAST_RATE", "25", "Announcement messages per second, shared by every bot process through the database (Telegram allows about 30 overall)."},
 	{"ANNOUNCE_APPROVAL_OVER", "500", "An officer's announcement to more people than this waits for an admin's approval."},
+	{"REPEAT_AFTER", "2m", "An answer a bot process had not sent when it stopped (between saving a step and sending its answer) is replaced after this long by asking the person's question again; 1s to 1h."},
 	{"RETENTION_MONTHS", "24", "Personal data of people inactive this many months is erased by a daily job; message bodies of cases closed over 12 months ago too. 0 turns the job off."},
 }
 
@@ -151,6 +155,9 @@ func Load(get Getenv) (Config, error) {
 	}
 	if c.RetentionMonths, err = strconv.Atoi(val("RETENTION_MONTHS")); err != nil || c.RetentionMonths < 0 || c.RetentionMonths > 240 {
 		bad("RETENTION_MONTHS", "must be a whole number of months from 0 to 240")
+	}
+	if c.RepeatAfter, err = time.ParseDuration(val("REPEAT_AFTER")); err != nil || c.RepeatAfter < time.Second || c.RepeatAfter > time.Hour {
+		bad("REPEAT_AFTER", "must be a duration from 1s to 1h, e.g. 2m")
 	}
 	if c.WorkDays, err = parseDays(val("WORK_DAYS")); err != nil {
 		bad("WORK_DAYS", "%v", err)

@@ -70,6 +70,35 @@ func (e *Engine) Handle(ctx context.Context, st Store, p Person, in Input) (Outc
 	if err != nil {
 		return Outcome{}, fmt.Errorf("loading conversation: %w", err)
 	}
+	return e.HandleLoaded(ctx, st, p, c, in)
+}
+
+// HandleLoaded is Handle with the conversation already read in the same
+// transaction (the transport reads it first to route what a person writes).
+func (e *Engine) HandleLoaded(ctx context.Context, st Store, p Person, c Conversation, in Input) (Outcome, error) {
+	return e.step(ctx, st, p, c, in, (*run).handle, true)
+}
+
+// Repeat asks the person's current question again, after a note that the
+// answer to their last message may not have reached them: the transport
+// calls it when a process stopped between committing an update and
+// sending its answer. It reports ok false when there is nothing to ask
+// (no conversation yet).
+func (e *Engine) Repeat(ctx context.Context, st Store, p Person) (out Outcome, ok bool, err error) {
+	c, err := st.Conversation(ctx, p.ID)
+	if err != nil || c.Flow == "" {
+		return Outcome{}, false, err
+	}
+	// Not the person's doing: the idle clock (Touched) keeps running.
+	out, err = e.step(ctx, st, p, c, Input{}, func(r *run) error {
+		r.reply("resume_repeat", nil)
+		return r.ask()
+	}, false)
+	return out, err == nil, err
+}
+
+// step runs act on the conversation and saves it.
+func (e *Engine) step(ctx context.Context, st Store, p Person, c Conversation, in Input, act func(*run) error, touch bool) (Outcome, error) {
 	r := &run{e: e, ctx: ctx, st: st, p: p, in: in, conv: &c, now: e.now()}
 	r.lang = i18n.Normalize(p.Lang)
 	if p.Lang == "" {
@@ -90,10 +119,12 @@ func (e *Engine) Handle(ctx context.Context, st Store, p Person, in Input) (Outc
 			c.Flow, c.State = flowMenu, stateMenu
 		}
 	}
-	if err := r.handle(); err != nil {
+	if err := act(r); err != nil {
 		return Outcome{}, fmt.Errorf("flow %s/%s: %w", c.Flow, c.State, err)
 	}
-	r.d.Touched = r.now.UTC()
+	if touch {
+		r.d.Touched = r.now.UTC()
+	}
 	data, err := json.Marshal(r.d)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encoding conversation: %w", err)

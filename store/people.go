@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -112,4 +114,31 @@ func (tx *Tx) SetLanguage(ctx context.Context, personID int64, lang string) erro
 		return fmt.Errorf("setting language of %d: %w", personID, err)
 	}
 	return nil
+}
+
+// The first statement of a returnee's update: updates_seen and the people
+// upsert in one round trip. When the update was handled before, seen
+// inserts nothing, so neither does the upsert, and no row comes back.
+const seenAndTouchSQL = `
+WITH seen AS (
+  INSERT INTO updates_seen (update_id) VALUES ($5) ON CONFLICT DO NOTHING RETURNING update_id)
+INSERT INTO people (channel, external_id, chat_ref, language)
+SELECT $1, $2, $3, $4 FROM seen
+ON CONFLICT (channel, external_id) DO UPDATE
+   SET last_seen_at = now(), chat_ref = EXCLUDED.chat_ref,
+       reachable = true, unreachable_at = NULL, unreachable_why = NULL
+RETURNING ` + personCols
+
+// SeenAndTouch is MarkUpdateSeen followed by TouchPerson, in one statement.
+// first is false, and the person zero, when the update was handled before
+// (a concurrent handler of the same update blocks until the other ends).
+func (tx *Tx) SeenAndTouch(ctx context.Context, updateID int64, channel, externalID, chatRef, lang string) (p Person, first bool, err error) {
+	err = tx.getHot(ctx, &p, seenAndTouchSQL, channel, externalID, chatRef, lang, updateID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("update %d from %s/%s: %w", updateID, channel, externalID, err)
+	}
+	return p, true, nil
 }

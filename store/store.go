@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -19,6 +20,11 @@ import (
 // DB is the connection pool.
 type DB struct {
 	X *sqlx.DB
+	// prepared holds the statements of the per-update path, prepared once
+	// per connection (database/sql keeps one per connection): one round
+	// trip each and no parsing or planning, instead of lib/pq's two round
+	// trips and a fresh plan for every statement with arguments.
+	prepared sync.Map // query → *sqlx.Stmt
 }
 
 // Open connects and pings; it does not migrate.
@@ -43,7 +49,15 @@ func Open(ctx context.Context, url string) (*DB, error) {
 }
 
 // Close closes the pool.
-func (db *DB) Close() error { return db.X.Close() }
+func (db *DB) Close() error {
+	db.prepared.Range(func(_, v any) bool {
+		if st, ok := v.(*sqlx.Stmt); ok {
+			st.Close()
+		}
+		return true
+	})
+	return db.X.Close()
+}
 
 // Migrate applies pending migrations.
 func (db *DB) Migrate(ctx context.Context) error { return migrations.Up(ctx, db.X.DB) }
@@ -65,7 +79,48 @@ func (db *DB) Ready(ctx context.Context) error {
 
 // Tx is one unit of work. Its methods are the queries a handler may run.
 type Tx struct {
-	X *sqlx.Tx
+	X  *sqlx.Tx
+	db *DB
+}
+
+// preparing marks a hot statement being prepared in the background.
+type preparing struct{}
+
+// hot returns query prepared on the transaction's connection (see
+// DB.prepared), or nil until it has been prepared: the first use starts
+// preparing it in the background. Preparing needs a free connection, and
+// waiting for one while this transaction holds its own could deadlock a
+// full pool, so the statement runs unprepared until then.
+func (tx *Tx) hot(ctx context.Context, query string) *sqlx.Stmt {
+	v, ok := tx.db.prepared.Load(query)
+	if st, isStmt := v.(*sqlx.Stmt); isStmt {
+		return tx.X.StmtxContext(ctx, st)
+	}
+	if !ok {
+		if _, loaded := tx.db.prepared.LoadOrStore(query, preparing{}); !loaded {
+			go tx.db.prepare(query)
+		}
+	}
+	return nil
+}
+
+func (db *DB) prepare(query string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := db.X.PreparexContext(ctx, query)
+	if err != nil {
+		db.prepared.Delete(query) // tried again on its next use
+		return
+	}
+	db.prepared.Store(query, st)
+}
+
+// getHot is GetContext through a prepared statement once there is one.
+func (tx *Tx) getHot(ctx context.Context, dest any, query string, args ...any) error {
+	if st := tx.hot(ctx, query); st != nil {
+		return st.GetContext(ctx, dest, args...)
+	}
+	return tx.X.GetContext(ctx, dest, query, args...)
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil. A
@@ -93,7 +148,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			_ = x.Rollback()
 		}
 	}()
-	if err = fn(&Tx{X: x}); err != nil {
+	if err = fn(&Tx{X: x, db: db}); err != nil {
 		return err
 	}
 	if err = x.Commit(); err != nil {
