@@ -302,6 +302,14 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if in.Kind == flows.InCommand && in.Command == "start" && strings.HasPrefix(in.Arg, InvitePrefix) {
 		return b.redeemInvite(ctx, upd, from, strings.TrimPrefix(in.Arg, InvitePrefix))
 	}
+	stop, followup := isStop(in, upd.CallbackQuery), isFollowupAnswer(upd.CallbackQuery)
+	rating := upd.CallbackQuery != nil && strings.HasPrefix(upd.CallbackQuery.Data, "k:")
+	staffCmd := in.Kind == flows.InCommand && staffCommands[in.Command]
+	if !stop && !followup && !rating && !staffCmd {
+		// The common case: handleReturnee checks for staff in its first
+		// statement and hands staff over.
+		return b.handleReturnee(ctx, upd, in, from)
+	}
 	s, isStaff, err := b.db.StaffByTelegram(ctx, from.ID)
 	if err != nil {
 		return err
@@ -309,19 +317,16 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if isStaff {
 		return b.handleStaffPrivate(ctx, upd, s, from, in, upd.CallbackQuery)
 	}
-	if isStop(in, upd.CallbackQuery) { // announcements off (announce.go)
+	if stop { // announcements off (announce.go)
 		return b.handleStop(ctx, upd, from)
 	}
-	if isFollowupAnswer(upd.CallbackQuery) { // reminders.go
+	if followup { // reminders.go
 		return b.handleFollowup(ctx, upd, upd.CallbackQuery)
 	}
-	if cq := upd.CallbackQuery; cq != nil && strings.HasPrefix(cq.Data, "k:") {
-		return b.handleRating(ctx, upd, cq)
+	if rating {
+		return b.handleRating(ctx, upd, upd.CallbackQuery)
 	}
-	if in.Kind == flows.InCommand && staffCommands[in.Command] {
-		return b.refuseStaffCommand(ctx, upd, from, in.Command)
-	}
-	return b.handleReturnee(ctx, upd, in, from)
+	return b.refuseStaffCommand(ctx, upd, from, in.Command)
 }
 
 // handleReturnee runs a returnee's input through the flows, or passes it
@@ -338,11 +343,11 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	dup := false
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
 		ref := strconv.FormatInt(from.ID, 10)
-		var first bool
+		var ok bool
 		var err error
-		person, first, err = tx.SeenAndTouch(ctx, upd.ID, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
-		if err != nil || !first {
-			dup = !first
+		person, ok, err = tx.SeenAndTouch(ctx, upd.ID, from.ID, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
+		if err != nil || !ok {
+			dup = !ok
 			return err
 		}
 		if in.Kind == flows.InCommand && in.Command == "start" && person.AnnouncementsOff {
@@ -381,6 +386,14 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		return err
 	}
 	if dup {
+		// Nothing was written: staff, or handled before.
+		s, isStaff, err := b.db.StaffByTelegram(ctx, from.ID)
+		if err != nil {
+			return err
+		}
+		if isStaff {
+			return b.handleStaffPrivate(ctx, upd, s, from, in, upd.CallbackQuery)
+		}
 		if upd.CallbackQuery != nil {
 			b.answerCallback(ctx, upd.CallbackQuery.ID, i18n.Normalize(from.LanguageCode), "", true)
 		}

@@ -116,12 +116,14 @@ func (tx *Tx) SetLanguage(ctx context.Context, personID int64, lang string) erro
 	return nil
 }
 
-// The first statement of a returnee's update: updates_seen and the people
-// upsert in one round trip. When the update was handled before, seen
-// inserts nothing, so neither does the upsert, and no row comes back.
+// The first statement of a returnee's update: the staff check,
+// updates_seen and the people upsert in one round trip. A staff member's
+// update, or one handled before, inserts nothing and returns no row.
 const seenAndTouchSQL = `
 WITH seen AS (
-  INSERT INTO updates_seen (update_id) VALUES ($5) ON CONFLICT DO NOTHING RETURNING update_id)
+  INSERT INTO updates_seen (update_id)
+  SELECT $5 WHERE NOT EXISTS (SELECT 1 FROM staff WHERE telegram_user_id = $6 AND active)
+  ON CONFLICT DO NOTHING RETURNING update_id)
 INSERT INTO people (channel, external_id, chat_ref, language)
 SELECT $1, $2, $3, $4 FROM seen
 ON CONFLICT (channel, external_id) DO UPDATE
@@ -129,11 +131,13 @@ ON CONFLICT (channel, external_id) DO UPDATE
        reachable = true, unreachable_at = NULL, unreachable_why = NULL
 RETURNING ` + personCols
 
-// SeenAndTouch is MarkUpdateSeen followed by TouchPerson, in one statement.
-// first is false, and the person zero, when the update was handled before
-// (a concurrent handler of the same update blocks until the other ends).
-func (tx *Tx) SeenAndTouch(ctx context.Context, updateID int64, channel, externalID, chatRef, lang string) (p Person, first bool, err error) {
-	err = tx.getHot(ctx, &p, seenAndTouchSQL, channel, externalID, chatRef, lang, updateID)
+// SeenAndTouch is MarkUpdateSeen followed by TouchPerson, in one statement,
+// unless telegramUserID is active staff. ok is false, with nothing
+// written, when the update was handled before (a concurrent handler of the
+// same update blocks until the other ends) or comes from staff: the caller
+// tells which apart, both being rare.
+func (tx *Tx) SeenAndTouch(ctx context.Context, updateID, telegramUserID int64, channel, externalID, chatRef, lang string) (p Person, ok bool, err error) {
+	err = tx.getHot(ctx, &p, seenAndTouchSQL, channel, externalID, chatRef, lang, updateID, telegramUserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
 	}

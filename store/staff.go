@@ -110,12 +110,23 @@ func (tx *Tx) StaffByTelegram(ctx context.Context, telegramUserID int64) (Staff,
 
 // StaffByTelegram is Tx.StaffByTelegram outside a transaction.
 func (db *DB) StaffByTelegram(ctx context.Context, telegramUserID int64) (Staff, bool, error) {
-	return staffByTelegram(ctx, db.X, telegramUserID)
+	// Every private update asks this first: a prepared statement.
+	var s Staff
+	err := db.getHot(ctx, &s, staffByTelegramSQL, telegramUserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, false, nil
+	}
+	if err != nil {
+		return s, false, fmt.Errorf("reading staff %d: %w", telegramUserID, err)
+	}
+	return s, true, nil
 }
+
+var staffByTelegramSQL = `SELECT ` + staffCols + ` FROM staff WHERE telegram_user_id = $1 AND active`
 
 func staffByTelegram(ctx context.Context, q sqlx.QueryerContext, id int64) (Staff, bool, error) {
 	var s Staff
-	err := sqlx.GetContext(ctx, q, &s, `SELECT `+staffCols+` FROM staff WHERE telegram_user_id = $1 AND active`, id)
+	err := sqlx.GetContext(ctx, q, &s, staffByTelegramSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, false, nil
 	}

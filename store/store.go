@@ -115,6 +115,30 @@ func (db *DB) prepare(query string) {
 	db.prepared.Store(query, st)
 }
 
+// getHot is GetContext outside a transaction through query prepared once
+// per connection. Preparing here is safe: the caller holds no connection.
+func (db *DB) getHot(ctx context.Context, dest any, query string, args ...any) error {
+	if v, ok := db.prepared.Load(query); ok {
+		if st, isStmt := v.(*sqlx.Stmt); isStmt {
+			return st.GetContext(ctx, dest, args...)
+		}
+		return db.X.GetContext(ctx, dest, query, args...) // a transaction is preparing it
+	}
+	st, err := db.X.PreparexContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("preparing: %w", err)
+	}
+	if v, loaded := db.prepared.LoadOrStore(query, st); loaded {
+		st.Close()
+		if prev, isStmt := v.(*sqlx.Stmt); isStmt {
+			st = prev
+		} else {
+			return db.X.GetContext(ctx, dest, query, args...)
+		}
+	}
+	return st.GetContext(ctx, dest, args...)
+}
+
 // getHot is GetContext through a prepared statement once there is one.
 func (tx *Tx) getHot(ctx context.Context, dest any, query string, args ...any) error {
 	if st := tx.hot(ctx, query); st != nil {
