@@ -1,0 +1,152 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"reentrybot/flows"
+	"reentrybot/store"
+)
+
+// The first statement of a returnee's update: a new update touches the
+// person; a redelivered one and a staff member's write nothing. Each case
+// runs several times, so that both the unprepared first use and the
+// prepared statement (prepared in the background) are exercised.
+func TestSeenAndTouch(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newDB(t)
+	if _, err := db.X.Exec(`INSERT INTO staff (role, communes, display_name, telegram_user_id) VALUES ('counsellor', '{}', 'Chị Lan', 7)`); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string, args ...any) (n int) {
+		t.Helper()
+		if err := db.X.Get(&n, q, args...); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	tests := []struct {
+		name     string
+		update   int64
+		tgUser   int64
+		wantOK   bool
+		wantSeen int // updates_seen rows for the update afterwards
+	}{
+		{"new person", 1000, 501, true, 1},
+		{"known person, next update", 1001, 501, true, 1},
+		{"redelivered update", 1001, 501, false, 1}, // the case before's, again
+		{"staff member", 1002, 7, false, 0},
+	}
+	for round := range 3 {
+		for _, tc := range tests {
+			update := tc.update + int64(round)*10
+			ref := map[bool]string{true: "501", false: "7"}[tc.tgUser == 501]
+			var (
+				p  store.Person
+				ok bool
+			)
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				var err error
+				p, ok, err = tx.SeenAndTouch(ctx, update, tc.tgUser, "telegram", ref, ref, "vi")
+				return err
+			})
+			if err != nil {
+				t.Fatalf("%s (round %d): %v", tc.name, round, err)
+			}
+			if ok != tc.wantOK {
+				t.Errorf("%s (round %d): ok %v, want %v", tc.name, round, ok, tc.wantOK)
+			}
+			if ok && (p.ID == 0 || p.ExternalID != ref || !p.Reachable) {
+				t.Errorf("%s (round %d): person %+v", tc.name, round, p)
+			}
+			if got := count(`SELECT count(*) FROM updates_seen WHERE update_id = $1`, update); got != tc.wantSeen {
+				t.Errorf("%s (round %d): %d updates_seen rows, want %d", tc.name, round, got, tc.wantSeen)
+			}
+		}
+		time.Sleep(50 * time.Millisecond) // let the background preparing finish
+	}
+	if n := count(`SELECT count(*) FROM people WHERE external_id = '7'`); n != 0 {
+		t.Errorf("a staff member's update created %d people rows", n)
+	}
+}
+
+// ConversationState gives the conversation and whether a counsellor holds
+// one of the person's cases; answered versions are recorded and found.
+func TestConversationStateAndAnswers(t *testing.T) {
+	ctx := context.Background()
+	db, id := newDB(t)
+	read := func() (c flows.Conversation, conversing bool) {
+		t.Helper()
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			c, conversing, err = tx.ConversationState(ctx, id)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, conversing
+	}
+	if c, conv := read(); c.PersonID != id || c.Version != 0 || c.Flow != "" || string(c.Data) != "{}" || !c.UpdatedAt.IsZero() || conv {
+		t.Fatalf("no conversation yet: %+v, conversing %v", c, conv)
+	}
+	var caseID int64
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		c := flows.Conversation{PersonID: id, Flow: "job", State: "trades", Data: []byte(`{"x":1}`)}
+		if err := tx.SaveConversation(ctx, &c); err != nil {
+			return err
+		}
+		ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: id, Kind: "job", CommuneCode: "00149", Answers: []byte(`{}`), At: time.Now()})
+		caseID = ref.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, conv := read(); c.Version != 1 || c.State != "trades" || c.UpdatedAt.IsZero() || conv {
+		t.Fatalf("saved, case new: %+v, conversing %v", c, conv)
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetCaseStatus(ctx, caseID, store.CaseAssigned, 0) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, conv := read(); !conv {
+		t.Fatal("case assigned, but not conversing")
+	}
+
+	// Version 1 is unanswered until recorded.
+	unanswered := func() []int64 {
+		t.Helper()
+		ids, err := db.Unanswered(ctx, "telegram", 0, time.Hour, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if ids := unanswered(); len(ids) != 1 || ids[0] != id {
+		t.Fatalf("unanswered %v, want [%d]", ids, id)
+	}
+	if ids, err := db.Unanswered(ctx, "telegram", time.Hour, 2*time.Hour, 10); err != nil || len(ids) != 0 {
+		t.Fatalf("changed under an hour ago, listed as older: %v %v", ids, err)
+	}
+	if err := db.MarkAnswered(ctx, map[int64]int64{id: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if ids := unanswered(); len(ids) != 0 {
+		t.Fatalf("answered, still listed: %v", ids)
+	}
+	// An older version recorded late does not undo a newer one.
+	if err := db.MarkAnswered(ctx, map[int64]int64{id: 0}); err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		_, waiting, err := tx.Unanswered(ctx, id, 0)
+		if err == nil && waiting {
+			t.Error("answered conversation waiting")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
