@@ -712,7 +712,7 @@ func snippet(s string, n int) string {
 func (b *Bot) handleStop(ctx context.Context, upd *models.Update, from models.User) error {
 	lang := i18n.Normalize(from.LanguageCode)
 	fx := &effects{}
-	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		ref := strconv.FormatInt(from.ID, 10)
 		p, err := tx.TouchPerson(ctx, "telegram", ref, ref, lang)
 		if err != nil {

@@ -342,13 +342,18 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	)
 	dup := false
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
+		// A retried attempt starts afresh.
+		dup, routed, saved, fx.fns = false, false, false, nil
 		ref := strconv.FormatInt(from.ID, 10)
 		var ok bool
 		var err error
 		person, ok, err = tx.SeenAndTouch(ctx, upd.ID, from.ID, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
-		if err != nil || !ok {
-			dup = !ok
+		if err != nil {
 			return err
+		}
+		if !ok {
+			dup = true
+			return nil
 		}
 		if in.Kind == flows.InCommand && in.Command == "start" && person.AnnouncementsOff {
 			if err := b.announcementsBackOn(ctx, tx, fx, person, from.ID); err != nil { // announce.go

@@ -43,7 +43,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 		from, chat = *m.From, m.Chat
 	}
 	fx := &effects{}
-	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		s, isStaff, err := tx.StaffByTelegram(ctx, from.ID)
 		if err != nil {
 			return err
@@ -143,7 +143,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 
 // markOnly records an update as handled without doing anything.
 func (b *Bot) markOnly(ctx context.Context, upd *models.Update, outcome string) error {
-	dup, err := b.inUpdateTx(ctx, upd, func(*store.Tx) error { return nil })
+	dup, err := b.inUpdateTx(ctx, upd, nil, func(*store.Tx) error { return nil })
 	if err == nil && !dup {
 		b.Metrics.Updates.WithLabelValues(updateType(upd), outcome).Inc()
 	}

@@ -184,7 +184,7 @@ func (b *Bot) handleFollowup(ctx context.Context, upd *models.Update, cq *models
 	action, id, answer, ok := parseCaseData(cq.Data)
 	fx := &effects{}
 	toast := ""
-	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		ref := strconv.FormatInt(cq.From.ID, 10)
 		p, err := tx.TouchPerson(ctx, "telegram", ref, ref, lang)
 		if err != nil {

@@ -80,9 +80,15 @@ func (e *effects) run() {
 }
 
 // inUpdateTx runs fn in the transaction that records upd as handled. dup
-// is true when it was handled before (fn does not run).
-func (b *Bot) inUpdateTx(ctx context.Context, upd *models.Update, fn func(tx *store.Tx) error) (dup bool, err error) {
+// is true when it was handled before (fn does not run). fx (may be nil)
+// starts empty on each attempt: a retried transaction must not keep the
+// effects of the one that rolled back.
+func (b *Bot) inUpdateTx(ctx context.Context, upd *models.Update, fx *effects, fn func(tx *store.Tx) error) (dup bool, err error) {
 	err = b.db.InTx(ctx, func(tx *store.Tx) error {
+		dup = false
+		if fx != nil {
+			fx.fns = nil
+		}
 		first, err := tx.MarkUpdateSeen(ctx, upd.ID)
 		if err != nil {
 			return err
@@ -144,7 +150,7 @@ func (b *Bot) sendGroupMsg(ctx context.Context, chatID int64, thread int, text s
 func (b *Bot) redeemInvite(ctx context.Context, upd *models.Update, from models.User, code string) error {
 	lang := staffLang(from)
 	fx := &effects{}
-	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		s, err := tx.RedeemInvite(ctx, HashInviteCode(code), from.ID, b.now())
 		if errors.Is(err, store.ErrInviteInvalid) {
 			b.log.Warn("invite refused", "user", from.ID)
@@ -177,7 +183,7 @@ func (b *Bot) redeemInvite(ctx context.Context, upd *models.Update, from models.
 // an unknown command, and logs the attempt.
 func (b *Bot) refuseStaffCommand(ctx context.Context, upd *models.Update, from models.User, cmd string) error {
 	fx := &effects{}
-	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		b.log.Warn("staff command from non-staff", "user", from.ID, "command", cmd)
 		if err := tx.Audit(ctx, 0, from.ID, "denied_command", 0, cmd); err != nil {
 			return err
@@ -198,7 +204,7 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 	lang := staffLang(from)
 	fx := &effects{}
 	toast := ""
-	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		// Announcements: commands, the composer's inputs, buttons (announce.go).
 		if ok, t, err := b.announceHook(ctx, tx, fx, s, from, upd.Message, in, cq); ok {
 			toast = t
@@ -672,7 +678,7 @@ func (b *Bot) handleRating(ctx context.Context, upd *models.Update, cq *models.C
 	n, _ := strconv.Atoi(arg)
 	fx := &effects{}
 	toast := ""
-	dup, err := b.inUpdateTx(ctx, upd, func(tx *store.Tx) error {
+	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		ref := strconv.FormatInt(cq.From.ID, 10)
 		p, err := tx.TouchPerson(ctx, "telegram", ref, ref, lang)
 		if err != nil {
