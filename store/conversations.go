@@ -126,7 +126,7 @@ func (tx *Tx) Unanswered(ctx context.Context, personID int64, after time.Duratio
 		Waiting bool `db:"waiting"`
 	}
 	err := tx.X.GetContext(ctx, &r, `
-SELECT p.id, p.channel, p.external_id, p.chat_ref, p.language, p.reachable, p.announcements_off, p.created_at, p.last_seen_at,
+SELECT `+personCols+`,
        coalesce(c.answered_version < c.version AND c.updated_at < now() - make_interval(secs => $2), false) AS waiting
   FROM people p LEFT JOIN conversations c ON c.person_id = p.id
  WHERE p.id = $1 AND p.erased_at IS NULL

@@ -110,16 +110,11 @@ func (tx *Tx) StaffByTelegram(ctx context.Context, telegramUserID int64) (Staff,
 
 // StaffByTelegram is Tx.StaffByTelegram outside a transaction.
 func (db *DB) StaffByTelegram(ctx context.Context, telegramUserID int64) (Staff, bool, error) {
-	// Every private update asks this first: a prepared statement.
+	// Asked before many private updates (the rest check staff inside
+	// their first statement): a prepared statement.
 	var s Staff
 	err := db.getHot(ctx, &s, staffByTelegramSQL, telegramUserID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return s, false, nil
-	}
-	if err != nil {
-		return s, false, fmt.Errorf("reading staff %d: %w", telegramUserID, err)
-	}
-	return s, true, nil
+	return staffFound(s, err, telegramUserID)
 }
 
 var staffByTelegramSQL = `SELECT ` + staffCols + ` FROM staff WHERE telegram_user_id = $1 AND active`
@@ -127,11 +122,16 @@ var staffByTelegramSQL = `SELECT ` + staffCols + ` FROM staff WHERE telegram_use
 func staffByTelegram(ctx context.Context, q sqlx.QueryerContext, id int64) (Staff, bool, error) {
 	var s Staff
 	err := sqlx.GetContext(ctx, q, &s, staffByTelegramSQL, id)
+	return staffFound(s, err, id)
+}
+
+// staffFound turns a lookup's error into found / not staff / failed.
+func staffFound(s Staff, err error, telegramUserID int64) (Staff, bool, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, false, nil
 	}
 	if err != nil {
-		return s, false, fmt.Errorf("reading staff %d: %w", id, err)
+		return s, false, fmt.Errorf("reading staff %d: %w", telegramUserID, err)
 	}
 	return s, true, nil
 }
