@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"reentrybot/bot"
+	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/flows"
 	"reentrybot/i18n"
@@ -50,7 +51,7 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // Start connects, migrates, and starts taking updates and serving HTTP. It
 // returns once everything is up; Stop (or ctx) ends it.
 func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
-	o := options{now: time.Now}
+	o := options{now: clock.System}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -60,6 +61,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
+	}
+	db.SetClock(o.now) // one clock for the store, the flows and the bot
+	if clock.Moved() {
+		log.Warn("the program's clock is moved by "+clock.Env, "now", o.now())
 	}
 	fail := func(err error) (*App, error) {
 		db.Close()
@@ -73,7 +78,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		return fail(err)
 	}
 	hours := flows.WorkingHours{Loc: cfg.TimeZone, Start: cfg.WorkStart, End: cfg.WorkEnd, Days: cfg.WorkDays}
-	engine := flows.NewEngine(o.now, flows.WithWorkingHours(hours), flows.WithCatalog(cat))
+	engine := flows.NewEngine(db.Now, flows.WithWorkingHours(hours), flows.WithCatalog(cat))
 	b, err := bot.New(ctx, bot.Options{
 		Token:           cfg.TelegramToken,
 		APIURL:          cfg.TelegramAPIURL,
@@ -83,7 +88,6 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		Limits:          bot.DefaultLimits(cfg.SendRate),
 		Hours:           hours,
 		Loc:             cfg.TimeZone,
-		Now:             o.now,
 		RetentionMonths: cfg.RetentionMonths,
 		RepeatAfter:     cfg.RepeatAfter,
 		Broadcast:       bot.BroadcastOptions{Rate: cfg.BroadcastRate, ApprovalOver: cfg.AnnounceApprovalOver},

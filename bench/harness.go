@@ -34,6 +34,7 @@ import (
 	"github.com/lib/pq"
 
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/migrations"
 	"reentrybot/pgtemp"
 )
@@ -209,7 +210,7 @@ func NewEnv(ctx context.Context, pg *Postgres, cfg EnvConfig) (_ *Env, err error
 		if e.DB, err = sqlx.Open("postgres", e.DBURL); err != nil {
 			return nil, err
 		}
-		if _, err := Seed(ctx, e.DB, e.players[0].u.ID, cfg.People, cfg.Active); err != nil {
+		if _, err := Seed(ctx, e.DB, clock.System(), e.players[0].u.ID, cfg.People, cfg.Active); err != nil {
 			return nil, err
 		}
 	}

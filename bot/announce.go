@@ -107,7 +107,7 @@ func (b *Bot) announceHook(ctx context.Context, tx *store.Tx, fx *effects, s sto
 	if !canAnnounce(s) {
 		return false, "", nil
 	}
-	d, ok, err := tx.Draft(ctx, s.ID, draftLife)
+	d, ok, err := tx.Draft(ctx, s.ID, draftLife, b.now())
 	if err != nil || !ok {
 		return false, "", err
 	}
@@ -401,7 +401,7 @@ func (b *Bot) announceCallback(ctx context.Context, tx *store.Tx, fx *effects, s
 	if !canAnnounce(s) {
 		return stale, tx.Audit(ctx, s.ID, from.ID, "denied_announce", 0, action)
 	}
-	d, ok, err := tx.Draft(ctx, s.ID, draftLife)
+	d, ok, err := tx.Draft(ctx, s.ID, draftLife, b.now())
 	if err != nil {
 		return "", err
 	}

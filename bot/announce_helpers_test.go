@@ -17,6 +17,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/store"
 )
 
@@ -39,20 +40,20 @@ type movableClock struct {
 }
 
 func newClock(at time.Time) *movableClock {
-	return &movableClock{offset: time.Until(at)}
+	return &movableClock{offset: at.Sub(clock.System())}
 }
 
 func (c *movableClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	return clock.System().Add(c.offset)
 }
 
 // Set moves the clock to at.
 func (c *movableClock) Set(at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.offset = time.Until(at)
+	c.offset = at.Sub(clock.System())
 }
 
 var vnLoc = func() *time.Location {
@@ -65,7 +66,7 @@ var vnLoc = func() *time.Location {
 
 // vnTime is today at hour:minute:sec in Vietnam.
 func vnTime(hour, minute, sec int) time.Time {
-	t := time.Now().In(vnLoc)
+	t := clock.System().In(vnLoc)
 	return time.Date(t.Year(), t.Month(), t.Day(), hour, minute, sec, 0, vnLoc)
 }
 
@@ -73,7 +74,7 @@ func vnTime(hour, minute, sec int) time.Time {
 // the future, so that invitations made on the real clock hold.
 func dayClock() *movableClock {
 	at := vnTime(10, 0, 0)
-	if at.After(time.Now()) {
+	if at.After(clock.System()) {
 		at = at.AddDate(0, 0, -1)
 	}
 	return newClock(at)
@@ -133,7 +134,7 @@ RETURNING id, external_id`, pq.Array(refs), pq.Array(langs), pq.Array(communes),
 	var cGranted []bool
 	var cAt []time.Time
 	var kKind []string
-	base := time.Now().Add(-time.Hour)
+	base := clock.System().Add(-time.Hour)
 	for i := range ps {
 		ps[i].id = ids[refs[i]]
 		for j, g := range ps[i].consents {
@@ -220,7 +221,7 @@ func privateCallback(from botapitest.User, msgID int, data string) models.Update
 		ID:   "forged-" + strconv.Itoa(msgID) + data,
 		From: models.User{ID: from.ID, FirstName: from.FirstName, LanguageCode: from.LanguageCode},
 		Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: &models.Message{
-			ID: msgID, Date: int(time.Now().Unix()), Chat: models.Chat{ID: from.ID, Type: models.ChatTypePrivate},
+			ID: msgID, Date: int(clock.System().Unix()), Chat: models.Chat{ID: from.ID, Type: models.ChatTypePrivate},
 		}},
 		Data: data,
 	}}

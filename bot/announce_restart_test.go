@@ -15,6 +15,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
 	"reentrybot/i18n"
@@ -89,7 +90,7 @@ func TestAnnounceHelperProcess(t *testing.T) {
 	b, err := bot.New(ctx, bot.Options{
 		Token: os.Getenv(envHelperToken), APIURL: os.Getenv(envHelperAPI), PollTimeout: time.Second,
 		Limits: bot.DefaultLimits(1000),
-		Now:    func() time.Time { return time.Now().Add(offset) },
+		Now:    func() time.Time { return clock.System().Add(offset) },
 		Broadcast: bot.BroadcastOptions{Rate: 100, Batch: 2, Lease: 2 * time.Second,
 			PollEvery: 20 * time.Millisecond, StatusEvery: 200 * time.Millisecond},
 	}, &store.DB{X: x}, flows.NewEngine(nil), cat, log)
@@ -127,7 +128,7 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 		t.Helper()
 		cmd := exec.Command(os.Args[0], "-test.run=^TestAnnounceHelperProcess$", "-test.v")
 		cmd.Env = append(os.Environ(), envHelperDB+"="+dbURL, envHelperAPI+"="+api.URL(),
-			envHelperToken+"="+api.Token(), envHelperOffset+"="+strconv.FormatInt(int64(clk.Now().Sub(time.Now())), 10)+"ns")
+			envHelperToken+"="+api.Token(), envHelperOffset+"="+strconv.FormatInt(int64(clk.Now().Sub(clock.System())), 10)+"ns")
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -156,9 +157,9 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 	}
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
+		deadline := clock.System().Add(60 * time.Second)
 		for !cond() {
-			if time.Now().After(deadline) {
+			if clock.System().After(deadline) {
 				t.Fatalf("timed out waiting for %s: deliveries %v", what, deliveryCounts(t, x, id))
 			}
 			time.Sleep(5 * time.Millisecond)

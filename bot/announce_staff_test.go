@@ -8,6 +8,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/store"
 )
 
@@ -82,7 +83,7 @@ func TestAnnounceApprovalPhotoAndSchedule(t *testing.T) {
 	ad.tap("a:int:2:loan")
 	ad.say("31/02 08:00")
 	r.waitText(admin.ID, "Chưa hiểu thời gian")
-	when := time.Now().In(vnLoc).AddDate(0, 0, 3)
+	when := clock.System().In(vnLoc).AddDate(0, 0, 3)
 	ad.say(when.Format("02/01") + " 08:00")
 	s := r.waitText(admin.ID, "Người nhận: 2 người")
 	if !strings.Contains(s.Text, "08:00 "+when.Format("02/01")) || !strings.Contains(s.Text, "người đã hỏi vay vốn") {

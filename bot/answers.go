@@ -83,7 +83,7 @@ func (b *Bot) answerKeeper(ctx context.Context) {
 // repeatLost asks again where an answer was not recorded as sent within
 // RepeatAfter of the update: the process that handled it stopped first.
 func (b *Bot) repeatLost(ctx context.Context) {
-	ids, err := b.db.Unanswered(ctx, "telegram", b.opts.RepeatAfter, 24*time.Hour, 100)
+	ids, err := b.db.Unanswered(ctx, "telegram", b.opts.RepeatAfter, 24*time.Hour, 100, b.now())
 	if err != nil {
 		if ctx.Err() == nil {
 			b.log.Warn("listing unanswered conversations", "err", err)
@@ -108,7 +108,7 @@ func (b *Bot) repeatOne(ctx context.Context, personID int64) error {
 		var err error
 		// Locks the person and checks again: another process may have
 		// answered, or be handling their next update.
-		if person, waiting, err = tx.Unanswered(ctx, personID, b.opts.RepeatAfter); err != nil || !waiting {
+		if person, waiting, err = tx.Unanswered(ctx, personID, b.opts.RepeatAfter, b.now()); err != nil || !waiting {
 			return err
 		}
 		if !person.Reachable {

@@ -88,8 +88,12 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	if o.PollTimeout == 0 {
 		o.PollTimeout = 25 * time.Second
 	}
+	// One clock: the bot's is the store's, so that what the bot compares
+	// with and what the store writes agree.
 	if o.Now == nil {
-		o.Now = time.Now
+		o.Now = db.Now
+	} else {
+		db.SetClock(o.Now)
 	}
 	if o.Hours.Loc == nil {
 		o.Hours = flows.DefaultWorkingHours()

@@ -17,6 +17,7 @@ import (
 	"github.com/lib/pq"
 
 	"reentrybot/bot"
+	"reentrybot/clock"
 )
 
 // vietnameseLetters are letters only Vietnamese text has; English has none.
@@ -92,7 +93,7 @@ func TestWebhookSecretAndRedelivery(t *testing.T) {
 	h := r.bot.WebhookHandler()
 	u := r.api.NewUser("Hoa", "vi")
 	upd := models.Update{ID: 9001, Message: &models.Message{
-		ID: 1, Date: int(time.Now().Unix()), Text: "/start",
+		ID: 1, Date: int(clock.System().Unix()), Text: "/start",
 		Chat: models.Chat{ID: u.ID, Type: models.ChatTypePrivate},
 		From: &models.User{ID: u.ID, FirstName: u.FirstName, LanguageCode: "vi"},
 	}}

@@ -9,6 +9,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
 	"reentrybot/i18n"
@@ -73,7 +74,7 @@ func BenchmarkBroadcast(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		id := scheduleBroadcast(b, db, staff, officer.ID, "Thông báo số "+strconv.Itoa(i+1)+": ngày giao dịch của Ngân hàng Chính sách xã hội.", clk.Now(), hiepHoa)
-		deadline := time.Now().Add(time.Duration(float64(n)/rate*2)*time.Second + time.Minute)
+		deadline := clock.System().Add(time.Duration(float64(n)/rate*2)*time.Second + time.Minute)
 		for {
 			var st struct {
 				Started bool `db:"started"`
@@ -88,7 +89,7 @@ SELECT status <> 'scheduled' AS started,
 			if st.Started && st.Open == 0 {
 				break
 			}
-			if time.Now().After(deadline) {
+			if clock.System().After(deadline) {
 				b.Fatalf("broadcast %d: %d deliveries still open", id, st.Open)
 			}
 			time.Sleep(50 * time.Millisecond)

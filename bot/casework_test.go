@@ -8,6 +8,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/store"
 )
 
@@ -228,11 +229,11 @@ func TestInviteCodes(t *testing.T) {
 	r := newRig(t, withFastLimits())
 	r.run()
 	code, hash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, "Anh Tú", hash, time.Now().Add(time.Hour)); err != nil {
+	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, "Anh Tú", hash, clock.System().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	oldCode, oldHash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, "Chị Hết", oldHash, time.Now().Add(-time.Minute)); err != nil {
+	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, "Chị Hết", oldHash, clock.System().Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	first, second, late := r.api.NewUser("Tú", "vi"), r.api.NewUser("Kẻ khác", "vi"), r.api.NewUser("Hết", "vi")

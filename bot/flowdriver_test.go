@@ -9,6 +9,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/refdata"
 	"reentrybot/store"
 )
@@ -65,7 +66,7 @@ func (d *driver) findButton(chat int64, id string, newer int) (botapitest.Messag
 // whose callback data matches.
 func (d *driver) findButtonWhere(chat int64, newer int, what string, match func(data string) bool) (botapitest.Message, string) {
 	d.r.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := clock.System().Add(15 * time.Second)
 	for {
 		msgs := d.r.botMessages(chat)
 		for i := len(msgs) - 1; i >= 0; i-- {
@@ -81,7 +82,7 @@ func (d *driver) findButtonWhere(chat int64, newer int, what string, match func(
 				}
 			}
 		}
-		if time.Now().After(deadline) {
+		if clock.System().After(deadline) {
 			for _, m := range msgs {
 				d.r.t.Logf("chat %d: %q", chat, m.Text)
 			}
@@ -137,9 +138,9 @@ func (d *driver) consentAndProfile(flow, name string) {
 // waitFor waits until cond holds.
 func (r *rig) waitFor(what string, cond func() bool) {
 	r.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := clock.System().Add(15 * time.Second)
 	for !cond() {
-		if time.Now().After(deadline) {
+		if clock.System().After(deadline) {
 			r.t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -173,7 +174,7 @@ func (r *rig) waitText(chat int64, text string) botapitest.Message {
 func (r *rig) staffAccount(role store.Role, communes []string, name string) botapitest.User {
 	r.t.Helper()
 	code, hash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, role, communes, name, hash, time.Now().Add(time.Hour)); err != nil {
+	if _, err := r.db.CreateInvite(r.ctx, role, communes, name, hash, clock.System().Add(time.Hour)); err != nil {
 		r.t.Fatal(err)
 	}
 	u := r.api.NewUser(name, "vi")
@@ -196,7 +197,7 @@ func callbackUpdate(from botapitest.User, m botapitest.Message, data string) mod
 		ID:   "forged-1",
 		From: models.User{ID: from.ID, FirstName: from.FirstName},
 		Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: &models.Message{
-			ID: m.ID, Date: int(time.Now().Unix()), Chat: models.Chat{ID: m.ChatID, Type: models.ChatTypeSupergroup, IsForum: true},
+			ID: m.ID, Date: int(clock.System().Unix()), Chat: models.Chat{ID: m.ChatID, Type: models.ChatTypeSupergroup, IsForum: true},
 			MessageThreadID: m.ThreadID, IsTopicMessage: m.ThreadID != 0,
 		}},
 		Data: data,

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"reentrybot/bot"
+	"reentrybot/clock"
 	"reentrybot/flows"
 	"reentrybot/refdata"
 	"reentrybot/store"
@@ -18,14 +18,14 @@ func (r *rig) loadSamples() {
 	r.t.Helper()
 	r.loadCommunes()
 	if err := r.db.InTx(r.ctx, func(tx *store.Tx) error {
-		if _, err := refdata.LoadSampleCourses(r.ctx, tx, time.Now()); err != nil {
+		if _, err := refdata.LoadSampleCourses(r.ctx, tx, clock.System()); err != nil {
 			return err
 		}
 		cs, err := refdata.Communes()
 		if err != nil {
 			return err
 		}
-		_, err = refdata.LoadLoanDays(r.ctx, tx, refdata.SampleLoanDays(cs, time.Now(), 3, 5))
+		_, err = refdata.LoadLoanDays(r.ctx, tx, refdata.SampleLoanDays(cs, clock.System(), 3, 5))
 		return err
 	}); err != nil {
 		r.t.Fatal(err)

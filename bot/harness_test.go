@@ -12,6 +12,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
 	"reentrybot/i18n"
@@ -75,7 +76,7 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	b, err := bot.New(ctx, o, db, flows.NewEngine(nil), cat, log)
+	b, err := bot.New(ctx, o, db, flows.NewEngine(o.Now), cat, log) // one clock: the bot's is the store's
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,13 +107,13 @@ func (r *rig) botMessages(chat int64) []botapitest.Message {
 // waitBot waits until the bot has sent at least n messages to chat.
 func (r *rig) waitBot(chat int64, n int) []botapitest.Message {
 	r.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := clock.System().Add(15 * time.Second)
 	for {
 		msgs := r.botMessages(chat)
 		if len(msgs) >= n {
 			return msgs
 		}
-		if time.Now().After(deadline) {
+		if clock.System().After(deadline) {
 			r.t.Fatalf("chat %d: bot sent %d messages, want %d: %+v", chat, len(msgs), n, msgs)
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -122,7 +123,7 @@ func (r *rig) waitBot(chat int64, n int) []botapitest.Message {
 // waitSeen waits until the update ids are recorded as handled.
 func (r *rig) waitSeen(ids ...int64) {
 	r.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := clock.System().Add(15 * time.Second)
 	for _, id := range ids {
 		for {
 			ok, err := r.db.UpdateSeen(r.ctx, id)
@@ -132,7 +133,7 @@ func (r *rig) waitSeen(ids ...int64) {
 			if ok {
 				break
 			}
-			if time.Now().After(deadline) {
+			if clock.System().After(deadline) {
 				r.t.Fatalf("update %d not handled in time", id)
 			}
 			time.Sleep(10 * time.Millisecond)

@@ -24,6 +24,7 @@ import (
 	"reentrybot/bench"
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
 	"reentrybot/i18n"
@@ -64,7 +65,7 @@ func newFleet(t *testing.T, api *botapitest.Server, x *sqlx.DB, n int) *fleet {
 			t.Fatal("the test server's user ids are not consecutive")
 		}
 	}
-	if _, err := bench.Seed(context.Background(), x, f.users[0].ID, n, n); err != nil {
+	if _, err := bench.Seed(context.Background(), x, clock.System(), f.users[0].ID, n, n); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -139,14 +140,14 @@ func (f *fleet) seenCount() int {
 // waitHandled waits until every input sent is recorded as handled.
 func (f *fleet) waitHandled(within time.Duration) {
 	f.t.Helper()
-	deadline := time.Now().Add(within)
+	deadline := clock.System().Add(within)
 	want := len(f.ids())
 	for {
 		got := f.seenCount()
 		if got == want {
 			return
 		}
-		if time.Now().After(deadline) {
+		if clock.System().After(deadline) {
 			f.t.Fatalf("%d of %d updates handled after %v", got, want, within)
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -174,7 +175,7 @@ const repeatNote = "bị gián đoạn"
 // they typed: whatever answers were lost, the current question is there.
 func (f *fleet) waitCurrent(within time.Duration) {
 	f.t.Helper()
-	deadline := time.Now().Add(within)
+	deadline := clock.System().Add(within)
 	for i, u := range f.users {
 		f.mu.Lock()
 		last := ""
@@ -189,7 +190,7 @@ func (f *fleet) waitCurrent(within time.Duration) {
 			if len(got) > 0 && got[len(got)-1] == last {
 				break
 			}
-			if time.Now().After(deadline) {
+			if clock.System().After(deadline) {
 				f.t.Fatalf("user %d: newest answers %q, want one naming %q last", i, got, last)
 			}
 			time.Sleep(20 * time.Millisecond)
@@ -200,7 +201,7 @@ func (f *fleet) waitCurrent(within time.Duration) {
 // waitAnswered waits until every typed text has an answer naming it.
 func (f *fleet) waitAnswered(within time.Duration) {
 	f.t.Helper()
-	deadline := time.Now().Add(within)
+	deadline := clock.System().Add(within)
 	for i, u := range f.users {
 		f.mu.Lock()
 		var want []string
@@ -216,7 +217,7 @@ func (f *fleet) waitAnswered(within time.Duration) {
 			if len(missing) == 0 {
 				break
 			}
-			if time.Now().After(deadline) {
+			if clock.System().After(deadline) {
 				f.t.Fatalf("user %d: no answer to %q (answers: %q)", i, missing, got)
 			}
 			time.Sleep(20 * time.Millisecond)
@@ -431,7 +432,7 @@ func TestWebhookThreeInstances(t *testing.T) {
 			id := int64(900000 + 100*k + i)
 			text := fmt.Sprintf("cùng lúc %d.%d", i, k)
 			body, _ := json.Marshal(models.Update{ID: id, Message: &models.Message{
-				ID: 10000 + k, Date: int(time.Now().Unix()), Text: text,
+				ID: 10000 + k, Date: int(clock.System().Unix()), Text: text,
 				Chat: models.Chat{ID: u.ID, Type: models.ChatTypePrivate},
 				From: &models.User{ID: u.ID, FirstName: u.FirstName, LanguageCode: "vi"},
 			}})
@@ -490,9 +491,9 @@ func TestWebhookThreeInstances(t *testing.T) {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := clock.System().Add(15 * time.Second)
 	for !cond() {
-		if time.Now().After(deadline) {
+		if clock.System().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -347,7 +347,7 @@ func (b *Bot) sweeper(ctx context.Context) {
 		// Telegram keeps undelivered updates for a day: ids older than a
 		// week cannot come again.
 		if time.Since(pruned) > time.Hour {
-			if n, err := b.db.PruneUpdatesSeen(ctx, time.Now().Add(-7*24*time.Hour)); err != nil {
+			if n, err := b.db.PruneUpdatesSeen(ctx, b.now().Add(-7*24*time.Hour)); err != nil {
 				b.log.Warn("pruning handled update ids", "err", err)
 			} else if n > 0 {
 				b.log.Info("pruned handled update ids", "count", n)

@@ -226,7 +226,7 @@ func pgZone(loc *time.Location) string {
 	if strings.Contains(name, "/") || name == "UTC" {
 		return name
 	}
-	_, off := time.Now().In(loc).Zone()
+	_, off := time.Date(2000, 1, 1, 0, 0, 0, 0, loc).Zone() // a fixed zone has one offset
 	return fmt.Sprintf("%+03d:%02d", -off/3600, abs(off)%3600/60)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/store"
 )
 
@@ -76,8 +77,8 @@ func (r *rig) runReminders() {
 func (r *rig) wantReminderState(kind string, ref int64, want string) {
 	r.t.Helper()
 	var got string
-	deadline := time.Now().Add(10 * time.Second)
-	for got = r.reminderState(kind, ref); got != want && time.Now().Before(deadline); got = r.reminderState(kind, ref) {
+	deadline := clock.System().Add(10 * time.Second)
+	for got = r.reminderState(kind, ref); got != want && clock.System().Before(deadline); got = r.reminderState(kind, ref) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if got != want {
@@ -254,7 +255,7 @@ VALUES ($1, 'job', 'closed', '00149', $2, 'job_found') RETURNING id`, p, local(2
 	forged, err := r.api.InjectUpdate(models.Update{CallbackQuery: &models.CallbackQuery{
 		ID: "forged-fu", From: models.User{ID: other.ID, FirstName: other.FirstName, LanguageCode: "vi"},
 		Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: &models.Message{
-			ID: q.ID, Date: int(time.Now().Unix()), Chat: models.Chat{ID: other.ID, Type: models.ChatTypePrivate},
+			ID: q.ID, Date: int(clock.System().Unix()), Chat: models.Chat{ID: other.ID, Type: models.ChatTypePrivate},
 		}},
 		Data: "k:fu:" + itoa(rid) + ":stopped",
 	}})

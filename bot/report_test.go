@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/store"
 )
 
@@ -80,7 +81,7 @@ func TestReportAndAudit(t *testing.T) {
 	if !strings.Contains(byStaff.Text, "denied_report") || !strings.Contains(byStaff.Text, "#1") {
 		t.Errorf("by staff: %q", byStaff.Text)
 	}
-	today := time.Now().In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02")
+	today := clock.System().In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02")
 	r.waitSeen(r.api.SendText(admin, "/audit day "+today))
 	byDay := r.waitText(admin.ID, "Nhật ký – ngày")
 	for _, want := range []string{"report", "invite_redeemed", "denied_command"} {

@@ -15,6 +15,7 @@ import (
 	"reentrybot/app"
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/pgtemp"
 	"reentrybot/refdata"
@@ -35,8 +36,8 @@ type Demo struct {
 	cluster *pgtemp.Cluster
 }
 
-// Clock is the bot's clock: real time plus an offset the playground can
-// move forward.
+// Clock is the bot's clock: the program's (clock.System) plus an offset
+// the playground can move forward.
 type Clock struct {
 	mu     sync.Mutex
 	offset time.Duration
@@ -46,7 +47,7 @@ type Clock struct {
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	return clock.System().Add(c.offset)
 }
 
 // Advance moves the clock forward.
@@ -153,7 +154,7 @@ func (d *Demo) seed(ctx context.Context) error {
 // a Telegram user would.
 func (d *Demo) staff(ctx context.Context, role store.Role, communes []string, name string) (botapitest.User, error) {
 	code, hash := bot.NewInviteCode()
-	if _, err := d.App.DB.CreateInvite(ctx, role, communes, name, hash, time.Now().Add(time.Hour)); err != nil {
+	if _, err := d.App.DB.CreateInvite(ctx, role, communes, name, hash, d.Clock.Now().Add(time.Hour)); err != nil {
 		return botapitest.User{}, err
 	}
 	u := d.API.NewUser(name, "vi")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"reentrybot/clock"
 	"reentrybot/i18n"
 )
 
@@ -44,10 +45,11 @@ func WithIdleTimeout(d time.Duration) EngineOption { return func(e *Engine) { e.
 // summaries (the embedded catalog by default).
 func WithCatalog(c *i18n.Catalog) EngineOption { return func(e *Engine) { e.catalog = c } }
 
-// NewEngine returns an engine; now is the clock (time.Now when nil).
+// NewEngine returns an engine; now is the program's clock (clock.System
+// when nil).
 func NewEngine(now func() time.Time, opts ...EngineOption) *Engine {
 	if now == nil {
-		now = time.Now
+		now = clock.System
 	}
 	e := &Engine{now: now, hours: DefaultWorkingHours(), idle: 7 * 24 * time.Hour}
 	for _, o := range opts {

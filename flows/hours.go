@@ -63,7 +63,7 @@ func (h WorkingHours) Next(now time.Time) (string, time.Time) {
 	return WhenLater, midnight.Add(h.Start) // no working day at all
 }
 
-func clock(d time.Duration) string {
+func hhmm(d time.Duration) string {
 	return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
 }
 

@@ -16,7 +16,7 @@ func (h WorkingHours) Expect(now time.Time) (string, map[string]any) {
 	kind, at := h.Next(now)
 	switch kind {
 	case WhenNow:
-		return "when_now", map[string]any{"End": clock(h.End)}
+		return "when_now", map[string]any{"End": hhmm(h.End)}
 	case WhenToday:
 		return "when_today", map[string]any{"Time": at.Format("15:04")}
 	case WhenTomorrow:

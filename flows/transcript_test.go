@@ -130,6 +130,7 @@ func newFixture(t *testing.T, sc *scenario) *fixture {
 	ctx := context.Background()
 	db := &store.DB{X: dbtest.New(t)}
 	f := &fixture{db: db, clock: defaultClock}
+	db.SetClock(func() time.Time { return f.clock }) // one clock: the scenario's
 	if sc.Clock != "" {
 		c, err := time.Parse(time.RFC3339, sc.Clock)
 		if err != nil {

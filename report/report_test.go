@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/xuri/excelize/v2"
 
+	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/i18n"
 	"reentrybot/refdata"
@@ -257,7 +258,7 @@ func TestMonthlyFigures(t *testing.T) {
 	}
 
 	// A commune officer's report: their commune only, no province line.
-	o, err := report.Generate(context.Background(), db, month, report.Audience{Communes: []string{hiepHoa}}, time.Now())
+	o, err := report.Generate(context.Background(), db, month, report.Audience{Communes: []string{hiepHoa}}, clock.System())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,20 +133,20 @@ func (tx *Tx) NewDraft(ctx context.Context, staffID, chatID int64, lang string) 
 	}
 	var id int64
 	if err := tx.X.GetContext(ctx, &id,
-		`INSERT INTO broadcasts (author_staff_id, author_chat_id, author_lang) VALUES ($1, $2, $3) RETURNING id`,
-		staffID, chatID, lang); err != nil {
+		`INSERT INTO broadcasts (author_staff_id, author_chat_id, author_lang, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id`,
+		staffID, chatID, lang, tx.db.Now()); err != nil {
 		return Broadcast{}, fmt.Errorf("starting draft of %d: %w", staffID, err)
 	}
 	return tx.Broadcast(ctx, id)
 }
 
 // Draft returns the staff member's draft, locked, if it was touched within
-// life (on the database's clock, which stamps updated_at).
-func (tx *Tx) Draft(ctx context.Context, staffID int64, life time.Duration) (Broadcast, bool, error) {
+// life before now.
+func (tx *Tx) Draft(ctx context.Context, staffID int64, life time.Duration, now time.Time) (Broadcast, bool, error) {
 	var b Broadcast
 	err := tx.X.GetContext(ctx, &b, broadcastSelect+`
- WHERE b.author_staff_id = $1 AND b.status = 'draft' AND b.updated_at > now() - $2 * interval '1 second'
-   FOR UPDATE OF b`, staffID, life.Seconds())
+ WHERE b.author_staff_id = $1 AND b.status = 'draft' AND b.updated_at > $2
+   FOR UPDATE OF b`, staffID, now.Add(-life))
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, false, nil
 	}
@@ -187,7 +187,7 @@ func (db *DB) Broadcast(ctx context.Context, id int64) (Broadcast, error) {
 const saveDraftSQL = `
 UPDATE broadcasts
    SET step = $2, body = $3, media_kind = $4, media_file_id = $5, province_wide = $6, communes = $7,
-       interest = $8, scheduled_at = $9, updated_at = now()
+       interest = $8, scheduled_at = $9, updated_at = $10
  WHERE id = $1 AND status = 'draft'`
 
 // SaveDraft writes the composer's fields of a draft.
@@ -197,7 +197,7 @@ func (tx *Tx) SaveDraft(ctx context.Context, b Broadcast) error {
 		communes = []string{}
 	}
 	_, err := tx.X.ExecContext(ctx, saveDraftSQL, b.ID, b.Step, b.Body, b.MediaKind, b.MediaFileID,
-		b.ProvinceWide, pq.Array(communes), b.Interest, b.ScheduledAt)
+		b.ProvinceWide, pq.Array(communes), b.Interest, b.ScheduledAt, tx.db.Now())
 	if err != nil {
 		return fmt.Errorf("saving draft %d: %w", b.ID, err)
 	}
@@ -208,7 +208,7 @@ func (tx *Tx) SaveDraft(ctx context.Context, b Broadcast) error {
 // waits for an admin), at its time or at now.
 func (tx *Tx) ConfirmBroadcast(ctx context.Context, id int64, st BroadcastStatus, estimate int, now time.Time) error {
 	res, err := tx.X.ExecContext(ctx, `
-UPDATE broadcasts SET status = $2, estimate = $3, confirmed_at = $4, scheduled_at = coalesce(scheduled_at, $4), updated_at = now()
+UPDATE broadcasts SET status = $2, estimate = $3, confirmed_at = $4, scheduled_at = coalesce(scheduled_at, $4), updated_at = $4
  WHERE id = $1 AND status = 'draft'`, id, st, estimate, now)
 	if err != nil {
 		return fmt.Errorf("confirming broadcast %d: %w", id, err)
@@ -223,10 +223,10 @@ UPDATE broadcasts SET status = $2, estimate = $3, confirmed_at = $4, scheduled_a
 // (cancelled) a broadcast waiting for approval. False when it was no
 // longer waiting.
 func (tx *Tx) DecideBroadcast(ctx context.Context, id, adminID int64, approve bool, now time.Time) (bool, error) {
-	q := `UPDATE broadcasts SET status = 'scheduled', approved_by = $2, scheduled_at = greatest(scheduled_at, $3), updated_at = now()
+	q := `UPDATE broadcasts SET status = 'scheduled', approved_by = $2, scheduled_at = greatest(scheduled_at, $3), updated_at = $3
  WHERE id = $1 AND status = 'pending_approval'`
 	if !approve {
-		q = `UPDATE broadcasts SET status = 'cancelled', cancelled_by = $2, cancel_reason = 'rejected', finished_at = $3, updated_at = now()
+		q = `UPDATE broadcasts SET status = 'cancelled', cancelled_by = $2, cancel_reason = 'rejected', finished_at = $3, updated_at = $3
  WHERE id = $1 AND status = 'pending_approval'`
 	}
 	res, err := tx.X.ExecContext(ctx, q, id, adminID, now)
@@ -242,7 +242,7 @@ func (tx *Tx) DecideBroadcast(ctx context.Context, id, adminID int64, approve bo
 // now finish as they go). False when it had already finished.
 func (tx *Tx) CancelBroadcast(ctx context.Context, id, staffID int64, now time.Time) (bool, error) {
 	res, err := tx.X.ExecContext(ctx, `
-UPDATE broadcasts SET status = 'cancelled', cancelled_by = $2, cancel_reason = 'cancelled', finished_at = $3, updated_at = now()
+UPDATE broadcasts SET status = 'cancelled', cancelled_by = $2, cancel_reason = 'cancelled', finished_at = $3, updated_at = $3
  WHERE id = $1 AND status IN ('pending_approval', 'scheduled', 'running')`, id, staffID, now)
 	if err != nil {
 		return false, fmt.Errorf("cancelling broadcast %d: %w", id, err)
@@ -287,7 +287,7 @@ ON CONFLICT (broadcast_id, person_id) DO NOTHING`, args...)
 			}
 			n, _ := res.RowsAffected()
 			if _, err := tx.X.ExecContext(ctx, `
-UPDATE broadcasts SET status = 'running', started_at = $2, total = $3, updated_at = now() WHERE id = $1`, b.ID, now, n); err != nil {
+UPDATE broadcasts SET status = 'running', started_at = $2, total = $3, updated_at = $2 WHERE id = $1`, b.ID, now, n); err != nil {
 				return fmt.Errorf("starting broadcast %d: %w", b.ID, err)
 			}
 			id = b.ID
@@ -464,7 +464,7 @@ UPDATE deliveries SET status = 'failed', last_error = 'cancelled', claimed_at = 
 // FinishIfDone marks a running broadcast done once no delivery is open.
 func (db *DB) FinishIfDone(ctx context.Context, id int64, now time.Time) (bool, error) {
 	res, err := db.X.ExecContext(ctx, `
-UPDATE broadcasts SET status = 'done', finished_at = $2, updated_at = now()
+UPDATE broadcasts SET status = 'done', finished_at = $2, updated_at = $2
  WHERE id = $1 AND status = 'running'
    AND NOT EXISTS (SELECT 1 FROM deliveries WHERE broadcast_id = $1 AND status IN ('pending', 'sending'))`, id, now)
 	if err != nil {

@@ -116,9 +116,9 @@ func (tx *Tx) ReopenableCase(ctx context.Context, personID int64, since time.Tim
 // SetCaseStatus moves a case; assignee 0 leaves the assignee as it is.
 func (tx *Tx) SetCaseStatus(ctx context.Context, id int64, st CaseStatus, assignee int64) error {
 	_, err := tx.X.ExecContext(ctx, `
-UPDATE cases SET status = $2, updated_at = now(),
+UPDATE cases SET status = $2, updated_at = $4,
        assignee_staff_id = CASE WHEN $3 = 0 THEN assignee_staff_id ELSE $3 END
- WHERE id = $1`, id, st, assignee)
+ WHERE id = $1`, id, st, assignee, tx.db.Now())
 	if err != nil {
 		return fmt.Errorf("moving case %d to %s: %w", id, st, err)
 	}
@@ -136,7 +136,7 @@ func (tx *Tx) MarkFirstResponse(ctx context.Context, id int64, at time.Time) err
 // CloseCase closes an open case with an outcome.
 func (tx *Tx) CloseCase(ctx context.Context, id int64, outcome string, at time.Time) error {
 	_, err := tx.X.ExecContext(ctx, `
-UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = now(), rating = NULL
+UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3, rating = NULL
  WHERE id = $1 AND status <> 'closed'`, id, outcome, at)
 	if err != nil {
 		return fmt.Errorf("closing case %d: %w", id, err)
@@ -148,8 +148,8 @@ UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = n
 func (tx *Tx) ReopenCase(ctx context.Context, id int64) error {
 	_, err := tx.X.ExecContext(ctx, `
 UPDATE cases SET status = CASE WHEN assignee_staff_id IS NULL THEN 'new' ELSE 'assigned' END,
-       closed_at = NULL, outcome = NULL, updated_at = now()
- WHERE id = $1 AND status = 'closed'`, id)
+       closed_at = NULL, outcome = NULL, updated_at = $2
+ WHERE id = $1 AND status = 'closed'`, id, tx.db.Now())
 	if err != nil {
 		return fmt.Errorf("reopening case %d: %w", id, err)
 	}
@@ -204,7 +204,8 @@ type NewEvent struct {
 	Media     string
 	SrcChatID int64
 	SrcMsgID  int
-	RelayTo   string // "topic", "returnee" or "" for none
+	RelayTo   string    // "topic", "returnee" or "" for none
+	At        time.Time // zero: the store's clock
 }
 
 func optStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
@@ -215,10 +216,10 @@ func optInt(n int64) sql.NullInt64   { return sql.NullInt64{Int64: n, Valid: n !
 func (tx *Tx) AddCaseEvent(ctx context.Context, e NewEvent) (int64, error) {
 	var id int64
 	err := tx.X.GetContext(ctx, &id, `
-INSERT INTO case_events (case_id, actor, staff_id, kind, body, media, src_chat_id, src_msg_id, relay_to)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+INSERT INTO case_events (case_id, actor, staff_id, kind, body, media, src_chat_id, src_msg_id, relay_to, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 		e.CaseID, e.Actor, optInt(e.StaffID), e.Kind, optStr(e.Body), optStr(e.Media),
-		optInt(e.SrcChatID), optInt(int64(e.SrcMsgID)), optStr(e.RelayTo))
+		optInt(e.SrcChatID), optInt(int64(e.SrcMsgID)), optStr(e.RelayTo), tx.db.at(e.At))
 	if err != nil {
 		return 0, fmt.Errorf("adding %s event to case %d: %w", e.Kind, e.CaseID, err)
 	}
@@ -246,7 +247,7 @@ func (tx *Tx) NextRelay(ctx context.Context, caseID int64, to string) (CaseEvent
 // FinishRelay marks an event sent, or failed for good with reason.
 func (tx *Tx) FinishRelay(ctx context.Context, eventID int64, failure string) error {
 	_, err := tx.X.ExecContext(ctx, `
-UPDATE case_events SET relayed_at = CASE WHEN $2 = '' THEN now() END, relay_error = NULLIF($2, '') WHERE id = $1`, eventID, failure)
+UPDATE case_events SET relayed_at = CASE WHEN $2 = '' THEN $3::timestamptz END, relay_error = NULLIF($2, '') WHERE id = $1`, eventID, failure, tx.db.Now())
 	if err != nil {
 		return fmt.Errorf("finishing relay %d: %w", eventID, err)
 	}

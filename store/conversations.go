@@ -31,10 +31,10 @@ func (tx *Tx) Conversation(ctx context.Context, personID int64) (flows.Conversat
 
 const saveConversationSQL = `
 INSERT INTO conversations (person_id, flow, state, data, version, updated_at)
-VALUES ($1, $2, $3, $4, 1, now())
+VALUES ($1, $2, $3, $4, 1, $5)
 ON CONFLICT (person_id) DO UPDATE
    SET flow = EXCLUDED.flow, state = EXCLUDED.state, data = EXCLUDED.data,
-       version = conversations.version + 1, updated_at = now()
+       version = conversations.version + 1, updated_at = EXCLUDED.updated_at
 RETURNING version, updated_at`
 
 // SaveConversation writes c and bumps its version.
@@ -47,7 +47,7 @@ func (tx *Tx) SaveConversation(ctx context.Context, c *flows.Conversation) error
 		Version   int64     `db:"version"`
 		UpdatedAt time.Time `db:"updated_at"`
 	}
-	if err := tx.getHot(ctx, &saved, saveConversationSQL, c.PersonID, c.Flow, c.State, []byte(data)); err != nil {
+	if err := tx.getHot(ctx, &saved, saveConversationSQL, c.PersonID, c.Flow, c.State, []byte(data), tx.db.Now()); err != nil {
 		return fmt.Errorf("saving conversation of %d: %w", c.PersonID, err)
 	}
 	c.Version, c.UpdatedAt = saved.Version, saved.UpdatedAt
@@ -102,15 +102,15 @@ func (db *DB) MarkAnswered(ctx context.Context, versions map[int64]int64) error 
 const unansweredSQL = `
 SELECT c.person_id FROM conversations c JOIN people p ON p.id = c.person_id
  WHERE c.answered_version < c.version AND p.channel = $1
-   AND c.updated_at < now() - make_interval(secs => $2) AND c.updated_at > now() - make_interval(secs => $3)
+   AND c.updated_at < $2 AND c.updated_at > $3
  ORDER BY c.updated_at LIMIT $4`
 
 // Unanswered lists people of channel whose conversation changed more than
-// after ago (but less than within ago) without its answer being recorded as
-// sent.
-func (db *DB) Unanswered(ctx context.Context, channel string, after, within time.Duration, limit int) ([]int64, error) {
+// after before now (but less than within) without its answer being
+// recorded as sent.
+func (db *DB) Unanswered(ctx context.Context, channel string, after, within time.Duration, limit int, now time.Time) ([]int64, error) {
 	var ids []int64
-	if err := db.X.SelectContext(ctx, &ids, unansweredSQL, channel, after.Seconds(), within.Seconds(), limit); err != nil {
+	if err := db.X.SelectContext(ctx, &ids, unansweredSQL, channel, now.Add(-after), now.Add(-within), limit); err != nil {
 		return nil, fmt.Errorf("listing unanswered conversations: %w", err)
 	}
 	return ids, nil
@@ -120,17 +120,17 @@ func (db *DB) Unanswered(ctx context.Context, channel string, after, within time
 // after ago and is still waiting for its answer, locking the person's row
 // (see TouchPerson) so that it is not asked again while one of their
 // updates is being handled.
-func (tx *Tx) Unanswered(ctx context.Context, personID int64, after time.Duration) (Person, bool, error) {
+func (tx *Tx) Unanswered(ctx context.Context, personID int64, after time.Duration, now time.Time) (Person, bool, error) {
 	var r struct {
 		Person
 		Waiting bool `db:"waiting"`
 	}
 	err := tx.X.GetContext(ctx, &r, `
 SELECT `+personCols+`,
-       coalesce(c.answered_version < c.version AND c.updated_at < now() - make_interval(secs => $2), false) AS waiting
+       coalesce(c.answered_version < c.version AND c.updated_at < $2, false) AS waiting
   FROM people p LEFT JOIN conversations c ON c.person_id = p.id
  WHERE p.id = $1 AND p.erased_at IS NULL
-   FOR UPDATE OF p`, personID, after.Seconds())
+   FOR UPDATE OF p`, personID, now.Add(-after))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r.Person, false, nil
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"reentrybot/flows"
 )
@@ -56,10 +55,7 @@ func (tx *Tx) SaveCase(ctx context.Context, d flows.CaseDraft) (flows.CaseRef, e
 	if len(answers) == 0 {
 		answers = json.RawMessage("{}")
 	}
-	at := d.At
-	if at.IsZero() {
-		at = time.Now()
-	}
+	at := tx.db.at(d.At)
 	var r struct {
 		ID      int64 `db:"id"`
 		Created bool  `db:"created"`

@@ -38,10 +38,7 @@ VALUES ($1, $2, $3, $4, $5)`
 
 // RecordConsent appends a grant or a withdrawal.
 func (tx *Tx) RecordConsent(ctx context.Context, c flows.Consent) error {
-	at := c.At
-	if at.IsZero() {
-		at = time.Now()
-	}
+	at := tx.db.at(c.At)
 	if _, err := tx.X.ExecContext(ctx, recordConsentSQL, c.PersonID, string(c.Purpose), c.Granted, c.TextVersion, at.UTC()); err != nil {
 		return fmt.Errorf("recording consent %s of %d: %w", c.Purpose, c.PersonID, err)
 	}

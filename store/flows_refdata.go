@@ -57,16 +57,16 @@ func (tx *Tx) Commune(ctx context.Context, code string) (flows.Commune, error) {
 
 const upsertCommuneSQL = `
 INSERT INTO communes (code, name, full_name, type, province_code, search_key, active, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (code) DO UPDATE
    SET name = EXCLUDED.name, full_name = EXCLUDED.full_name, type = EXCLUDED.type,
        province_code = EXCLUDED.province_code, search_key = EXCLUDED.search_key,
-       active = EXCLUDED.active, updated_at = now()`
+       active = EXCLUDED.active, updated_at = EXCLUDED.updated_at`
 
 // UpsertCommune inserts or updates a commune by code; searchKey is its
 // folded name.
 func (tx *Tx) UpsertCommune(ctx context.Context, c flows.Commune, searchKey string) error {
-	if _, err := tx.X.ExecContext(ctx, upsertCommuneSQL, c.Code, c.Name, c.FullName, c.Type, c.ProvinceCode, searchKey, c.Active); err != nil {
+	if _, err := tx.X.ExecContext(ctx, upsertCommuneSQL, c.Code, c.Name, c.FullName, c.Type, c.ProvinceCode, searchKey, c.Active, tx.db.Now()); err != nil {
 		return fmt.Errorf("saving commune %s: %w", c.Code, err)
 	}
 	return nil
@@ -144,8 +144,8 @@ func (tx *Tx) Course(ctx context.Context, id int64) (flows.Course, error) {
 
 const insertCourseSQL = `
 INSERT INTO courses (trade, title, provider, commune_code, start_date, length_value, length_unit,
-                     fee_vnd, support_vnd, certificate, seats_total, seats_taken, enrol_deadline, active, sample)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                     fee_vnd, support_vnd, certificate, seats_total, seats_taken, enrol_deadline, active, sample, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 RETURNING id`
 
 // InsertCourse adds a course and returns its id.
@@ -153,7 +153,7 @@ func (tx *Tx) InsertCourse(ctx context.Context, c flows.Course) (int64, error) {
 	var id int64
 	err := tx.X.GetContext(ctx, &id, insertCourseSQL, c.Trade, c.Title, c.Provider, c.CommuneCode,
 		c.StartDate.Format("2006-01-02"), c.LengthValue, c.LengthUnit, c.FeeVND, c.SupportVND,
-		c.Certificate, c.SeatsTotal, c.SeatsTaken, c.EnrolDeadline.Format("2006-01-02"), c.Active, c.Sample)
+		c.Certificate, c.SeatsTotal, c.SeatsTaken, c.EnrolDeadline.Format("2006-01-02"), c.Active, c.Sample, tx.db.Now())
 	if err != nil {
 		return 0, fmt.Errorf("adding course %q: %w", c.Title, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
 	"reentrybot/refdata"
@@ -17,10 +18,15 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
+// testNow is where the store's clock stands in these tests: every row they
+// write is stamped by it, whatever day the suite runs.
+var testNow = time.Date(2026, 11, 16, 2, 0, 0, 0, time.UTC)
+
 func newDB(t *testing.T) (*store.DB, int64) {
 	t.Helper()
 	ctx := context.Background()
 	db := &store.DB{X: dbtest.New(t)}
+	db.SetClock(clock.NewFake(testNow).Now)
 	var id int64
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := refdata.LoadCommunes(ctx, tx); err != nil {
@@ -174,7 +180,7 @@ func TestBookAppointmentCapacityUnderConcurrency(t *testing.T) {
 			defer wg.Done()
 			<-start
 			err := db.InTx(ctx, func(tx *store.Tx) error {
-				_, ok, err := tx.BookAppointment(ctx, pid, dayID, time.Now())
+				_, ok, err := tx.BookAppointment(ctx, pid, dayID, db.Now())
 				if ok {
 					time.Sleep(20 * time.Millisecond) // hold the lock while others wait
 					mu.Lock()
@@ -207,7 +213,7 @@ func TestBookAppointmentCapacityUnderConcurrency(t *testing.T) {
 		if err := tx.X.Get(&appt, `SELECT min(id) FROM appointments WHERE loan_day_id = $1`, dayID); err != nil {
 			return err
 		}
-		if err := tx.CancelAppointment(ctx, appt, time.Now()); err != nil {
+		if err := tx.CancelAppointment(ctx, appt, db.Now()); err != nil {
 			return err
 		}
 		days, err = tx.LoanDays(ctx, "00557", time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), 5)

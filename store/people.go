@@ -28,10 +28,10 @@ const personCols = `id, channel, external_id, chat_ref, language, reachable, ann
 // The upsert also locks the person's row for the rest of the transaction,
 // which serialises one person's updates across bot processes.
 const upsertPersonSQL = `
-INSERT INTO people (channel, external_id, chat_ref, language)
-VALUES ($1, $2, $3, $4)
+INSERT INTO people (channel, external_id, chat_ref, language, created_at, last_seen_at)
+VALUES ($1, $2, $3, $4, $5, $5)
 ON CONFLICT (channel, external_id) DO UPDATE
-   SET last_seen_at = now(), chat_ref = EXCLUDED.chat_ref,
+   SET last_seen_at = EXCLUDED.last_seen_at, chat_ref = EXCLUDED.chat_ref,
        reachable = true, unreachable_at = NULL, unreachable_why = NULL
 RETURNING ` + personCols
 
@@ -40,7 +40,7 @@ RETURNING ` + personCols
 // Writing to the bot means they are reachable again.
 func (tx *Tx) TouchPerson(ctx context.Context, channel, externalID, chatRef, lang string) (Person, error) {
 	var p Person
-	if err := tx.X.GetContext(ctx, &p, upsertPersonSQL, channel, externalID, chatRef, lang); err != nil {
+	if err := tx.X.GetContext(ctx, &p, upsertPersonSQL, channel, externalID, chatRef, lang, tx.db.Now()); err != nil {
 		return p, fmt.Errorf("touching person %s/%s: %w", channel, externalID, err)
 	}
 	return p, nil
@@ -69,22 +69,22 @@ func (db *DB) PersonByExternal(ctx context.Context, channel, externalID string) 
 }
 
 const markUnreachableSQL = `
-UPDATE people SET reachable = false, unreachable_at = now(), unreachable_why = $3
+UPDATE people SET reachable = false, unreachable_at = $4, unreachable_why = $3
  WHERE channel = $1 AND chat_ref = $2 AND reachable`
 
 // MarkUnreachable records that messages to chatRef can no longer be
 // delivered (the person blocked the bot or deleted the account).
 func (db *DB) MarkUnreachable(ctx context.Context, channel, chatRef, why string) error {
-	return markUnreachable(ctx, db.X, channel, chatRef, why)
+	return markUnreachable(ctx, db.X, db.Now(), channel, chatRef, why)
 }
 
 // MarkUnreachable is DB.MarkUnreachable inside a transaction.
 func (tx *Tx) MarkUnreachable(ctx context.Context, channel, chatRef, why string) error {
-	return markUnreachable(ctx, tx.X, channel, chatRef, why)
+	return markUnreachable(ctx, tx.X, tx.db.Now(), channel, chatRef, why)
 }
 
-func markUnreachable(ctx context.Context, q sqlx.ExecerContext, channel, chatRef, why string) error {
-	if _, err := q.ExecContext(ctx, markUnreachableSQL, channel, chatRef, why); err != nil {
+func markUnreachable(ctx context.Context, q sqlx.ExecerContext, at time.Time, channel, chatRef, why string) error {
+	if _, err := q.ExecContext(ctx, markUnreachableSQL, channel, chatRef, why, at); err != nil {
 		return fmt.Errorf("marking %s/%s unreachable: %w", channel, chatRef, err)
 	}
 	return nil
@@ -121,13 +121,13 @@ func (tx *Tx) SetLanguage(ctx context.Context, personID int64, lang string) erro
 // update, or one handled before, inserts nothing and returns no row.
 const seenAndTouchSQL = `
 WITH seen AS (
-  INSERT INTO updates_seen (update_id)
-  SELECT $5 WHERE NOT EXISTS (SELECT 1 FROM staff WHERE telegram_user_id = $6 AND active)
+  INSERT INTO updates_seen (update_id, handled_at)
+  SELECT $5, $7 WHERE NOT EXISTS (SELECT 1 FROM staff WHERE telegram_user_id = $6 AND active)
   ON CONFLICT DO NOTHING RETURNING update_id)
-INSERT INTO people (channel, external_id, chat_ref, language)
-SELECT $1, $2, $3, $4 FROM seen
+INSERT INTO people (channel, external_id, chat_ref, language, created_at, last_seen_at)
+SELECT $1, $2, $3, $4, $7, $7 FROM seen
 ON CONFLICT (channel, external_id) DO UPDATE
-   SET last_seen_at = now(), chat_ref = EXCLUDED.chat_ref,
+   SET last_seen_at = EXCLUDED.last_seen_at, chat_ref = EXCLUDED.chat_ref,
        reachable = true, unreachable_at = NULL, unreachable_why = NULL
 RETURNING ` + personCols
 
@@ -137,7 +137,7 @@ RETURNING ` + personCols
 // same update blocks until the other ends) or comes from staff: the caller
 // tells which apart, both being rare.
 func (tx *Tx) SeenAndTouch(ctx context.Context, updateID, telegramUserID int64, channel, externalID, chatRef, lang string) (p Person, ok bool, err error) {
-	err = tx.getHot(ctx, &p, seenAndTouchSQL, channel, externalID, chatRef, lang, updateID, telegramUserID)
+	err = tx.getHot(ctx, &p, seenAndTouchSQL, channel, externalID, chatRef, lang, updateID, telegramUserID, tx.db.Now())
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
 	}

@@ -42,7 +42,7 @@ func (tx *Tx) AllCommunes(ctx context.Context) ([]flows.Commune, error) {
 
 // RetireCommunes marks communes inactive; they and their history stay.
 func (tx *Tx) RetireCommunes(ctx context.Context, codes []string) error {
-	if _, err := tx.X.ExecContext(ctx, `UPDATE communes SET active = false, updated_at = now() WHERE code = ANY($1) AND active`, pq.Array(codes)); err != nil {
+	if _, err := tx.X.ExecContext(ctx, `UPDATE communes SET active = false, updated_at = $2 WHERE code = ANY($1) AND active`, pq.Array(codes), tx.db.Now()); err != nil {
 		return fmt.Errorf("retiring communes: %w", err)
 	}
 	return nil
@@ -87,8 +87,8 @@ SELECT code, trade, title, provider, commune_code, start_date, length_value, len
 
 const upsertCourseSQL = `
 INSERT INTO courses (code, trade, title, provider, commune_code, start_date, length_value, length_unit,
-                     fee_vnd, support_vnd, certificate, seats_total, enrol_deadline, active, sample)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, false)
+                     fee_vnd, support_vnd, certificate, seats_total, enrol_deadline, active, sample, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, false, $15)
 ON CONFLICT (code) DO UPDATE
    SET trade = EXCLUDED.trade, title = EXCLUDED.title, provider = EXCLUDED.provider,
        commune_code = EXCLUDED.commune_code, start_date = EXCLUDED.start_date,
@@ -101,7 +101,7 @@ ON CONFLICT (code) DO UPDATE
 func (tx *Tx) UpsertCourse(ctx context.Context, c CourseRecord) error {
 	_, err := tx.X.ExecContext(ctx, upsertCourseSQL, c.Code, c.Trade, c.Title, c.Provider, c.CommuneCode,
 		c.StartDate.Format("2006-01-02"), c.LengthValue, c.LengthUnit, c.FeeVND, c.SupportVND, c.Certificate,
-		c.SeatsTotal, c.EnrolDeadline.Format("2006-01-02"), c.Active)
+		c.SeatsTotal, c.EnrolDeadline.Format("2006-01-02"), c.Active, tx.db.Now())
 	if err != nil {
 		return fmt.Errorf("saving course %s: %w", c.Code, err)
 	}
@@ -138,16 +138,17 @@ SELECT d.id, d.commune_code, d.day, d.place, to_char(d.starts_at, 'HH24:MI') AS 
 // AddInvite is DB.CreateInvite inside a transaction (for bulk imports).
 func (tx *Tx) AddInvite(ctx context.Context, role Role, communes []string, name string, codeHash []byte, expires time.Time) (int64, error) {
 	if communes == nil {
-		communes = []string{}
+		communes = []string{} // province-wide
 	}
+	now := tx.db.Now()
 	var id int64
 	if err := tx.X.GetContext(ctx, &id,
-		`INSERT INTO staff (role, communes, display_name, active) VALUES ($1, $2, $3, true) RETURNING id`,
-		role, pq.Array(communes), name); err != nil {
+		`INSERT INTO staff (role, communes, display_name, active, created_at) VALUES ($1, $2, $3, true, $4) RETURNING id`,
+		role, pq.Array(communes), name, now); err != nil {
 		return 0, fmt.Errorf("adding staff %q: %w", name, err)
 	}
 	if _, err := tx.X.ExecContext(ctx,
-		`INSERT INTO staff_invites (staff_id, code_hash, expires_at) VALUES ($1, $2, $3)`, id, codeHash, expires); err != nil {
+		`INSERT INTO staff_invites (staff_id, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4)`, id, codeHash, expires, now); err != nil {
 		return 0, fmt.Errorf("adding invite of %q: %w", name, err)
 	}
 	return id, nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"reentrybot/clock"
 	"reentrybot/flows"
 	"reentrybot/store"
 )
@@ -52,6 +53,7 @@ func rightsFixture(t *testing.T) (*store.DB, int64, int64) {
 	ctx := context.Background()
 	db, id := newDB(t)
 	now := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+	db.SetClock(clock.NewFake(now).Now)
 	var neighbour int64
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.SaveProfile(ctx, id, flows.Profile{FullName: "Đỗ Thị Hạnh", BirthYear: 1988, Gender: "female", Phone: "+84987650001", CommuneCode: "00149", Education: "primary"}); err != nil {
@@ -105,7 +107,7 @@ func TestExportPerson(t *testing.T) {
 	db, id, _ := rightsFixture(t)
 	var ex flows.DataExport
 	err := db.InTx(ctx, func(tx *store.Tx) (err error) {
-		ex, err = tx.ExportPerson(ctx, id, time.Now())
+		ex, err = tx.ExportPerson(ctx, id, db.Now())
 		return err
 	})
 	if err != nil {

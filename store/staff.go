@@ -57,21 +57,9 @@ var ErrInviteInvalid = errors.New("invite code invalid, used or expired")
 // (stored hashed) that binds one.
 func (db *DB) CreateInvite(ctx context.Context, role Role, communes []string, name string, codeHash []byte, expires time.Time) (int64, error) {
 	var id int64
-	if communes == nil {
-		communes = []string{} // province-wide
-	}
-	err := db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.X.GetContext(ctx, &id,
-			`INSERT INTO staff (role, communes, display_name, active) VALUES ($1, $2, $3, true) RETURNING id`,
-			role, pq.Array(communes), name); err != nil {
-			return fmt.Errorf("adding staff: %w", err)
-		}
-		if _, err := tx.X.ExecContext(ctx,
-			`INSERT INTO staff_invites (staff_id, code_hash, expires_at) VALUES ($1, $2, $3)`,
-			id, codeHash, expires); err != nil {
-			return fmt.Errorf("adding invite: %w", err)
-		}
-		return nil
+	err := db.InTx(ctx, func(tx *Tx) (err error) {
+		id, err = tx.AddInvite(ctx, role, communes, name, codeHash, expires)
+		return err
 	})
 	return id, err
 }
@@ -170,14 +158,14 @@ SELECT s.id, s.telegram_user_id, s.role, s.communes, s.display_name, s.active, s
 // RevokeStaff ends a staff member's access and voids unused invites.
 func (db *DB) RevokeStaff(ctx context.Context, id int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.X.ExecContext(ctx, `UPDATE staff SET active = false, revoked_at = now(), private_case_id = NULL WHERE id = $1 AND active`, id)
+		res, err := tx.X.ExecContext(ctx, `UPDATE staff SET active = false, revoked_at = $2, private_case_id = NULL WHERE id = $1 AND active`, id, db.Now())
 		if err != nil {
 			return fmt.Errorf("revoking staff %d: %w", id, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("staff %d: %w (or already revoked)", id, ErrNotFound)
 		}
-		if _, err := tx.X.ExecContext(ctx, `UPDATE staff_invites SET expires_at = now() WHERE staff_id = $1 AND used_at IS NULL`, id); err != nil {
+		if _, err := tx.X.ExecContext(ctx, `UPDATE staff_invites SET expires_at = $2 WHERE staff_id = $1 AND used_at IS NULL`, id, db.Now()); err != nil {
 			return fmt.Errorf("voiding invites of %d: %w", id, err)
 		}
 		return nil
@@ -209,18 +197,18 @@ type AuditEntry struct {
 // Audit records a staff action (staffID 0 for a refused non-staff
 // attempt, with the Telegram account).
 func (tx *Tx) Audit(ctx context.Context, staffID, telegramUserID int64, action string, caseID int64, detail string) error {
-	return audit(ctx, tx.X, staffID, telegramUserID, action, caseID, detail)
+	return audit(ctx, tx.X, tx.db.Now(), staffID, telegramUserID, action, caseID, detail)
 }
 
 // Audit is Tx.Audit outside a transaction.
 func (db *DB) Audit(ctx context.Context, staffID, telegramUserID int64, action string, caseID int64, detail string) error {
-	return audit(ctx, db.X, staffID, telegramUserID, action, caseID, detail)
+	return audit(ctx, db.X, db.Now(), staffID, telegramUserID, action, caseID, detail)
 }
 
-func audit(ctx context.Context, q sqlx.ExecerContext, staffID, tgID int64, action string, caseID int64, detail string) error {
+func audit(ctx context.Context, q sqlx.ExecerContext, at time.Time, staffID, tgID int64, action string, caseID int64, detail string) error {
 	_, err := q.ExecContext(ctx,
-		`INSERT INTO audit_log (staff_id, telegram_user_id, action, case_id, detail) VALUES ($1, $2, $3, $4, $5)`,
-		optInt(staffID), optInt(tgID), action, optInt(caseID), detail)
+		`INSERT INTO audit_log (staff_id, telegram_user_id, action, case_id, detail, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		optInt(staffID), optInt(tgID), action, optInt(caseID), detail, at)
 	if err != nil {
 		return fmt.Errorf("writing audit %s: %w", action, err)
 	}
@@ -275,8 +263,8 @@ func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 // SetSetting writes a workspace setting.
 func (tx *Tx) SetSetting(ctx context.Context, key, value string) error {
 	_, err := tx.X.ExecContext(ctx, `
-INSERT INTO settings (key, value) VALUES ($1, $2)
-ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`, key, value)
+INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`, key, value, tx.db.Now())
 	if err != nil {
 		return fmt.Errorf("writing setting %s: %w", key, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/lib/pq"
 	_ "github.com/lib/pq" // PostgreSQL driver
 
+	"reentrybot/clock"
 	"reentrybot/migrations"
 )
 
@@ -25,6 +26,30 @@ type DB struct {
 	// trip each and no parsing or planning, instead of lib/pq's two round
 	// trips and a fresh plan for every statement with arguments.
 	prepared sync.Map // query → *sqlx.Stmt
+	// now is the program's clock (package clock): every time the store
+	// writes or compares with comes from it, never from now() in SQL.
+	now func() time.Time
+}
+
+// SetClock makes now the store's clock; the bot, the flows and the store
+// share one (app wires it; tests hand in a clock.Fake).
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
+// at is t, or the clock's time when t is zero (callers that hold the
+// time of the update pass it; the others take the clock's).
+func (db *DB) at(t time.Time) time.Time {
+	if t.IsZero() {
+		return db.Now()
+	}
+	return t
+}
+
+// Now is the store's clock: the program's (clock.System) unless set.
+func (db *DB) Now() time.Time {
+	if db.now == nil {
+		return clock.System()
+	}
+	return db.now()
 }
 
 // Open connects and pings; it does not migrate.
@@ -45,7 +70,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("connecting to database: %w", err)
 	}
-	return &DB{X: x}, nil
+	return &DB{X: x, now: clock.System}, nil
 }
 
 // Close closes the pool.

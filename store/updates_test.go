@@ -97,7 +97,7 @@ func TestConversationStateAndAnswers(t *testing.T) {
 		if err := tx.SaveConversation(ctx, &c); err != nil {
 			return err
 		}
-		ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: id, Kind: "job", CommuneCode: "00149", Answers: []byte(`{}`), At: time.Now()})
+		ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: id, Kind: "job", CommuneCode: "00149", Answers: []byte(`{}`), At: db.Now()})
 		caseID = ref.ID
 		return err
 	})
@@ -117,7 +117,7 @@ func TestConversationStateAndAnswers(t *testing.T) {
 	// Version 1 is unanswered until recorded.
 	unanswered := func() []int64 {
 		t.Helper()
-		ids, err := db.Unanswered(ctx, "telegram", 0, time.Hour, 10)
+		ids, err := db.Unanswered(ctx, "telegram", 0, time.Hour, 10, db.Now().Add(time.Minute)) // a minute after the change
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestConversationStateAndAnswers(t *testing.T) {
 	if ids := unanswered(); len(ids) != 1 || ids[0] != id {
 		t.Fatalf("unanswered %v, want [%d]", ids, id)
 	}
-	if ids, err := db.Unanswered(ctx, "telegram", time.Hour, 2*time.Hour, 10); err != nil || len(ids) != 0 {
+	if ids, err := db.Unanswered(ctx, "telegram", time.Hour, 2*time.Hour, 10, db.Now()); err != nil || len(ids) != 0 {
 		t.Fatalf("changed under an hour ago, listed as older: %v %v", ids, err)
 	}
 	if err := db.MarkAnswered(ctx, map[int64]int64{id: 1}); err != nil {
@@ -140,7 +140,7 @@ func TestConversationStateAndAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.InTx(ctx, func(tx *store.Tx) error {
-		_, waiting, err := tx.Unanswered(ctx, id, 0)
+		_, waiting, err := tx.Unanswered(ctx, id, 0, db.Now().Add(time.Minute))
 		if err == nil && waiting {
 			t.Error("answered conversation waiting")
 		}

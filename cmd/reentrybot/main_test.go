@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/store"
 )
@@ -133,7 +134,7 @@ func TestStaffAndAudit(t *testing.T) {
 		t.Fatalf("audit --case 1: %d %q", code, out)
 	}
 	hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if code, out, _ := runCmd(t, env, "audit", "--day", time.Now().In(hcm).Format("2006-01-02")); code != 0 || !strings.Contains(out, "telegram user 77 (not staff)") {
+	if code, out, _ := runCmd(t, env, "audit", "--day", clock.System().In(hcm).Format("2006-01-02")); code != 0 || !strings.Contains(out, "telegram user 77 (not staff)") {
 		t.Fatalf("audit --day: %d %q", code, out)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/clock"
 	"reentrybot/refdata"
 	"reentrybot/store"
 )
@@ -164,7 +165,7 @@ func importStaff(ctx context.Context, recs []refdata.StaffRecord, botName string
 			return err
 		}
 	}
-	until := time.Now().Add(expires)
+	until := clock.System().Add(expires)
 	invited, err := refdata.ImportStaff(ctx, db, recs, until, bot.NewInviteCode)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/i18n"
 	"reentrybot/report"
@@ -47,7 +48,7 @@ func cmdReport(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Wri
 		return err
 	}
 	defer db.Close()
-	m := report.LastMonth(time.Now(), cfg.TimeZone)
+	m := report.LastMonth(clock.System(), cfg.TimeZone)
 	if *month != "" {
 		if m, err = report.ParseMonth(*month, cfg.TimeZone); err != nil {
 			return fmt.Errorf("--month: %w", err)
@@ -57,7 +58,7 @@ func cmdReport(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Wri
 	if err != nil {
 		return err
 	}
-	r, err := report.Generate(ctx, db, m, aud, time.Now())
+	r, err := report.Generate(ctx, db, m, aud, clock.System())
 	if err != nil {
 		return err
 	}
@@ -130,7 +131,7 @@ func cmdRetention(ctx context.Context, args []string, _ io.Reader, stdout, _ io.
 		return err
 	}
 	defer db.Close()
-	now := time.Now()
+	now := clock.System()
 	run := store.RunRetention
 	if *dry {
 		run = store.PreviewRetention

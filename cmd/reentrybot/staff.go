@@ -16,6 +16,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"reentrybot/bot"
+	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/store"
 )
@@ -130,7 +131,7 @@ func staffInvite(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	code, hash := bot.NewInviteCode()
-	id, err := db.CreateInvite(ctx, r, codes, n, hash, time.Now().Add(*expires))
+	id, err := db.CreateInvite(ctx, r, codes, n, hash, clock.System().Add(*expires))
 	if err != nil {
 		return err
 	}
@@ -143,7 +144,7 @@ func staffInvite(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("writing QR code: %w", err)
 	}
 	fmt.Fprintf(stdout, "staff #%d (%s) invited; the link works once, until %s:\n%s\nQR code: %s\n",
-		id, r, time.Now().Add(*expires).Format("2006-01-02 15:04"), link, path)
+		id, r, clock.System().Add(*expires).Format("2006-01-02 15:04"), link, path)
 	return nil
 }
 
@@ -187,7 +188,7 @@ func staffList(ctx context.Context, args []string, stdout io.Writer) error {
 		switch {
 		case !s.Active:
 			state = "revoked " + s.RevokedAt.Time.Format("2006-01-02")
-		case !s.TelegramUserID.Valid && s.InviteExpires.Valid && s.InviteExpires.Time.Before(time.Now()):
+		case !s.TelegramUserID.Valid && s.InviteExpires.Valid && s.InviteExpires.Time.Before(clock.System()):
 			state = "invite expired"
 		case !s.TelegramUserID.Valid:
 			state = "invited, until " + s.InviteExpires.Time.Format("2006-01-02 15:04")
