@@ -11,6 +11,8 @@ package clock
 import (
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,28 +23,39 @@ import (
 // rather than next month (see README, "Tests").
 const Env = "REENTRYBOT_CLOCK"
 
-var (
-	startOnce sync.Once
-	offset    time.Duration
-	startErr  error
-)
+// offsetEnv carries a process's offset to the processes it starts (tests
+// run bot processes), so that all of them read the same moved clock:
+// "<REENTRYBOT_CLOCK value>|<offset in ns>".
+const offsetEnv = "REENTRYBOT_CLOCK_OFFSET"
 
-// System is the program's clock: the machine's time, moved by REENTRYBOT_CLOCK
-// when that is set (the moved clock then runs on from that instant).
-func System() time.Time {
-	startOnce.Do(func() { offset, startErr = parseEnv(os.Getenv(Env), time.Now()) })
-	if startErr != nil {
-		// A typo must not silently fall back to today's date.
-		panic(startErr)
+// offset moves the machine's time to the program's; fixed at start, so
+// that a process and the ones it starts agree.
+var offset = func() time.Duration {
+	v := os.Getenv(Env)
+	if v == "" {
+		return 0
 	}
-	return time.Now().Add(offset)
-}
+	if from, ns, ok := strings.Cut(os.Getenv(offsetEnv), "|"); ok && from == v {
+		if d, err := strconv.ParseInt(ns, 10, 64); err == nil {
+			return time.Duration(d)
+		}
+	}
+	d, err := parseEnv(v, time.Now())
+	if err != nil {
+		// A typo must not silently fall back to today's date.
+		panic(err)
+	}
+	os.Setenv(offsetEnv, v+"|"+strconv.FormatInt(int64(d), 10))
+	return d
+}()
+
+// System is the program's clock: the machine's time, moved by
+// REENTRYBOT_CLOCK when that is set (the moved clock then runs on from
+// that instant, in this process and the ones it starts).
+func System() time.Time { return time.Now().Add(offset) }
 
 // parseEnv returns the offset from now to the instant v names.
 func parseEnv(v string, now time.Time) (time.Duration, error) {
-	if v == "" {
-		return 0, nil
-	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
 		return 0, fmt.Errorf("%s=%q: want an RFC 3339 time such as 2031-02-28T09:00:00+07:00: %w", Env, v, err)
@@ -52,10 +65,7 @@ func parseEnv(v string, now time.Time) (time.Duration, error) {
 
 // Moved reports whether REENTRYBOT_CLOCK moves the clock, for a line in the
 // log at start.
-func Moved() bool {
-	System()
-	return offset != 0
-}
+func Moved() bool { return offset != 0 }
 
 // Fake is a clock a test sets and moves; safe for concurrent use.
 type Fake struct {
