@@ -44,9 +44,9 @@ func TestAnnounceDeliveryFailures(t *testing.T) {
 			ps := eligibleReturnees(r.api, 1, hiepHoa)
 			seedReturnees(t, r.x, ps)
 			r.restart() // with the sender's attempts set
-			// Scheduled a moment ahead, so that the status message is out
+			// Scheduled a few seconds ahead (a loaded machine is slow), so that the status message is out
 			// before the faults are armed: they hit the delivery only.
-			id := scheduleBroadcast(t, r.db, staff, officer.ID, "Thông báo thử", clk.Now().Add(time.Second), hiepHoa)
+			id := scheduleBroadcast(t, r.db, staff, officer.ID, "Thông báo thử", clk.Now().Add(3*time.Second), hiepHoa)
 			r.waitText(officer.ID, "sẽ gửi lúc")
 			r.api.FailNext("sendMessage", tt.n, tt.code, tt.desc, tt.retry)
 			r.waitText(officer.ID, "Thông báo #1 đã gửi xong")

@@ -16,6 +16,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel"
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
@@ -68,6 +69,8 @@ type Bot struct {
 	now     func() time.Time
 	loc     *time.Location
 	client  *http.Client
+	// channels other than Telegram (channels.go), by name.
+	channels map[channel.Name]Channel
 	// sendCtx outlives Run by a grace period, so replies queued at
 	// shutdown still go out.
 	sendCtx   context.Context
@@ -369,7 +372,8 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			return err
 		}
 		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
-			routed, err = b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, upd.Message, in)
+			answer := func(text string) { b.replyAfter(fx, from.ID, text, nil) }
+			routed, err = b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, upd.Message, in, answer)
 			if err != nil || routed {
 				return err
 			}
@@ -381,15 +385,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			return err
 		}
 		saved = out.Version != conv.Version
-		for _, r := range out.Cases {
-			if r.Created {
-				continue
-			}
-			if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: r.ID, Actor: "system", Kind: "notice", Body: "topic_case_updated", RelayTo: relayTopic}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return noteUpdatedCases(ctx, tx, out)
 	})
 	if err != nil {
 		return err
@@ -437,13 +433,33 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		}
 		return nil
 	})
+	b.afterCases(ctx, out)
+	return nil
+}
+
+// noteUpdatedCases tells the counsellors of the open cases an input
+// changed (in the same transaction).
+func noteUpdatedCases(ctx context.Context, tx *store.Tx, out flows.Outcome) error {
+	for _, r := range out.Cases {
+		if r.Created {
+			continue
+		}
+		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: r.ID, Actor: "system", Kind: "notice", Body: "topic_case_updated", RelayTo: relayTopic}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// afterCases hands an input's new cases to the counsellors and relays the
+// notices of the updated ones, after commit.
+func (b *Bot) afterCases(ctx context.Context, out flows.Outcome) {
 	b.newCases(ctx, out.Cases)
 	for _, r := range out.Cases {
 		if !r.Created {
 			b.kickRelay(r.ID, relayTopic)
 		}
 	}
-	return nil
 }
 
 // newCaseFromText opens a new "talk to a counsellor" case with what a
@@ -492,7 +508,9 @@ func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p 
 // counsellor: always while a counsellor works on the case, and at the menu
 // while a case is open or was closed recently (it reopens). It reports
 // whether the input was taken.
-func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, conv flows.Conversation, conversing bool, m *models.Message, in flows.Input) (bool, error) {
+// m is the Telegram message (nil on other channels: no media copy); answer
+// queues a message to the person after commit.
+func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, conv flows.Conversation, conversing bool, m *models.Message, in flows.Input, answer func(text string)) (bool, error) {
 	if !conversing && !conv.AtRest() {
 		return false, nil // in a flow, and no counsellor on a case: the flows answer
 	}
@@ -560,9 +578,7 @@ func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, 
 			if wk, ok := params["WeekdayKey"].(string); ok {
 				params["Weekday"] = b.cat.T(p.Language, wk, nil)
 			}
-			b.replyAfter(fx, m.Chat.ID, b.cat.T(p.Language, "off_hours", map[string]any{
-				"When": b.cat.T(p.Language, key, params),
-			}), nil)
+			answer(b.cat.T(p.Language, "off_hours", map[string]any{"When": b.cat.T(p.Language, key, params)}))
 		}
 	}
 	id := c.ID

@@ -1,13 +1,13 @@
 package bot
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/go-telegram/bot/models"
 	"golang.org/x/text/unicode/norm"
 
+	"reentrybot/channel"
 	"reentrybot/flows"
 )
 
@@ -85,22 +85,19 @@ func parseCommand(text, me string) (cmd, arg string, ok bool) {
 	return strings.ToLower(word), strings.TrimSpace(rest), true
 }
 
-// Callback data is "<conversation version>:<option id>"; the version lets
-// the flows recognise a stale or doubly-tapped button.
-func callbackData(version int64, id string) string {
-	return strconv.FormatInt(version, 10) + ":" + id
-}
+// Callback data is channel.ButtonData: "<conversation version>:<option
+// id>"; the version lets the flows recognise a stale or doubly-tapped
+// button.
+func callbackData(version int64, id string) string { return channel.ButtonData(version, id) }
 
+// parseCallback reads callback data; version -1 (never current) for a
+// forged or foreign payload.
 func parseCallback(data string) (int64, string) {
-	v, id, ok := strings.Cut(data, ":")
+	v, id, ok := channel.ParseButtonData(data)
 	if !ok {
 		return -1, ""
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return -1, ""
-	}
-	return n, id
+	return v, id
 }
 
 func mediaKind(m *models.Message) string {

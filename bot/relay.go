@@ -12,6 +12,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel"
 	"reentrybot/flows"
 	"reentrybot/store"
 )
@@ -163,6 +164,9 @@ func (b *Bot) copyTo(ctx context.Context, t Target, thread int, ev store.CaseEve
 // sendToReturnee delivers a counsellor's message (signed with the
 // counsellor's display name, never their account) or the closing notice.
 func (b *Bot) sendToReturnee(ctx context.Context, c store.Case, ev store.CaseEvent) error {
+	if ch, ok := b.channels[channel.Name(c.PersonChannel)]; ok {
+		return b.sendToChannel(ctx, ch, c, ev)
+	}
 	chat, err := strconv.ParseInt(c.PersonChat, 10, 64)
 	if err != nil {
 		return &PermanentError{Method: "relay", Reason: "person has no Telegram chat"}

@@ -43,10 +43,11 @@ type Case struct {
 	TopicThreadID   sql.NullInt64   `db:"topic_thread_id"`
 	TopicCardMsgID  sql.NullInt64   `db:"topic_card_msg_id"`
 	// Joined for display.
-	CommuneName  sql.NullString `db:"commune_name"`
-	AssigneeName sql.NullString `db:"assignee_name"`
-	PersonChat   string         `db:"person_chat"`
-	PersonLang   string         `db:"person_lang"`
+	CommuneName   sql.NullString `db:"commune_name"`
+	AssigneeName  sql.NullString `db:"assignee_name"`
+	PersonChat    string         `db:"person_chat"`
+	PersonChannel string         `db:"person_channel"`
+	PersonLang    string         `db:"person_lang"`
 }
 
 // Open reports whether the case is not closed.
@@ -56,7 +57,7 @@ const caseSelect = `
 SELECT c.id, c.person_id, c.kind, c.status, c.commune_code, c.answers, c.opened_at, c.updated_at,
        c.first_response_at, c.closed_at, c.outcome, c.rating, c.assignee_staff_id,
        c.topic_chat_id, c.topic_thread_id, c.topic_card_msg_id,
-       m.name AS commune_name, s.display_name AS assignee_name, p.chat_ref AS person_chat, p.language AS person_lang
+       m.name AS commune_name, s.display_name AS assignee_name, p.chat_ref AS person_chat, p.channel AS person_channel, p.language AS person_lang
   FROM cases c
   JOIN people p ON p.id = c.person_id
   LEFT JOIN communes m ON m.code = c.commune_code

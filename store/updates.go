@@ -6,13 +6,13 @@ import (
 	"time"
 )
 
-const markSeenSQL = `INSERT INTO updates_seen (update_id) VALUES ($1) ON CONFLICT DO NOTHING`
+const markSeenSQL = `INSERT INTO updates_seen (update_id, handled_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`
 
 // MarkUpdateSeen records updateID as handled in this transaction. It
 // returns false when the update was handled before; a concurrent handler of
 // the same update blocks here until the other one commits or rolls back.
 func (tx *Tx) MarkUpdateSeen(ctx context.Context, updateID int64) (bool, error) {
-	res, err := tx.X.ExecContext(ctx, markSeenSQL, updateID)
+	res, err := tx.X.ExecContext(ctx, markSeenSQL, updateID, tx.db.Now())
 	if err != nil {
 		return false, fmt.Errorf("marking update %d seen: %w", updateID, err)
 	}

@@ -1,0 +1,213 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"reentrybot/channel"
+	"reentrybot/clock"
+)
+
+// testChannel is a messenger of tests only, poorer than any real one: 3
+// buttons a message, 160 characters, no markup. It records what the bot
+// sends and refuses what breaks its limits, as a strict fake would.
+type testChannel struct {
+	t    *testing.T
+	mu   sync.Mutex
+	sent map[string][]channel.Message // by address ref
+}
+
+var testCaps = channel.Capabilities{MaxButtons: 3, MaxLabel: 30, MaxText: 160}
+
+func (c *testChannel) Name() channel.Name                 { return "test" }
+func (c *testChannel) Capabilities() channel.Capabilities { return testCaps }
+
+func (c *testChannel) Send(_ context.Context, to channel.Address, m channel.Message) error {
+	n := 0
+	for _, row := range m.Buttons {
+		n += len(row)
+		for _, b := range row {
+			if utf8.RuneCountInString(b.Label) > testCaps.MaxLabel {
+				return &channel.Error{Kind: channel.Permanent, Reason: "label too long: " + b.Label}
+			}
+		}
+	}
+	switch {
+	case to.Channel != "test":
+		return &channel.Error{Kind: channel.Permanent, Reason: "not my address: " + to.String()}
+	case n > testCaps.MaxButtons:
+		return &channel.Error{Kind: channel.Permanent, Reason: fmt.Sprintf("%d buttons", n)}
+	case utf8.RuneCountInString(m.Text) > testCaps.MaxText:
+		return &channel.Error{Kind: channel.Permanent, Reason: fmt.Sprintf("text of %d characters", utf8.RuneCountInString(m.Text))}
+	case strings.Contains(m.Text, "<b>") || strings.Contains(m.Text, "&amp;"):
+		return &channel.Error{Kind: channel.Permanent, Reason: "markup in a plain-text channel: " + m.Text}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sent == nil {
+		c.sent = map[string][]channel.Message{}
+	}
+	c.sent[to.Ref] = append(c.sent[to.Ref], m)
+	return nil
+}
+
+func (c *testChannel) messages(ref string) []channel.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]channel.Message(nil), c.sent[ref]...)
+}
+
+// person drives one person of the test channel.
+type person struct {
+	r   *rig
+	ch  *testChannel
+	ref string
+	n   int // events sent
+	// seen is how many messages had arrived when the person last acted.
+	seen int
+}
+
+func (p *person) event(ev channel.Event) {
+	p.r.t.Helper()
+	p.n++
+	ev.ID, ev.From, ev.Name = fmt.Sprintf("%s-%d", p.ref, p.n), channel.Address{Channel: "test", Ref: p.ref}, "Minh"
+	if ev.At.IsZero() {
+		ev.At = clock.System()
+	}
+	before := len(p.ch.messages(p.ref))
+	if err := <-p.r.bot.HandleEvent(p.r.ctx, ev); err != nil {
+		p.r.t.Fatalf("event %+v: %v", ev, err)
+	}
+	p.seen = before
+	p.r.waitFor("the answer to "+ev.Text+ev.Data, func() bool { return len(p.ch.messages(p.ref)) > before })
+	time.Sleep(20 * time.Millisecond) // a split answer arrives whole
+}
+
+func (p *person) say(text string) { p.event(channel.Event{Kind: channel.EvText, Text: text}) }
+
+// choose answers with option id: its button in the newest message that
+// offers it, or its number in that message's list; it reports which.
+func (p *person) choose(id string) (numbered bool) {
+	p.r.t.Helper()
+	ms := p.ch.messages(p.ref)
+	for i := len(ms) - 1; i >= 0; i-- {
+		m := ms[i]
+		for _, row := range m.Buttons {
+			for _, b := range row {
+				if _, bid, _ := channel.ParseButtonData(b.Data); bid == id {
+					p.event(channel.Event{Kind: channel.EvButton, Data: b.Data})
+					return false
+				}
+			}
+		}
+		if m.Menu != nil {
+			for k, mid := range m.Menu.IDs {
+				if mid == id {
+					p.say(fmt.Sprint(k + 1))
+					return true
+				}
+			}
+		}
+	}
+	for _, m := range ms[p.seen:] {
+		p.r.t.Logf("offered: %q buttons %v menu %v", m.Text, m.Buttons, m.Menu)
+	}
+	p.r.t.Fatalf("option %s not offered", id)
+	return false
+}
+
+func (p *person) lastText() string {
+	ms := p.ch.messages(p.ref)
+	return ms[len(ms)-1].Text
+}
+
+// The job flow end to end on a messenger with 3 buttons, 160 characters
+// and no markup (issue 13): menus become numbered lists answered by
+// typing the number, long texts are split, a number typed for a list no
+// longer shown is refused politely, and the case is the same as on
+// Telegram.
+func TestSmallChannelCarriesJobFlow(t *testing.T) {
+	r := newRig(t, withFastLimits())
+	r.loadCommunes()
+	ch := &testChannel{t: t}
+	r.bot.AddChannel(ch)
+	r.run()
+	p := &person{r: r, ch: ch, ref: "u1"}
+
+	p.event(channel.Event{Kind: channel.EvFollow})
+	numbered := 0
+	pick := func(ids ...string) {
+		for _, id := range ids {
+			if p.choose(id) {
+				numbered++
+			}
+		}
+	}
+	pick("agree_all", "m:job")
+	p.say("Nguyễn Văn Minh")
+	p.say("1990")
+	pick("g:male")
+	p.say("0912345678")
+	p.say("hiep hoa")
+	pick("c:00149", "ed:upper_secondary", "t:garment", "t:factory", "done")
+
+	// A number that names no choice of the list shown.
+	p.say("42")
+	if !strings.Contains(p.lastText(), "Không có lựa chọn số 42") {
+		t.Errorf("number out of the list answered %q", p.lastText())
+	}
+	// A number typed before the newest list was shown meant an older one.
+	p.event(channel.Event{Kind: channel.EvText, Text: "1", At: clock.System().Add(-time.Minute)})
+	if !strings.Contains(p.lastText(), "cũ") {
+		t.Errorf("stale number answered %q", p.lastText())
+	}
+	pick("v:province", "v:full", "v:now", "skip", "b:transport", "done", "confirm")
+	r.waitFor("the job case", func() bool {
+		var n int
+		return r.x.Get(&n, `SELECT count(*) FROM cases WHERE kind = 'job'`) == nil && n == 1
+	})
+
+	var c struct {
+		Commune string          `db:"commune_code"`
+		Answers json.RawMessage `db:"answers"`
+		Channel string          `db:"channel"`
+		Phone   string          `db:"phone"`
+	}
+	if err := r.x.Get(&c, `SELECT c.commune_code, c.answers, p.channel, p.phone FROM cases c JOIN people p ON p.id = c.person_id`); err != nil {
+		t.Fatal(err)
+	}
+	if c.Commune != "00149" || c.Channel != "test" || c.Phone != "+84912345678" || !strings.Contains(string(c.Answers), `"garment"`) {
+		t.Errorf("case %+v", c)
+	}
+	split := 0
+	for i, m := range ch.messages("u1") {
+		if utf8.RuneCountInString(m.Text) > 160 {
+			t.Errorf("message %d over 160 characters", i)
+		}
+		if utf8.RuneCountInString(m.Text) > 120 && m.Menu == nil && m.Buttons == nil {
+			split++ // a long text's first pieces carry no buttons
+		}
+	}
+	if numbered == 0 || split == 0 {
+		t.Errorf("%d answers by number, %d split texts: the test channel did not exercise them", numbered, split)
+	}
+	// The same event again (a messenger's redelivery) is handled once.
+	before := len(ch.messages("u1"))
+	if err := <-r.bot.HandleEvent(r.ctx, channel.Event{ID: "u1-1", From: channel.Address{Channel: "test", Ref: "u1"}, Kind: channel.EvFollow}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if after := len(ch.messages("u1")); after != before {
+		t.Errorf("a redelivered event was answered again: %d → %d messages", before, after)
+	}
+	var people int
+	if err := r.x.Get(&people, `SELECT count(*) FROM people WHERE channel = 'test'`); err != nil || people != 1 {
+		t.Errorf("%d people on the test channel (%v)", people, err)
+	}
+}
