@@ -12,6 +12,7 @@ import (
 
 	"reentrybot/channel"
 	"reentrybot/clock"
+	"reentrybot/store"
 )
 
 // testChannel is a messenger of tests only, poorer than any real one: 3
@@ -209,5 +210,55 @@ func TestSmallChannelCarriesJobFlow(t *testing.T) {
 	var people int
 	if err := r.x.Get(&people, `SELECT count(*) FROM people WHERE channel = 'test'`); err != nil || people != 1 {
 		t.Errorf("%d people on the test channel (%v)", people, err)
+	}
+}
+
+// A process that wrote events to the inbox and died before handling them
+// (here: events written, no bot running) loses none: the next process's
+// sweep handles each once, in order per person; redeliveries add nothing.
+func TestInboxSurvivesACrashBeforeHandling(t *testing.T) {
+	r := newRig(t, withFastLimits())
+	r.loadCommunes()
+	ch := &testChannel{t: t}
+	r.bot.AddChannel(ch)
+	var rows []store.InboxEvent
+	people := []string{"a", "b", "c"}
+	for k, text := range []string{"/start", "/help", "/start"} {
+		for _, ref := range people {
+			ev := channel.Event{ID: fmt.Sprintf("%s-%d", ref, k), From: channel.Address{Channel: "test", Ref: ref}, Kind: channel.EvText, Text: text, At: clock.System()}
+			raw, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, store.InboxEvent{Channel: "test", EventID: ev.ID, Address: ref, Event: raw})
+		}
+	}
+	for round, want := range []int64{9, 0} { // the second round is a redelivery
+		n, err := r.db.AddToInbox(r.ctx, rows)
+		if err != nil || n != want {
+			t.Fatalf("round %d: %d added (%v), want %d", round, n, err, want)
+		}
+	}
+	r.run() // the sweep at start finds them
+	for _, ref := range people {
+		r.waitFor("every event of "+ref+" handled", func() bool {
+			var left int
+			return r.x.Get(&left, `SELECT count(*) FROM inbox WHERE address = $1 AND (handled_at IS NULL OR event IS NOT NULL)`, ref) == nil && left == 0
+		})
+	}
+	time.Sleep(200 * time.Millisecond) // the last answers leave the outbox
+	for _, ref := range people {
+		var order []string
+		for _, m := range ch.messages(ref) {
+			switch {
+			case strings.Contains(m.Text, "Xin chào"):
+				order = append(order, "start")
+			case strings.Contains(m.Text, "Các lệnh"):
+				order = append(order, "help")
+			}
+		}
+		if strings.Join(order, " ") != "start help start" {
+			t.Errorf("%s: answers in the order %v, want start help start, once each", ref, order)
+		}
 	}
 }

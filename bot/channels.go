@@ -2,10 +2,12 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"strings"
+	"time"
 
 	"reentrybot/channel"
 	"reentrybot/flows"
@@ -33,11 +35,58 @@ func (b *Bot) AddChannel(c Channel) {
 	b.channels[c.Name()] = c
 }
 
-// HandleEvent queues a channel's event in its person's lane and returns a
-// channel that yields nil once its handling has committed (the messenger
-// may then be told it arrived), or the error that kept it from committing.
+// Receive writes events to the intake inbox and returns once they are
+// durable: the channel's package then answers its messenger (a webhook
+// must answer within seconds). Each person's events are then handled in
+// the order they arrived, once, by whichever process holds the person;
+// events a crash left unhandled are picked up by the sweep.
+func (b *Bot) Receive(ctx context.Context, evs ...channel.Event) error {
+	rows := make([]store.InboxEvent, 0, len(evs))
+	for _, ev := range evs {
+		if _, ok := b.channels[ev.From.Channel]; !ok || ev.ID == "" || ev.From.Ref == "" {
+			return fmt.Errorf("event %q from %s: unknown channel or no id", ev.ID, ev.From)
+		}
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("encoding event %s: %w", ev.ID, err)
+		}
+		rows = append(rows, store.InboxEvent{Channel: string(ev.From.Channel), EventID: ev.ID, Address: ev.From.Ref, Event: raw})
+	}
+	if _, err := b.db.AddToInbox(ctx, rows); err != nil {
+		return err
+	}
+	seen := map[channel.Address]bool{}
+	for _, ev := range evs {
+		if !seen[ev.From] {
+			seen[ev.From] = true
+			b.drainInbox(ctx, ev.From)
+		}
+	}
+	return nil
+}
+
+// HandleEvent is Receive of one event, then waits: the returned channel
+// yields nil once the person's inbox has been handled up to it.
 func (b *Bot) HandleEvent(ctx context.Context, ev channel.Event) <-chan error {
-	return b.lanes.submit(ctx, laneKey(ev.From), func(ctx context.Context) error { return b.handleEvent(ctx, ev) })
+	if err := b.Receive(ctx, ev); err != nil {
+		done := make(chan error, 1)
+		done <- err
+		return done
+	}
+	return b.drainInbox(ctx, ev.From)
+}
+
+// drainInbox handles the person's unhandled events in their lane, oldest
+// first.
+func (b *Bot) drainInbox(ctx context.Context, to channel.Address) <-chan error {
+	return b.lanes.submit(ctx, laneKey(to), func(ctx context.Context) error {
+		for {
+			more, err := b.handleNext(ctx, to)
+			if err != nil || !more {
+				return err
+			}
+		}
+	})
 }
 
 // laneKey maps an address to a lane. Telegram's lanes are keyed by chat
@@ -50,13 +99,49 @@ func laneKey(a channel.Address) int64 {
 	return -int64(h.Sum64()>>2) - 1<<61
 }
 
-// handleEvent runs one event through the flows, as handleReturnee does
-// for Telegram: in one transaction that also records the event as seen,
-// then the replies are rendered for the channel and sent in order.
-func (b *Bot) handleEvent(ctx context.Context, ev channel.Event) error {
-	ch, ok := b.channels[ev.From.Channel]
+// handleNext handles the person's oldest unhandled event; more is false
+// when there was none. A handling that fails three times while the
+// database answers is poison: the event is set aside as handled, logged,
+// and the person's later events go on.
+func (b *Bot) handleNext(ctx context.Context, to channel.Address) (more bool, err error) {
+	for attempt := 1; ; attempt++ {
+		more, err = b.handleNextOnce(ctx, to)
+		if err == nil || attempt >= 3 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+	}
+	if err == nil {
+		return more, nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if perr := b.db.X.PingContext(pctx); perr != nil {
+		return false, err // the sweep tries again once the database is back
+	}
+	b.log.Error("handling a channel event, set aside", "from", to.String(), "err", err)
+	serr := b.db.InTx(ctx, func(tx *store.Tx) error {
+		e, ok, err := tx.NextInboxEvent(ctx, string(to.Channel), to.Ref)
+		if err != nil || !ok {
+			return err
+		}
+		return tx.FinishInboxEvent(ctx, e.ID)
+	})
+	return serr == nil, serr
+}
+
+// handleNextOnce runs one event through the flows, as handleReturnee does
+// for Telegram: in one transaction that also marks it handled, then the
+// replies are rendered for the channel and sent in order.
+func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	ch, ok := b.channels[to.Channel]
 	if !ok {
-		return fmt.Errorf("event %s from %s: no such channel", ev.ID, ev.From)
+		return false, fmt.Errorf("events from %s: no such channel", to)
 	}
 	caps := ch.Capabilities()
 	var (
@@ -64,21 +149,26 @@ func (b *Bot) handleEvent(ctx context.Context, ev channel.Event) error {
 		person store.Person
 		msgs   []channel.Message
 		fx     = &effects{}
-		skip   bool // seen before, or nothing to answer
 		saved  bool
 	)
-	err := b.db.InTx(ctx, func(tx *store.Tx) error {
-		skip, saved, msgs, fx.fns = false, false, nil, nil
-		first, err := tx.MarkEventSeen(ctx, string(ev.From.Channel), ev.ID)
-		if err != nil || !first {
-			skip = true
+	err = b.db.InTx(ctx, func(tx *store.Tx) error {
+		more, saved, msgs, fx.fns = false, false, nil, nil
+		row, ok, err := tx.NextInboxEvent(ctx, string(to.Channel), to.Ref)
+		if err != nil || !ok {
 			return err
 		}
-		if ev.Kind == channel.EvUnfollow {
-			skip = true
-			return tx.MarkUnreachable(ctx, string(ev.From.Channel), ev.From.Ref, "unfollowed")
+		more = true
+		if err := tx.FinishInboxEvent(ctx, row.ID); err != nil {
+			return err
 		}
-		person, err = tx.TouchPerson(ctx, string(ev.From.Channel), ev.From.Ref, ev.From.Ref, i18n.Normalize(ev.LangHint))
+		var ev channel.Event
+		if err := json.Unmarshal(row.Event, &ev); err != nil {
+			return fmt.Errorf("decoding inbox event %d: %w", row.ID, err)
+		}
+		if ev.Kind == channel.EvUnfollow {
+			return tx.MarkUnreachable(ctx, string(to.Channel), to.Ref, "unfollowed")
+		}
+		person, err = tx.TouchPerson(ctx, string(to.Channel), to.Ref, to.Ref, i18n.Normalize(ev.LangHint))
 		if err != nil {
 			return err
 		}
@@ -87,7 +177,7 @@ func (b *Bot) handleEvent(ctx context.Context, ev channel.Event) error {
 		if err != nil {
 			return err
 		}
-		if in.Kind == "" { // a number that is no choice of the menu
+		if in.Kind == "" { // a number that is no choice of the list
 			n, _ := channel.Numbered(ev.Text)
 			msgs = channel.Render(b.cat, lang, flows.Reply{Key: "menu_number_unknown", Params: map[string]any{"N": n}}, 0, caps)
 			return nil
@@ -102,11 +192,10 @@ func (b *Bot) handleEvent(ctx context.Context, ev channel.Event) error {
 				if caps.Markup == channel.MarkupNone {
 					m.Text = channel.PlainText(text)
 				}
-				fx.add(func() { b.sendOn(ch, person.ID, ev.From, []channel.Message{m}) })
+				fx.add(func() { b.sendOn(ch, person.ID, to, []channel.Message{m}) })
 			}
 			routed, err := b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, nil, in, answer)
 			if err != nil || routed {
-				skip = routed
 				return err
 			}
 		}
@@ -142,22 +231,36 @@ func (b *Bot) handleEvent(ctx context.Context, ev channel.Event) error {
 		}
 		return noteUpdatedCases(ctx, tx, out)
 	})
-	if err != nil {
-		return err
+	if err != nil || !more {
+		return false, err
 	}
 	fx.run()
-	if skip && len(msgs) == 0 {
-		return nil
+	if len(msgs) > 0 {
+		b.outbox.submit(b.sendCtx, laneKey(to), func(ctx context.Context) error {
+			b.sendOn(ch, person.ID, to, msgs)
+			if saved {
+				b.sentAnswer(person.ID, out.Version)
+			}
+			return nil
+		})
 	}
-	b.outbox.submit(b.sendCtx, laneKey(ev.From), func(ctx context.Context) error {
-		b.sendOn(ch, person.ID, ev.From, msgs)
-		if saved {
-			b.sentAnswer(person.ID, out.Version)
-		}
-		return nil
-	})
 	b.afterCases(ctx, out)
-	return nil
+	return true, nil
+}
+
+// sweepInbox hands the people with unhandled events (a crash, the
+// database away) to their lanes.
+func (b *Bot) sweepInbox(ctx context.Context) {
+	pend, err := b.db.PendingInbox(ctx, 500)
+	if err != nil {
+		b.log.Warn("sweep: pending inbox", "err", err)
+		return
+	}
+	for _, p := range pend {
+		if _, ok := b.channels[channel.Name(p.Channel)]; ok {
+			b.drainInbox(ctx, channel.Address{Channel: channel.Name(p.Channel), Ref: p.Address})
+		}
+	}
 }
 
 // eventInput translates an event for the flows: a typed number answers

@@ -337,6 +337,7 @@ func (b *Bot) sweep(ctx context.Context) {
 	for _, p := range pend {
 		b.kickRelay(p.CaseID, p.RelayTo)
 	}
+	b.sweepInbox(ctx) // channels.go
 }
 
 func (b *Bot) sweeper(ctx context.Context) {
@@ -355,6 +356,9 @@ func (b *Bot) sweeper(ctx context.Context) {
 				b.log.Warn("pruning handled update ids", "err", err)
 			} else if n > 0 {
 				b.log.Info("pruned handled update ids", "count", n)
+			}
+			if _, err := b.db.PruneInbox(ctx, b.now().Add(-7*24*time.Hour)); err != nil {
+				b.log.Warn("pruning the inbox", "err", err)
 			}
 			pruned = time.Now()
 		}

@@ -1,20 +1,30 @@
 -- +goose Up
--- Events of the channels other than Telegram (package channel), keyed as
--- the messengers name them: a redelivered event is recognised and handled
--- once. No personal data: the messenger's event id and when it was handled.
-CREATE TABLE channel_events (
-    channel    text        NOT NULL,
-    event_id   text        NOT NULL,
-    handled_at timestamptz NOT NULL,
-    PRIMARY KEY (channel, event_id)
+-- The intake inbox of the channels other than Telegram (package channel):
+-- every event is written here first, in batches, and the messenger is
+-- answered as soon as it is durable; then it is handled once, in order per
+-- person, by whichever process holds that person (an advisory lock on the
+-- address). Keyed as the messengers name events, so a redelivery is
+-- recognised. The payload holds what the person wrote: it is cleared when
+-- the event is handled, and handled rows are pruned after a week.
+CREATE TABLE inbox (
+    id          bigserial   PRIMARY KEY,
+    channel     text        NOT NULL,
+    event_id    text        NOT NULL,
+    address     text        NOT NULL,
+    event       jsonb,
+    received_at timestamptz NOT NULL,
+    handled_at  timestamptz,
+    UNIQUE (channel, event_id)
 );
-CREATE INDEX channel_events_handled_at ON channel_events (handled_at);
+CREATE INDEX inbox_pending ON inbox (channel, address, id) WHERE handled_at IS NULL;
+CREATE INDEX inbox_handled_at ON inbox (handled_at) WHERE handled_at IS NOT NULL;
 
 -- The numbered list last shown to a person whose messenger has too few
--- buttons for a step: {"version": N, "ids": [...]}; typing "2" answers
--- ids[1] at that version (a newer step makes it stale, as with buttons).
+-- buttons for a step: {"version": N, "ids": [...], "shown_at": ...};
+-- typing "2" answers ids[1] at that version (a newer step makes it stale,
+-- as with buttons).
 ALTER TABLE conversations ADD COLUMN menu jsonb;
 
 -- +goose Down
 ALTER TABLE conversations DROP COLUMN menu;
-DROP TABLE channel_events;
+DROP TABLE inbox;

@@ -7,32 +7,94 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/lib/pq"
 )
 
-const markEventSQL = `
-INSERT INTO channel_events (channel, event_id, handled_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
-
-// MarkEventSeen records a channel's event as handled in this transaction;
-// false when it was handled before (a concurrent handler of the same event
-// blocks until the other ends).
-func (tx *Tx) MarkEventSeen(ctx context.Context, channel, eventID string) (bool, error) {
-	res, err := tx.X.ExecContext(ctx, markEventSQL, channel, eventID, tx.db.Now())
-	if err != nil {
-		return false, fmt.Errorf("marking %s event %s seen: %w", channel, eventID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("marking %s event %s seen: %w", channel, eventID, err)
-	}
-	return n == 1, nil
+// InboxEvent is one event of a channel's intake inbox.
+type InboxEvent struct {
+	ID         int64           `db:"id"`
+	Channel    string          `db:"channel"`
+	EventID    string          `db:"event_id"`
+	Address    string          `db:"address"` // the person's ref on the channel
+	Event      json.RawMessage `db:"event"`   // the channel's event, as the bot encoded it
+	ReceivedAt time.Time       `db:"received_at"`
 }
 
-// PruneChannelEvents forgets events handled before cutoff: messengers
-// redeliver for hours, not weeks.
-func (db *DB) PruneChannelEvents(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := db.X.ExecContext(ctx, `DELETE FROM channel_events WHERE handled_at < $1`, cutoff)
+// AddToInbox writes events durably in one statement; a redelivered event
+// (same channel and event id) is ignored. It returns how many were new.
+func (db *DB) AddToInbox(ctx context.Context, evs []InboxEvent) (int64, error) {
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	var ch, ids, addrs, payloads []string
+	for _, e := range evs {
+		ch, ids, addrs, payloads = append(ch, e.Channel), append(ids, e.EventID), append(addrs, e.Address), append(payloads, string(e.Event))
+	}
+	res, err := db.X.ExecContext(ctx, `
+INSERT INTO inbox (channel, event_id, address, event, received_at)
+SELECT c, e, a, p::jsonb, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(c, e, a, p, n)
+ ORDER BY n
+ON CONFLICT (channel, event_id) DO NOTHING`, pq.Array(ch), pq.Array(ids), pq.Array(addrs), pq.Array(payloads), db.Now())
 	if err != nil {
-		return 0, fmt.Errorf("pruning channel events: %w", err)
+		return 0, fmt.Errorf("writing %d events to the inbox: %w", len(evs), err)
+	}
+	return res.RowsAffected()
+}
+
+// NextInboxEvent takes the person's oldest unhandled event, after locking
+// the person's address for the transaction: one process handles a person's
+// events at a time, in the order they arrived.
+func (tx *Tx) NextInboxEvent(ctx context.Context, channel, address string) (InboxEvent, bool, error) {
+	if _, err := tx.X.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`, channel, address); err != nil {
+		return InboxEvent{}, false, fmt.Errorf("locking %s:%s: %w", channel, address, err)
+	}
+	var e InboxEvent
+	err := tx.X.GetContext(ctx, &e, `
+SELECT id, channel, event_id, address, event, received_at FROM inbox
+ WHERE channel = $1 AND address = $2 AND handled_at IS NULL
+ ORDER BY id LIMIT 1`, channel, address)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, fmt.Errorf("reading the inbox of %s:%s: %w", channel, address, err)
+	}
+	return e, true, nil
+}
+
+// FinishInboxEvent marks an event handled and drops what the person wrote.
+func (tx *Tx) FinishInboxEvent(ctx context.Context, id int64) error {
+	if _, err := tx.X.ExecContext(ctx, `UPDATE inbox SET handled_at = $2, event = NULL WHERE id = $1`, id, tx.db.Now()); err != nil {
+		return fmt.Errorf("finishing inbox event %d: %w", id, err)
+	}
+	return nil
+}
+
+// InboxAddress is a person with unhandled events.
+type InboxAddress struct {
+	Channel string `db:"channel"`
+	Address string `db:"address"`
+}
+
+// PendingInbox lists people with unhandled events (after a crash, or
+// those another process gave up), oldest first.
+func (db *DB) PendingInbox(ctx context.Context, limit int) ([]InboxAddress, error) {
+	var out []InboxAddress
+	if err := db.X.SelectContext(ctx, &out, `
+SELECT channel, address FROM inbox WHERE handled_at IS NULL
+ GROUP BY channel, address ORDER BY min(id) LIMIT $1`, limit); err != nil {
+		return nil, fmt.Errorf("listing the pending inbox: %w", err)
+	}
+	return out, nil
+}
+
+// PruneInbox forgets events handled before cutoff: messengers redeliver
+// for hours, not weeks.
+func (db *DB) PruneInbox(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := db.X.ExecContext(ctx, `DELETE FROM inbox WHERE handled_at < $1`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("pruning the inbox: %w", err)
 	}
 	return res.RowsAffected()
 }

@@ -351,6 +351,11 @@ UPDATE appointments a SET status = 'cancelled', cancelled_at = $2
 	if _, err := tx.X.ExecContext(ctx, `DELETE FROM conversations WHERE person_id = $1`, personID); err != nil {
 		return fail("deleting the conversation", err)
 	}
+	// The inbox's handled rows name the person's address on their channel
+	// (what they wrote was dropped at handling).
+	if _, err := tx.X.ExecContext(ctx, `DELETE FROM inbox WHERE channel = $1 AND address = $2 AND handled_at IS NOT NULL`, p.Channel, p.ExternalID); err != nil {
+		return fail("clearing the inbox", err)
+	}
 	if p.Channel == "telegram" {
 		if id, err := strconv.ParseInt(p.ExternalID, 10, 64); err == nil {
 			if _, err := tx.X.ExecContext(ctx, `UPDATE audit_log SET telegram_user_id = NULL WHERE staff_id IS NULL AND telegram_user_id = $1`, id); err != nil {
