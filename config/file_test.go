@@ -38,7 +38,9 @@ func TestSecretFiles(t *testing.T) {
 		{"json logs, metrics off, no migration", map[string]string{"LOG_FORMAT": "JSON", "METRICS_ADDR": "off", "MIGRATE_ON_START": "false"},
 			func(c Config) bool { return c.LogFormat == "json" && c.MetricsAddr == "" && !c.MigrateOnStart }, ""},
 		{"defaults", map[string]string{},
-			func(c Config) bool { return c.LogFormat == "text" && c.MetricsAddr == "127.0.0.1:9090" && c.MigrateOnStart }, ""},
+			func(c Config) bool {
+				return c.LogFormat == "text" && c.MetricsAddr == "127.0.0.1:9090" && c.MigrateOnStart
+			}, ""},
 		{"bad format", map[string]string{"LOG_FORMAT": "xml"}, nil, "LOG_FORMAT"},
 		{"bad metrics addr", map[string]string{"METRICS_ADDR": "9090"}, nil, "METRICS_ADDR"},
 		{"bad migrate", map[string]string{"MIGRATE_ON_START": "sometimes"}, nil, "MIGRATE_ON_START"},
