@@ -45,7 +45,7 @@ func cmdDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fmt.Errorf("creating log file: %w", err)
 	}
 	defer logFile.Close()
-	log := newLogger(logFile, cfg.LogLevel)
+	log := newLogger(logFile, cfg)
 
 	if cfg.DatabaseURL == "" {
 		fmt.Fprintln(stdout, "Starting a private PostgreSQL, the test Bot API server and the bot…")

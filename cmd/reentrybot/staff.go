@@ -22,7 +22,10 @@ import (
 
 var communeCodeRe = regexp.MustCompile(`^[0-9]{3,6}$`)
 
-// openDB opens DATABASE_URL for the admin commands.
+// openDB opens DATABASE_URL for the admin commands. It never migrates: the
+// database is refused unless its schema is exactly this binary's, so that
+// an admin command run with a new binary does not change the schema under
+// a running bot (migrating is its own step: migrate up).
 func openDB(ctx context.Context) (*store.DB, config.Config, error) {
 	cfg, err := config.FromEnv()
 	if err != nil {
@@ -35,7 +38,11 @@ func openDB(ctx context.Context) (*store.DB, config.Config, error) {
 	if err != nil {
 		return nil, cfg, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	s, err := readSchema(ctx, db.X.DB)
+	if err == nil {
+		err = s.problem()
+	}
+	if err != nil {
 		db.Close()
 		return nil, cfg, err
 	}
