@@ -182,11 +182,15 @@ func (a *App) health(mux *http.ServeMux) {
 // Wait blocks until the bot stops and returns why.
 func (a *App) Wait() error { return <-a.done }
 
+// ShutdownTimeout bounds how long Stop waits for the updates in hand and
+// the HTTP servers; a supervisor's stop timeout must be longer.
+const ShutdownTimeout = 30 * time.Second
+
 // Stop stops taking updates (polling, and the HTTP server that carries the
 // webhook), finishes those in hand, then closes the database.
 func (a *App) Stop() error {
 	a.cancel()
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	serr := a.srv.Shutdown(sctx)
 	if a.metrics != nil {
