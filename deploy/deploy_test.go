@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"debug/elf"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -301,5 +302,47 @@ func TestCaddyExposesOnlyWebhooks(t *testing.T) {
 	}
 	if n := strings.Count(string(b), "reverse_proxy"); n != 1 {
 		t.Errorf("%d reverse_proxy directives, want the one under @webhooks", n)
+	}
+}
+
+// Every reentrybot_ series the dashboard queries is one the bot exports.
+func TestGrafanaDashboard(t *testing.T) {
+	b, err := os.ReadFile("grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	var src []byte
+	for _, f := range []string{"../app/health.go", "../bot/metrics.go"} {
+		s, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, s...)
+	}
+	series := regexp.MustCompile(`reentrybot_[a-z_]+`)
+	for _, p := range d.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("panel %q has no query", p.Title)
+		}
+		for _, tg := range p.Targets {
+			for _, name := range series.FindAllString(tg.Expr, -1) {
+				base := strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count")
+				short := strings.TrimPrefix(base, "reentrybot_")
+				if !bytes.Contains(src, []byte(`"`+base+`"`)) && !bytes.Contains(src, []byte(`"`+short+`"`)) {
+					t.Errorf("panel %q queries %s, which the bot does not export", p.Title, name)
+				}
+			}
+		}
 	}
 }
