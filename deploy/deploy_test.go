@@ -346,3 +346,21 @@ func TestGrafanaDashboard(t *testing.T) {
 		}
 	}
 }
+
+// Every migration is named in CHANGELOG.md, so an operator knows which
+// release changes the database.
+func TestChangelogNamesEveryMigration(t *testing.T) {
+	log, err := os.ReadFile(filepath.Join(root, "CHANGELOG.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, "migrations", "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations: %v %v", files, err)
+	}
+	for _, f := range files {
+		if !bytes.Contains(log, []byte("`"+filepath.Base(f)+"`")) {
+			t.Errorf("CHANGELOG.md does not name %s", filepath.Base(f))
+		}
+	}
+}
