@@ -2,36 +2,15 @@ package report_test
 
 import (
 	"bytes"
-	"context"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
-
-	"reentrybot/dbtest"
-	"reentrybot/report"
-	"reentrybot/store"
 )
 
-// The table sheet prints A4 landscape, one page wide, with the header rows
-// on every page, and carries the chart.
-func TestWorkbookPrintLayoutAndChart(t *testing.T) {
-	x := dbtest.New(t)
-	seed(t, x)
-	month, _ := report.ParseMonth("2026-11", hcm)
-	r, err := report.Generate(context.Background(), &store.DB{X: x}, month, report.Audience{}, time.Date(2026, 12, 2, 8, 0, 0, 0, hcm))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := r.XLSX(&buf, strict{t, catalog(t)}, "vi"); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sheet := f.GetSheetList()[0]
+// checkPrintLayout: the table sheet prints A4 landscape, one page wide,
+// with the header rows on every page, and carries the chart.
+func checkPrintLayout(t *testing.T, f *excelize.File, sheet string) {
+	t.Helper()
 	lay, err := f.GetPageLayout(sheet)
 	if err != nil {
 		t.Fatal(err)

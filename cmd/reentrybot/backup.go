@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-
-	"reentrybot/config"
 )
 
 // Backups are pg_dump's custom format, as written, or that stream encrypted
@@ -53,12 +51,9 @@ func cmdBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if *keep < 0 || (*keep > 0 && *dir == "") {
 		return errors.New("--keep-days: a number of days, with --dir")
 	}
-	cfg, err := config.FromEnv()
+	cfg, err := dbConfig()
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL: is required")
+		return err
 	}
 	var recipients []age.Recipient
 	if *key != "" {
@@ -158,12 +153,9 @@ func cmdRestore(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Wr
 		fs.Usage()
 		return errors.New("--in: give the backup file")
 	}
-	cfg, err := config.FromEnv()
+	cfg, err := dbConfig()
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL: is required")
+		return err
 	}
 	pgRestore, err := findPGTool(*pgBin, "pg_restore")
 	if err != nil {

@@ -150,12 +150,9 @@ func cmdMigrate(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Wr
 		fs.Usage()
 		return errors.New("say up, down or status")
 	}
-	cfg, err := config.FromEnv()
+	cfg, err := dbConfig()
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL: is required")
+		return err
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
