@@ -77,7 +77,11 @@ func cmdBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d bytes%s)\n", path, n, map[bool]string{true: ", encrypted"}[len(recipients) > 0])
+	how := "not encrypted"
+	if len(recipients) > 0 {
+		how = "encrypted"
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d bytes, %s)\n", path, n, how)
 	if *keep > 0 {
 		removed, err := pruneBackups(*dir, now.Add(-time.Duration(*keep)*24*time.Hour))
 		for _, r := range removed {
