@@ -19,7 +19,6 @@ import (
 	"reentrybot/config"
 	"reentrybot/flows"
 	"reentrybot/i18n"
-	"reentrybot/migrations"
 	"reentrybot/store"
 )
 
@@ -76,11 +75,18 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		if err := db.Migrate(ctx); err != nil {
 			return fail(err)
 		}
-	} else if pending, err := migrations.Pending(ctx, db.X.DB); err != nil {
+	}
+	switch s, err := db.Schema(ctx); {
+	case err != nil:
 		return fail(err)
-	} else if pending {
-		return fail(errors.New("the database has pending migrations and MIGRATE_ON_START is false: " +
-			"back up, then run `reentrybot migrate up` (docs/operations.md, Upgrading)"))
+	case len(s.Pending) > 0:
+		return fail(fmt.Errorf("the database has %d pending migration(s) and MIGRATE_ON_START is false: "+
+			"back up, then run `reentrybot migrate up` (docs/operations.md, Upgrading)", len(s.Pending)))
+	case s.Ahead():
+		// An older binary started after an upgrade: it would write rows
+		// the newer schema may not accept.
+		return fail(fmt.Errorf("the database is at migration %d, newer than this version knows (%d): "+
+			"run the binary that migrated it", s.Current, s.Latest))
 	}
 	cat, err := i18n.Load(log)
 	if err != nil {

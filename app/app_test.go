@@ -149,34 +149,59 @@ func TestWebhookMode(t *testing.T) {
 	}
 }
 
-// With MIGRATE_ON_START=false the bot refuses a database one migration
-// behind instead of migrating it.
-func TestNoMigrateOnStartRefusesPending(t *testing.T) {
+// The bot refuses a database whose schema is not its own: one migration
+// behind with MIGRATE_ON_START=false (instead of migrating it), or one
+// migrated by a newer binary (whatever MIGRATE_ON_START says).
+func TestStartRefusesAnotherSchema(t *testing.T) {
 	api := botapitest.New()
 	t.Cleanup(api.Close)
-	url, _ := dbtest.URLBehind(t)
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, migrate, want string
+		ahead               bool
+	}{
+		{"behind, no migration on start", "false", "migrate up", false},
+		{"ahead", "true", "newer than this version", true},
+		{"ahead, no migration on start", "false", "newer than this version", true},
 	}
-	defer db.Close()
-	env := map[string]string{
-		"TELEGRAM_BOT_TOKEN": api.Token(), "TELEGRAM_API_URL": api.URL(), "DATABASE_URL": url,
-		"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off", "MIGRATE_ON_START": "false",
-	}
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.Start(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err == nil {
-		a.Stop()
-		t.Fatal("started on a database with a pending migration")
-	}
-	if !strings.Contains(err.Error(), "migrate up") {
-		t.Errorf("error does not say what to do: %v", err)
-	}
-	if pending, err := migrations.Pending(context.Background(), db); err != nil || !pending {
-		t.Errorf("the migration was applied anyway (pending %v, %v)", pending, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, _ := dbtest.URLBehind(t)
+			db, err := sql.Open("postgres", url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if tt.ahead {
+				p, err := migrations.Provider(db)
+				if err == nil {
+					_, err = p.Up(context.Background())
+				}
+				if err == nil {
+					_, err = db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, true)`)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			env := map[string]string{
+				"TELEGRAM_BOT_TOKEN": api.Token(), "TELEGRAM_API_URL": api.URL(), "DATABASE_URL": url,
+				"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off", "MIGRATE_ON_START": tt.migrate,
+			}
+			cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := app.Start(context.Background(), cfg, slog.New(slog.DiscardHandler))
+			if err == nil {
+				a.Stop()
+				t.Fatal("started")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+			if pending, err := migrations.Pending(context.Background(), db); err != nil || pending == tt.ahead {
+				t.Errorf("pending %v (%v): the database was migrated, or not as set up", pending, err)
+			}
+		})
 	}
 }

@@ -92,11 +92,8 @@ func runChecks(ctx context.Context, offline bool) []checkResult {
 	}
 	if db != nil {
 		defer db.Close()
-		s, err := readSchema(ctx, db.X.DB)
-		if err == nil {
-			err = s.problem()
-		}
-		out = append(out, checkResult{name: "migrations current", err: err, detail: fmt.Sprintf("at %d", s.current)})
+		err := schemaProblem(ctx, db)
+		out = append(out, checkResult{name: "migrations current", err: err})
 		if err == nil {
 			group, err := db.Setting(ctx, bot.SettingStaffGroup)
 			if err == nil && group == "" {

@@ -62,3 +62,20 @@ func TestAdminCommandsRefusePendingMigrations(t *testing.T) {
 		})
 	}
 }
+
+// An older binary refuses a database a newer one migrated.
+func TestAdminCommandRefusesNewerDatabase(t *testing.T) {
+	url := dbtest.URL(t)
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, true)`); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCmd(t, map[string]string{"DATABASE_URL": url}, "staff", "list")
+	if code != 1 || !strings.Contains(errOut, "at migration 99999, newer than this version") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

@@ -47,11 +47,7 @@ func openDB(ctx context.Context) (*store.DB, config.Config, error) {
 	if err != nil {
 		return nil, cfg, err
 	}
-	s, err := readSchema(ctx, db.X.DB)
-	if err == nil {
-		err = s.problem()
-	}
-	if err != nil {
+	if err := schemaProblem(ctx, db); err != nil {
 		db.Close()
 		return nil, cfg, err
 	}
