@@ -52,9 +52,10 @@ type options struct {
 // it forward to show reminders and timeouts).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// Start connects, migrates (when cfg.MigrateOnStart; otherwise it refuses
-// a database with pending migrations), and starts taking updates and
-// serving HTTP. It returns once everything is up; Stop (or ctx) ends it.
+// Start connects, migrates when cfg.MigrateOnStart, refuses a database
+// whose schema is not this binary's (pending migrations, or a newer
+// binary's), and starts taking updates and serving HTTP. It returns once
+// everything is up; Stop (or ctx) ends it.
 func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	o := options{now: time.Now}
 	for _, f := range opts {
