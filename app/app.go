@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"reentrybot/bot"
@@ -27,11 +28,15 @@ type App struct {
 	Bot  *bot.Bot
 	DB   *store.DB
 	Addr string // where the HTTP server listens
+	// MetricsAddr is where the metrics and health listener listens (empty
+	// when METRICS_ADDR is off).
+	MetricsAddr string
 
-	log    *slog.Logger
-	srv    *http.Server
-	cancel context.CancelFunc
-	done   chan error
+	log     *slog.Logger
+	srv     *http.Server
+	metrics *http.Server
+	cancel  context.CancelFunc
+	done    chan error
 }
 
 // WebhookPath is where the webhook endpoint is served.
@@ -48,8 +53,10 @@ type options struct {
 // it forward to show reminders and timeouts).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// Start connects, migrates, and starts taking updates and serving HTTP. It
-// returns once everything is up; Stop (or ctx) ends it.
+// Start connects, migrates when cfg.MigrateOnStart, refuses a database
+// whose schema is not this binary's (pending migrations, or a newer
+// binary's), and starts taking updates and serving HTTP. It returns once
+// everything is up; Stop (or ctx) ends it.
 func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	o := options{now: clock.System}
 	for _, f := range opts {
@@ -70,8 +77,22 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		db.Close()
 		return nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if cfg.MigrateOnStart {
+		if err := db.Migrate(ctx); err != nil {
+			return fail(err)
+		}
+	}
+	switch s, err := db.Schema(ctx); {
+	case err != nil:
 		return fail(err)
+	case len(s.Pending) > 0:
+		return fail(fmt.Errorf("the database has %d pending migration(s) and MIGRATE_ON_START is false: "+
+			"back up, then run `reentrybot migrate up` (docs/operations.md, Upgrading)", len(s.Pending)))
+	case s.Ahead():
+		// An older binary started after an upgrade: it would write rows
+		// the newer schema may not accept.
+		return fail(fmt.Errorf("the database is at migration %d, newer than this version knows (%d): "+
+			"run the binary that migrated it", s.Current, s.Latest))
 	}
 	cat, err := i18n.Load(log)
 	if err != nil {
@@ -99,13 +120,22 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return fail(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
 	}
-	a := &App{Bot: b, DB: db, Addr: ln.Addr().String(), log: log, done: make(chan error, 1)}
-	a.srv = &http.Server{Handler: a.routes(cfg), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server", "err", err)
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fail(fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err))
 		}
-	}()
+	}
+	a := &App{Bot: b, DB: db, Addr: ln.Addr().String(), log: log, done: make(chan error, 1)}
+	b.Metrics.Registry.MustRegister(newHealthCollector(db, log), collectors.NewDBStatsCollector(db.X.DB, "reentrybot"))
+	a.srv = &http.Server{Handler: a.routes(cfg), ReadHeaderTimeout: 10 * time.Second}
+	go a.serve(a.srv, ln, "http")
+	if mln != nil {
+		a.MetricsAddr = mln.Addr().String()
+		a.metrics = &http.Server{Handler: a.metricsRoutes(), ReadHeaderTimeout: 10 * time.Second}
+		go a.serve(a.metrics, mln, "metrics")
+	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	go func() { a.done <- b.Run(rctx) }()
@@ -116,12 +146,36 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		case <-rctx.Done():
 		}
 	}()
-	log.Info("bot started", "bot", b.Username(), "http", a.Addr, "webhook", cfg.WebhookURL != "")
+	log.Info("bot started", "bot", b.Username(), "http", a.Addr, "metrics", a.MetricsAddr, "webhook", cfg.WebhookURL != "")
 	return a, nil
 }
 
+func (a *App) serve(srv *http.Server, ln net.Listener, name string) {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.log.Error(name+" server", "err", err)
+	}
+}
+
+// routes is the public listener: the webhook and the health checks, never
+// the metrics (they tell outsiders how busy the service is).
 func (a *App) routes(cfg config.Config) http.Handler {
 	mux := http.NewServeMux()
+	a.health(mux)
+	if cfg.WebhookURL != "" {
+		mux.Handle("POST "+WebhookPath, a.Bot.WebhookHandler())
+	}
+	return mux
+}
+
+// metricsRoutes is the private listener (METRICS_ADDR).
+func (a *App) metricsRoutes() http.Handler {
+	mux := http.NewServeMux()
+	a.health(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Bot.Metrics.Registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func (a *App) health(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -134,23 +188,25 @@ func (a *App) routes(cfg config.Config) http.Handler {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Bot.Metrics.Registry, promhttp.HandlerOpts{}))
-	if cfg.WebhookURL != "" {
-		mux.Handle("POST "+WebhookPath, a.Bot.WebhookHandler())
-	}
-	return mux
 }
 
 // Wait blocks until the bot stops and returns why.
 func (a *App) Wait() error { return <-a.done }
 
+// ShutdownTimeout bounds how long Stop waits for the updates in hand and
+// the HTTP servers; a supervisor's stop timeout must be longer.
+const ShutdownTimeout = 30 * time.Second
+
 // Stop stops taking updates (polling, and the HTTP server that carries the
 // webhook), finishes those in hand, then closes the database.
 func (a *App) Stop() error {
 	a.cancel()
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	serr := a.srv.Shutdown(sctx)
+	if a.metrics != nil {
+		serr = errors.Join(serr, a.metrics.Shutdown(sctx))
+	}
 	err := <-a.done
 	a.done <- err // Wait after Stop still answers
 	if serr != nil {

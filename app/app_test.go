@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"reentrybot/botapitest"
 	"reentrybot/config"
 	"reentrybot/dbtest"
+	"reentrybot/migrations"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -31,7 +33,7 @@ func start(t *testing.T, api *botapitest.Server, env map[string]string) *app.App
 	t.Helper()
 	base := map[string]string{
 		"TELEGRAM_BOT_TOKEN": api.Token(), "TELEGRAM_API_URL": api.URL(),
-		"DATABASE_URL": dbtest.URL(t), "HTTP_ADDR": "127.0.0.1:0",
+		"DATABASE_URL": dbtest.URL(t), "HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "127.0.0.1:0",
 	}
 	for k, v := range env {
 		base[k] = v
@@ -76,7 +78,13 @@ func TestHealthReadyMetrics(t *testing.T) {
 	if code, body := get(t, "http://"+a.Addr+"/readyz"); code != 200 {
 		t.Fatalf("readyz %d %q", code, body)
 	}
-	code, body := get(t, "http://"+a.Addr+"/metrics")
+	if code, _ := get(t, "http://"+a.Addr+"/metrics"); code == 200 {
+		t.Fatal("metrics served on the public listener")
+	}
+	if code, _ := get(t, "http://"+a.MetricsAddr+"/healthz"); code != 200 {
+		t.Fatalf("healthz on the metrics listener: %d", code)
+	}
+	code, body := get(t, "http://"+a.MetricsAddr+"/metrics")
 	if code != 200 {
 		t.Fatalf("metrics %d", code)
 	}
@@ -84,6 +92,13 @@ func TestHealthReadyMetrics(t *testing.T) {
 		`reentrybot_updates_total{outcome="handled",type="command"} 1`,
 		`reentrybot_sends_total{method="sendMessage",result="ok"}`,
 		`reentrybot_update_handling_seconds_count{type="command"} 1`,
+		"reentrybot_database_up 1",
+		"reentrybot_open_cases 0",
+		"reentrybot_oldest_unanswered_case_age_seconds 0",
+		"reentrybot_pending_deliveries 0",
+		"reentrybot_pending_relays 0",
+		"reentrybot_last_update_timestamp_seconds 1",
+		`go_sql_max_open_connections{db_name="reentrybot"} 40`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
@@ -131,5 +146,62 @@ func TestWebhookMode(t *testing.T) {
 			t.Fatalf("deliveries: %+v", ds)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The bot refuses a database whose schema is not its own: one migration
+// behind with MIGRATE_ON_START=false (instead of migrating it), or one
+// migrated by a newer binary (whatever MIGRATE_ON_START says).
+func TestStartRefusesAnotherSchema(t *testing.T) {
+	api := botapitest.New()
+	t.Cleanup(api.Close)
+	tests := []struct {
+		name, migrate, want string
+		ahead               bool
+	}{
+		{"behind, no migration on start", "false", "migrate up", false},
+		{"ahead", "true", "newer than this version", true},
+		{"ahead, no migration on start", "false", "newer than this version", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, _ := dbtest.URLBehind(t)
+			db, err := sql.Open("postgres", url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if tt.ahead {
+				p, err := migrations.Provider(db)
+				if err == nil {
+					_, err = p.Up(context.Background())
+				}
+				if err == nil {
+					_, err = db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, true)`)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			env := map[string]string{
+				"TELEGRAM_BOT_TOKEN": api.Token(), "TELEGRAM_API_URL": api.URL(), "DATABASE_URL": url,
+				"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off", "MIGRATE_ON_START": tt.migrate,
+			}
+			cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := app.Start(context.Background(), cfg, slog.New(slog.DiscardHandler))
+			if err == nil {
+				a.Stop()
+				t.Fatal("started")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+			if pending, err := migrations.Pending(context.Background(), db); err != nil || pending == tt.ahead {
+				t.Errorf("pending %v (%v): the database was migrated, or not as set up", pending, err)
+			}
+		})
 	}
 }

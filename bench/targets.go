@@ -311,6 +311,9 @@ func ServeChild() int {
 		fmt.Fprintln(os.Stderr, "configuration:", err)
 		return 2
 	}
+	// Several children share the machine: one fixed metrics port would
+	// let only the first start.
+	cfg.MetricsAddr = ""
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	if os.Getenv(ChildEnv) == "fast" {
 		tune, err := ParseTuning(os.Getenv("BENCH_TUNE"))

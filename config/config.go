@@ -24,6 +24,13 @@ type Config struct {
 	WebhookURL     string     // WEBHOOK_URL
 	WebhookSecret  string     // WEBHOOK_SECRET
 	LogLevel       slog.Level // LOG_LEVEL
+	LogFormat      string     // LOG_FORMAT: text or json
+	// MetricsAddr is the separate listener for /metrics and the health
+	// endpoints (METRICS_ADDR); empty means off.
+	MetricsAddr string
+	// MigrateOnStart: serve applies pending migrations before it starts
+	// (MIGRATE_ON_START); off, it refuses to start while any are pending.
+	MigrateOnStart bool
 	TimeZone       *time.Location
 	// SendRate is the overall outgoing messages per second (SEND_RATE).
 	SendRate float64
@@ -56,10 +63,13 @@ var Vars = []Var{
 	{"TELEGRAM_BOT_TOKEN", "", "Bot token from @BotFather (required for serve)."},
 	{"TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server: Telegram's, a self-hosted telegram-bot-api, or the test server."},
 	{"DATABASE_URL", "", "PostgreSQL URL, e.g. postgres://user:pass@localhost/reentrybot?sslmode=disable (required for serve)."},
-	{"HTTP_ADDR", ":8080", "Address for /healthz, /readyz, /metrics and the webhook."},
+	{"HTTP_ADDR", ":8080", "Address for the webhook, /healthz and /readyz."},
+	{"METRICS_ADDR", "127.0.0.1:9090", "Separate address for /metrics, /healthz and /readyz, kept off the public listener; off turns it off."},
 	{"WEBHOOK_URL", "", "Public HTTPS URL Telegram posts updates to; empty means long polling."},
 	{"WEBHOOK_SECRET", "", "Secret token Telegram sends with each webhook call (1-256 of A-Z a-z 0-9 _ -); required with WEBHOOK_URL."},
 	{"LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"LOG_FORMAT", "text", "text (key=value lines) or json (one object a line, for a log collector)."},
+	{"MIGRATE_ON_START", "true", "serve applies pending database migrations before it starts; false makes it refuse to start while any are pending (then run migrate up yourself)."},
 	{"TIME_ZONE", "Asia/Ho_Chi_Minh", "Time zone for everything a person sees."},
 	{"SEND_RATE", "25", "Outgoing messages per second across all chats (Telegram allows about 30)."},
 	{"WORKERS", "64", "Chats handled at the same time."},
@@ -76,6 +86,10 @@ var (
 	secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 )
 
+// Secrets may be given in a file instead (NAME_FILE, e.g. a Docker or
+// systemd credential), so they stay out of the process environment listing.
+var secrets = []string{"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "WEBHOOK_SECRET"}
+
 // Getenv is how variables are read; tests pass a map's lookup.
 type Getenv func(string) (string, bool)
 
@@ -85,7 +99,7 @@ func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 // Load reads and validates the configuration. Every problem is reported,
 // each naming the variable and what is wrong.
 func Load(get Getenv) (Config, error) {
-	val := func(name string) string {
+	plain := func(name string) string {
 		if v, ok := get(name); ok && strings.TrimSpace(v) != "" {
 			return strings.TrimSpace(v)
 		}
@@ -99,6 +113,33 @@ func Load(get Getenv) (Config, error) {
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	fromFile := map[string]string{}
+	for _, name := range secrets {
+		path, ok := get(name + "_FILE")
+		if !ok || strings.TrimSpace(path) == "" {
+			continue
+		}
+		if v, ok := get(name); ok && strings.TrimSpace(v) != "" {
+			bad(name+"_FILE", "set together with %s; set only one", name)
+			continue
+		}
+		b, err := os.ReadFile(strings.TrimSpace(path))
+		if err != nil {
+			bad(name+"_FILE", "%v", err)
+			continue
+		}
+		if v := strings.TrimSpace(string(b)); v != "" {
+			fromFile[name] = v
+		} else {
+			bad(name+"_FILE", "%s is empty", path)
+		}
+	}
+	val := func(name string) string {
+		if v, ok := fromFile[name]; ok {
+			return v
+		}
+		return plain(name)
 	}
 	c := Config{
 		TelegramToken:  val("TELEGRAM_BOT_TOKEN"),
@@ -135,6 +176,18 @@ func Load(get Getenv) (Config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(val("LOG_LEVEL"))); err != nil {
 		bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	if c.LogFormat = strings.ToLower(val("LOG_FORMAT")); c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("LOG_FORMAT", "must be text or json, got %q", c.LogFormat)
+	}
+	if c.MetricsAddr = val("METRICS_ADDR"); c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
+	} else if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		bad("METRICS_ADDR", "must be host:port, :port or off, got %q", c.MetricsAddr)
+	}
+	var err error
+	if c.MigrateOnStart, err = strconv.ParseBool(val("MIGRATE_ON_START")); err != nil {
+		bad("MIGRATE_ON_START", "must be true or false, got %q", val("MIGRATE_ON_START"))
 	}
 	tz, err := time.LoadLocation(val("TIME_ZONE"))
 	if err != nil {

@@ -345,6 +345,16 @@ func ImportCommunes(ctx context.Context, db *store.DB, recs []CommuneRecord, ret
 	return res, err
 }
 
+// excelCSV starts a CSV file with a UTF-8 byte-order mark: without it Excel,
+// which officials open these files with, reads UTF-8 as the local code page
+// and garbles Vietnamese. Import skips the mark.
+func excelCSV(w io.Writer) (*csv.Writer, error) {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return nil, fmt.Errorf("writing CSV: %w", err)
+	}
+	return csv.NewWriter(w), nil
+}
+
 // ExportCommunes writes every commune, retired ones too, as a file
 // ImportCommunes reads back unchanged.
 func ExportCommunes(ctx context.Context, db *store.DB, w io.Writer) (int, error) {
@@ -352,7 +362,10 @@ func ExportCommunes(ctx context.Context, db *store.DB, w io.Writer) (int, error)
 	if err := db.InTx(ctx, func(tx *store.Tx) (err error) { cs, err = tx.AllCommunes(ctx); return err }); err != nil {
 		return 0, err
 	}
-	cw := csv.NewWriter(w)
+	cw, err := excelCSV(w)
+	if err != nil {
+		return 0, err
+	}
 	_ = cw.Write(append(slices.Clone(communeRequired), communeOptional...))
 	for _, c := range cs {
 		_ = cw.Write([]string{c.Code, c.Name, c.FullName, c.Type, c.ProvinceCode, strconv.FormatBool(c.Active)})
@@ -510,7 +523,10 @@ func ExportCourses(ctx context.Context, db *store.DB, w io.Writer) (int, error) 
 	if err := db.InTx(ctx, func(tx *store.Tx) (err error) { cs, err = tx.AllCourses(ctx); return err }); err != nil {
 		return 0, err
 	}
-	cw := csv.NewWriter(w)
+	cw, err := excelCSV(w)
+	if err != nil {
+		return 0, err
+	}
 	_ = cw.Write(append(slices.Clone(courseRequired), courseOptional...))
 	for _, c := range cs {
 		_ = cw.Write([]string{c.Code, c.Trade, c.Title, c.Provider, c.CommuneCode, c.StartDate.Format("2006-01-02"),
@@ -647,7 +663,10 @@ func ExportLoanDays(ctx context.Context, db *store.DB, w io.Writer) (int, error)
 	if err := db.InTx(ctx, func(tx *store.Tx) (err error) { ds, err = tx.AllLoanDays(ctx); return err }); err != nil {
 		return 0, err
 	}
-	cw := csv.NewWriter(w)
+	cw, err := excelCSV(w)
+	if err != nil {
+		return 0, err
+	}
 	_ = cw.Write(loanDayColumns)
 	for _, d := range ds {
 		_ = cw.Write([]string{d.CommuneCode, d.Day.Format("2006-01-02"), d.Place, d.StartsAt, d.EndsAt, strconv.Itoa(d.Capacity)})

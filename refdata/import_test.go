@@ -80,6 +80,9 @@ func TestImportCommunes(t *testing.T) {
 	if n, err := refdata.ExportCommunes(ctx, db, &first); err != nil || n != 99 {
 		t.Fatalf("export: %d %v", n, err)
 	}
+	if !bytes.HasPrefix(first.Bytes(), []byte("\ufeffcode,")) {
+		t.Fatalf("export does not start with a UTF-8 byte-order mark and the header (Excel needs the mark): %q", first.Bytes()[:12])
+	}
 	recs, err := refdata.ParseCommuneFile(bytes.NewReader(first.Bytes()))
 	if err != nil {
 		t.Fatal(err)

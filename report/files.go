@@ -61,7 +61,8 @@ func (r *Report) CSV(w io.Writer, l Labels, lang string) error {
 }
 
 // XLSX writes the report as a workbook: the table (title, header frozen,
-// numbers as numbers, "< 5" as text) and a sheet of notes.
+// numbers as numbers, "< 5" as text, printed A4 landscape) with the chart
+// below it, and a sheet of notes.
 func (r *Report) XLSX(w io.Writer, l Labels, lang string) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -164,6 +165,9 @@ func (r *Report) XLSX(w io.Writer, l Labels, lang string) error {
 		return err
 	}
 	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: 2, YSplit: top, TopLeftCell: "C6", ActivePane: "bottomRight"}); err != nil {
+		return err
+	}
+	if err := r.printLayout(f, sheet, top, top+len(rows), l, lang); err != nil {
 		return err
 	}
 

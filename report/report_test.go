@@ -293,6 +293,7 @@ func TestFiles(t *testing.T) {
 		if len(sheets) != 2 {
 			t.Fatalf("sheets %v", sheets)
 		}
+		checkPrintLayout(t, f, sheets[0])
 		rows, err := f.GetRows(sheets[0])
 		if err != nil {
 			t.Fatal(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,7 +26,7 @@ func cmdDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	env := func(name string) (string, bool) {
-		if name == "HTTP_ADDR" {
+		if name == "HTTP_ADDR" || name == "METRICS_ADDR" {
 			if v, ok := os.LookupEnv(name); ok {
 				return v, true
 			}
@@ -39,13 +38,14 @@ func cmdDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
+	cfg.MigrateOnStart = true // the demo's database is its own
 	logPath := filepath.Join(os.TempDir(), "reentrybot-demo.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return fmt.Errorf("creating log file: %w", err)
 	}
 	defer logFile.Close()
-	log := newLogger(logFile, cfg.LogLevel)
+	log := newLogger(logFile, cfg)
 
 	if cfg.DatabaseURL == "" {
 		fmt.Fprintln(stdout, "Starting a private PostgreSQL, the test Bot API server and the bot…")
@@ -125,6 +125,8 @@ func act(api *botapitest.Server, user botapitest.User, last *botapitest.Message,
 	if line == "" {
 		return nil
 	}
+	// A number presses the button shown with it; any other number (a birth
+	// year, a phone) is a typed answer.
 	if n, err := strconv.Atoi(line); err == nil && last != nil && last.Markup != nil {
 		i := 0
 		for _, row := range last.Markup.InlineKeyboard {
@@ -136,7 +138,6 @@ func act(api *botapitest.Server, user botapitest.User, last *botapitest.Message,
 				}
 			}
 		}
-		return errors.New("no button with that number")
 	}
 	if phone, ok := strings.CutPrefix(line, "contact "); ok {
 		api.ShareContact(user, phone)

@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
+	// The time zone database in the binary (about 450 KB): the container
+	// image and minimal hosts have none, and TIME_ZONE must load anywhere.
+	_ "time/tzdata"
 
 	"reentrybot/app"
 	"reentrybot/config"
@@ -19,8 +21,10 @@ import (
 	"reentrybot/store"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
+// version and commit are stamped by release builds:
+// -ldflags "-X main.version=v1.2.0 -X main.commit=$(git rev-parse HEAD)";
+// without them they come from the build's VCS information (version.go).
+var version, commit = "", ""
 
 type command struct {
 	name, usage, summary string
@@ -42,8 +46,12 @@ func init() {
 		{"export", "export communes|courses|loan-days [FILE|-]", "write reference data as CSV, in the format import reads", cmdExport},
 		{"report", "report [--month YYYY-MM] [--format csv|xlsx]", "the monthly figures per commune for the Employment Service Centre", cmdReport},
 		{"retention", "retention [--dry-run]", "erase the data of people not seen for RETENTION_MONTHS (24) and old message texts", cmdRetention},
+		{"backup", "backup --out FILE [--key FILE]", "dump the database with pg_dump (custom format), optionally encrypted", cmdBackup},
+		{"restore", "restore --in FILE [--key FILE] [--clean]", "restore a backup made by backup into DATABASE_URL", cmdRestore},
+		{"config", "config", "print the effective settings, secrets masked", cmdConfig},
+		{"check", "check [--offline]", "check the database, migrations, Bot API, webhook, staff group and time zone; exit 1 if one fails", cmdCheck},
 		benchCommand,
-		{"version", "version", "print the version", cmdVersion},
+		{"version", "version", "print the version and commit", cmdVersion},
 	}
 }
 
@@ -104,8 +112,13 @@ func flags(name string, stdout io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+// newLogger writes LOG_FORMAT (text or json) at LOG_LEVEL.
+func newLogger(w io.Writer, cfg config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -117,7 +130,8 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err = errors.Join(err, cfg.RequireServe()); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	log := newLogger(stderr, cfg)
+	log.Info("starting", "version", versionString())
 	a, err := app.Start(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -136,12 +150,9 @@ func cmdMigrate(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Wr
 		fs.Usage()
 		return errors.New("say up, down or status")
 	}
-	cfg, err := config.FromEnv()
+	cfg, err := dbConfig()
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL: is required")
+		return err
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -190,13 +201,6 @@ func cmdVersion(_ context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	v := version
-	if v == "" {
-		v = "devel"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
-	}
-	fmt.Fprintln(stdout, "reentrybot", v)
+	fmt.Fprintln(stdout, "reentrybot", versionString())
 	return nil
 }

@@ -48,7 +48,7 @@ func TestImportExportCommands(t *testing.T) {
 	if code, out, _ := runCmd(t, env, "import", "courses", good); code != 0 || !strings.Contains(out, "courses: 1 added") {
 		t.Fatalf("courses: %d %q", code, out)
 	}
-	if code, out, _ := runCmd(t, env, "export", "courses"); code != 0 || !strings.HasPrefix(out, "code,trade,title,") || !strings.Contains(out, "K1,garment,May") {
+	if code, out, _ := runCmd(t, env, "export", "courses"); code != 0 || !strings.HasPrefix(out, "\ufeffcode,trade,title,") || !strings.Contains(out, "K1,garment,May") {
 		t.Fatalf("export courses to stdout: %d %q", code, out)
 	}
 	days := write("days.csv", "commune_code,day,place,starts_at,ends_at,capacity\n00149,2026-12-08,UBND xã Hiệp Hoà,07:30,11:00,20\n")

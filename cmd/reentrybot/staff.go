@@ -23,20 +23,32 @@ import (
 
 var communeCodeRe = regexp.MustCompile(`^[0-9]{3,6}$`)
 
-// openDB opens DATABASE_URL for the admin commands.
-func openDB(ctx context.Context) (*store.DB, config.Config, error) {
+// dbConfig reads the configuration of a command that needs DATABASE_URL.
+func dbConfig() (config.Config, error) {
 	cfg, err := config.FromEnv()
 	if err != nil {
-		return nil, cfg, fmt.Errorf("configuration:\n%w", err)
+		return cfg, fmt.Errorf("configuration:\n%w", err)
 	}
 	if cfg.DatabaseURL == "" {
-		return nil, cfg, errors.New("DATABASE_URL: is required")
+		return cfg, errors.New("DATABASE_URL: is required")
+	}
+	return cfg, nil
+}
+
+// openDB opens DATABASE_URL for the admin commands. It never migrates: the
+// database is refused unless its schema is exactly this binary's, so that
+// an admin command run with a new binary does not change the schema under
+// a running bot (migrating is its own step: migrate up).
+func openDB(ctx context.Context) (*store.DB, config.Config, error) {
+	cfg, err := dbConfig()
+	if err != nil {
+		return nil, cfg, err
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, cfg, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if err := schemaProblem(ctx, db); err != nil {
 		db.Close()
 		return nil, cfg, err
 	}
