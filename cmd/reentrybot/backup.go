@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"filippo.io/age"
+
+	"reentrybot/clock"
 )
 
 // Backups are pg_dump's custom format, as written, or that stream encrypted
@@ -61,7 +63,7 @@ func cmdBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			return err
 		}
 	}
-	now := time.Now()
+	now := clock.System()
 	path := *out
 	if *dir != "" {
 		path = filepath.Join(*dir, backupPrefix+now.UTC().Format("20060102-150405")+backupExt)
@@ -83,7 +85,8 @@ func cmdBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d bytes, %s)\n", path, n, how)
 	if *keep > 0 {
-		removed, err := pruneBackups(*dir, now.Add(-time.Duration(*keep)*24*time.Hour))
+		// Compared with the files' times, which the machine's clock wrote.
+		removed, err := pruneBackups(*dir, time.Now().Add(-time.Duration(*keep)*24*time.Hour))
 		for _, r := range removed {
 			fmt.Fprintf(stdout, "removed %s (older than %d days)\n", r, *keep)
 		}
@@ -337,7 +340,7 @@ func writeNewKey(path string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--new-key: %w", err)
 	}
-	_, err = fmt.Fprintf(f, "# reentrybot backup key, created %s\n# public key: %s\n%s\n", time.Now().UTC().Format(time.RFC3339), id.Recipient(), id)
+	_, err = fmt.Fprintf(f, "# reentrybot backup key, created %s\n# public key: %s\n%s\n", clock.System().UTC().Format(time.RFC3339), id.Recipient(), id)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

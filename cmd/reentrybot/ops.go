@@ -12,6 +12,7 @@ import (
 	tg "github.com/go-telegram/bot"
 
 	"reentrybot/bot"
+	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/store"
 )
@@ -79,7 +80,7 @@ func runChecks(ctx context.Context, offline bool) []checkResult {
 	if err != nil {
 		return out
 	}
-	out = append(out, checkResult{name: "time zone", detail: fmt.Sprintf("%s, now %s", cfg.TimeZone, time.Now().In(cfg.TimeZone).Format("2006-01-02 15:04 MST"))})
+	out = append(out, checkResult{name: "time zone", detail: fmt.Sprintf("%s, now %s", cfg.TimeZone, clock.System().In(cfg.TimeZone).Format("2006-01-02 15:04 MST"))})
 
 	var db *store.DB
 	if cfg.DatabaseURL == "" {
