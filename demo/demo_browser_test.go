@@ -113,7 +113,7 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 	r.press("g:male", "")
 	r.shareContact()
 	r.say("hiep hoa")
-	r.press("c:00149", "")
+	r.press("c:07840", "")
 	r.press("ed:upper_secondary", "")
 	timing("consent and profile")
 	r.press("t:factory", "")
