@@ -3,6 +3,7 @@ package flows
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -115,7 +116,7 @@ func takeName(r *run) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	name, err := CleanText(s, maxNameRunes, false)
+	name, err := CleanName(s, maxNameRunes)
 	switch {
 	case errors.Is(err, ErrTooLong):
 		r.tooLong(name, maxNameRunes)
@@ -138,12 +139,30 @@ func askBirthYear(r *run) error {
 }
 
 func takeBirthYear(r *run) (string, error) {
+	// The answer to "are you 16 or older?" for a year that may mean 15.
+	if c, ok := strings.CutPrefix(r.choice(), "by:"); ok {
+		y, err := strconv.Atoi(c)
+		if err == nil {
+			_, err = ParseBirthYear(c, r.now.In(r.e.hours.Loc))
+		}
+		if !errors.Is(err, ErrMaybeUnder16) { // "by:no", or a year the question was not about
+			r.reply("birth_year_range", map[string]any{"MinAge": MinAge, "MaxAge": MaxAge})
+			return "", r.ask()
+		}
+		return r.saveBirthYear(y)
+	}
 	s, ok := r.textAnswer()
 	if !ok {
 		return "", nil
 	}
 	y, err := ParseBirthYear(s, r.now.In(r.e.hours.Loc))
 	switch {
+	case errors.Is(err, ErrMaybeUnder16):
+		r.question("birth_year_confirm_age", map[string]any{"Year": y, "MinAge": MinAge},
+			row(opt("by:"+strconv.Itoa(y), "btn_age_ok")), row(opt("by:no", "btn_age_under")))
+		return "", nil
+	case errors.Is(err, ErrOverMaxAge):
+		r.reply("birth_year_senior", map[string]any{"Year": y})
 	case errors.Is(err, ErrOutOfRange):
 		r.reply("birth_year_range", map[string]any{"MinAge": MinAge, "MaxAge": MaxAge})
 		return "", r.ask()
@@ -151,6 +170,10 @@ func takeBirthYear(r *run) (string, error) {
 		r.reply("birth_year_invalid", nil)
 		return "", r.ask()
 	}
+	return r.saveBirthYear(y)
+}
+
+func (r *run) saveBirthYear(y int) (string, error) {
 	p, err := r.profile()
 	if err != nil {
 		return "", err
@@ -188,17 +211,26 @@ func askPhone(r *run) error {
 
 func takePhone(r *run) (string, error) {
 	var s string
-	switch r.in.Kind {
-	case InContact:
+	switch c := r.choice(); {
+	case strings.HasPrefix(c, "ph:+"): // today's form of an old number, confirmed
+		s = c[3:]
+	case c == "ph:no":
+		return "", r.ask()
+	case r.in.Kind == InContact:
 		s = r.in.Phone
-	case InText:
+	case r.in.Kind == InText:
 		s = r.in.Text
 	default:
 		r.reply("expect_phone", nil)
 		return "", r.ask()
 	}
 	phone, err := NormalizePhone(s)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrOldMobile):
+		r.question("phone_old_confirm", map[string]any{"Old": strings.TrimSpace(s), "New": LocalPhone(phone)},
+			row(opt("ph:"+phone, "btn_right"), opt("ph:no", "btn_no")))
+		return "", nil
+	case err != nil:
 		r.reply("phone_invalid", nil)
 		return "", r.ask()
 	}
