@@ -324,3 +324,62 @@ func TestConsentsLatestWins(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// unaccented types a name the way many people do: no marks, đ as d, in
+// capitals.
+func unaccented(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case r == 'đ' || r == 'Đ':
+			b.WriteRune('D')
+		case r >= 0x300 && r <= 0x36f:
+		default:
+			b.WriteString(strings.ToUpper(string(r)))
+		}
+	}
+	return b.String()
+}
+
+// Every unit and every former unit, typed without marks in capitals, in
+// NFD, or with "xã"/"phường" before it, is found.
+func TestFindCommunesFindsEveryName(t *testing.T) {
+	ctx := context.Background()
+	db := &store.DB{X: dbtest.New(t)}
+	communes, err := refdata.Communes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	formers, err := refdata.FormerCommunes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct{ typed, code string }
+	var wants []want
+	for _, c := range communes {
+		full, _, _ := strings.Cut(c.FullName, ",")
+		wants = append(wants, want{unaccented(c.Name), c.Code}, want{norm.NFD.String(c.Name), c.Code}, want{full, c.Code})
+	}
+	for _, f := range formers {
+		wants = append(wants, want{unaccented(f.Name), f.NewCode})
+	}
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		for _, w := range wants {
+			got, err := find(ctx, tx, w.typed)
+			if err != nil {
+				return err
+			}
+			found := false
+			for _, m := range got {
+				found = found || m.Code == w.code
+			}
+			if !found {
+				t.Errorf("%q: %d matches, none is %s", w.typed, len(got), w.code)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
