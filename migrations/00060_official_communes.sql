@@ -215,10 +215,10 @@ UPDATE communes n SET active = false, updated_at = now()
   FROM communes o JOIN commune_code_map m ON m.old_code = o.code
  WHERE n.code = m.new_code AND NOT o.active AND n.active;
 
-UPDATE people p SET commune_code = m.new_code FROM commune_code_map m WHERE p.commune_code = m.old_code;
-UPDATE cases c SET commune_code = m.new_code FROM commune_code_map m WHERE c.commune_code = m.old_code;
-UPDATE courses k SET commune_code = m.new_code FROM commune_code_map m WHERE k.commune_code = m.old_code;
-UPDATE loan_days d SET commune_code = m.new_code FROM commune_code_map m WHERE d.commune_code = m.old_code;
+UPDATE people t SET commune_code = m.new_code FROM commune_code_map m WHERE t.commune_code = m.old_code;
+UPDATE cases t SET commune_code = m.new_code FROM commune_code_map m WHERE t.commune_code = m.old_code;
+UPDATE courses t SET commune_code = m.new_code FROM commune_code_map m WHERE t.commune_code = m.old_code;
+UPDATE loan_days t SET commune_code = m.new_code FROM commune_code_map m WHERE t.commune_code = m.old_code;
 -- Arrays keep their order; codes not in the map (other units) are kept.
 UPDATE staff SET communes = ARRAY(
          SELECT coalesce(m.new_code, u.code) FROM unnest(communes) WITH ORDINALITY AS u(code, i)
@@ -437,10 +437,10 @@ SELECT o.code, o.name, CASE o.type WHEN 'ward' THEN 'Phường ' ELSE 'Xã ' END
 ('03177', 'Sa Lý', 'commune', 'sa ly'),
 ('03193', 'Vân Sơn', 'commune', 'van son')) AS o(code, name, type, key)
 ON CONFLICT (code) DO NOTHING;
-UPDATE people p SET commune_code = m.old_code FROM commune_code_map m WHERE p.commune_code = m.new_code;
-UPDATE cases c SET commune_code = m.old_code FROM commune_code_map m WHERE c.commune_code = m.new_code;
-UPDATE courses k SET commune_code = m.old_code FROM commune_code_map m WHERE k.commune_code = m.new_code;
-UPDATE loan_days d SET commune_code = m.old_code FROM commune_code_map m WHERE d.commune_code = m.new_code;
+UPDATE people t SET commune_code = m.old_code FROM commune_code_map m WHERE t.commune_code = m.new_code;
+UPDATE cases t SET commune_code = m.old_code FROM commune_code_map m WHERE t.commune_code = m.new_code;
+UPDATE courses t SET commune_code = m.old_code FROM commune_code_map m WHERE t.commune_code = m.new_code;
+UPDATE loan_days t SET commune_code = m.old_code FROM commune_code_map m WHERE t.commune_code = m.new_code;
 UPDATE staff SET communes = ARRAY(
          SELECT coalesce(m.old_code, u.code) FROM unnest(communes) WITH ORDINALITY AS u(code, i)
            LEFT JOIN commune_code_map m ON m.new_code = u.code ORDER BY u.i)

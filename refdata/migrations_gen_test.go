@@ -64,7 +64,11 @@ func TestGenerateMigrations(t *testing.T) {
 			sqlText(f.District), sqlText(f.Province), sqlText(f.NewCode), sqlText(textfold.Fold(f.Name)),
 			sqlOrNull(textfold.Fold(f.OtherSpelling())), sqlText(textfold.Fold(f.DistrictName()))))
 	}
-	data := map[string]string{
+	data := map[string]any{
+		// Every column holding a commune code (grep the migrations for
+		// commune): text columns, then arrays.
+		"Columns":  []string{"people", "cases", "courses", "loan_days"},
+		"Arrays":   []string{"staff", "broadcasts"},
 		"Communes": strings.Join(communes, ",\n"),
 		"Map":      strings.Join(maps, ",\n"),
 		"Old":      strings.Join(olds, ",\n"),
@@ -102,20 +106,13 @@ UPDATE communes n SET active = false, updated_at = now()
   FROM communes o JOIN commune_code_map m ON m.old_code = o.code
  WHERE n.code = m.new_code AND NOT o.active AND n.active;
 
-UPDATE people p SET commune_code = m.new_code FROM commune_code_map m WHERE p.commune_code = m.old_code;
-UPDATE cases c SET commune_code = m.new_code FROM commune_code_map m WHERE c.commune_code = m.old_code;
-UPDATE courses k SET commune_code = m.new_code FROM commune_code_map m WHERE k.commune_code = m.old_code;
-UPDATE loan_days d SET commune_code = m.new_code FROM commune_code_map m WHERE d.commune_code = m.old_code;
--- Arrays keep their order; codes not in the map (other units) are kept.
-UPDATE staff SET communes = ARRAY(
+{{range .Columns}}UPDATE {{.}} t SET commune_code = m.new_code FROM commune_code_map m WHERE t.commune_code = m.old_code;
+{{end}}-- Arrays keep their order; codes not in the map (other units) are kept.
+{{range .Arrays}}UPDATE {{.}} SET communes = ARRAY(
          SELECT coalesce(m.new_code, u.code) FROM unnest(communes) WITH ORDINALITY AS u(code, i)
            LEFT JOIN commune_code_map m ON m.old_code = u.code ORDER BY u.i)
  WHERE communes && ARRAY(SELECT old_code FROM commune_code_map);
-UPDATE broadcasts SET communes = ARRAY(
-         SELECT coalesce(m.new_code, u.code) FROM unnest(communes) WITH ORDINALITY AS u(code, i)
-           LEFT JOIN commune_code_map m ON m.old_code = u.code ORDER BY u.i)
- WHERE communes && ARRAY(SELECT old_code FROM commune_code_map);
-
+{{end}}
 -- Nothing refers to the unofficial rows any more.
 DELETE FROM communes WHERE code IN (SELECT old_code FROM commune_code_map);
 
@@ -128,19 +125,12 @@ SELECT o.code, o.name, CASE o.type WHEN 'ward' THEN 'Phường ' ELSE 'Xã ' END
   FROM (VALUES
 {{.Old}}) AS o(code, name, type, key)
 ON CONFLICT (code) DO NOTHING;
-UPDATE people p SET commune_code = m.old_code FROM commune_code_map m WHERE p.commune_code = m.new_code;
-UPDATE cases c SET commune_code = m.old_code FROM commune_code_map m WHERE c.commune_code = m.new_code;
-UPDATE courses k SET commune_code = m.old_code FROM commune_code_map m WHERE k.commune_code = m.new_code;
-UPDATE loan_days d SET commune_code = m.old_code FROM commune_code_map m WHERE d.commune_code = m.new_code;
-UPDATE staff SET communes = ARRAY(
+{{range .Columns}}UPDATE {{.}} t SET commune_code = m.old_code FROM commune_code_map m WHERE t.commune_code = m.new_code;
+{{end}}{{range .Arrays}}UPDATE {{.}} SET communes = ARRAY(
          SELECT coalesce(m.old_code, u.code) FROM unnest(communes) WITH ORDINALITY AS u(code, i)
            LEFT JOIN commune_code_map m ON m.new_code = u.code ORDER BY u.i)
  WHERE communes && ARRAY(SELECT new_code FROM commune_code_map);
-UPDATE broadcasts SET communes = ARRAY(
-         SELECT coalesce(m.old_code, u.code) FROM unnest(communes) WITH ORDINALITY AS u(code, i)
-           LEFT JOIN commune_code_map m ON m.new_code = u.code ORDER BY u.i)
- WHERE communes && ARRAY(SELECT new_code FROM commune_code_map);
-DELETE FROM communes WHERE code IN (SELECT new_code FROM commune_code_map);
+{{end}}DELETE FROM communes WHERE code IN (SELECT new_code FROM commune_code_map);
 `
 
 const migration61 = `-- +goose Up
