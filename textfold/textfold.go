@@ -75,3 +75,32 @@ func PlaceQueries(s string) []string {
 	}
 	return out
 }
+
+// tones are the five Vietnamese tone marks, as combining characters:
+// grave, acute, tilde, hook above, dot below.
+const tones = "\u0300\u0301\u0303\u0309\u0323"
+
+// SameName reports whether a and b are the same name written with the tone
+// mark on another vowel ("Hiệp Hoà" and "Hiệp Hòa", "Thuỵ" and "Thụy"), or
+// the same text. Unlike Fold, every other mark and the case still count:
+// "Đông Tiến" and "Đồng Tiến" are different names.
+func SameName(a, b string) bool { return toneKey(a) == toneKey(b) }
+
+// toneKey moves each word's tone mark to the end of the word.
+func toneKey(s string) string {
+	var b, marks strings.Builder
+	flush := func() { b.WriteString(marks.String()); marks.Reset() }
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case strings.ContainsRune(tones, r):
+			marks.WriteRune(r)
+		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
+			b.WriteRune(r)
+		default:
+			flush()
+			b.WriteRune(r)
+		}
+	}
+	flush()
+	return b.String()
+}

@@ -147,3 +147,27 @@ func FuzzPlaceQueries(f *testing.F) {
 		}
 	})
 }
+
+func TestSameName(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"Hiệp Hoà", "Hiệp Hòa", true},
+		{"Cảnh Thuỵ", "Cảnh Thụy", true},
+		{"Phúc Hoà", "Phúc Hòa", true},
+		{norm.NFD.String("Hiệp Hoà"), "Hiệp Hòa", true},
+		{"Tân Yên", "Tân Yên", true},
+		{"Đông Tiến", "Đồng Tiến", false}, // another tone
+		{"Phượng Sơn", "Phương Sơn", false},
+		{"Hiệp Hòa", "Hiệp Hoa", false}, // the tone missing
+		{"Hiệp Hòa", "hiệp hòa", false}, // case counts
+		{"Hòa An", "Hoà An", true},
+		{"Hòa An", "Hoa Àn", false}, // the mark moved to another word
+	}
+	for _, tt := range tests {
+		if got := SameName(tt.a, tt.b); got != tt.want {
+			t.Errorf("SameName(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
