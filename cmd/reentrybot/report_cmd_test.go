@@ -36,8 +36,8 @@ INSERT INTO cases (person_id, kind, commune_code, opened_at) SELECT id, 'job', '
 	if code != 0 || !strings.HasPrefix(out, "\ufeffMã,Xã/phường,Đăng ký mới,") || !strings.Contains(out, ",Toàn tỉnh,1,1,1,") {
 		t.Fatalf("csv report: %d %q %q", code, out, errOut)
 	}
-	if !strings.Contains(out, "07840,Hiệp Hoà,< 5,< 5,") {
-		t.Errorf("Hiệp Hoà's line should hide its 1 registration and 1 case")
+	if !strings.Contains(out, "07840,Hiệp Hòa,< 5,< 5,") {
+		t.Errorf("Hiệp Hòa's line should hide its 1 registration and 1 case")
 	}
 	dir := t.TempDir()
 	book, chart := filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "r.png")
