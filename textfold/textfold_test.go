@@ -126,7 +126,10 @@ func TestPlaceQueries(t *testing.T) {
 }
 
 func FuzzPlaceQueries(f *testing.F) {
-	for _, s := range []string{"xã Đồng Tiến", "thi tran Cho", "Phượng Sơn", "tp.", "p. ", "huyen  luc nam"} {
+	// Queries people type: without marks, in capitals, in NFD, with a prefix.
+	for _, s := range []string{"xã Đồng Tiến", "thi tran Cho", "Phượng Sơn", "tp.", "p. ", "huyen  luc nam",
+		"dinh bang", "DINH BANG", "Lim", "dong tien", "phuong son", "hiep hoa", "luc nam", "TT Chờ",
+		norm.NFD.String("Phường Đình Bảng"), "\u00d0ình Bảng", "x.Sa Lý", "thị xã Việt Yên"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -144,6 +147,14 @@ func FuzzPlaceQueries(f *testing.F) {
 		}
 		if len(qs) > 0 && qs[0] != Fold(s) {
 			t.Fatalf("PlaceQueries(%q) does not try the whole text first: %q", s, qs)
+		}
+		if norm.NFC.String(s) == s && isVietnameseish(s) {
+			if up, low := PlaceQueries(strings.ToUpper(s)), PlaceQueries(strings.ToLower(s)); strings.Join(up, "|") != strings.Join(low, "|") {
+				t.Fatalf("case matters for %q: %q vs %q", s, up, low)
+			}
+		}
+		if nfd := PlaceQueries(norm.NFD.String(s)); strings.Join(nfd, "|") != strings.Join(qs, "|") {
+			t.Fatalf("NFD matters for %q: %q vs %q", s, nfd, qs)
 		}
 	})
 }
