@@ -28,7 +28,7 @@ WITH p AS (
                       created_at, last_seen_at)
   SELECT 'telegram', ($1 + i)::text, ($1 + i)::text, 'vi', 'Người thử ' || i, 1970 + i % 40,
          CASE WHEN i % 3 = 0 THEN 'female' ELSE 'male' END, '+8491' || lpad((i % 10000000)::text, 7, '0'),
-         '00149', 'upper_secondary', $5, $5
+         '07840', 'upper_secondary', $5, $5
     FROM generate_series(0, $2 - 1) AS i
   RETURNING id, external_id::bigint - $1 < $3 AS active
 ), c AS (

@@ -23,8 +23,8 @@ import (
 
 // Communes of the announcement tests.
 const (
-	hiepHoa = "00149"
-	kinhBac = "00175"
+	hiepHoa = "07840"
+	kinhBac = "09187"
 )
 
 // withBroadcast sets the announcement options (fast polling for tests).

@@ -119,7 +119,7 @@ func TestAnnounceRefusals(t *testing.T) {
 	r.run()
 	stranger := r.api.NewUser("Lạ", "vi")
 	counsellor := r.staffAccount(store.RoleCounsellor, nil, "Chị Lan")
-	officer := r.staffAccount(store.RoleOfficer, []string{hiepHoa, "00176"}, "Cán bộ hai xã")
+	officer := r.staffAccount(store.RoleOfficer, []string{hiepHoa, "09340"}, "Cán bộ hai xã")
 	other := r.staffAccount(store.RoleOfficer, []string{kinhBac}, "Cán bộ Kinh Bắc")
 
 	tests := []struct {
@@ -151,7 +151,7 @@ func TestAnnounceRefusals(t *testing.T) {
 	d := r.driver(officer)
 	d.say("/announce")
 	d.say("Họp dân về việc làm")
-	m, _ := d.findButton(officer.ID, "a:com:1:00176", 0)
+	m, _ := d.findButton(officer.ID, "a:com:1:09340", 0)
 	if len(m.Markup.InlineKeyboard) != 3 {
 		t.Fatalf("officer of two communes offered %d choices", len(m.Markup.InlineKeyboard))
 	}

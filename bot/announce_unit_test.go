@@ -63,13 +63,13 @@ func TestParseWhen(t *testing.T) {
 }
 
 func TestAnnounceData(t *testing.T) {
-	for _, data := range []string{announceData("com", 12, "00149"), announceData("go", 3)} {
+	for _, data := range []string{announceData("com", 12, "07840"), announceData("go", 3)} {
 		if len(data) > 64 {
 			t.Fatalf("%q over 64 bytes", data)
 		}
 	}
-	a, id, arg, ok := parseAnnounceData("a:com:12:00149")
-	if !ok || a != "com" || id != 12 || arg != "00149" {
+	a, id, arg, ok := parseAnnounceData("a:com:12:07840")
+	if !ok || a != "com" || id != 12 || arg != "07840" {
 		t.Fatal(a, id, arg, ok)
 	}
 	for _, bad := range []string{"a:com", "a:go:x", "k:take:1", "a:go:-1", ""} {

@@ -32,7 +32,7 @@ func openTakenCaseNamed(t *testing.T, r *rig, name string) takenCase {
 	r.loadCommunes()
 	r.run()
 	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
-	tc := takenCase{counsellor: r.staffAccount(store.RoleCounsellor, []string{"00149"}, "Chị Lan")}
+	tc := takenCase{counsellor: r.staffAccount(store.RoleCounsellor, []string{"07840"}, "Chị Lan")}
 	tc.g = r.staffGroup(admin)
 	tc.u = r.api.NewUser("Bình", "vi")
 	tc.d = r.driver(tc.u)
@@ -177,8 +177,8 @@ func TestPrivateTakeWithoutGroup(t *testing.T) {
 	r.loadCommunes()
 	r.run()
 	counsellor := r.staffAccount(store.RoleCounsellor, nil, "Anh Minh")
-	officer := r.staffAccount(store.RoleOfficer, []string{"00149"}, "Cán bộ xã")
-	other := r.staffAccount(store.RoleCounsellor, []string{"00067"}, "Chị Xa")
+	officer := r.staffAccount(store.RoleOfficer, []string{"07840"}, "Cán bộ xã")
+	other := r.staffAccount(store.RoleCounsellor, []string{"07210"}, "Chị Xa")
 	u := r.api.NewUser("Hải", "vi")
 	d := r.driver(u)
 	d.consentAndProfile("m:counsel", "Phạm Hải")
@@ -187,7 +187,7 @@ func TestPrivateTakeWithoutGroup(t *testing.T) {
 	d.say("Em viết thêm trước khi ai nhận")
 
 	r.waitSeen(r.api.SendText(counsellor, "/queue"))
-	r.waitText(counsellor.ID, "#1 · Tư vấn · Hiệp Hoà")
+	r.waitText(counsellor.ID, "#1 · Tư vấn · Hiệp Hòa")
 	r.waitSeen(r.api.SendText(officer, "/queue"))
 	r.waitText(officer.ID, "không xem nội dung hồ sơ")
 	r.waitSeen(r.api.SendText(other, "/take 1"))

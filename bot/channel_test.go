@@ -156,7 +156,7 @@ func TestSmallChannelCarriesJobFlow(t *testing.T) {
 	pick("g:male")
 	p.say("0912345678")
 	p.say("hiep hoa")
-	pick("c:00149", "ed:upper_secondary", "t:garment", "t:factory", "done")
+	pick("c:07840", "ed:upper_secondary", "t:garment", "t:factory", "done")
 
 	// A number that names no choice of the list shown.
 	p.say("42")
@@ -183,7 +183,7 @@ func TestSmallChannelCarriesJobFlow(t *testing.T) {
 	if err := r.x.Get(&c, `SELECT c.commune_code, c.answers, p.channel, p.phone FROM cases c JOIN people p ON p.id = c.person_id`); err != nil {
 		t.Fatal(err)
 	}
-	if c.Commune != "00149" || c.Channel != "test" || c.Phone != "+84912345678" || !strings.Contains(string(c.Answers), `"garment"`) {
+	if c.Commune != "07840" || c.Channel != "test" || c.Phone != "+84912345678" || !strings.Contains(string(c.Answers), `"garment"`) {
 		t.Errorf("case %+v", c)
 	}
 	split := 0

@@ -21,7 +21,7 @@ func TestRegistrationMonthFollowsTheBotClock(t *testing.T) {
 	r.driver(u).consentAndProfile("m:job", "Nguyễn Văn Minh")
 	r.waitFor("the profile saved", func() bool {
 		var n int
-		return r.x.Get(&n, `SELECT count(*) FROM people WHERE commune_code = '00149' AND education IS NOT NULL`) == nil && n == 1
+		return r.x.Get(&n, `SELECT count(*) FROM people WHERE commune_code = '07840' AND education IS NOT NULL`) == nil && n == 1
 	})
 	// The last step answered: nothing is in flight when the clock moves.
 	r.waitFor("the answer sent", func() bool {
@@ -46,12 +46,12 @@ func TestRegistrationMonthFollowsTheBotClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := f.Registrations["00149"]; got != tc.want {
+		if got := f.Registrations["07840"]; got != tc.want {
 			t.Errorf("%s: %d registrations in Hiệp Hoà, want %d", tc.month, got, tc.want)
 		}
 	}
 	var created time.Time
-	if err := r.x.Get(&created, `SELECT created_at FROM people WHERE commune_code = '00149'`); err != nil {
+	if err := r.x.Get(&created, `SELECT created_at FROM people WHERE commune_code = '07840'`); err != nil {
 		t.Fatal(err)
 	}
 	if !created.Equal(registered) {

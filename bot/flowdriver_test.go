@@ -129,7 +129,7 @@ func (d *driver) consentAndProfile(flow, name string) {
 	}
 	d.share("+84 912 345 678")
 	d.say("hiep hoa")
-	d.tap("c:00149")
+	d.tap("c:07840")
 	if flow != "m:counsel" {
 		d.tap("ed:upper_secondary")
 	}

@@ -96,7 +96,7 @@ func TestThreeFlowsByButtons(t *testing.T) {
 		{"job", `"garment"`}, {"course", `"vt_support_before": false`}, {"loan", `"business"`},
 	} {
 		c := cases[i]
-		if c.Kind != want.kind || c.Commune != "00149" || !strings.Contains(string(c.Answers), want.answer) {
+		if c.Kind != want.kind || c.Commune != "07840" || !strings.Contains(string(c.Answers), want.answer) {
 			t.Errorf("case %d: %s in %s with %s; want %s containing %s", c.ID, c.Kind, c.Commune, c.Answers, want.kind, want.answer)
 		}
 	}

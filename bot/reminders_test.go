@@ -45,14 +45,14 @@ func remindRig(t *testing.T, start time.Time) (*rig, *fakeClock) {
 	return r, fc
 }
 
-// returnee adds a person in commune 00149 who can be written to.
+// returnee adds a person in commune 07840 who can be written to.
 func (r *rig) returnee(name string) (botapitest.User, int64) {
 	r.t.Helper()
 	u := r.api.NewUser(name, "vi")
 	var id int64
 	if err := r.x.Get(&id, `
 INSERT INTO people (channel, external_id, chat_ref, language, full_name, commune_code)
-VALUES ('telegram', $1, $1, 'vi', $2, '00149') RETURNING id`, itoa(u.ID), name); err != nil {
+VALUES ('telegram', $1, $1, 'vi', $2, '07840') RETURNING id`, itoa(u.ID), name); err != nil {
 		r.t.Fatal(err)
 	}
 	return u, id
@@ -118,7 +118,7 @@ func TestRemindLoanDay(t *testing.T) {
 	var day int64
 	if err := r.x.Get(&day, `
 INSERT INTO loan_days (commune_code, day, place, starts_at, ends_at, capacity)
-VALUES ('00149', '2026-12-10', 'Điểm giao dịch xã Hoàng Vân', '08:30', '11:00', 20) RETURNING id`); err != nil {
+VALUES ('07840', '2026-12-10', 'Điểm giao dịch xã Hoàng Vân', '08:30', '11:00', 20) RETURNING id`); err != nil {
 		t.Fatal(err)
 	}
 	var appt, appt2 int64
@@ -167,17 +167,17 @@ func TestRemindCourseStart(t *testing.T) {
 	var course int64
 	if err := r.x.Get(&course, `
 INSERT INTO courses (trade, title, provider, commune_code, start_date, length_value, length_unit, seats_total, enrol_deadline)
-VALUES ('welding', 'Hàn điện cơ bản', 'Trường Cao đẳng Công nghiệp Bắc Ninh', '00149', '2026-12-20', 3, 'week', 20, '2026-12-15')
+VALUES ('welding', 'Hàn điện cơ bản', 'Trường Cao đẳng Công nghiệp Bắc Ninh', '07840', '2026-12-20', 3, 'week', 20, '2026-12-15')
 RETURNING id`); err != nil {
 		t.Fatal(err)
 	}
 	var c1, c2 int64
-	if err := r.x.Get(&c1, `INSERT INTO cases (person_id, kind, commune_code, course_id) VALUES ($1, 'course', '00149', $2) RETURNING id`, p, course); err != nil {
+	if err := r.x.Get(&c1, `INSERT INTO cases (person_id, kind, commune_code, course_id) VALUES ($1, 'course', '07840', $2) RETURNING id`, p, course); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.x.Get(&c2, `
 INSERT INTO cases (person_id, kind, status, commune_code, course_id, closed_at, outcome)
-VALUES ($1, 'course', 'closed', '00149', $2, $3, 'no_longer_needed') RETURNING id`, p2, course, local(2026, 11, 28, 10, 0)); err != nil {
+VALUES ($1, 'course', 'closed', '07840', $2, $3, 'no_longer_needed') RETURNING id`, p2, course, local(2026, 11, 28, 10, 0)); err != nil {
 		t.Fatal(err)
 	}
 	r.runReminders()
@@ -212,7 +212,7 @@ func TestRemindFollowups(t *testing.T) {
 	var c int64
 	if err := r.x.Get(&c, `
 INSERT INTO cases (person_id, kind, status, commune_code, closed_at, outcome)
-VALUES ($1, 'job', 'closed', '00149', $2, 'job_found') RETURNING id`, p, local(2026, 11, 1, 22, 30)); err != nil {
+VALUES ($1, 'job', 'closed', '07840', $2, 'job_found') RETURNING id`, p, local(2026, 11, 1, 22, 30)); err != nil {
 		t.Fatal(err)
 	}
 	r.runReminders()
@@ -314,7 +314,7 @@ func TestRemindSkips(t *testing.T) {
 		var c int64
 		if err := r.x.Get(&c, `
 INSERT INTO cases (person_id, kind, status, commune_code, closed_at, outcome)
-VALUES ($1, 'loan', 'closed', '00149', $2, 'loan_referred') RETURNING id`, p, local(2026, 11, 1, 15, 0)); err != nil {
+VALUES ($1, 'loan', 'closed', '07840', $2, 'loan_referred') RETURNING id`, p, local(2026, 11, 1, 15, 0)); err != nil {
 			t.Fatal(err)
 		}
 		return c
@@ -346,7 +346,7 @@ func TestRemindErased(t *testing.T) {
 	var c int64
 	if err := r.x.Get(&c, `
 INSERT INTO cases (person_id, kind, status, commune_code, closed_at, outcome)
-VALUES ($1, 'course', 'closed', '00149', $2, 'enrolled') RETURNING id`, p, local(2026, 11, 1, 15, 0)); err != nil {
+VALUES ($1, 'course', 'closed', '07840', $2, 'enrolled') RETURNING id`, p, local(2026, 11, 1, 15, 0)); err != nil {
 		t.Fatal(err)
 	}
 	r.runReminders()

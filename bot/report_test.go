@@ -30,14 +30,14 @@ func TestReportAndAudit(t *testing.T) {
 	r.loadCommunes()
 	r.run()
 	for i, at := range []string{"2026-11-03 09:00+07", "2026-11-04 09:00+07"} {
-		if _, err := r.x.Exec(`WITH p AS (INSERT INTO people (external_id, chat_ref, commune_code, created_at) VALUES ($1, $1, '00149', $2) RETURNING id)
-			INSERT INTO cases (person_id, kind, commune_code, opened_at) SELECT id, 'job', '00149', $2 FROM p`, fmt.Sprint(500+i), at); err != nil {
+		if _, err := r.x.Exec(`WITH p AS (INSERT INTO people (external_id, chat_ref, commune_code, created_at) VALUES ($1, $1, '07840', $2) RETURNING id)
+			INSERT INTO cases (person_id, kind, commune_code, opened_at) SELECT id, 'job', '07840', $2 FROM p`, fmt.Sprint(500+i), at); err != nil {
 			t.Fatal(err)
 		}
 	}
 	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
 	counsellor := r.staffAccount(store.RoleCounsellor, nil, "Chị Lan")
-	officer := r.staffAccount(store.RoleOfficer, []string{"00149"}, "Anh Tú (xã Hiệp Hoà)")
+	officer := r.staffAccount(store.RoleOfficer, []string{"07840"}, "Anh Tú (xã Hiệp Hoà)")
 	returnee := r.api.NewUser("Hoa", "vi")
 
 	r.waitSeen(r.api.SendText(admin, "/report 2026-11"))

@@ -162,7 +162,7 @@ func TestDeleteErasesThePerson(t *testing.T) {
 		t.Fatalf("cases after erasure: %+v", figures)
 	}
 	for _, c := range figures {
-		if c.Status != "closed" || c.Outcome != store.OutcomeErased || c.Commune != "00149" || c.Mine {
+		if c.Status != "closed" || c.Outcome != store.OutcomeErased || c.Commune != "07840" || c.Mine {
 			t.Errorf("case after erasure: %+v", c)
 		}
 	}

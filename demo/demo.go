@@ -137,7 +137,7 @@ func (d *Demo) seed(ctx context.Context) error {
 	errs = append(errs, err)
 	d.Counsellor, err = d.staff(ctx, store.RoleCounsellor, nil, "Chị Lan (mẫu)")
 	errs = append(errs, err)
-	d.Officer, err = d.staff(ctx, store.RoleOfficer, []string{"00149"}, "Cán bộ xã Hiệp Hoà (mẫu)")
+	d.Officer, err = d.staff(ctx, store.RoleOfficer, []string{"07840"}, "Cán bộ xã Hiệp Hoà (mẫu)")
 	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -113,7 +113,7 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 	r.press("g:male", "")
 	r.shareContact()
 	r.say("hiep hoa")
-	r.press("c:00149", "")
+	r.press("c:07840", "")
 	r.press("ed:upper_secondary", "")
 	timing("consent and profile")
 	r.press("t:factory", "")
@@ -155,7 +155,7 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 		chromedp.WaitVisible(css(take)),
 	)
 	card := p.text(group)
-	for _, want := range []string{fullName, "1990", "Hiệp Hoà"} {
+	for _, want := range []string{fullName, "1990", "Hiệp Hòa"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the card does not show %q:\n%s", want, card)
 		}

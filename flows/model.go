@@ -58,6 +58,16 @@ type Commune struct {
 	Active       bool   `json:"active"`
 }
 
+// CommuneMatch is a commune found by a search, and how: by its own name, by
+// the name of a unit merged into it in 2025 (Former*), or as a unit of the
+// former district the query names (District only).
+type CommuneMatch struct {
+	Commune
+	FormerName     string // "Đình Bảng"
+	FormerType     string // ward, commune or township
+	FormerDistrict string // "Thành phố Từ Sơn"
+}
+
 // Course is one short vocational course.
 type Course struct {
 	ID            int64
@@ -142,9 +152,10 @@ type Store interface {
 	// SaveProfile writes every profile field (CommuneName is ignored).
 	SaveProfile(ctx context.Context, personID int64, p Profile) error
 
-	// SearchCommunes returns active communes whose folded name contains
-	// the folded query, best matches first.
-	SearchCommunes(ctx context.Context, folded string, limit int) ([]Commune, error)
+	// FindCommunes returns the active communes whose folded name contains
+	// the folded query, the units that former communes of that name went
+	// into and the units of a former district of that name; best first.
+	FindCommunes(ctx context.Context, folded string, limit int) ([]CommuneMatch, error)
 	// Commune reads one commune; ErrNotFound-wrapping error when absent.
 	Commune(ctx context.Context, code string) (Commune, error)
 

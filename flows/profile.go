@@ -3,6 +3,7 @@ package flows
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -115,7 +116,7 @@ func takeName(r *run) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	name, err := CleanText(s, maxNameRunes, false)
+	name, err := CleanName(s, maxNameRunes)
 	switch {
 	case errors.Is(err, ErrTooLong):
 		r.tooLong(name, maxNameRunes)
@@ -138,12 +139,30 @@ func askBirthYear(r *run) error {
 }
 
 func takeBirthYear(r *run) (string, error) {
+	// The answer to "are you 16 or older?" for a year that may mean 15.
+	if c, ok := strings.CutPrefix(r.choice(), "by:"); ok {
+		y, err := strconv.Atoi(c)
+		if err == nil {
+			_, err = ParseBirthYear(c, r.now.In(r.e.hours.Loc))
+		}
+		if !errors.Is(err, ErrMaybeUnder16) { // "by:no", or a year the question was not about
+			r.reply("birth_year_range", map[string]any{"MinAge": MinAge, "MaxAge": MaxAge})
+			return "", r.ask()
+		}
+		return r.saveBirthYear(y)
+	}
 	s, ok := r.textAnswer()
 	if !ok {
 		return "", nil
 	}
 	y, err := ParseBirthYear(s, r.now.In(r.e.hours.Loc))
 	switch {
+	case errors.Is(err, ErrMaybeUnder16):
+		r.question("birth_year_confirm_age", map[string]any{"Year": y, "MinAge": MinAge},
+			row(opt("by:"+strconv.Itoa(y), "btn_age_ok")), row(opt("by:no", "btn_age_under")))
+		return "", nil
+	case errors.Is(err, ErrOverMaxAge):
+		r.reply("birth_year_senior", map[string]any{"Year": y})
 	case errors.Is(err, ErrOutOfRange):
 		r.reply("birth_year_range", map[string]any{"MinAge": MinAge, "MaxAge": MaxAge})
 		return "", r.ask()
@@ -151,6 +170,10 @@ func takeBirthYear(r *run) (string, error) {
 		r.reply("birth_year_invalid", nil)
 		return "", r.ask()
 	}
+	return r.saveBirthYear(y)
+}
+
+func (r *run) saveBirthYear(y int) (string, error) {
 	p, err := r.profile()
 	if err != nil {
 		return "", err
@@ -188,17 +211,26 @@ func askPhone(r *run) error {
 
 func takePhone(r *run) (string, error) {
 	var s string
-	switch r.in.Kind {
-	case InContact:
+	switch c := r.choice(); {
+	case strings.HasPrefix(c, "ph:+"): // today's form of an old number, confirmed
+		s = c[3:]
+	case c == "ph:no":
+		return "", r.ask()
+	case r.in.Kind == InContact:
 		s = r.in.Phone
-	case InText:
+	case r.in.Kind == InText:
 		s = r.in.Text
 	default:
 		r.reply("expect_phone", nil)
 		return "", r.ask()
 	}
 	phone, err := NormalizePhone(s)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrOldMobile):
+		r.question("phone_old_confirm", map[string]any{"Old": strings.TrimSpace(s), "New": LocalPhone(phone)},
+			row(opt("ph:"+phone, "btn_right"), opt("ph:no", "btn_no")))
+		return "", nil
+	case err != nil:
 		r.reply("phone_invalid", nil)
 		return "", r.ask()
 	}
@@ -215,16 +247,19 @@ func askCommune(r *run) error {
 	return nil
 }
 
-// communeQuery folds what was typed and drops a leading "xã"/"phường".
-func communeQuery(s string) string {
-	q := textfold.Fold(s)
-	for _, pre := range []string{"xa ", "phuong ", "x. ", "p. ", "x.", "p."} {
-		if rest, ok := strings.CutPrefix(q, pre); ok && rest != "" {
-			q = strings.TrimSpace(rest)
-			break
+// findCommunes tries the queries textfold.PlaceQueries makes of what was
+// typed, in order, and returns the first that finds something.
+func (r *run) findCommunes(s string) ([]CommuneMatch, error) {
+	for _, q := range textfold.PlaceQueries(s) {
+		if utf8.RuneCountInString(q) < 2 {
+			continue
+		}
+		found, err := r.st.FindCommunes(r.ctx, q, communeLimit)
+		if err != nil || len(found) > 0 {
+			return found, err
 		}
 	}
-	return q
+	return nil, nil
 }
 
 func takeCommune(r *run) (string, error) {
@@ -240,12 +275,11 @@ func (r *run) searchCommune(s string) (string, error) {
 		r.tooLong(s, maxNameRunes)
 		return "", r.ask()
 	}
-	q := communeQuery(s)
-	if utf8.RuneCountInString(q) < 2 {
+	if utf8.RuneCountInString(textfold.Fold(s)) < 2 {
 		r.reply("commune_short", nil)
 		return "", r.ask()
 	}
-	found, err := r.st.SearchCommunes(r.ctx, q, communeLimit)
+	found, err := r.findCommunes(s)
 	if err != nil {
 		return "", err
 	}
@@ -265,8 +299,38 @@ func communeLabel(c Commune) string {
 	return c.Name
 }
 
+// formerLabel describes the unit a match was found by, in Vietnamese in
+// every language since these are the names people know: "phường Đình
+// Bảng, TP Từ Sơn" or, for a district, "huyện Lục Nam".
+func formerLabel(m CommuneMatch) (former, district string) {
+	district = m.FormerDistrict
+	for long, short := range map[string]string{"Huyện ": "huyện ", "Thành phố ": "TP ", "Thị xã ": "TX "} {
+		if rest, ok := strings.CutPrefix(district, long); ok {
+			district = short + rest
+		}
+	}
+	if m.FormerName != "" {
+		former = map[string]string{"ward": "phường ", "commune": "xã ", "township": "thị trấn "}[m.FormerType] + m.FormerName
+	}
+	return former, district
+}
+
+// communeOption is the button for a match: the unit's name, and what it
+// was found by when that was not its own name.
+func communeOption(m CommuneMatch) Option {
+	o := Option{ID: "c:" + m.Code, Label: communeLabel(m.Commune)}
+	former, district := formerLabel(m)
+	switch {
+	case former != "":
+		o.Label, o.Key, o.Params = "", "commune_label_former", map[string]any{"Commune": communeLabel(m.Commune), "Former": former, "District": district}
+	case district != "":
+		o.Label, o.Key, o.Params = "", "commune_label_district", map[string]any{"Commune": communeLabel(m.Commune), "District": district}
+	}
+	return o
+}
+
 func askCommunePick(r *run) error {
-	found, err := r.st.SearchCommunes(r.ctx, communeQuery(r.d.Search), communeLimit)
+	found, err := r.findCommunes(r.d.Search)
 	if err != nil {
 		return err
 	}
@@ -275,12 +339,27 @@ func askCommunePick(r *run) error {
 		r.conv.State = fieldCommune
 		return r.ask()
 	}
+	// One unit found by its former name: ask whether that is it.
+	if m := found[0]; len(found) == 1 && m.FormerName != "" {
+		former, district := formerLabel(m)
+		r.question("commune_former_confirm", map[string]any{"Commune": communeLabel(m.Commune), "Former": former, "District": district},
+			row(opt("c:"+m.Code, "btn_right"), opt("retype", "btn_no")))
+		return nil
+	}
 	page := r.d.Page % pages
 	var o []Option
-	for _, c := range found[page*pageSize : min(len(found), (page+1)*pageSize)] {
-		o = append(o, Option{ID: "c:" + c.Code, Label: communeLabel(c)})
+	long := false
+	for _, m := range found[page*pageSize : min(len(found), (page+1)*pageSize)] {
+		o = append(o, communeOption(m))
+		long = long || m.FormerDistrict != ""
 	}
 	rows := pairs(o)
+	if long { // labels with a former unit need the whole width
+		rows = nil
+		for _, b := range o {
+			rows = append(rows, row(b))
+		}
+	}
 	tail := row(opt("retype", "btn_retype"))
 	if pages > 1 {
 		tail = append(tail, opt("more", "btn_more"))

@@ -155,7 +155,7 @@ func newFixture(t *testing.T, sc *scenario) *fixture {
 		}
 		var some []flows.Commune
 		for _, c := range communes {
-			if c.Code == "00557" || c.Code == "00149" {
+			if c.Code == "07339" || c.Code == "07840" {
 				some = append(some, c)
 			}
 		}
@@ -197,7 +197,7 @@ func given(ctx context.Context, tx *store.Tx, person int64, what string, now tim
 	case "profile":
 		return tx.SaveProfile(ctx, person, flows.Profile{
 			FullName: "Nguyễn Văn An", BirthYear: 1990, Gender: "male", Phone: "+84912345678",
-			CommuneCode: "00557", Education: "upper_secondary",
+			CommuneCode: "07339", Education: "upper_secondary",
 		})
 	case "returned":
 		_, err := tx.X.ExecContext(ctx, `UPDATE people SET sentence_end = '2019-03-01' WHERE id = $1`, person)

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/unicode/norm"
 
 	"reentrybot/textfold"
@@ -47,10 +48,25 @@ func CleanText(s string, max int, multiline bool) (string, error) {
 
 var phoneJunk = strings.NewReplacer(" ", "", ".", "", "-", "", "(", "", ")", "", "\u00a0", "")
 
+// ErrOldMobile says the number was written in its 11-digit form, renumbered
+// in 2018; the number returned with it is today's, to confirm with the person.
+var ErrOldMobile = errors.New("old 11-digit mobile number")
+
+// oldMobile maps the prefixes of the 11-digit mobile numbers (after the 0)
+// to the ones that replaced them in 2018, keeping the last seven digits.
+var oldMobile = map[string]string{
+	"162": "32", "163": "33", "164": "34", "165": "35", "166": "36", "167": "37", "168": "38", "169": "39",
+	"120": "70", "121": "79", "122": "77", "126": "76", "128": "78",
+	"123": "83", "124": "84", "125": "85", "127": "81", "129": "82",
+	"186": "56", "188": "58", "199": "59",
+}
+
 // NormalizePhone accepts a Vietnamese mobile number as people write it
 // ("0912 345 678", "+84 912345678", "84912345678", with dots, dashes or
-// spaces) and returns it as E.164 ("+84912345678"). Mobile numbers have
-// nine digits after the 0 or +84, the first being 3, 5, 7, 8 or 9.
+// spaces) and returns it as E.164 ("+84912345678"). Whether a number is a
+// mobile one is libphonenumber's call (its metadata follows the numbering
+// plan), not a prefix list kept here. An old 11-digit number ("0168 123
+// 4567") comes back as today's number with ErrOldMobile.
 func NormalizePhone(s string) (string, error) {
 	s = phoneJunk.Replace(strings.TrimSpace(s))
 	switch {
@@ -58,28 +74,47 @@ func NormalizePhone(s string) (string, error) {
 		s = s[3:]
 	case strings.HasPrefix(s, "0084"):
 		s = s[4:]
-	case strings.HasPrefix(s, "84") && len(s) == 11:
+	case strings.HasPrefix(s, "84") && (len(s) == 11 || len(s) == 12):
 		s = s[2:]
 	case strings.HasPrefix(s, "0"):
 		s = s[1:]
 	default:
 		return "", ErrFormat
 	}
-	if len(s) == 10 && s[0] == '0' { // "+84 0912 ..." written with the trunk 0
+	if len(s) >= 10 && s[0] == '0' { // "+84 0912 ..." written with the trunk 0
 		s = s[1:]
-	}
-	if len(s) != 9 {
-		return "", ErrFormat
 	}
 	for _, c := range s {
 		if c < '0' || c > '9' {
 			return "", ErrFormat
 		}
 	}
-	if !strings.ContainsRune("35789", rune(s[0])) {
+	var old error
+	if len(s) == 10 {
+		to, ok := oldMobile[s[:3]]
+		if !ok {
+			return "", ErrFormat
+		}
+		s, old = to+s[3:], ErrOldMobile
+	}
+	if len(s) != 9 {
 		return "", ErrFormat
 	}
-	return "+84" + s, nil
+	n, err := phonenumbers.Parse("+84"+s, "VN")
+	if err != nil || !phonenumbers.IsValidNumberForRegion(n, "VN") || phonenumbers.GetNumberType(n) != phonenumbers.MOBILE {
+		return "", ErrFormat
+	}
+	return "+84" + s, old
+}
+
+// LocalPhone writes an E.164 Vietnamese number as people read it:
+// "+84912345678" → "0912 345 678".
+func LocalPhone(e164 string) string {
+	d := "0" + strings.TrimPrefix(e164, "+84")
+	if len(d) != 10 {
+		return d
+	}
+	return d[:4] + " " + d[4:7] + " " + d[7:]
 }
 
 var digitRuns = regexp.MustCompile(`[0-9]+`)
@@ -99,34 +134,73 @@ func numbersOnly(s string) ([]string, bool) {
 	return digitRuns.FindAllString(f, -1), true
 }
 
-// Age limits for the year of birth.
+// Age limits for the year of birth. From MaxAge to OldestAge the year is
+// taken, with a kind word rather than "check again"; past OldestAge it is
+// surely a typing slip.
 const (
-	MinAge = 16
-	MaxAge = 80
+	MinAge    = 16
+	MaxAge    = 80
+	OldestAge = 110
 )
 
+// ErrMaybeUnder16 says the person turns MinAge this year and may not have
+// yet: with only the year (or the month of their birthday) it cannot be
+// told, so they are asked.
+var ErrMaybeUnder16 = errors.New("may be under 16")
+
+// ErrOverMaxAge says the year gives an age over MaxAge: taken, but worth a
+// kind word.
+var ErrOverMaxAge = errors.New("over the usual age")
+
 // ParseBirthYear reads a year of birth ("1990", "năm 1990", "12/05/1990")
-// and checks the age it gives on now is MinAge..MaxAge.
+// and checks the age it gives on now: under MinAge (or over OldestAge) is
+// ErrOutOfRange, MinAge not surely reached is ErrMaybeUnder16, over MaxAge
+// is ErrOverMaxAge; the year is returned with each.
 func ParseBirthYear(s string, now time.Time) (int, error) {
 	g, ok := numbersOnly(s)
 	if !ok || len(g) == 0 || len(g) > 3 || len(g[len(g)-1]) != 4 {
 		return 0, ErrFormat
 	}
 	y, _ := strconv.Atoi(g[len(g)-1])
+	m, d := 0, 0
 	if len(g) >= 2 {
-		if m, _ := strconv.Atoi(g[len(g)-2]); len(g[len(g)-2]) > 2 || m < 1 || m > 12 {
+		if m, _ = strconv.Atoi(g[len(g)-2]); len(g[len(g)-2]) > 2 || m < 1 || m > 12 {
 			return 0, ErrFormat
 		}
 	}
 	if len(g) == 3 {
-		if d, _ := strconv.Atoi(g[0]); len(g[0]) > 2 || d < 1 || d > 31 {
+		if d, _ = strconv.Atoi(g[0]); len(g[0]) > 2 || d < 1 || d > 31 {
 			return 0, ErrFormat
 		}
 	}
-	if age := now.Year() - y; age < MinAge || age > MaxAge {
+	age := now.Year() - y
+	switch {
+	case age < MinAge || age > OldestAge:
 		return y, ErrOutOfRange
+	case age == MinAge:
+		// Has the birthday of this year come?
+		switch {
+		case m == 0 || (d == 0 && m == int(now.Month())):
+			return y, ErrMaybeUnder16
+		case m > int(now.Month()) || (m == int(now.Month()) && d > now.Day()):
+			return y, ErrOutOfRange
+		}
+	case age > MaxAge:
+		return y, ErrOverMaxAge
 	}
 	return y, nil
+}
+
+// CleanName is CleanText for a person's name, which must hold a letter.
+func CleanName(s string, max int) (string, error) {
+	s, err := CleanText(s, max, false)
+	if err != nil {
+		return s, err
+	}
+	if !strings.ContainsFunc(s, unicode.IsLetter) {
+		return s, ErrFormat
+	}
+	return s, nil
 }
 
 // ParseMonthYear reads a month and year ("05/2024", "5-2024", "tháng 5

@@ -14,41 +14,97 @@ func TestNormalizePhone(t *testing.T) {
 	tests := []struct {
 		in, want string
 		ok       bool
+		old      bool // an 11-digit number, given back in today's form
 	}{
-		{"0912 345 678", "+84912345678", true},
-		{"0912345678", "+84912345678", true},
-		{"+84 912345678", "+84912345678", true},
-		{"+84912345678", "+84912345678", true},
-		{"84912345678", "+84912345678", true},
-		{"0084912345678", "+84912345678", true},
-		{"+84 0912 345 678", "+84912345678", true},
-		{"0912.345.678", "+84912345678", true},
-		{"0912-345-678", "+84912345678", true},
-		{"(+84) 912-345-678", "+84912345678", true},
-		{"  0332 111 222 ", "+84332111222", true},
-		{"0562111222", "+84562111222", true},
-		{"0702111222", "+84702111222", true},
-		{"0812111222", "+84812111222", true},
-		{"0982111222", "+84982111222", true},
-		{"0212 345 678", "", false},    // landline prefix
-		{"0412345678", "", false},      // no 04x mobiles
-		{"0612345678", "", false},      // no 06x mobiles
-		{"091234567", "", false},       // too short
-		{"09123456789", "", false},     // too long
-		{"+1 202 555 0100", "", false}, // not Vietnamese
-		{"912345678", "", false},       // no trunk 0 nor country code
-		{"0912 345 67a", "", false},
-		{"", "", false},
-		{"+84", "", false},
-		{"không có", "", false},
+		{"0912 345 678", "+84912345678", true, false},
+		{"0912345678", "+84912345678", true, false},
+		{"+84 912345678", "+84912345678", true, false},
+		{"+84912345678", "+84912345678", true, false},
+		{"84912345678", "+84912345678", true, false},
+		{"0084912345678", "+84912345678", true, false},
+		{"+84 0912 345 678", "+84912345678", true, false},
+		{"0912.345.678", "+84912345678", true, false},
+		{"0912-345-678", "+84912345678", true, false},
+		{"(+84) 912-345-678", "+84912345678", true, false},
+		{"  0332 111 222 ", "+84332111222", true, false},
+		{"0562111222", "+84562111222", true, false},
+		{"0702111222", "+84702111222", true, false},
+		{"0812111222", "+84812111222", true, false},
+		{"0982111222", "+84982111222", true, false},
+		{"0212 345 678", "", false, false},    // landline prefix
+		{"0412345678", "", false, false},      // no 04x mobiles
+		{"0612345678", "", false, false},      // no 06x mobiles
+		{"091234567", "", false, false},       // too short
+		{"09123456789", "", false, false},     // too long
+		{"+1 202 555 0100", "", false, false}, // not Vietnamese
+		{"912345678", "", false, false},       // no trunk 0 nor country code
+		{"0912 345 67a", "", false, false},
+		{"", "", false, false},
+		{"+84", "", false, false},
+		{"không có", "", false, false},
+		// Old 11-digit mobile numbers, renumbered in 2018.
+		{"0168 123 4567", "+84381234567", true, true},
+		{"01621234567", "+84321234567", true, true},
+		{"01691234567", "+84391234567", true, true},
+		{"+84 168 123 4567", "+84381234567", true, true},
+		{"841681234567", "+84381234567", true, true},
+		{"01201234567", "+84701234567", true, true},
+		{"01211234567", "+84791234567", true, true},
+		{"01221234567", "+84771234567", true, true},
+		{"01261234567", "+84761234567", true, true},
+		{"01281234567", "+84781234567", true, true},
+		{"01231234567", "+84831234567", true, true},
+		{"01241234567", "+84841234567", true, true},
+		{"01251234567", "+84851234567", true, true},
+		{"01271234567", "+84811234567", true, true},
+		{"01291234567", "+84821234567", true, true},
+		{"01861234567", "+84561234567", true, true},
+		{"01881234567", "+84581234567", true, true},
+		{"01991234567", "+84591234567", true, true},
+		{"01601234567", "", false, false}, // 0160 was never a mobile prefix
+		{"01311234567", "", false, false},
+		// Ranges that are not mobile today, though they look it (by
+		// libphonenumber's metadata, which counts all of 03x as mobile).
+		{"0502111222", "", false, false},
+		{"0712111222", "", false, false},
+		{"0802111222", "", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := NormalizePhone(tt.in)
-			if (err == nil) != tt.ok || got != tt.want {
-				t.Errorf("NormalizePhone(%q) = %q, %v; want %q, ok=%v", tt.in, got, err, tt.want, tt.ok)
+			ok := err == nil || errors.Is(err, ErrOldMobile)
+			if ok != tt.ok || got != tt.want || errors.Is(err, ErrOldMobile) != tt.old {
+				t.Errorf("NormalizePhone(%q) = %q, %v; want %q, ok=%v, old=%v", tt.in, got, err, tt.want, tt.ok, tt.old)
 			}
 		})
+	}
+}
+
+func TestLocalPhone(t *testing.T) {
+	if got := LocalPhone("+84381234567"); got != "0381 234 567" {
+		t.Errorf("LocalPhone = %q", got)
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	tests := []struct {
+		in  string
+		err error
+	}{
+		{"Nguyễn Văn An", nil},
+		{"An", nil},
+		{"Ê", nil},
+		{"An 2", nil},
+		{"12345", ErrFormat},
+		{"...", ErrFormat},
+		{"🙂🙂", ErrFormat},
+		{"   ", ErrEmpty},
+		{"An\nBình", ErrBadChars},
+	}
+	for _, tt := range tests {
+		if _, err := CleanName(tt.in, maxNameRunes); !errors.Is(err, tt.err) {
+			t.Errorf("CleanName(%q): %v, want %v", tt.in, err, tt.err)
+		}
 	}
 }
 
@@ -60,7 +116,7 @@ func FuzzNormalizePhone(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := NormalizePhone(s)
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrOldMobile) {
 			return
 		}
 		if !e164VN.MatchString(got) {
@@ -91,10 +147,18 @@ func TestParseBirthYear(t *testing.T) {
 		{"05/1990", 1990, nil},
 		{"12/05/1990", 1990, nil},
 		{"1-1-2000", 2000, nil},
-		{"2010", 2010, nil}, // 16 this year
-		{"1946", 1946, nil}, // 80 this year
-		{"2011", 2011, ErrOutOfRange},
-		{"1945", 1945, ErrOutOfRange},
+		// testNow is 16 November 2026.
+		{"2010", 2010, ErrMaybeUnder16},     // 16 this year: maybe not yet
+		{"11/2010", 2010, ErrMaybeUnder16},  // this month, day unknown
+		{"10/2010", 2010, nil},              // birthday passed
+		{"12/2010", 2010, ErrOutOfRange},    // birthday to come: 15
+		{"16/11/2010", 2010, nil},           // today
+		{"17/11/2010", 2010, ErrOutOfRange}, // tomorrow
+		{"2011", 2011, ErrOutOfRange},       // 15 at most
+		{"1946", 1946, nil},                 // 80 this year
+		{"1945", 1945, ErrOverMaxAge},       // over 80: taken, with a kind word
+		{"1916", 1916, ErrOverMaxAge},       // 110
+		{"1915", 1915, ErrOutOfRange},       // surely a slip
 		{"3000", 3000, ErrOutOfRange},
 		{"90", 0, ErrFormat},
 		{"199", 0, ErrFormat},
@@ -109,7 +173,7 @@ func TestParseBirthYear(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ParseBirthYear(tt.in, testNow)
-			if !errors.Is(err, tt.err) || (err == nil && got != tt.want) || (tt.err == ErrOutOfRange && got != tt.want) {
+			if !errors.Is(err, tt.err) || (err != ErrFormat && got != tt.want) {
 				t.Errorf("ParseBirthYear(%q) = %d, %v; want %d, %v", tt.in, got, err, tt.want, tt.err)
 			}
 		})
@@ -125,7 +189,7 @@ func FuzzParseBirthYear(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if age := testNow.Year() - y; age < MinAge || age > MaxAge {
+		if age := testNow.Year() - y; age <= MinAge || age > MaxAge {
 			t.Fatalf("ParseBirthYear(%q) = %d: age %d out of range", s, y, age)
 		}
 		if again, err := ParseBirthYear(strconv.Itoa(y), testNow); err != nil || again != y {

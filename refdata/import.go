@@ -318,7 +318,7 @@ func ImportCommunes(ctx context.Context, db *store.DB, recs []CommuneRecord, ret
 			switch {
 			case !ok:
 				res.Added++
-			case o == r.Commune:
+			case sameCommune(o, r.Commune):
 				res.Unchanged++
 				continue
 			default:
@@ -353,6 +353,14 @@ func excelCSV(w io.Writer) (*csv.Writer, error) {
 		return nil, fmt.Errorf("writing CSV: %w", err)
 	}
 	return csv.NewWriter(w), nil
+}
+
+// sameCommune: tone-mark placement in the names is no change ("Hiệp Hoà"
+// in a file, "Hiệp Hòa" stored): the stored spelling stays.
+func sameCommune(a, b flows.Commune) bool {
+	na, nb := a, b
+	na.Name, na.FullName, nb.Name, nb.FullName = "", "", "", ""
+	return na == nb && textfold.SameName(a.Name, b.Name) && textfold.SameName(a.FullName, b.FullName)
 }
 
 // ExportCommunes writes every commune, retired ones too, as a file

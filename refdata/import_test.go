@@ -57,9 +57,19 @@ func importCommunes(t *testing.T, db *store.DB) refdata.Result {
 	return res
 }
 
+// noCommunes empties the communes the migrations seed, for the tests that
+// start from a database without them.
+func noCommunes(t *testing.T, db *store.DB) {
+	t.Helper()
+	if _, err := db.X.Exec(`DELETE FROM former_communes; DELETE FROM communes`); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestImportCommunes(t *testing.T) {
 	ctx := context.Background()
 	db := &store.DB{X: dbtest.New(t)}
+	noCommunes(t, db)
 
 	// A bad row names its line and field, and nothing is written.
 	_, err := refdata.ParseCommuneFile(open(t, "communes-bad.csv"))
@@ -75,6 +85,21 @@ func TestImportCommunes(t *testing.T) {
 	if res := importCommunes(t, db); res != (refdata.Result{Unchanged: 99}) {
 		t.Fatalf("second import: %v", res)
 	}
+	// The tone mark on another vowel is the same name: no change, and the
+	// stored spelling stays.
+	tone := "code,name,full_name,type,province_code\n" +
+		"07840,Hiệp Hoà,\"Xã Hiệp Hoà, Tỉnh Bắc Ninh\",commune,24\n" +
+		"07738,Cảnh Thuỵ,\"Phường Cảnh Thuỵ, Tỉnh Bắc Ninh\",ward,24\n"
+	recs, err := refdata.ParseCommuneFile(strings.NewReader(tone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := refdata.ImportCommunes(ctx, db, recs, false); err != nil || res != (refdata.Result{Unchanged: 2}) {
+		t.Fatalf("other tone-mark placement: %v %v", res, err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM communes WHERE name IN ('Hiệp Hòa', 'Cảnh Thụy')`); n != 2 {
+		t.Errorf("stored spellings changed: %d left", n)
+	}
 	// Export → import round-trips, and exports the same file again.
 	var first bytes.Buffer
 	if n, err := refdata.ExportCommunes(ctx, db, &first); err != nil || n != 99 {
@@ -83,7 +108,7 @@ func TestImportCommunes(t *testing.T) {
 	if !bytes.HasPrefix(first.Bytes(), []byte("\ufeffcode,")) {
 		t.Fatalf("export does not start with a UTF-8 byte-order mark and the header (Excel needs the mark): %q", first.Bytes()[:12])
 	}
-	recs, err := refdata.ParseCommuneFile(bytes.NewReader(first.Bytes()))
+	recs, err = refdata.ParseCommuneFile(bytes.NewReader(first.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +120,14 @@ func TestImportCommunes(t *testing.T) {
 		t.Fatalf("second export differs (%v)", err)
 	}
 
-	// A person living in Hiệp Hoà; the commune is retired in the file
+	// A person living in Hiệp Hòa; the commune is retired in the file
 	// (active=false): it stays, the person keeps the code, searches skip it.
-	if _, err := db.X.Exec(`INSERT INTO people (external_id, chat_ref, commune_code) VALUES ('7', '7', '00149')`); err != nil {
+	if _, err := db.X.Exec(`INSERT INTO people (external_id, chat_ref, commune_code) VALUES ('7', '7', '07840')`); err != nil {
 		t.Fatal(err)
 	}
 	retire := "code,name,full_name,type,province_code,active\n" +
-		"00149,Hiệp Hoà,\"Xã Hiệp Hoà, Tỉnh Bắc Ninh\",commune,10,false\n" +
-		"00067,Bắc Giang,\"Phường Bắc Giang, Tỉnh Bắc Ninh\",ward,10,true\n"
+		"07840,Hiệp Hòa,\"Xã Hiệp Hòa, Tỉnh Bắc Ninh\",commune,24,false\n" +
+		"07210,Bắc Giang,\"Phường Bắc Giang, Tỉnh Bắc Ninh\",ward,24,true\n"
 	recs, err = refdata.ParseCommuneFile(strings.NewReader(retire))
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +147,7 @@ func TestImportCommunes(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM communes WHERE active`); n != 1 {
 		t.Errorf("%d active communes, want 1", n)
 	}
-	if n := count(t, db, `SELECT count(*) FROM people WHERE commune_code = '00149'`); n != 1 {
+	if n := count(t, db, `SELECT count(*) FROM people WHERE commune_code = '07840'`); n != 1 {
 		t.Errorf("the person lost their commune")
 	}
 	// Bringing them back.
@@ -133,15 +158,15 @@ func TestImportCommunes(t *testing.T) {
 
 func TestParseProblems(t *testing.T) {
 	head := "code,trade,title,provider,commune_code,start_date,length_value,length_unit,seats_total,enrol_deadline\n"
-	good := "K1,garment,May,Trường A,00067,2026-12-14,8,week,25,2026-12-07\n"
+	good := "K1,garment,May,Trường A,07210,2026-12-14,8,week,25,2026-12-07\n"
 	bad := map[string]string{
-		"line 3, field trade":          good + "K2,pilot,Bay,Trường A,00067,2026-12-14,8,week,25,2026-12-07\n",
-		"line 2, field start_date":     "K1,garment,May,Trường A,00067,14/12/2026,8,week,25,2026-12-07\n",
-		"line 2, field enrol_deadline": "K1,garment,May,Trường A,00067,2026-12-14,8,week,25,2026-12-20\n",
+		"line 3, field trade":          good + "K2,pilot,Bay,Trường A,07210,2026-12-14,8,week,25,2026-12-07\n",
+		"line 2, field start_date":     "K1,garment,May,Trường A,07210,14/12/2026,8,week,25,2026-12-07\n",
+		"line 2, field enrol_deadline": "K1,garment,May,Trường A,07210,2026-12-14,8,week,25,2026-12-20\n",
 		"line 3, field code":           good + good,
-		"line 2, field seats_total":    "K1,garment,May,Trường A,00067,2026-12-14,8,week,25 chỗ,2026-12-07\n",
-		"line 2, field length_unit":    "K1,garment,May,Trường A,00067,2026-12-14,8,month,25,2026-12-07\n",
-		"line 2: 9 fields":             "K1,garment,May,Trường A,00067,2026-12-14,8,week,25\n",
+		"line 2, field seats_total":    "K1,garment,May,Trường A,07210,2026-12-14,8,week,25 chỗ,2026-12-07\n",
+		"line 2, field length_unit":    "K1,garment,May,Trường A,07210,2026-12-14,8,month,25,2026-12-07\n",
+		"line 2: 9 fields":             "K1,garment,May,Trường A,07210,2026-12-14,8,week,25\n",
 	}
 	for want, body := range bad {
 		_, err := refdata.ParseCourseFile(strings.NewReader(head + body))
@@ -149,7 +174,7 @@ func TestParseProblems(t *testing.T) {
 	}
 	_, err := refdata.ParseCourseFile(strings.NewReader("code,trade,title\nK1,garment,May\n"))
 	wantProblem(t, err, "line 1, field provider: column missing")
-	_, err = refdata.ParseLoanDayFile(strings.NewReader("commune_code,day,place,starts_at,ends_at,capacity\n00149,2026-12-08,UBND,11:00,07:30,20\n"))
+	_, err = refdata.ParseLoanDayFile(strings.NewReader("commune_code,day,place,starts_at,ends_at,capacity\n07840,2026-12-08,UBND,11:00,07:30,20\n"))
 	wantProblem(t, err, "line 2, field ends_at")
 	_, err = refdata.ParseCommuneFile(strings.NewReader("code,name,full_name,type,province_code,colour\n"))
 	wantProblem(t, err, "line 1, field colour: unknown column")
@@ -158,6 +183,7 @@ func TestParseProblems(t *testing.T) {
 func TestImportCourses(t *testing.T) {
 	ctx := context.Background()
 	db := &store.DB{X: dbtest.New(t)}
+	noCommunes(t, db)
 
 	// Before the communes: the first row's commune is unknown, nothing is
 	// written.
@@ -166,7 +192,7 @@ func TestImportCourses(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = refdata.ImportCourses(ctx, db, recs, false)
-	wantProblem(t, err, "line 3, field commune_code: no commune 00067")
+	wantProblem(t, err, "line 3, field commune_code: no commune 07210")
 	if n := count(t, db, `SELECT count(*) FROM courses`); n != 0 {
 		t.Fatalf("%d courses written", n)
 	}
@@ -254,7 +280,7 @@ func TestImportLoanDays(t *testing.T) {
 	// Two places booked on the 8 December day: its capacity may not drop
 	// to one; the other rows of that file are not written either.
 	var day int64
-	if err := db.X.Get(&day, `SELECT id FROM loan_days WHERE commune_code = '00149' AND day = '2026-12-08'`); err != nil {
+	if err := db.X.Get(&day, `SELECT id FROM loan_days WHERE commune_code = '07840' AND day = '2026-12-08'`); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
@@ -264,8 +290,8 @@ func TestImportLoanDays(t *testing.T) {
 		}
 	}
 	lower := "commune_code,day,place,starts_at,ends_at,capacity\n" +
-		"00557,2026-12-09,Nhà văn hoá,13:30,16:30,12\n" +
-		"00149,2026-12-08,Trụ sở UBND xã Hiệp Hoà,07:30,11:00,1\n"
+		"07339,2026-12-09,Nhà văn hoá,13:30,16:30,12\n" +
+		"07840,2026-12-08,Trụ sở UBND xã Hiệp Hoà,07:30,11:00,1\n"
 	recs, err = refdata.ParseLoanDayFile(strings.NewReader(lower))
 	if err != nil {
 		t.Fatal(err)

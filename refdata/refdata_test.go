@@ -62,6 +62,7 @@ func (w *failingWriter) UpsertCommune(ctx context.Context, c flows.Commune, key 
 func TestLoadCommunesAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	db := &store.DB{X: dbtest.New(t)}
+	noCommunes(t, db)
 	// A failing write fails the transaction: nothing is kept.
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := refdata.LoadCommunes(ctx, tx); err != nil {
@@ -86,7 +87,7 @@ func TestLoadCommunesAllOrNothing(t *testing.T) {
 		}
 	}
 	var key string
-	if err := db.X.QueryRow(`SELECT count(*), max(search_key) FILTER (WHERE code = '00149') FROM communes`).Scan(&n, &key); err != nil {
+	if err := db.X.QueryRow(`SELECT count(*), max(search_key) FILTER (WHERE code = '07840') FROM communes`).Scan(&n, &key); err != nil {
 		t.Fatal(err)
 	}
 	if n != 99 || key != "hiep hoa" {

@@ -20,14 +20,14 @@ func TestChartPooling(t *testing.T) {
 	loc := time.FixedZone("ICT", 7*3600)
 	month := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
 	f := store.MonthFigures{From: month, To: month.AddDate(0, 1, 0), Registrations: map[string]int{}, Appointments: map[string]int{}}
-	communes := []store.ReportCommune{{Code: "00149", Name: "Hiệp Hoà", Active: true}, {Code: "00557", Name: "Tân Yên", Active: true}, {Code: "00067", Name: "Bắc Giang", Active: true}, {Code: "00175", Name: "Kinh Bắc", Active: true}, {Code: "00176", Name: "Đại Đồng", Active: true}}
+	communes := []store.ReportCommune{{Code: "07840", Name: "Hiệp Hoà", Active: true}, {Code: "07339", Name: "Tân Yên", Active: true}, {Code: "07210", Name: "Bắc Giang", Active: true}, {Code: "09187", Name: "Kinh Bắc", Active: true}, {Code: "09340", Name: "Đại Đồng", Active: true}}
 	f.Communes = communes
 	mix := map[string]map[string]int{
-		"00149": {"open": 9, "job_found": 7, "enrolled": 5, "unreachable": 2, "data_erased": 1},
-		"00557": {"open": 6, "loan_referred": 5},
-		"00067": {"open": 3, "job_found": 1}, // under 5: shares the last bar
-		"00175": {"job_found": 2},            // likewise
-		"00176": {"open": 5},
+		"07840": {"open": 9, "job_found": 7, "enrolled": 5, "unreachable": 2, "data_erased": 1},
+		"07339": {"open": 6, "loan_referred": 5},
+		"07210": {"open": 3, "job_found": 1}, // under 5: shares the last bar
+		"09187": {"job_found": 2},            // likewise
+		"09340": {"open": 5},
 	}
 	id := int64(0)
 	for code, m := range mix {

@@ -33,9 +33,9 @@ var hcm = func() *time.Location {
 }()
 
 const (
-	hiepHoa  = "00149"
-	tanYen   = "00557"
-	bacGiang = "00067"
+	hiepHoa  = "07840"
+	tanYen   = "07339"
+	bacGiang = "07210"
 )
 
 // seed writes the fixture month, November 2026, with SQL. Times carry

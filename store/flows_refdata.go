@@ -24,11 +24,13 @@ func (r communeRow) commune() flows.Commune {
 	return flows.Commune{Code: r.Code, Name: r.Name, FullName: r.FullName, Type: r.Type, ProvinceCode: r.ProvinceCode, Active: r.Active}
 }
 
-// The exact name first, then names starting with the query, then the rest.
+// The exact name first, then names starting with the query, then names
+// with a word starting with it, then the rest.
 const searchCommunesSQL = `
 SELECT ` + communeCols + ` FROM communes
  WHERE active AND strpos(search_key, $1) > 0
- ORDER BY (search_key = $1) DESC, (left(search_key, length($1)) = $1) DESC, search_key, code
+ ORDER BY (search_key = $1) DESC, (left(search_key, length($1)) = $1) DESC,
+          (strpos(' ' || search_key, ' ' || $1) > 0) DESC, search_key, code
  LIMIT $2`
 
 // SearchCommunes finds active communes whose search key contains folded.
@@ -40,6 +42,62 @@ func (tx *Tx) SearchCommunes(ctx context.Context, folded string, limit int) ([]f
 	out := make([]flows.Commune, len(rows))
 	for i, r := range rows {
 		out[i] = r.commune()
+	}
+	return out, nil
+}
+
+// findCommunesSQL looks in three places: the units' own names (any part),
+// the names of the former units (from a word's start, so that "son" does
+// not list every former "...sơn"), and the former districts (whole name).
+// A unit found several ways is listed once, for its best reason; rank is
+// 0 for the whole name, 1 for its start, 2 for a word's start, 3 for any
+// part, and at equal rank a unit's own name comes before a former one's.
+const findCommunesSQL = `
+WITH hits AS (
+    SELECT c.code, 0 AS via, '' AS former_name, '' AS former_type, '' AS former_district,
+           CASE WHEN c.search_key = $1 THEN 0
+                WHEN left(c.search_key, length($1)) = $1 THEN 1
+                WHEN strpos(' ' || c.search_key, ' ' || $1) > 0 THEN 2
+                ELSE 3 END AS rank
+      FROM communes c
+     WHERE strpos(c.search_key, $1) > 0
+    UNION ALL
+    SELECT f.new_code, 1, f.former_name, f.former_type, f.former_district,
+           CASE WHEN $1 IN (f.search_key, f.alt_key) THEN 0
+                WHEN left(f.search_key, length($1)) = $1 OR left(f.alt_key, length($1)) = $1 THEN 1
+                ELSE 2 END
+      FROM former_communes f
+     WHERE strpos(' ' || f.search_key, ' ' || $1) > 0 OR strpos(' ' || f.alt_key, ' ' || $1) > 0
+    UNION ALL
+    SELECT f.new_code, 2, '', '', f.former_district, 0
+      FROM former_communes f
+     WHERE f.district_key = $1
+), best AS (
+    SELECT DISTINCT ON (code) * FROM hits ORDER BY code, rank, via, former_name
+)
+SELECT c.code, c.name, c.full_name, c.type, c.province_code, c.active, b.former_name, b.former_type, b.former_district
+  FROM best b JOIN communes c ON c.code = b.code
+ WHERE c.active
+ ORDER BY b.rank, b.via, c.search_key, c.code
+ LIMIT $2`
+
+type communeMatchRow struct {
+	communeRow
+	FormerName     string `db:"former_name"`
+	FormerType     string `db:"former_type"`
+	FormerDistrict string `db:"former_district"`
+}
+
+// FindCommunes finds active communes by their name, by a former unit's
+// name or by a former district's name (see findCommunesSQL).
+func (tx *Tx) FindCommunes(ctx context.Context, folded string, limit int) ([]flows.CommuneMatch, error) {
+	var rows []communeMatchRow
+	if err := tx.X.SelectContext(ctx, &rows, findCommunesSQL, folded, limit); err != nil {
+		return nil, fmt.Errorf("finding communes for %q: %w", folded, err)
+	}
+	out := make([]flows.CommuneMatch, len(rows))
+	for i, r := range rows {
+		out[i] = flows.CommuneMatch{Commune: r.commune(), FormerName: r.FormerName, FormerType: r.FormerType, FormerDistrict: r.FormerDistrict}
 	}
 	return out, nil
 }

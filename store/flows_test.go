@@ -14,6 +14,8 @@ import (
 	"reentrybot/refdata"
 	"reentrybot/store"
 	"reentrybot/textfold"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -49,7 +51,7 @@ func TestProfileKeepsTextAsGiven(t *testing.T) {
 	end := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	yes := true
 	want := flows.Profile{FullName: name, BirthYear: 1990, Gender: "other", Phone: "+84912345678",
-		CommuneCode: "00149", CommuneName: "Hiệp Hoà", SentenceEnd: &end, Education: "primary", VTSupportBefore: &yes}
+		CommuneCode: "07840", CommuneName: "Hiệp Hòa", SentenceEnd: &end, Education: "primary", VTSupportBefore: &yes}
 	var got flows.Profile
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.SaveProfile(ctx, id, want); err != nil {
@@ -62,7 +64,7 @@ func TestProfileKeepsTextAsGiven(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.FullName != name || got.CommuneName != "Hiệp Hoà" || !got.SentenceEnd.Equal(end) || *got.VTSupportBefore != true || got.Phone != want.Phone {
+	if got.FullName != name || got.CommuneName != "Hiệp Hòa" || !got.SentenceEnd.Equal(end) || *got.VTSupportBefore != true || got.Phone != want.Phone {
 		t.Errorf("profile round trip: got %+v", got)
 	}
 	var raw string
@@ -75,13 +77,13 @@ func TestSearchCommunesFolds(t *testing.T) {
 	ctx := context.Background()
 	db, _ := newDB(t)
 	tests := map[string]string{
-		"tan yen":  "00557",
-		"TÂN YÊN":  "00557",
-		"hiep hòa": "00149", // data: Hiệp Hoà
-		"hiep hoà": "00149",
-		"nhân hoà": "01451", // data: Nhân Hòa
-		"NHAN HOA": "01451",
-		"dai dong": "00176", // đ
+		"tan yen":  "07339",
+		"TÂN YÊN":  "07339",
+		"hiep hòa": "07840", // data: Hiệp Hòa
+		"hiep hoà": "07840",
+		"nhân hoà": "09253", // data: Nhân Hòa
+		"NHAN HOA": "09253",
+		"dai dong": "09340", // đ
 	}
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		for q, code := range tests {
@@ -104,6 +106,81 @@ func TestSearchCommunesFolds(t *testing.T) {
 	}
 }
 
+// find searches the way the profile flow does: the whole text first, then
+// without a leading "xã", "thị trấn"...
+func find(ctx context.Context, tx *store.Tx, typed string) ([]flows.CommuneMatch, error) {
+	for _, q := range textfold.PlaceQueries(typed) {
+		got, err := tx.FindCommunes(ctx, q, 40)
+		if err != nil || len(got) > 0 {
+			return got, err
+		}
+	}
+	return nil, nil
+}
+
+func TestFindCommunesByOldAndNewNames(t *testing.T) {
+	ctx := context.Background()
+	// The migrations alone hold the communes and the former units.
+	db := &store.DB{X: dbtest.New(t)}
+	// Each match as code, then "<former type> <former name>" when found
+	// by a former unit, or "<district>" when found by a former district.
+	tests := []struct {
+		typed string
+		want  []string
+	}{
+		{"dinh bang", []string{"09367 ward Đình Bảng"}},
+		{"ĐÌNH BẢNG", []string{"09367 ward Đình Bảng"}},
+		{"phường Đình Bảng", []string{"09367 ward Đình Bảng"}},
+		{"thi tran Cho", []string{"09193 township Chờ"}},
+		{"TT Chờ", []string{"09193 township Chờ"}},
+		{"Lim", []string{"09319 township Lim"}},
+		// Two former "Đồng Tiến" (Yên Thế, Hiệp Hòa) and, without marks, "Đông
+		// Tiến" of Yên Phong: the flow labels each with its district.
+		{"dong tien", []string{"07822 commune Đồng Tiến", "07246 commune Đồng Tiến", "09193 commune Đông Tiến"}},
+		{"phuong son", []string{"07612", "07444 township Phương Sơn"}},
+		{"Phượng Sơn", []string{"07612", "07444 township Phương Sơn"}},
+		{"hiep hoa", []string{"07840", "07822 Huyện Hiệp Hòa", "07864 Huyện Hiệp Hòa", "07870 Huyện Hiệp Hòa"}},
+		// The new commune Lục Nam, then the other units of the old district,
+		// by name (Bắc Lũng, Bảo Đài, Cẩm Lý, Đông Phú, Lục Sơn, Nghĩa
+		// Phương, Trường Sơn).
+		{"luc nam", []string{"07444", "07498 Huyện Lục Nam", "07462 Huyện Lục Nam", "07519 Huyện Lục Nam",
+			"07450 Huyện Lục Nam", "07492 Huyện Lục Nam", "07486 Huyện Lục Nam", "07489 Huyện Lục Nam"}},
+		{"huyen luc nam", nil}, // filled below: the same as "luc nam"
+		{"xa ly", []string{"07534 commune Sa Lý"}},
+		{"Trạng Hạ", []string{"09385 ward Trang Hạ"}},
+		{norm.NFD.String("Tân Yên"), []string{"07339", "07228 Huyện Tân Yên", "07351 Huyện Tân Yên", "07306 Huyện Tân Yên", "07330 Huyện Tân Yên", "07333 Huyện Tân Yên"}},
+		{"\u00d0\u00ecnh B\u1ea3ng", []string{"09367 ward Đình Bảng"}}, // Icelandic eth for Đ
+		{"zzz", nil},
+	}
+	tests[11].want = tests[10].want
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		for _, tt := range tests {
+			got, err := find(ctx, tx, tt.typed)
+			if err != nil {
+				return err
+			}
+			var s []string
+			for _, m := range got {
+				switch {
+				case m.FormerName != "":
+					s = append(s, m.Code+" "+m.FormerType+" "+m.FormerName)
+				case m.FormerDistrict != "":
+					s = append(s, m.Code+" "+m.FormerDistrict)
+				default:
+					s = append(s, m.Code)
+				}
+			}
+			if strings.Join(s, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("%q: got %q, want %q", tt.typed, s, tt.want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSaveCaseOneOpenPerKind(t *testing.T) {
 	ctx := context.Background()
 	db, id := newDB(t)
@@ -112,7 +189,7 @@ func TestSaveCaseOneOpenPerKind(t *testing.T) {
 		var ref flows.CaseRef
 		err := db.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			ref, err = tx.SaveCase(ctx, flows.CaseDraft{PersonID: id, Kind: kind, CommuneCode: "00557", Answers: json.RawMessage(answers), At: at})
+			ref, err = tx.SaveCase(ctx, flows.CaseDraft{PersonID: id, Kind: kind, CommuneCode: "07339", Answers: json.RawMessage(answers), At: at})
 			return err
 		})
 		if err != nil {
@@ -153,7 +230,7 @@ func TestBookAppointmentCapacityUnderConcurrency(t *testing.T) {
 	people := make([]int64, 8)
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		dayID, err = tx.UpsertLoanDay(ctx, flows.LoanDay{CommuneCode: "00557", Day: time.Date(2026, 11, 17, 0, 0, 0, 0, time.UTC),
+		dayID, err = tx.UpsertLoanDay(ctx, flows.LoanDay{CommuneCode: "07339", Day: time.Date(2026, 11, 17, 0, 0, 0, 0, time.UTC),
 			Place: "UBND xã Tân Yên", StartsAt: "07:30", EndsAt: "11:00", Capacity: 3})
 		if err != nil {
 			return err
@@ -205,7 +282,7 @@ func TestBookAppointmentCapacityUnderConcurrency(t *testing.T) {
 	}
 	// A full day is not offered; a cancellation frees a place.
 	err = db.InTx(ctx, func(tx *store.Tx) error {
-		days, err := tx.LoanDays(ctx, "00557", time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), 5)
+		days, err := tx.LoanDays(ctx, "07339", time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), 5)
 		if err != nil || len(days) != 0 {
 			t.Errorf("full day offered: %v %v", days, err)
 		}
@@ -216,7 +293,7 @@ func TestBookAppointmentCapacityUnderConcurrency(t *testing.T) {
 		if err := tx.CancelAppointment(ctx, appt, db.Now()); err != nil {
 			return err
 		}
-		days, err = tx.LoanDays(ctx, "00557", time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), 5)
+		days, err = tx.LoanDays(ctx, "07339", time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), 5)
 		if err != nil || len(days) != 1 || days[0].Booked != 2 || days[0].StartsAt != "07:30" {
 			t.Errorf("after a cancellation: %+v %v", days, err)
 		}
@@ -246,6 +323,65 @@ func TestConsentsLatestWins(t *testing.T) {
 		}
 		if len(cs) != 2 || !cs[flows.PurposeLoan] || cs[flows.PurposeJob] {
 			t.Errorf("consents: %v", cs)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// unaccented types a name the way many people do: no marks, đ as d, in
+// capitals.
+func unaccented(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case r == 'đ' || r == 'Đ':
+			b.WriteRune('D')
+		case r >= 0x300 && r <= 0x36f:
+		default:
+			b.WriteString(strings.ToUpper(string(r)))
+		}
+	}
+	return b.String()
+}
+
+// Every unit and every former unit, typed without marks in capitals, in
+// NFD, or with "xã"/"phường" before it, is found.
+func TestFindCommunesFindsEveryName(t *testing.T) {
+	ctx := context.Background()
+	db := &store.DB{X: dbtest.New(t)}
+	communes, err := refdata.Communes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	formers, err := refdata.FormerCommunes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct{ typed, code string }
+	var wants []want
+	for _, c := range communes {
+		full, _, _ := strings.Cut(c.FullName, ",")
+		wants = append(wants, want{unaccented(c.Name), c.Code}, want{norm.NFD.String(c.Name), c.Code}, want{full, c.Code})
+	}
+	for _, f := range formers {
+		wants = append(wants, want{unaccented(f.Name), f.NewCode})
+	}
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		for _, w := range wants {
+			got, err := find(ctx, tx, w.typed)
+			if err != nil {
+				return err
+			}
+			found := false
+			for _, m := range got {
+				found = found || m.Code == w.code
+			}
+			if !found {
+				t.Errorf("%q: %d matches, none is %s", w.typed, len(got), w.code)
+			}
 		}
 		return nil
 	})

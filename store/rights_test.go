@@ -56,7 +56,7 @@ func rightsFixture(t *testing.T) (*store.DB, int64, int64) {
 	db.SetClock(clock.NewFake(now).Now)
 	var neighbour int64
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.SaveProfile(ctx, id, flows.Profile{FullName: "Đỗ Thị Hạnh", BirthYear: 1988, Gender: "female", Phone: "+84987650001", CommuneCode: "00149", Education: "primary"}); err != nil {
+		if err := tx.SaveProfile(ctx, id, flows.Profile{FullName: "Đỗ Thị Hạnh", BirthYear: 1988, Gender: "female", Phone: "+84987650001", CommuneCode: "07840", Education: "primary"}); err != nil {
 			return err
 		}
 		for _, p := range flows.Purposes {
@@ -64,7 +64,7 @@ func rightsFixture(t *testing.T) (*store.DB, int64, int64) {
 				return err
 			}
 		}
-		ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: id, Kind: "job", CommuneCode: "00149", At: now,
+		ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: id, Kind: "job", CommuneCode: "07840", At: now,
 			Answers: json.RawMessage(`{"trades":["garment","cooking"],"trades_other":"thợ may của Hạnh","skills":"gọi 0987650001"}`)})
 		if err != nil {
 			return err
@@ -80,7 +80,7 @@ func rightsFixture(t *testing.T) (*store.DB, int64, int64) {
 		}
 		var day int64
 		if err := tx.X.Get(&day, `INSERT INTO loan_days (commune_code, day, place, starts_at, ends_at, capacity)
-			VALUES ('00149', '2026-11-27', 'UBND', '07:30', '11:00', 5) RETURNING id`); err != nil {
+			VALUES ('07840', '2026-11-27', 'UBND', '07:30', '11:00', 5) RETURNING id`); err != nil {
 			return err
 		}
 		if _, _, err := tx.BookAppointment(ctx, id, day, now); err != nil {
@@ -94,7 +94,12 @@ func rightsFixture(t *testing.T) (*store.DB, int64, int64) {
 		if err != nil {
 			return err
 		}
-		return tx.SaveProfile(ctx, neighbour, flows.Profile{FullName: "Lê Văn Nam", Phone: "+84911111111", CommuneCode: "00149"})
+		if err := tx.SaveProfile(ctx, neighbour, flows.Profile{FullName: "Lê Văn Nam", Phone: "+84911111111", CommuneCode: "07840"}); err != nil {
+			return err
+		}
+		// Both registered in November, whatever today's date.
+		_, err = tx.X.ExecContext(ctx, `UPDATE people SET created_at = $1, last_seen_at = $1`, now)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +137,7 @@ func TestExportPerson(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(ex.JSON)
-	for _, want := range []string{"Đỗ Thị Hạnh", "+84987650001", "Hiệp Hoà", "Tôi là Hạnh", "Chào chị Hạnh", "thợ may của Hạnh", "Hạnh hỏi", "2026-11-27"} {
+	for _, want := range []string{"Đỗ Thị Hạnh", "+84987650001", "Hiệp Hòa", "Tôi là Hạnh", "Chào chị Hạnh", "thợ may của Hạnh", "Hạnh hỏi", "2026-11-27"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("export lacks %q", want)
 		}
@@ -170,7 +175,7 @@ func TestErasePerson(t *testing.T) {
 	if err := db.X.Get(&c, `SELECT status, outcome, commune_code, answers::text AS answers, person_id FROM cases`); err != nil {
 		t.Fatal(err)
 	}
-	if c.Status != "closed" || c.Outcome != store.OutcomeErased || c.Commune != "00149" || c.Person == id ||
+	if c.Status != "closed" || c.Outcome != store.OutcomeErased || c.Commune != "07840" || c.Person == id ||
 		c.Answers != `{"trades": ["garment", "cooking"], "other_trade": true}` {
 		t.Errorf("case after erasure: %+v", c)
 	}
@@ -182,7 +187,7 @@ func TestErasePerson(t *testing.T) {
 	if err := db.X.Get(&anon, `SELECT channel, commune_code, erased_at IS NOT NULL AS erased FROM people WHERE id = $1`, c.Person); err != nil {
 		t.Fatal(err)
 	}
-	if anon.Channel != store.ChannelErased || anon.Commune != "00149" || !anon.Erased {
+	if anon.Channel != store.ChannelErased || anon.Commune != "07840" || !anon.Erased {
 		t.Errorf("anonymous record %+v", anon)
 	}
 	var status string
@@ -208,13 +213,13 @@ func TestErasePerson(t *testing.T) {
 	if err != nil || p.ExternalID != "42" || !p.CreatedAt.Equal(at) {
 		t.Errorf("person row %+v %v", p, err)
 	}
-	// The registration still counts in November, in Hiệp Hoà, through the
+	// The registration still counts in November, in Hiệp Hòa, through the
 	// anonymous record; erasing again does nothing.
 	f, err := db.MonthFigures(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Registrations["00149"] != 2 || len(f.Cases) != 1 || fmt.Sprint(f.Cases[0].Trades) != "[garment cooking]" || !f.Cases[0].OtherTrade {
+	if f.Registrations["07840"] != 2 || len(f.Cases) != 1 || fmt.Sprint(f.Cases[0].Trades) != "[garment cooking]" || !f.Cases[0].OtherTrade {
 		t.Errorf("figures after erasure: %+v", f)
 	}
 	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ErasePerson(ctx, c.Person, at) }); err != nil {
@@ -237,7 +242,7 @@ func TestRetention(t *testing.T) {
 	}
 	var recent int64
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: neighbour, Kind: "loan", CommuneCode: "00149", At: now.AddDate(0, -3, 0)})
+		ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: neighbour, Kind: "loan", CommuneCode: "07840", At: now.AddDate(0, -3, 0)})
 		if err != nil {
 			return err
 		}

@@ -97,7 +97,7 @@ func TestConversationStateAndAnswers(t *testing.T) {
 		if err := tx.SaveConversation(ctx, &c); err != nil {
 			return err
 		}
-		ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: id, Kind: "job", CommuneCode: "00149", Answers: []byte(`{}`), At: db.Now()})
+		ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: id, Kind: "job", CommuneCode: "07840", Answers: []byte(`{}`), At: db.Now()})
 		caseID = ref.ID
 		return err
 	})

@@ -44,7 +44,7 @@ func TestBackupDropRestore(t *testing.T) {
 			}
 			_, err = db.Exec(`
 INSERT INTO people (external_id, chat_ref, full_name, birth_year, phone, commune_code) VALUES
-  ('101', '101', 'Nguyễn Văn Minh', 1990, '0912345678', '00149'),
+  ('101', '101', 'Nguyễn Văn Minh', 1990, '0912345678', '07840'),
   ('102', '102', 'Trần Thị Hoa', 1985, NULL, NULL);
 INSERT INTO cases (person_id, kind, status, answers) VALUES
   (1, 'job', 'new', '{"trade": "hàn"}'), (2, 'loan', 'closed', '{}')`)

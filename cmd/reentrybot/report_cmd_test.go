@@ -27,8 +27,8 @@ func TestReportAndRetentionCommands(t *testing.T) {
 	defer x.Close()
 	if _, err := x.Exec(`
 WITH p AS (INSERT INTO people (external_id, chat_ref, commune_code, created_at, last_seen_at, full_name)
-           VALUES ('1', '1', '00149', '2026-11-03 09:00+07', '2020-01-01', 'Ai đó') RETURNING id)
-INSERT INTO cases (person_id, kind, commune_code, opened_at) SELECT id, 'job', '00149', '2026-11-03 09:00+07' FROM p`); err != nil {
+           VALUES ('1', '1', '07840', '2026-11-03 09:00+07', '2020-01-01', 'Ai đó') RETURNING id)
+INSERT INTO cases (person_id, kind, commune_code, opened_at) SELECT id, 'job', '07840', '2026-11-03 09:00+07' FROM p`); err != nil {
 		t.Fatal(err)
 	}
 
@@ -36,8 +36,8 @@ INSERT INTO cases (person_id, kind, commune_code, opened_at) SELECT id, 'job', '
 	if code != 0 || !strings.HasPrefix(out, "\ufeffMã,Xã/phường,Đăng ký mới,") || !strings.Contains(out, ",Toàn tỉnh,1,1,1,") {
 		t.Fatalf("csv report: %d %q %q", code, out, errOut)
 	}
-	if !strings.Contains(out, "00149,Hiệp Hoà,< 5,< 5,") {
-		t.Errorf("Hiệp Hoà's line should hide its 1 registration and 1 case")
+	if !strings.Contains(out, "07840,Hiệp Hòa,< 5,< 5,") {
+		t.Errorf("Hiệp Hòa's line should hide its 1 registration and 1 case")
 	}
 	dir := t.TempDir()
 	book, chart := filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "r.png")
@@ -61,7 +61,7 @@ INSERT INTO cases (person_id, kind, commune_code, opened_at) SELECT id, 'job', '
 		t.Fatal(err)
 	}
 	// Officers' view: their communes only, no province line.
-	if code, out, _ := runCmd(t, env, "report", "--month", "2026-11", "--format", "csv", "--communes", "00149"); code != 0 || strings.Count(out, "\n") != 2 || strings.Contains(out, "Toàn tỉnh") {
+	if code, out, _ := runCmd(t, env, "report", "--month", "2026-11", "--format", "csv", "--communes", "07840"); code != 0 || strings.Count(out, "\n") != 2 || strings.Contains(out, "Toàn tỉnh") {
 		t.Errorf("officer's report: %d %q", code, out)
 	}
 	for _, args := range [][]string{{"report", "--month", "11/2026"}, {"report", "--format", "pdf"}, {"report", "--communes", "x"}} {
