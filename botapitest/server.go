@@ -110,10 +110,11 @@ type Server struct {
 	queries  map[string]bool // callback query id -> answered
 	commands map[string][]models.BotCommand
 
-	calls   []Call
-	answers []CallbackAnswer
-	faults  []fault
-	delays  map[string]time.Duration
+	calls      []Call
+	violations []Violation
+	answers    []CallbackAnswer
+	faults     []fault
+	delays     map[string]time.Duration
 
 	lim        limiter
 	tooMany    int
@@ -328,6 +329,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	chatID, _ := strconv.ParseInt(p.str("chat_id"), 10, 64)
+	if probs := checkSpec(name, p); len(probs) > 0 {
+		s.violated(name, probs)
+		e := errNotFound // Telegram's answer to an unknown method
+		if known {
+			e = badRequest(strings.Join(probs, "; ") + " (botapitest: not as in " + specVersion + ")")
+		}
+		s.finish(w, name, chatID, nil, e)
+		return
+	}
 	if !known {
 		s.finish(w, name, chatID, nil, errNotFound)
 		return
@@ -466,6 +476,37 @@ func (s *Server) finish(w http.ResponseWriter, method string, chatID int64, res 
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// violated records calls that break the specification.
+func (s *Server) violated(method string, probs []string) {
+	s.mu.Lock()
+	now := s.now()
+	for _, p := range probs {
+		s.violations = append(s.violations, Violation{Method: method, Problem: p, At: now})
+	}
+	s.mu.Unlock()
+	for _, p := range probs {
+		s.cfg.logger.Warn("botapitest: call breaks the Bot API specification", "method", method, "problem", p)
+	}
+}
+
+// Violations returns the calls so far that broke the Bot API
+// specification (each answered 400, or 404 for an unknown method).
+func (s *Server) Violations() []Violation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Violation(nil), s.violations...)
+}
+
+// TakeViolations returns the violations so far and forgets them, for tests
+// that break the specification on purpose.
+func (s *Server) TakeViolations() []Violation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.violations
+	s.violations = nil
+	return v
 }
 
 // Call is one API request as the server saw it.

@@ -69,9 +69,9 @@ func startEchoBot(t *testing.T, s *Server) *bot.Bot {
 				ParseMode: models.ParseModeHTML,
 				Text: "<b>Chào bạn!</b> Bạn vừa gửi: <i>" + html.EscapeString(upd.Message.Text) + "</i>\n" +
 					"<blockquote>Trung tâm Dịch vụ việc làm Bắc Ninh</blockquote>",
-				ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{
+				ReplyMarkup: InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{
 					{{Text: "Xem việc làm", CallbackData: "jobs"}},
-				}},
+				}}),
 			})
 			if err != nil {
 				t.Logf("bot: sendMessage: %v", err)
@@ -135,9 +135,9 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{
 		ChatID: group.ID, MessageThreadID: topic.MessageThreadID, ParseMode: models.ParseModeHTML,
 		Text: "<b>Hồ sơ #12 · Việc làm</b>\nXã: Yên Phong\nNghề mong muốn: <i>may mặc</i>\nTrạng thái: <u>chờ nhận</u>",
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+		ReplyMarkup: InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
 			{Text: "Nhận hồ sơ", CallbackData: "case:take:12"}, {Text: "Đóng", CallbackData: "case:close:12"},
-		}}},
+		}}}),
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -276,9 +276,9 @@ func TestPlaygroundAPI(t *testing.T) {
 	b := newBot(t, s)
 	sent, err := b.SendMessage(ctx, &bot.SendMessageParams{
 		ChatID: u.ID, Text: "<b>Chào</b> bạn, chọn <i>một</i>:", ParseMode: models.ParseModeHTML,
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+		ReplyMarkup: InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
 			{Text: "Việc làm", CallbackData: "menu:job"}, {Text: "Khóa học", CallbackData: "menu:course"},
-		}}},
+		}}}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +334,7 @@ func TestPlaygroundAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: f.group.ID, MessageThreadID: topic.MessageThreadID, Text: "Hồ sơ mới",
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "Nhận", CallbackData: "case:take:1"}}}}}); err != nil {
+		ReplyMarkup: InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "Nhận", CallbackData: "case:take:1"}}}})}); err != nil {
 		t.Fatal(err)
 	}
 	f.post(t, "send", map[string]any{"user_id": f.counsellor.ID, "chat_id": f.group.ID, "thread_id": topic.MessageThreadID, "text": "Tôi nhận"}, http.StatusOK)
@@ -587,7 +587,7 @@ func TestPlaygroundEvents(t *testing.T) {
 
 	b := newBot(t, s)
 	sent, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.ID, Text: "<b>Chào</b>", ParseMode: models.ParseModeHTML,
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "OK", CallbackData: "ok"}}}}})
+		ReplyMarkup: InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "OK", CallbackData: "ok"}}}})})
 	if err != nil {
 		t.Fatal(err)
 	}
