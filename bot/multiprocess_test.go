@@ -380,8 +380,7 @@ func TestWebhookThreeInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { x.Close() })
-	api := botapitest.New(botapitest.WithLimits(botapitest.Limits{Disabled: true}))
-	t.Cleanup(api.Close)
+	api := botapitest.NewTest(t, botapitest.WithLimits(botapitest.Limits{Disabled: true}))
 	log := testLogger()
 	cat, err := i18n.Load(log)
 	if err != nil {
@@ -598,8 +597,7 @@ func TestWebhookThreeProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { x.Close() })
-	api := botapitest.New(botapitest.WithLimits(botapitest.Limits{Disabled: true}))
-	t.Cleanup(api.Close)
+	api := botapitest.NewTest(t, botapitest.WithLimits(botapitest.Limits{Disabled: true}))
 	f := newFleet(t, api, x, 9)
 	var urls []string
 	for i := range 3 {
