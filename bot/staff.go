@@ -133,7 +133,7 @@ func (b *Bot) sendGroupMsg(ctx context.Context, chatID int64, thread int, text s
 	err := b.send.Do(ctx, Target{ChatID: chatID, Group: true}, "sendMessage", func(ctx context.Context) error {
 		m, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: chatID, MessageThreadID: thread, Text: text, ParseMode: models.ParseModeHTML,
-			ReplyMarkup: markup, LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
+			ReplyMarkup: wireMarkup(markup), LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 		})
 		if err == nil {
 			id = m.ID
