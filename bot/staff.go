@@ -405,7 +405,7 @@ func (b *Bot) refreshCard(ctx context.Context, tx *store.Tx, fx *effects, c stor
 		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
 			p := &tg.EditMessageTextParams{ChatID: chat, MessageID: msg, Text: card, ParseMode: models.ParseModeHTML}
 			if kb != nil {
-				p.ReplyMarkup = kb
+				p.ReplyMarkup = wireMarkup(kb)
 			}
 			if _, err := b.api.EditMessageText(b.sendCtx, p); err != nil {
 				b.log.Warn("editing case card", "case", id, "err", err)
