@@ -128,7 +128,7 @@ type Server struct {
 	subs    map[int]chan Event
 	nextSub int
 
-	web atomic.Pointer[playground] // set by EnablePlayground (web.go)
+	mounted atomic.Pointer[http.Handler] // set by Mount
 }
 
 // New starts a server listening on 127.0.0.1 on a free port.
@@ -301,15 +301,25 @@ var limitedMethods = map[string]bool{
 	"sendLocation": true, "sendContact": true,
 }
 
-// ServeHTTP serves POST|GET /bot<token>/<method>, and after
-// EnablePlayground the playground at / and /playground/; New already serves
-// it on URL(), but the Server can also be mounted elsewhere.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if pg := s.web.Load(); pg != nil && ownsPath(r.URL.Path) {
-		pg.ServeHTTP(w, r)
+// Mount serves h, on URL(), at every path that is not the Bot API's
+// /bot<token>/<method> (the playground page, for one); nil unmounts.
+func (s *Server) Mount(h http.Handler) {
+	if h == nil {
+		s.mounted.Store(nil)
 		return
 	}
+	s.mounted.Store(&h)
+}
+
+// ServeHTTP serves POST|GET /bot<token>/<method>, and every other path
+// with the handler given to Mount. New already serves it on URL(), but the
+// Server can also be mounted elsewhere.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token, method, ok := splitPath(r.URL.Path)
+	if h := s.mounted.Load(); !ok && h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
 	if !ok {
 		s.finish(w, r.URL.Path, 0, nil, errNotFound)
 		return
