@@ -93,7 +93,7 @@ func run(specPath, out string) error {
 	if err := json.Unmarshal(raw, &sp); err != nil {
 		return fmt.Errorf("decoding %s: %w", specPath, err)
 	}
-	src, err := generate(sp)
+	src, err := generate(sp, methods)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func baseType(t string) string {
 
 var primitive = map[string]bool{"Integer": true, "String": true, "Boolean": true, "Float": true}
 
-func generate(sp spec) ([]byte, error) {
+func generate(sp spec, methods []string) ([]byte, error) {
 	// The types an argument can carry, followed through fields and subtypes.
 	types := map[string]bool{}
 	var visit func(string) error
