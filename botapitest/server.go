@@ -4,7 +4,8 @@
 // call log in memory, acts as users on demand, and reproduces the Bot API
 // errors bots trip over in production: entity parsing, length limits,
 // BUTTON_DATA_INVALID, blocked users, flood control (429 + retry_after) and
-// injected failures.
+// injected failures. Every call is first checked against the published Bot
+// API specification (spec.go); NewTest fails the test whose code broke it.
 package botapitest
 
 import (
