@@ -141,7 +141,7 @@ func (p *Playground) webMessage(m botapitest.Message) webMessage {
 		Phone: m.Phone, ContactName: m.ContactName, Latitude: m.Latitude, Longitude: m.Longitude,
 	}
 	if !m.FromBot {
-		if who, ok := p.tg.Person(m.FromID); ok {
+		if who, ok := p.returnees.Person(m.FromID); ok {
 			wm.FromName = strings.TrimSpace(who.FirstName + " " + who.LastName)
 		}
 	}
@@ -209,13 +209,13 @@ func userJSON(u Person) webUser {
 func (p *Playground) meta() webMeta {
 	hidden := p.hiddenSet()
 	meta := webMeta{Users: []webUser{}}
-	for _, u := range p.tg.People() {
+	for _, u := range p.returnees.People() {
 		if _, isPersona := p.persona(u.ID); !isPersona && !hidden[u.ID] {
 			meta.Users = append(meta.Users, userJSON(u))
 		}
 	}
 	for _, per := range p.opts.Personas {
-		u, ok := p.tg.Person(per.User.ID)
+		u, ok := p.returnees.Person(per.User.ID)
 		if !ok {
 			continue
 		}
@@ -379,7 +379,7 @@ func (p *Playground) chatByID(rawID string) ([]webMessage, error) {
 
 // user returns the known user with that id; personas included.
 func (p *Playground) user(id int64) (Person, error) {
-	if u, ok := p.tg.Person(id); ok {
+	if u, ok := p.returnees.Person(id); ok {
 		return u, nil
 	}
 	return Person{}, badInput("unknown user_id %d", id)
@@ -418,7 +418,7 @@ func (p *Playground) newReturnee(first, lang string) webUser {
 	if first == "" {
 		first = p.randomName()
 	}
-	u := p.tg.NewPerson(first, lang)
+	u := p.returnees.NewPerson(first, lang)
 	p.poke()
 	return userJSON(u)
 }
@@ -451,7 +451,7 @@ func (p *Playground) apiReset(w http.ResponseWriter, r *http.Request) (map[strin
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
-	people := p.tg.People()
+	people := p.returnees.People()
 	p.mu.Lock()
 	for _, u := range people {
 		if _, isPersona := p.persona(u.ID); !isPersona {
@@ -506,7 +506,7 @@ func (p *Playground) apiSend(w http.ResponseWriter, r *http.Request) (map[string
 		if in.ThreadID != 0 {
 			return nil, badInput("private chats have no topics")
 		}
-		id, err := p.tg.SendText(u.ID, text)
+		id, err := p.returnees.SendText(u.ID, text)
 		if err != nil {
 			return nil, err
 		}
@@ -545,7 +545,7 @@ func (p *Playground) apiPress(w http.ResponseWriter, r *http.Request) (map[strin
 		return nil, err
 	}
 	if in.ChatID == 0 || in.ChatID == u.ID {
-		id, err := p.tg.Press(u.ID, in.MessageID, in.Data)
+		id, err := p.returnees.Press(u.ID, in.MessageID, in.Data)
 		if err != nil {
 			return nil, err
 		}
@@ -591,7 +591,7 @@ func (p *Playground) apiContact(w http.ResponseWriter, r *http.Request) (map[str
 	if !phonePattern.MatchString(phone) {
 		return nil, badInput("phone must look like 0912 345 678 or +84912345678")
 	}
-	id, err := p.tg.ShareContact(u.ID, phone)
+	id, err := p.returnees.ShareContact(u.ID, phone)
 	if err != nil {
 		return nil, err
 	}
@@ -646,7 +646,7 @@ func (p *Playground) apiMedia(w http.ResponseWriter, r *http.Request) (map[strin
 	default:
 		return nil, badInput("kind must be photo, sticker, voice, document or location")
 	}
-	id, err := p.tg.SendMedia(u.ID, m)
+	id, err := p.returnees.SendMedia(u.ID, m)
 	if err != nil {
 		return nil, err
 	}
@@ -668,7 +668,7 @@ func (p *Playground) apiBlock(w http.ResponseWriter, r *http.Request) (map[strin
 	if in.Blocked == nil {
 		return nil, badInput("blocked (true or false) is required")
 	}
-	if err := p.tg.SetBlocked(u.ID, *in.Blocked); err != nil {
+	if err := p.returnees.SetBlocked(u.ID, *in.Blocked); err != nil {
 		return nil, err
 	}
 	return map[string]any{"blocked": *in.Blocked}, nil

@@ -55,7 +55,7 @@ type Persona struct {
 // root of a server (botapitest.Server.Mount does that): it serves "/" (a
 // redirect) and "/playground/...".
 type Playground struct {
-	tg        Returnees // the returnees' channel: Telegram
+	returnees Returnees // their channel: Telegram, for now
 	s         *botapitest.Server
 	opts      Options
 	groupUser int64         // persona that acts in the group, 0 for none
@@ -77,7 +77,7 @@ func New(s *botapitest.Server, opts Options) *Playground {
 		panic("playground: embedded web files: " + err.Error())
 	}
 	p := &Playground{
-		tg:        telegram{s},
+		returnees: telegram{s},
 		s:         s,
 		opts:      opts,
 		keepAlive: 15 * time.Second,
