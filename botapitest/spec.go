@@ -192,22 +192,47 @@ func checkForm(types []string, v, path string, p *params) []string {
 }
 
 // checkJSON checks a JSON value against alternative types and reports the
-// problems of the closest one.
+// problems of the closest one: the one whose own fields fit best (a broken
+// inline keyboard is still an inline keyboard), then with fewest problems.
 func checkJSON(types []string, raw json.RawMessage, path string) []string {
 	var best []string
+	bestMisfit := 0
 	for _, t := range types {
 		probs, shapeOK := checkJSONType(t, raw, path)
 		if len(probs) == 0 {
 			return nil
 		}
-		if shapeOK && (best == nil || len(probs) < len(best)) {
-			best = probs
+		if !shapeOK {
+			continue
+		}
+		m := misfit(t, raw)
+		if best == nil || m < bestMisfit || (m == bestMisfit && len(probs) < len(best)) {
+			best, bestMisfit = probs, m
 		}
 	}
 	if best != nil {
 		return best
 	}
 	return []string{fmt.Sprintf("%s: want %s, got %s", path, strings.Join(types, " or "), snippet(raw))}
+}
+
+// misfit counts the fields of an object that type t does not have, and
+// the required ones it lacks.
+func misfit(t string, raw json.RawMessage) int {
+	st := specTypes[t]
+	var obj map[string]json.RawMessage
+	if len(st.fields) == 0 || json.Unmarshal(raw, &obj) != nil {
+		return 0
+	}
+	n := len(obj)
+	for _, f := range st.fields {
+		if _, ok := obj[f.name]; ok {
+			n--
+		} else if f.required {
+			n++
+		}
+	}
+	return n
 }
 
 func snippet(raw []byte) string {
