@@ -506,11 +506,7 @@ func (p *Playground) apiSend(w http.ResponseWriter, r *http.Request) (map[string
 		if in.ThreadID != 0 {
 			return nil, badInput("private chats have no topics")
 		}
-		id, err := p.returnees.SendText(u.ID, text)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"update_id": id}, nil
+		return updated(p.returnees.SendText(u.ID, text))
 	}
 	// SendTextIn panics on unknown chats and topics; topics are never
 	// removed, so checking first is enough.
@@ -545,11 +541,7 @@ func (p *Playground) apiPress(w http.ResponseWriter, r *http.Request) (map[strin
 		return nil, err
 	}
 	if in.ChatID == 0 || in.ChatID == u.ID {
-		id, err := p.returnees.Press(u.ID, in.MessageID, in.Data)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"update_id": id}, nil
+		return updated(p.returnees.Press(u.ID, in.MessageID, in.Data))
 	}
 	c, ok := p.s.Chat(in.ChatID)
 	if !ok {
@@ -591,11 +583,7 @@ func (p *Playground) apiContact(w http.ResponseWriter, r *http.Request) (map[str
 	if !phonePattern.MatchString(phone) {
 		return nil, badInput("phone must look like 0912 345 678 or +84912345678")
 	}
-	id, err := p.returnees.ShareContact(u.ID, phone)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"update_id": id}, nil
+	return updated(p.returnees.ShareContact(u.ID, phone))
 }
 
 func (p *Playground) apiMedia(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
@@ -646,11 +634,7 @@ func (p *Playground) apiMedia(w http.ResponseWriter, r *http.Request) (map[strin
 	default:
 		return nil, badInput("kind must be photo, sticker, voice, document or location")
 	}
-	id, err := p.returnees.SendMedia(u.ID, m)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"update_id": id}, nil
+	return updated(p.returnees.SendMedia(u.ID, m))
 }
 
 func (p *Playground) apiBlock(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
@@ -692,6 +676,14 @@ func (p *Playground) apiClock(w http.ResponseWriter, r *http.Request) (map[strin
 	}
 	p.poke()
 	return map[string]any{"advanced": in.Seconds}, nil
+}
+
+// updated is the answer to an action: the id of the update the bot gets.
+func updated(id int64, err error) (map[string]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"update_id": id}, nil
 }
 
 // tgUser is the Telegram user behind a person, for the staff group.

@@ -29,8 +29,8 @@ func mount(s *botapitest.Server, opts Options) *Playground {
 	return p
 }
 
+// newBot is a go-telegram client of s, as the bot under test would be.
 func newBot(t *testing.T, s *botapitest.Server) *bot.Bot {
-	t.Helper()
 	b, err := bot.New(s.Token(), bot.WithServerURL(s.URL()), bot.WithSkipGetMe(), bot.WithErrorsHandler(func(error) {}))
 	if err != nil {
 		t.Fatalf("bot.New: %v", err)
@@ -39,7 +39,7 @@ func newBot(t *testing.T, s *botapitest.Server) *bot.Bot {
 }
 
 func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
