@@ -134,9 +134,9 @@ func checkSpec(method string, p *params) []string {
 			if !slices.Contains(f.types, "InputFile") {
 				probs = append(probs, fmt.Sprintf("%s: a file upload where the specification wants %s", name, strings.Join(f.types, " or ")))
 			}
-		case p.raw[name] != nil:
+		case p.raw[name] != nil && (p.raw[name][0] != '"' || !serialised(f.types)):
 			probs = append(probs, checkJSON(f.types, p.raw[name], name)...)
-		default:
+		default: // form text, or an object JSON-serialised into a JSON string
 			probs = append(probs, checkForm(f.types, p.vals[name], name, p)...)
 		}
 	}
@@ -149,6 +149,19 @@ func checkSpec(method string, p *params) []string {
 	}
 	return probs
 }
+
+// serialised reports whether an argument is an object or array, which the
+// specification calls "JSON-serialized": clients may send it as a string.
+func serialised(types []string) bool {
+	for _, t := range types {
+		if !scalarTypes[t] {
+			return true
+		}
+	}
+	return false
+}
+
+var scalarTypes = map[string]bool{"String": true, "Integer": true, "Float": true, "Boolean": true, "InputFile": true}
 
 // checkForm checks a form (or query string) argument: scalars are text,
 // objects and arrays JSON text.

@@ -81,6 +81,8 @@ func TestSpecCheck(t *testing.T) {
 			map[string]string{"document": "%PDF"}}, 200, "", 0},
 		{"upload by attach:// passes", call{"multipart", "sendPhoto", map[string]any{"chat_id": id, "photo": "attach://pic"},
 			map[string]string{"pic": "JPEG"}}, 200, "", 0},
+		{"JSON-serialised object in a JSON body passes", call{"json", "sendMessage", map[string]any{"chat_id": id, "text": "hi",
+			"reply_markup": button("")}, nil}, 200, "", 0},
 		{"tagged union passes", call{"json", "setMyCommands", map[string]any{
 			"commands": []map[string]any{{"command": "start", "description": "Bắt đầu"}},
 			"scope":    map[string]any{"type": "chat", "chat_id": id}}, nil}, 200, "", 0},
