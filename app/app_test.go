@@ -62,8 +62,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	api := botapitest.New()
-	t.Cleanup(api.Close) // after the app's Stop: cleanups run last first
+	api := botapitest.NewTest(t) // after the app's Stop: cleanups run last first
 	a := start(t, api, nil)
 	u := api.NewUser("Tú", "vi")
 	api.SendText(u, "/start")
@@ -122,8 +121,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 
 // In webhook mode the test server pushes updates with the secret header.
 func TestWebhookMode(t *testing.T) {
-	api := botapitest.New()
-	t.Cleanup(api.Close) // after the app's Stop: cleanups run last first
+	api := botapitest.NewTest(t) // after the app's Stop: cleanups run last first
 	addr := freeAddr(t)
 	start(t, api, map[string]string{
 		"HTTP_ADDR": addr, "WEBHOOK_URL": "http://" + addr + app.WebhookPath, "WEBHOOK_SECRET": "s3cret_Token",

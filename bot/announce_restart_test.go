@@ -115,8 +115,7 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 	}
 	t.Cleanup(func() { x.Close() })
 	db := &store.DB{X: x}
-	api := botapitest.New(botapitest.WithLimits(botapitest.Limits{Disabled: true}))
-	t.Cleanup(api.Close)
+	api := botapitest.NewTest(t, botapitest.WithLimits(botapitest.Limits{Disabled: true}))
 	officer := api.NewUser("Cán bộ", "vi")
 	staff := officerRow(t, x, officer, hiepHoa)
 	ps := eligibleReturnees(api, 250, hiepHoa)

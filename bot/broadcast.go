@@ -548,16 +548,16 @@ func (b *Bot) sendAnnouncement(ctx context.Context, chat int64, lang string, bc 
 	case "photo":
 		m, err = b.api.SendPhoto(ctx, &tg.SendPhotoParams{
 			ChatID: chat, Photo: &models.InputFileString{Data: bc.MediaFileID.String},
-			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: kb,
+			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb),
 		})
 	case "document":
 		m, err = b.api.SendDocument(ctx, &tg.SendDocumentParams{
 			ChatID: chat, Document: &models.InputFileString{Data: bc.MediaFileID.String},
-			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: kb,
+			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb),
 		})
 	default:
 		m, err = b.api.SendMessage(ctx, &tg.SendMessageParams{
-			ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: kb,
+			ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb),
 			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 		})
 	}
@@ -662,7 +662,7 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 		msgID := int(bc.StatusMsgID.Int64)
 		err := b.send.Do(ctx, Target{ChatID: chat}, "editMessageText", func(ctx context.Context) error {
 			_, err := b.api.EditMessageText(ctx, &tg.EditMessageTextParams{
-				ChatID: chat, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: kb,
+				ChatID: chat, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb),
 			})
 			return err
 		})
@@ -700,7 +700,7 @@ func (w *broadcaster) sendPaced(ctx context.Context, chat int64, text string, kb
 		if err := w.pace(ctx, chat, false); err != nil {
 			return err
 		}
-		m, err := w.b.api.SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: kb})
+		m, err := w.b.api.SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb)})
 		if err != nil {
 			w.saw429(ctx, err)
 			return err

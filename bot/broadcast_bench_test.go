@@ -39,8 +39,7 @@ func BenchmarkBroadcast(b *testing.B) {
 	const limit = 30
 	x := dbtest.New(b)
 	db := &store.DB{X: x}
-	api := botapitest.New(botapitest.WithLimits(botapitest.Limits{Overall: limit, PerChat: 1}))
-	b.Cleanup(api.Close)
+	api := botapitest.NewTest(b, botapitest.WithLimits(botapitest.Limits{Overall: limit, PerChat: 1}))
 	officer := api.NewUser("Cán bộ", "vi")
 	staff := officerRow(b, x, officer, hiepHoa)
 	ps := eligibleReturnees(api, n, hiepHoa)

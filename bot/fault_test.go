@@ -145,8 +145,7 @@ func TestPostgresRestartMidRun(t *testing.T) {
 	}
 	t.Cleanup(func() { x.Close() })
 
-	api := botapitest.New(botapitest.WithLimits(botapitest.Limits{Disabled: true}))
-	t.Cleanup(api.Close)
+	api := botapitest.NewTest(t, botapitest.WithLimits(botapitest.Limits{Disabled: true}))
 	f := newFleet(t, api, x, 16)
 	b := startBot(t, api, db, bot.Options{})
 
@@ -238,8 +237,7 @@ func counterValue(t *testing.T, b *bot.Bot, name, label, value string) float64 {
 func TestBotAPIFailsAndTimesOut(t *testing.T) {
 	x := dbtest.New(t)
 	db := &store.DB{X: x}
-	api := botapitest.New(botapitest.WithLimits(botapitest.Limits{Disabled: true}))
-	t.Cleanup(api.Close)
+	api := botapitest.NewTest(t, botapitest.WithLimits(botapitest.Limits{Disabled: true}))
 	f := newFleet(t, api, x, 12)
 	limits := fastLimits()
 	limits.MaxAttempts, limits.BaseBackoff = 12, 20*time.Millisecond
@@ -301,8 +299,7 @@ func TestKilledProcessMidFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { x.Close() })
-	api := botapitest.New(botapitest.WithLimits(botapitest.Limits{Disabled: true}))
-	t.Cleanup(api.Close)
+	api := botapitest.NewTest(t, botapitest.WithLimits(botapitest.Limits{Disabled: true}))
 	f := newFleet(t, api, x, 5)
 	env := []string{"DATABASE_URL=" + dbURL, "TELEGRAM_API_URL=" + api.URL(), "TELEGRAM_BOT_TOKEN=" + api.Token()}
 

@@ -66,8 +66,7 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	for _, f := range opts {
 		f(&o, &sopts)
 	}
-	api := botapitest.New(sopts...)
-	t.Cleanup(api.Close)
+	api := botapitest.NewTest(t, sopts...)
 	o.Token, o.APIURL = api.Token(), api.URL()
 	log := testLogger()
 	cat, err := i18n.Load(log)

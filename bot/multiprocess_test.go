@@ -381,8 +381,7 @@ func TestWebhookThreeInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { x.Close() })
-	api := botapitest.New(botapitest.WithLimits(botapitest.Limits{Disabled: true}))
-	t.Cleanup(api.Close)
+	api := botapitest.NewTest(t, botapitest.WithLimits(botapitest.Limits{Disabled: true}))
 	log := testLogger()
 	cat, err := i18n.Load(log)
 	if err != nil {
@@ -599,8 +598,7 @@ func TestWebhookThreeProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { x.Close() })
-	api := botapitest.New(botapitest.WithLimits(botapitest.Limits{Disabled: true}))
-	t.Cleanup(api.Close)
+	api := botapitest.NewTest(t, botapitest.WithLimits(botapitest.Limits{Disabled: true}))
 	f := newFleet(t, api, x, 9)
 	var urls []string
 	for i := range 3 {

@@ -84,7 +84,7 @@ func (b *Bot) sendTextTo(ctx context.Context, to Target, text string, markup mod
 			ChatID:             chatID,
 			Text:               text,
 			ParseMode:          models.ParseModeHTML,
-			ReplyMarkup:        markup,
+			ReplyMarkup:        wireMarkup(markup),
 			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 		})
 		return err

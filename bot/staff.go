@@ -133,7 +133,7 @@ func (b *Bot) sendGroupMsg(ctx context.Context, chatID int64, thread int, text s
 	err := b.send.Do(ctx, Target{ChatID: chatID, Group: true}, "sendMessage", func(ctx context.Context) error {
 		m, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: chatID, MessageThreadID: thread, Text: text, ParseMode: models.ParseModeHTML,
-			ReplyMarkup: markup, LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
+			ReplyMarkup: wireMarkup(markup), LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 		})
 		if err == nil {
 			id = m.ID
@@ -405,7 +405,7 @@ func (b *Bot) refreshCard(ctx context.Context, tx *store.Tx, fx *effects, c stor
 		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
 			p := &tg.EditMessageTextParams{ChatID: chat, MessageID: msg, Text: card, ParseMode: models.ParseModeHTML}
 			if kb != nil {
-				p.ReplyMarkup = kb
+				p.ReplyMarkup = wireMarkup(kb)
 			}
 			if _, err := b.api.EditMessageText(b.sendCtx, p); err != nil {
 				b.log.Warn("editing case card", "case", id, "err", err)

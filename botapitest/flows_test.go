@@ -284,7 +284,7 @@ func TestBotEndToEnd(t *testing.T) {
 		bot.WithMessageTextHandler("/start", bot.MatchTypePrefix, func(ctx context.Context, b *bot.Bot, upd *models.Update) {
 			_, _ = b.SendMessage(ctx, &bot.SendMessageParams{
 				ChatID: upd.Message.Chat.ID, Text: "<b>Chào</b> " + upd.Message.From.FirstName, ParseMode: models.ParseModeHTML,
-				ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "Đồng ý", CallbackData: "agree"}}}},
+				ReplyMarkup: InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "Đồng ý", CallbackData: "agree"}}}}),
 			})
 		}),
 		bot.WithCallbackQueryDataHandler("agree", bot.MatchTypeExact, func(ctx context.Context, b *bot.Bot, upd *models.Update) {
@@ -470,7 +470,7 @@ func TestEditsAndDeletes(t *testing.T) {
 	b := newBot(t, s)
 	ctx := ctxT(t)
 	u := s.NewUser("Nga", "vi")
-	kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "1", CallbackData: "one"}}}}
+	kb := InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "1", CallbackData: "one"}}}})
 	msg, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.ID, Text: "step 1", ReplyMarkup: kb})
 	if err != nil {
 		t.Fatal(err)
@@ -481,7 +481,7 @@ func TestEditsAndDeletes(t *testing.T) {
 		t.Fatalf("same content: %v", err)
 	}
 	if _, err := b.EditMessageReplyMarkup(ctx, &bot.EditMessageReplyMarkupParams{ChatID: u.ID, MessageID: msg.ID,
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "2", CallbackData: "two"}}}}}); err != nil {
+		ReplyMarkup: InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "2", CallbackData: "two"}}}})}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.PressButton(u, s.Messages(u.ID)[0], "one"); err == nil {

@@ -36,9 +36,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func newServer(t *testing.T, opts ...Option) *Server {
 	t.Helper()
-	s := New(opts...)
-	t.Cleanup(s.Close)
-	return s
+	return NewTest(t, opts...)
 }
 
 // unlimited is for tests that send a lot and are not about flood control.

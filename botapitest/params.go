@@ -20,6 +20,9 @@ import (
 type params struct {
 	vals  map[string]string
 	files map[string]upload
+	// raw keeps the JSON value of each argument of a JSON body, so the
+	// specification check can tell 5 from "5"; form arguments are strings.
+	raw map[string]json.RawMessage
 }
 
 type upload struct {
@@ -31,7 +34,7 @@ type upload struct {
 const maxFieldBytes = 1 << 20
 
 func parseParams(r *http.Request) (*params, error) {
-	p := &params{vals: map[string]string{}, files: map[string]upload{}}
+	p := &params{vals: map[string]string{}, files: map[string]upload{}, raw: map[string]json.RawMessage{}}
 	for k, v := range r.URL.Query() {
 		if len(v) > 0 {
 			p.vals[k] = v[0]
@@ -82,6 +85,9 @@ func (p *params) readJSON(body io.Reader) error {
 	}
 	for k, v := range m {
 		v = bytes.TrimSpace(v)
+		if string(v) != "null" {
+			p.raw[k] = v
+		}
 		switch {
 		case string(v) == "null":
 		case len(v) > 0 && v[0] == '"':

@@ -4,7 +4,8 @@
 // call log in memory, acts as users on demand, and reproduces the Bot API
 // errors bots trip over in production: entity parsing, length limits,
 // BUTTON_DATA_INVALID, blocked users, flood control (429 + retry_after) and
-// injected failures.
+// injected failures. Every call is first checked against the published Bot
+// API specification (spec.go); NewTest fails the test whose code broke it.
 package botapitest
 
 import (
@@ -110,10 +111,11 @@ type Server struct {
 	queries  map[string]bool // callback query id -> answered
 	commands map[string][]models.BotCommand
 
-	calls   []Call
-	answers []CallbackAnswer
-	faults  []fault
-	delays  map[string]time.Duration
+	calls      []Call
+	violations []Violation
+	answers    []CallbackAnswer
+	faults     []fault
+	delays     map[string]time.Duration
 
 	lim        limiter
 	tooMany    int
@@ -127,7 +129,7 @@ type Server struct {
 	subs    map[int]chan Event
 	nextSub int
 
-	web atomic.Pointer[playground] // set by EnablePlayground (web.go)
+	mounted atomic.Pointer[http.Handler] // set by Mount
 }
 
 // New starts a server listening on 127.0.0.1 on a free port.
@@ -300,15 +302,25 @@ var limitedMethods = map[string]bool{
 	"sendLocation": true, "sendContact": true,
 }
 
-// ServeHTTP serves POST|GET /bot<token>/<method>, and after
-// EnablePlayground the playground at / and /playground/; New already serves
-// it on URL(), but the Server can also be mounted elsewhere.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if pg := s.web.Load(); pg != nil && ownsPath(r.URL.Path) {
-		pg.ServeHTTP(w, r)
+// Mount serves h, on URL(), at every path that is not the Bot API's
+// /bot<token>/<method> (the playground page, for one); nil unmounts.
+func (s *Server) Mount(h http.Handler) {
+	if h == nil {
+		s.mounted.Store(nil)
 		return
 	}
+	s.mounted.Store(&h)
+}
+
+// ServeHTTP serves POST|GET /bot<token>/<method>, and every other path
+// with the handler given to Mount. New already serves it on URL(), but the
+// Server can also be mounted elsewhere.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token, method, ok := splitPath(r.URL.Path)
+	if h := s.mounted.Load(); !ok && h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
 	if !ok {
 		s.finish(w, r.URL.Path, 0, nil, errNotFound)
 		return
@@ -328,6 +340,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	chatID, _ := strconv.ParseInt(p.str("chat_id"), 10, 64)
+	if probs := checkSpec(name, p); len(probs) > 0 {
+		s.violated(name, probs)
+		e := errNotFound // Telegram's answer to an unknown method
+		if known {
+			e = badRequest(strings.Join(probs, "; ") + " (botapitest: not as in " + specVersion + ")")
+		}
+		s.finish(w, name, chatID, nil, e)
+		return
+	}
 	if !known {
 		s.finish(w, name, chatID, nil, errNotFound)
 		return
@@ -466,6 +487,37 @@ func (s *Server) finish(w http.ResponseWriter, method string, chatID int64, res 
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// violated records calls that break the specification.
+func (s *Server) violated(method string, probs []string) {
+	s.mu.Lock()
+	now := s.now()
+	for _, p := range probs {
+		s.violations = append(s.violations, Violation{Method: method, Problem: p, At: now})
+	}
+	s.mu.Unlock()
+	for _, p := range probs {
+		s.cfg.logger.Warn("botapitest: call breaks the Bot API specification", "method", method, "problem", p)
+	}
+}
+
+// Violations returns the calls so far that broke the Bot API
+// specification (each answered 400, or 404 for an unknown method).
+func (s *Server) Violations() []Violation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Violation(nil), s.violations...)
+}
+
+// TakeViolations returns the violations so far and forgets them, for tests
+// that break the specification on purpose.
+func (s *Server) TakeViolations() []Violation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.violations
+	s.violations = nil
+	return v
 }
 
 // Call is one API request as the server saw it.

@@ -33,6 +33,9 @@ func TestGetMeAndAuth(t *testing.T) {
 	if status != 404 || r.ErrorCode != 404 || r.Description != "Not Found" {
 		t.Fatalf("unknown method: %d %+v", status, r)
 	}
+	if v := s.TakeViolations(); len(v) != 1 || v[0].Method != "noSuchMethod" {
+		t.Fatalf("violations = %v, want the unknown method", v)
+	}
 	if got := s.Calls("getMe"); got != 3 {
 		t.Fatalf("Calls(getMe) = %d, want 3 (rejected included)", got)
 	}
@@ -44,9 +47,9 @@ func TestSendMessage(t *testing.T) {
 	u := s.NewUser("Lan", "vi")
 	ctx := ctxT(t)
 
-	kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+	kb := InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
 		{Text: "Có", CallbackData: "yes"}, {Text: "Docs", URL: "https://example.com"},
-	}}}
+	}}})
 	msg, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.ID, Text: "Xin chào", ReplyMarkup: kb})
 	if err != nil {
 		t.Fatal(err)
@@ -210,14 +213,14 @@ func TestInlineKeyboardValidation(t *testing.T) {
 		{"65 bytes rejected", models.InlineKeyboardButton{Text: "no", CallbackData: ee + "ab"}, "Bad Request: BUTTON_DATA_INVALID"},
 		{"22 letters are 66 bytes", models.InlineKeyboardButton{Text: "no", CallbackData: strings.Repeat("ệ", 22)}, "BUTTON_DATA_INVALID"},
 		{"copy_text button", models.InlineKeyboardButton{Text: "copy", CopyText: models.CopyTextButton{Text: "ABC-123"}}, ""},
-		{"no action", models.InlineKeyboardButton{Text: "plain"}, "Text buttons are unallowed in the inline keyboard"},
+		{"no action", models.InlineKeyboardButton{Text: "plain"}, "exactly one of url, callback_data"},
 		{"empty text", models.InlineKeyboardButton{CallbackData: "x"}, "Bad Request: can't parse inline keyboard button"},
 		{"bad url", models.InlineKeyboardButton{Text: "u", URL: "not a url"}, "Wrong HTTP URL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.ID, Text: "x",
-				ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{tc.button}}}})
+				ReplyMarkup: InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{tc.button}}})})
 			if tc.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -227,6 +230,7 @@ func TestInlineKeyboardValidation(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tc.wantErr)
 			}
+			s.TakeViolations() // "no action" breaks the specification on purpose
 		})
 	}
 }

@@ -23,10 +23,12 @@ type User struct {
 
 // Chat describes a chat known to the server.
 type Chat struct {
-	ID    int64
-	Type  string // "private" or "supergroup"
-	Title string
-	Forum bool
+	ID      int64
+	Type    string // "private" or "supergroup"
+	Title   string
+	Forum   bool
+	User    *User // the user of a private chat, nil for groups
+	Blocked bool  // the user of a private chat blocked the bot
 }
 
 // Topic is a forum topic.
@@ -195,15 +197,69 @@ func (s *Server) Chats() []Chat {
 	defer s.mu.Unlock()
 	out := make([]Chat, 0, len(s.chats))
 	for _, c := range s.chats {
-		ch := c.Chat
-		if c.user != nil {
-			ch.Title = strings.TrimSpace(c.user.FirstName + " " + c.user.LastName)
-		}
-		out = append(out, ch)
+		out = append(out, c.view())
 	}
 	slices.SortFunc(out, func(a, b Chat) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
+
+// Chat returns the chat with that id (a private chat's id is its user's).
+func (s *Server) Chat(id int64) (Chat, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[id]
+	if c == nil {
+		return Chat{}, false
+	}
+	return c.view(), true
+}
+
+// view is a copy of the chat's description for callers.
+func (c *chat) view() Chat {
+	ch := c.Chat
+	if c.user != nil {
+		u := *c.user
+		ch.User, ch.Blocked = &u, c.blocked
+		ch.Title = strings.TrimSpace(u.FirstName + " " + u.LastName)
+	}
+	return ch
+}
+
+// Message returns one message of a chat, whoever sent it, with edits
+// applied.
+func (s *Server) Message(chatID int64, id int) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.chats[chatID]; c != nil {
+		if m := c.byID[id]; m != nil {
+			return *m, true
+		}
+	}
+	return Message{}, false
+}
+
+// BotUser is the bot as getMe describes it.
+func (s *Server) BotUser() User {
+	u := s.botModel()
+	return User{ID: u.ID, FirstName: u.FirstName, Username: u.Username}
+}
+
+// Changed returns a channel that is closed at the next change of a chat,
+// a message, a topic or a user's blocked flag, or when the server closes:
+// take a new one after each wake-up.
+func (s *Server) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		ch := make(chan struct{})
+		close(ch)
+		return ch
+	}
+	return s.changed
+}
+
+// Done is closed when the server closes.
+func (s *Server) Done() <-chan struct{} { return s.ctx.Done() }
 
 // Messages returns the messages the bot sent to chatID, in order, with edits
 // applied. Deleted messages are included with Deleted set.

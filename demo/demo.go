@@ -1,7 +1,8 @@
 // Package demo runs everything on one machine with no setup: a private
-// PostgreSQL (or DATABASE_URL), the test Bot API server with its
-// playground page, the bot, and sample data marked as sample, so that a
-// newcomer can play the returnee, the counsellor and the commune officer.
+// PostgreSQL (or DATABASE_URL), the test Bot API server with the
+// playground page on its address, the bot, and sample data marked as
+// sample, so that a newcomer can play the returnee, the counsellor and the
+// commune officer.
 package demo
 
 import (
@@ -18,6 +19,7 @@ import (
 	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/pgtemp"
+	"reentrybot/playground"
 	"reentrybot/refdata"
 	"reentrybot/store"
 )
@@ -89,20 +91,20 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 	if err := d.seed(ctx); err != nil {
 		return nil, fmt.Errorf("sample data: %w", err)
 	}
-	d.API.EnablePlayground(botapitest.PlaygroundOptions{
+	d.API.Mount(playground.New(d.API, playground.Options{
 		AdvanceClock: d.Clock.Advance,
-		Personas: []botapitest.Persona{
+		Personas: []playground.Persona{
 			{Label: "Tư vấn viên · Counsellor", User: d.Counsellor, Group: true},
 			{Label: "Cán bộ xã · Commune officer", User: d.Officer},
 			{Label: "Quản trị · Admin", User: d.Admin},
 		},
 		GroupChatID: d.Group.ID,
-	})
+	}))
 	return d, nil
 }
 
 // URL is the playground page.
-func (d *Demo) URL() string { return d.API.PlaygroundURL() }
+func (d *Demo) URL() string { return d.API.URL() + playground.Path }
 
 // seed loads sample reference data and makes the staff accounts and the
 // staff group the way real staff would: invitation links and /setup.

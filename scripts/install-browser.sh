@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium for the playground's browser test
-# (botapitest/web_browser_test.go), plus a colour emoji font so screenshots
-# show the page as people see it. Idempotent: does nothing when both are
+# Installs Debian's Chromium for the playground's browser tests
+# (playground/browser_test.go, demo/demo_browser_test.go), plus a colour
+# emoji font so screenshots show the page as people see it. Idempotent: does nothing when both are
 # there. Needs root (or sudo) and Debian's package archive.
 set -euo pipefail
 

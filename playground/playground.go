@@ -1,4 +1,13 @@
-package botapitest
+// Package playground is a web page where one person plays several Telegram
+// users side by side against the bot (returnees, and staff personas with the
+// counsellors' forum group). It drives the project's test Bot API server
+// (botapitest) only through that package's exported API, the same methods
+// the Go tests use (SendText, PressButton, ShareContact, ...).
+//
+// The page is plain HTML, CSS and JavaScript embedded below; it talks to a
+// small JSON API under /playground/api/ and follows changes through
+// Server-Sent Events at /playground/events.
+package playground
 
 import (
 	"embed"
@@ -8,23 +17,18 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-)
 
-// The playground: a web page, served by the test server itself, where a
-// person plays several Telegram users side by side (returnees, and staff
-// personas with the counsellors' forum group). The page is plain HTML, CSS
-// and JavaScript embedded below; it talks to a small JSON API under
-// /playground/api/ and follows changes through Server-Sent Events at
-// /playground/events. Everything it does goes through the same methods the
-// Go tests use (SendText, PressButton, ShareContact, ...).
+	"reentrybot/botapitest"
+)
 
 //go:embed web
 var webFiles embed.FS
 
-// PlaygroundOptions configures the playground. Nil or zero hooks hide the
-// feature they drive.
-type PlaygroundOptions struct {
+// Options configures the playground. Nil or zero hooks hide the feature
+// they drive.
+type Options struct {
 	// AdvanceClock moves the bot's clock forward (buttons: 1 hour, 1 day,
 	// 7 days). Nil hides the buttons.
 	AdvanceClock func(d time.Duration) error
@@ -41,64 +45,47 @@ type PlaygroundOptions struct {
 // Persona is a pre-made user the playground shows as its own column.
 type Persona struct {
 	Label string // e.g. "Counsellor"
-	User  User
-	// Group shows the staff group (PlaygroundOptions.GroupChatID) in this
-	// persona's column, acting in it as User.
+	User  botapitest.User
+	// Group shows the staff group (Options.GroupChatID) in this persona's
+	// column, acting in it as User.
 	Group bool
 }
 
-// playground is the handler behind Playground and EnablePlayground.
-type playground struct {
-	s         *Server
-	opts      PlaygroundOptions
+// Playground is the page's HTTP handler. It expects to be mounted at the
+// root of a server (botapitest.Server.Mount does that): it serves "/" (a
+// redirect) and "/playground/...".
+type Playground struct {
+	returnees Returnees // their channel: Telegram, for now
+	s         *botapitest.Server
+	opts      Options
 	groupUser int64         // persona that acts in the group, 0 for none
 	keepAlive time.Duration // SSE comment interval
 	static    fs.FS
+	streams   atomic.Int32 // open event streams
 
-	mu     sync.Mutex
-	hidden map[int64]bool // returnee columns closed on the page
-	rnd    *rand.Rand
+	mu      sync.Mutex
+	hidden  map[int64]bool // returnee columns closed on the page
+	changed chan struct{}  // closed and replaced when hidden changes
+	rnd     *rand.Rand
 }
 
-// Playground returns the playground handler. It expects to be mounted at
-// the root of a server: it serves "/" (a redirect) and "/playground/...".
-// Personas' users are registered on the server if they are not yet.
-func (s *Server) Playground(opts PlaygroundOptions) http.Handler {
-	return s.newPlayground(opts)
-}
-
-// EnablePlayground makes ServeHTTP, and so URL(), serve the playground at
-// "/" and "/playground/" next to the Bot API at "/bot<token>/...". Calling it
-// again replaces the configuration.
-func (s *Server) EnablePlayground(opts PlaygroundOptions) {
-	s.web.Store(s.newPlayground(opts))
-}
-
-// PlaygroundURL is the address of the playground page on this server (it
-// answers only after EnablePlayground).
-func (s *Server) PlaygroundURL() string { return s.url + "/playground/" }
-
-func (s *Server) newPlayground(opts PlaygroundOptions) *playground {
+// New returns the playground of the test server s.
+func New(s *botapitest.Server, opts Options) *Playground {
 	opts.Personas = append([]Persona(nil), opts.Personas...)
 	static, err := fs.Sub(webFiles, "web")
 	if err != nil {
-		panic("botapitest: embedded web files: " + err.Error())
+		panic("playground: embedded web files: " + err.Error())
 	}
-	p := &playground{
+	p := &Playground{
+		returnees: telegram{s},
 		s:         s,
 		opts:      opts,
 		keepAlive: 15 * time.Second,
 		static:    static,
 		hidden:    map[int64]bool{},
+		changed:   make(chan struct{}),
 		rnd:       rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
 	}
-	s.mu.Lock()
-	for _, per := range opts.Personas {
-		if per.User.ID > 0 {
-			s.userChatLocked(per.User)
-		}
-	}
-	s.mu.Unlock()
 	if opts.GroupChatID != 0 {
 		for _, per := range opts.Personas {
 			if per.Group {
@@ -113,10 +100,8 @@ func (s *Server) newPlayground(opts PlaygroundOptions) *playground {
 	return p
 }
 
-// ownsPath reports whether ServeHTTP hands path to the playground.
-func ownsPath(p string) bool {
-	return p == "/" || p == "/playground" || strings.HasPrefix(p, "/playground/")
-}
+// Path is where the page is, below the root the playground is mounted at.
+const Path = "/playground/"
 
 // staticFiles are the page's assets; nothing else is served from the
 // embedded tree (no directory listings).
@@ -130,13 +115,15 @@ var staticFiles = map[string]string{
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-func (p *playground) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (p *Playground) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	switch rest, _ := strings.CutPrefix(r.URL.Path, "/playground"); {
+	switch rest, ours := strings.CutPrefix(r.URL.Path, "/playground"); {
 	case r.URL.Path == "/" || r.URL.Path == "/playground":
-		http.Redirect(w, r, "/playground/", http.StatusFound)
+		http.Redirect(w, r, Path, http.StatusFound)
+	case !ours || !strings.HasPrefix(rest, "/"):
+		writeError(w, &webError{status: http.StatusNotFound, msg: "Not Found"})
 	case strings.HasPrefix(rest, "/api/"):
 		p.serveAPI(w, r, strings.TrimPrefix(rest, "/api/"))
 	case rest == "/events":
@@ -146,7 +133,7 @@ func (p *playground) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (p *playground) serveStatic(w http.ResponseWriter, r *http.Request, name string) {
+func (p *Playground) serveStatic(w http.ResponseWriter, r *http.Request, name string) {
 	if name == "" {
 		name = "index.html"
 	}
@@ -175,14 +162,19 @@ func (p *playground) serveStatic(w http.ResponseWriter, r *http.Request, name st
 	_, _ = w.Write(body)
 }
 
-// poke wakes everything that waits for a state change, the event streams
-// included, after a change the Server itself does not announce.
-func (p *playground) poke() {
-	p.s.mu.Lock()
-	defer p.s.mu.Unlock()
-	if !p.s.closed {
-		p.s.wakeLocked()
-	}
+// poke wakes the event streams after a change of the page's own state,
+// which the test server does not announce.
+func (p *Playground) poke() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+func (p *Playground) pageChanged() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.changed
 }
 
 var vietnameseNames = []string{
@@ -192,7 +184,7 @@ var vietnameseNames = []string{
 	"Thành", "Thu", "Thủy", "Toàn", "Trang", "Trung", "Tuấn", "Tùng", "Vân", "Việt", "Yến",
 }
 
-func (p *playground) randomName() string {
+func (p *Playground) randomName() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return vietnameseNames[p.rnd.IntN(len(vietnameseNames))]

@@ -1,4 +1,4 @@
-package botapitest
+package playground
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"reentrybot/botapitest"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -58,7 +60,7 @@ func browser(t *testing.T, ctx context.Context) context.Context {
 // startEchoBot runs a tiny bot on s: it answers any private text with an
 // HTML message with an inline keyboard, and edits that message when its
 // button is pressed.
-func startEchoBot(t *testing.T, s *Server) *bot.Bot {
+func startEchoBot(t *testing.T, s *botapitest.Server) *bot.Bot {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	handler := func(ctx context.Context, b *bot.Bot, upd *models.Update) {
@@ -69,9 +71,9 @@ func startEchoBot(t *testing.T, s *Server) *bot.Bot {
 				ParseMode: models.ParseModeHTML,
 				Text: "<b>Chào bạn!</b> Bạn vừa gửi: <i>" + html.EscapeString(upd.Message.Text) + "</i>\n" +
 					"<blockquote>Trung tâm Dịch vụ việc làm Bắc Ninh</blockquote>",
-				ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{
+				ReplyMarkup: botapitest.InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{
 					{{Text: "Xem việc làm", CallbackData: "jobs"}},
-				}},
+				}}),
 			})
 			if err != nil {
 				t.Logf("bot: sendMessage: %v", err)
@@ -117,7 +119,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	counsellor := s.NewUser("Lan", "vi")
 	officer := s.NewUser("Hùng", "vi")
 	group := s.NewGroup("Tư vấn việc làm Bắc Ninh", true)
-	s.EnablePlayground(PlaygroundOptions{
+	mount(s, Options{
 		AdvanceClock: func(time.Duration) error { return nil },
 		Personas: []Persona{
 			{Label: "Counsellor", User: counsellor, Group: true},
@@ -135,9 +137,9 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{
 		ChatID: group.ID, MessageThreadID: topic.MessageThreadID, ParseMode: models.ParseModeHTML,
 		Text: "<b>Hồ sơ #12 · Việc làm</b>\nXã: Yên Phong\nNghề mong muốn: <i>may mặc</i>\nTrạng thái: <u>chờ nhận</u>",
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+		ReplyMarkup: botapitest.InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
 			{Text: "Nhận hồ sơ", CallbackData: "case:take:12"}, {Text: "Đóng", CallbackData: "case:close:12"},
-		}}},
+		}}}),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -270,20 +272,13 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 
 // waitNewUser waits until the page has created a user other than the
 // personas.
-func waitNewUser(t *testing.T, ctx context.Context, s *Server, personas ...int64) User {
+func waitNewUser(t *testing.T, ctx context.Context, s *botapitest.Server, personas ...int64) botapitest.User {
 	t.Helper()
 	for {
-		s.mu.Lock()
-		var found *User
-		for id, c := range s.chats {
-			if c.user != nil && !slices.Contains(personas, id) {
-				u := *c.user
-				found = &u
+		for _, c := range s.Chats() {
+			if c.User != nil && !slices.Contains(personas, c.ID) {
+				return *c.User
 			}
-		}
-		s.mu.Unlock()
-		if found != nil {
-			return *found
 		}
 		select {
 		case <-ctx.Done():

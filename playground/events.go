@@ -1,10 +1,12 @@
-package botapitest
+package playground
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
+
+	"reentrybot/botapitest"
 )
 
 // serveEvents streams changes as Server-Sent Events:
@@ -16,7 +18,7 @@ import (
 // re-fetches api/state, since events are not replayed (and Subscribe drops
 // events for a subscriber that falls 256 behind). The stream ends when the
 // client goes away or the Server closes.
-func (p *playground) serveEvents(w http.ResponseWriter, r *http.Request) {
+func (p *Playground) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET")
 		writeError(w, &webError{status: http.StatusMethodNotAllowed, msg: "use GET"})
@@ -27,6 +29,8 @@ func (p *playground) serveEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &webError{status: http.StatusInternalServerError, msg: "streaming unsupported"})
 		return
 	}
+	p.streams.Add(1)
+	defer p.streams.Add(-1)
 	events, unsubscribe := p.s.Subscribe()
 	defer unsubscribe()
 	lastMeta, _ := json.Marshal(p.meta())
@@ -44,12 +48,12 @@ func (p *playground) serveEvents(w http.ResponseWriter, r *http.Request) {
 	keepAlive := time.NewTicker(p.keepAlive)
 	defer keepAlive.Stop()
 	for {
-		p.s.mu.Lock()
-		changed, closed := p.s.changed, p.s.closed
-		p.s.mu.Unlock()
-		if closed {
+		select {
+		case <-p.s.Done():
 			return
+		default:
 		}
+		changed, pageChanged := p.s.Changed(), p.pageChanged()
 		var err error
 		select {
 		case ev, open := <-events:
@@ -58,11 +62,12 @@ func (p *playground) serveEvents(w http.ResponseWriter, r *http.Request) {
 			}
 			err = p.writeMessageEvent(w, ev)
 		case <-changed:
+		case <-pageChanged:
 		case <-keepAlive.C:
 			_, err = fmt.Fprint(w, ": keep-alive\n\n")
 		case <-r.Context().Done():
 			return
-		case <-p.s.ctx.Done():
+		case <-p.s.Done():
 			return
 		}
 		if err == nil {
@@ -80,10 +85,8 @@ func (p *playground) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (p *playground) writeMessageEvent(w http.ResponseWriter, ev Event) error {
-	p.s.mu.Lock()
-	wm := p.s.webMessageLocked(&ev.Message)
-	p.s.mu.Unlock()
+func (p *Playground) writeMessageEvent(w http.ResponseWriter, ev botapitest.Event) error {
+	wm := p.webMessage(ev.Message)
 	data, err := json.Marshal(struct {
 		Type    string     `json:"type"`
 		Message webMessage `json:"message"`

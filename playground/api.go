@@ -1,7 +1,6 @@
-package botapitest
+package playground
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,14 +9,16 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
+
+	"reentrybot/botapitest"
 )
 
 // The playground's JSON API. GET api/state and api/chat?id= read; every
@@ -129,7 +130,7 @@ type webMessage struct {
 	Longitude       float64                `json:"longitude,omitempty"`
 }
 
-func (s *Server) webMessageLocked(m *Message) webMessage {
+func (p *Playground) webMessage(m botapitest.Message) webMessage {
 	wm := webMessage{
 		ID: m.ID, ChatID: m.ChatID, ThreadID: m.ThreadID, FromBot: m.FromBot, FromID: m.FromID,
 		Kind: m.Kind, SourceKind: m.SourceKind, Text: m.Text, Entities: m.Entities,
@@ -140,8 +141,8 @@ func (s *Server) webMessageLocked(m *Message) webMessage {
 		Phone: m.Phone, ContactName: m.ContactName, Latitude: m.Latitude, Longitude: m.Longitude,
 	}
 	if !m.FromBot {
-		if c := s.chats[m.FromID]; c != nil && c.user != nil {
-			wm.FromName = strings.TrimSpace(c.user.FirstName + " " + c.user.LastName)
+		if who, ok := p.returnees.Person(m.FromID); ok {
+			wm.FromName = strings.TrimSpace(who.FirstName + " " + who.LastName)
 		}
 	}
 	if m.Markup != nil {
@@ -167,20 +168,20 @@ func (s *Server) webMessageLocked(m *Message) webMessage {
 	return wm
 }
 
-// chatMessagesLocked returns the last maxMessagesPerChat messages of a chat.
-func (s *Server) chatMessagesLocked(c *chat) []webMessage {
-	msgs := c.msgs
+// chatMessages returns the last maxMessagesPerChat messages of a chat.
+func (p *Playground) chatMessages(id int64) []webMessage {
+	msgs := p.s.History(id)
 	if len(msgs) > maxMessagesPerChat {
 		msgs = msgs[len(msgs)-maxMessagesPerChat:]
 	}
 	out := make([]webMessage, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, s.webMessageLocked(m))
+		out = append(out, p.webMessage(m))
 	}
 	return out
 }
 
-func (p *playground) hiddenSet() map[int64]bool {
+func (p *Playground) hiddenSet() map[int64]bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	h := make(map[int64]bool, len(p.hidden))
@@ -190,7 +191,7 @@ func (p *playground) hiddenSet() map[int64]bool {
 	return h
 }
 
-func (p *playground) persona(id int64) (Persona, bool) {
+func (p *Playground) persona(id int64) (Persona, bool) {
 	for _, per := range p.opts.Personas {
 		if per.User.ID == id {
 			return per, true
@@ -199,36 +200,32 @@ func (p *playground) persona(id int64) (Persona, bool) {
 	return Persona{}, false
 }
 
-func userJSON(u *User, blocked bool) webUser {
-	return webUser{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, Lang: u.LanguageCode, Blocked: blocked}
+func userJSON(u Person) webUser {
+	return webUser{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, Lang: u.Lang, Blocked: u.Blocked}
 }
 
-// metaLocked lists the returnees still shown (oldest first), then the
-// personas in the order given, and the staff group. Callers hold s.mu.
-func (p *playground) metaLocked(hidden map[int64]bool) webMeta {
+// meta lists the returnees still shown (oldest first), then the personas
+// in the order given, and the staff group.
+func (p *Playground) meta() webMeta {
+	hidden := p.hiddenSet()
 	meta := webMeta{Users: []webUser{}}
-	for _, c := range p.s.chats {
-		if c.user == nil || hidden[c.ID] {
-			continue
+	for _, u := range p.returnees.People() {
+		if _, isPersona := p.persona(u.ID); !isPersona && !hidden[u.ID] {
+			meta.Users = append(meta.Users, userJSON(u))
 		}
-		if _, isPersona := p.persona(c.ID); isPersona {
-			continue
-		}
-		meta.Users = append(meta.Users, userJSON(c.user, c.blocked))
 	}
-	slices.SortFunc(meta.Users, func(a, b webUser) int { return cmp.Compare(a.ID, b.ID) })
 	for _, per := range p.opts.Personas {
-		c := p.s.chats[per.User.ID]
-		if c == nil || c.user == nil {
+		u, ok := p.returnees.Person(per.User.ID)
+		if !ok {
 			continue
 		}
-		u := userJSON(c.user, c.blocked)
-		u.Label, u.Persona, u.Group = per.Label, true, per.User.ID == p.groupUser
-		meta.Users = append(meta.Users, u)
+		wu := userJSON(u)
+		wu.Label, wu.Persona, wu.Group = per.Label, true, per.User.ID == p.groupUser
+		meta.Users = append(meta.Users, wu)
 	}
-	if c := p.s.chats[p.opts.GroupChatID]; c != nil && p.groupUser != 0 {
+	if c, ok := p.s.Chat(p.opts.GroupChatID); ok && p.groupUser != 0 {
 		g := &webGroup{ID: c.ID, Title: c.Title, Forum: c.Forum, UserID: p.groupUser, Topics: []webTopic{}}
-		for _, t := range c.topics {
+		for _, t := range p.s.Topics(c.ID) {
 			g.Topics = append(g.Topics, webTopic{ThreadID: t.ThreadID, Name: t.Name, Closed: t.Closed, IconColor: t.IconColor})
 		}
 		meta.Group = g
@@ -236,31 +233,19 @@ func (p *playground) metaLocked(hidden map[int64]bool) webMeta {
 	return meta
 }
 
-func (p *playground) meta() webMeta {
-	hidden := p.hiddenSet()
-	p.s.mu.Lock()
-	defer p.s.mu.Unlock()
-	return p.metaLocked(hidden)
-}
-
-func (p *playground) state() webState {
-	hidden := p.hiddenSet()
-	s := p.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (p *Playground) state() webState {
+	bot := p.s.BotUser()
 	st := webState{
-		Bot:     webBot{ID: s.cfg.botID, Username: s.cfg.botUsername},
+		Bot:     webBot{ID: bot.ID, Username: bot.Username},
 		Clock:   p.opts.AdvanceClock != nil,
-		webMeta: p.metaLocked(hidden),
+		webMeta: p.meta(),
 		Chats:   map[string][]webMessage{},
 	}
 	for _, u := range st.Users {
-		if c := s.chats[u.ID]; c != nil {
-			st.Chats[strconv.FormatInt(u.ID, 10)] = s.chatMessagesLocked(c)
-		}
+		st.Chats[strconv.FormatInt(u.ID, 10)] = p.chatMessages(u.ID)
 	}
 	if st.Group != nil {
-		st.Chats[strconv.FormatInt(st.Group.ID, 10)] = s.chatMessagesLocked(s.chats[st.Group.ID])
+		st.Chats[strconv.FormatInt(st.Group.ID, 10)] = p.chatMessages(st.Group.ID)
 	}
 	return st
 }
@@ -329,21 +314,21 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 	return nil
 }
 
-type postHandler func(p *playground, w http.ResponseWriter, r *http.Request) (map[string]any, error)
+type postHandler func(p *Playground, w http.ResponseWriter, r *http.Request) (map[string]any, error)
 
 var webActions = map[string]postHandler{
-	"users":   (*playground).apiNewUser,
-	"reset":   (*playground).apiReset,
-	"hide":    (*playground).apiHide,
-	"send":    (*playground).apiSend,
-	"press":   (*playground).apiPress,
-	"contact": (*playground).apiContact,
-	"media":   (*playground).apiMedia,
-	"block":   (*playground).apiBlock,
-	"clock":   (*playground).apiClock,
+	"users":   (*Playground).apiNewUser,
+	"reset":   (*Playground).apiReset,
+	"hide":    (*Playground).apiHide,
+	"send":    (*Playground).apiSend,
+	"press":   (*Playground).apiPress,
+	"contact": (*Playground).apiContact,
+	"media":   (*Playground).apiMedia,
+	"block":   (*Playground).apiBlock,
+	"clock":   (*Playground).apiClock,
 }
 
-func (p *playground) serveAPI(w http.ResponseWriter, r *http.Request, name string) {
+func (p *Playground) serveAPI(w http.ResponseWriter, r *http.Request, name string) {
 	switch name {
 	case "state", "chat":
 		if r.Method != http.MethodGet {
@@ -355,7 +340,7 @@ func (p *playground) serveAPI(w http.ResponseWriter, r *http.Request, name strin
 			writeJSON(w, http.StatusOK, p.state())
 			return
 		}
-		msgs, err := p.chatMessages(r.URL.Query().Get("id"))
+		msgs, err := p.chatByID(r.URL.Query().Get("id"))
 		if err != nil {
 			writeError(w, err)
 			return
@@ -381,28 +366,23 @@ func (p *playground) serveAPI(w http.ResponseWriter, r *http.Request, name strin
 	writeJSON(w, http.StatusOK, ok(res))
 }
 
-func (p *playground) chatMessages(rawID string) ([]webMessage, error) {
+func (p *Playground) chatByID(rawID string) ([]webMessage, error) {
 	id, err := strconv.ParseInt(rawID, 10, 64)
 	if err != nil {
 		return nil, badInput("id must be a chat id")
 	}
-	p.s.mu.Lock()
-	defer p.s.mu.Unlock()
-	c := p.s.chats[id]
-	if c == nil {
+	if _, ok := p.s.Chat(id); !ok {
 		return nil, badInput("unknown chat %d", id)
 	}
-	return p.s.chatMessagesLocked(c), nil
+	return p.chatMessages(id), nil
 }
 
 // user returns the known user with that id; personas included.
-func (p *playground) user(id int64) (User, error) {
-	p.s.mu.Lock()
-	defer p.s.mu.Unlock()
-	if c := p.s.chats[id]; c != nil && c.user != nil {
-		return *c.user, nil
+func (p *Playground) user(id int64) (Person, error) {
+	if u, ok := p.returnees.Person(id); ok {
+		return u, nil
 	}
-	return User{}, badInput("unknown user_id %d", id)
+	return Person{}, badInput("unknown user_id %d", id)
 }
 
 // cleanText validates typed text: UTF-8, not blank, at most max UTF-16
@@ -434,16 +414,16 @@ func validName(field, s string) (string, error) {
 	return s, nil
 }
 
-func (p *playground) newReturnee(first, lang string) webUser {
+func (p *Playground) newReturnee(first, lang string) webUser {
 	if first == "" {
 		first = p.randomName()
 	}
-	u := p.s.NewUser(first, lang)
+	u := p.returnees.NewPerson(first, lang)
 	p.poke()
-	return userJSON(&u, false)
+	return userJSON(u)
 }
 
-func (p *playground) apiNewUser(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+func (p *Playground) apiNewUser(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	var in struct {
 		FirstName string `json:"first_name"`
 		Lang      string `json:"lang"`
@@ -466,28 +446,23 @@ func (p *playground) apiNewUser(w http.ResponseWriter, r *http.Request) (map[str
 }
 
 // apiReset closes every returnee column and opens one new returnee.
-func (p *playground) apiReset(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+func (p *Playground) apiReset(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	var in struct{}
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
-	p.s.mu.Lock()
-	var ids []int64
-	for id, c := range p.s.chats {
-		if _, isPersona := p.persona(id); c.user != nil && !isPersona {
-			ids = append(ids, id)
-		}
-	}
-	p.s.mu.Unlock()
+	people := p.returnees.People()
 	p.mu.Lock()
-	for _, id := range ids {
-		p.hidden[id] = true
+	for _, u := range people {
+		if _, isPersona := p.persona(u.ID); !isPersona {
+			p.hidden[u.ID] = true
+		}
 	}
 	p.mu.Unlock()
 	return map[string]any{"user": p.newReturnee("", "vi")}, nil
 }
 
-func (p *playground) apiHide(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+func (p *Playground) apiHide(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	var in struct {
 		UserID int64 `json:"user_id"`
 	}
@@ -509,7 +484,7 @@ func (p *playground) apiHide(w http.ResponseWriter, r *http.Request) (map[string
 
 // apiSend sends text as a user: to the bot in their private chat, or into
 // a group (and forum topic) with chat_id and thread_id.
-func (p *playground) apiSend(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+func (p *Playground) apiSend(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	var in struct {
 		UserID   int64  `json:"user_id"`
 		Text     string `json:"text"`
@@ -531,29 +506,27 @@ func (p *playground) apiSend(w http.ResponseWriter, r *http.Request) (map[string
 		if in.ThreadID != 0 {
 			return nil, badInput("private chats have no topics")
 		}
-		return map[string]any{"update_id": p.s.SendText(u, text)}, nil
+		return updated(p.returnees.SendText(u.ID, text))
 	}
 	// SendTextIn panics on unknown chats and topics; topics are never
 	// removed, so checking first is enough.
-	p.s.mu.Lock()
-	c := p.s.chats[in.ChatID]
-	var problem error
+	c, ok := p.s.Chat(in.ChatID)
 	switch {
-	case c == nil:
-		problem = badInput("unknown chat_id %d", in.ChatID)
+	case !ok:
+		return nil, badInput("unknown chat_id %d", in.ChatID)
 	case c.Type == "private":
-		problem = badInput("chat %d is another user's private chat", in.ChatID)
-	case in.ThreadID < 0 || (in.ThreadID != 0 && c.topic(in.ThreadID) == nil):
-		problem = badInput("chat %d has no topic %d", in.ChatID, in.ThreadID)
+		return nil, badInput("chat %d is another user's private chat", in.ChatID)
+	case in.ThreadID < 0 || (in.ThreadID != 0 && !hasTopic(p.s.Topics(c.ID), in.ThreadID)):
+		return nil, badInput("chat %d has no topic %d", in.ChatID, in.ThreadID)
 	}
-	p.s.mu.Unlock()
-	if problem != nil {
-		return nil, problem
+	tu, err := p.tgUser(u.ID)
+	if err != nil {
+		return nil, err
 	}
-	return map[string]any{"update_id": p.s.SendTextIn(in.ChatID, in.ThreadID, u, text)}, nil
+	return map[string]any{"update_id": p.s.SendTextIn(in.ChatID, in.ThreadID, tu, text)}, nil
 }
 
-func (p *playground) apiPress(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+func (p *Playground) apiPress(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	var in struct {
 		UserID    int64  `json:"user_id"`
 		ChatID    int64  `json:"chat_id"`
@@ -567,27 +540,25 @@ func (p *playground) apiPress(w http.ResponseWriter, r *http.Request) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	if in.ChatID == 0 {
-		in.ChatID = u.ID
+	if in.ChatID == 0 || in.ChatID == u.ID {
+		return updated(p.returnees.Press(u.ID, in.MessageID, in.Data))
 	}
-	p.s.mu.Lock()
-	var msg Message
-	c := p.s.chats[in.ChatID]
-	switch {
-	case c == nil:
-		err = badInput("unknown chat_id %d", in.ChatID)
-	case c.Type == "private" && c.ID != u.ID:
-		err = badInput("chat %d is another user's private chat", in.ChatID)
-	case c.byID[in.MessageID] == nil:
-		err = badInput("chat %d has no message %d", in.ChatID, in.MessageID)
-	default:
-		msg = *c.byID[in.MessageID]
+	c, ok := p.s.Chat(in.ChatID)
+	if !ok {
+		return nil, badInput("unknown chat_id %d", in.ChatID)
 	}
-	p.s.mu.Unlock()
+	if c.Type == "private" {
+		return nil, badInput("chat %d is another user's private chat", in.ChatID)
+	}
+	msg, ok := p.s.Message(in.ChatID, in.MessageID)
+	if !ok {
+		return nil, badInput("chat %d has no message %d", in.ChatID, in.MessageID)
+	}
+	tu, err := p.tgUser(u.ID)
 	if err != nil {
 		return nil, err
 	}
-	id, err := p.s.PressButton(u, msg, in.Data)
+	id, err := p.s.PressButton(tu, msg, in.Data)
 	if err != nil {
 		return nil, badInput("%v", err)
 	}
@@ -596,7 +567,7 @@ func (p *playground) apiPress(w http.ResponseWriter, r *http.Request) (map[strin
 
 var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 .\-]{2,19}$`)
 
-func (p *playground) apiContact(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+func (p *Playground) apiContact(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	var in struct {
 		UserID int64  `json:"user_id"`
 		Phone  string `json:"phone"`
@@ -612,10 +583,10 @@ func (p *playground) apiContact(w http.ResponseWriter, r *http.Request) (map[str
 	if !phonePattern.MatchString(phone) {
 		return nil, badInput("phone must look like 0912 345 678 or +84912345678")
 	}
-	return map[string]any{"update_id": p.s.ShareContact(u, phone)}, nil
+	return updated(p.returnees.ShareContact(u.ID, phone))
 }
 
-func (p *playground) apiMedia(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+func (p *Playground) apiMedia(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	var in struct {
 		UserID    int64    `json:"user_id"`
 		Kind      string   `json:"kind"`
@@ -635,14 +606,9 @@ func (p *playground) apiMedia(w http.ResponseWriter, r *http.Request) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	var id int64
+	m := Media{Kind: in.Kind, Caption: caption}
 	switch in.Kind {
-	case "photo":
-		id = p.s.SendPhoto(u, caption)
-	case "sticker":
-		id = p.s.SendSticker(u)
-	case "voice":
-		id = p.s.SendVoice(u)
+	case "photo", "sticker", "voice":
 	case "document":
 		name := strings.TrimSpace(in.FileName)
 		if name == "" {
@@ -652,7 +618,7 @@ func (p *playground) apiMedia(w http.ResponseWriter, r *http.Request) (map[strin
 			strings.ContainsAny(name, `/\`) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 			return nil, badInput("file_name must be a plain file name of at most %d characters", maxFileNameLen)
 		}
-		id = p.s.SendDocument(u, name)
+		m.FileName = name
 	case "location":
 		lat, lon := 21.1861, 106.0763 // Bắc Ninh
 		if in.Latitude != nil || in.Longitude != nil {
@@ -664,14 +630,14 @@ func (p *playground) apiMedia(w http.ResponseWriter, r *http.Request) (map[strin
 		if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 			return nil, badInput("latitude must be in [-90, 90] and longitude in [-180, 180]")
 		}
-		id = p.s.SendLocation(u, lat, lon)
+		m.Latitude, m.Longitude = lat, lon
 	default:
 		return nil, badInput("kind must be photo, sticker, voice, document or location")
 	}
-	return map[string]any{"update_id": id}, nil
+	return updated(p.returnees.SendMedia(u.ID, m))
 }
 
-func (p *playground) apiBlock(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+func (p *Playground) apiBlock(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	var in struct {
 		UserID  int64 `json:"user_id"`
 		Blocked *bool `json:"blocked"`
@@ -686,15 +652,13 @@ func (p *playground) apiBlock(w http.ResponseWriter, r *http.Request) (map[strin
 	if in.Blocked == nil {
 		return nil, badInput("blocked (true or false) is required")
 	}
-	if *in.Blocked {
-		p.s.Block(u)
-	} else {
-		p.s.Unblock(u)
+	if err := p.returnees.SetBlocked(u.ID, *in.Blocked); err != nil {
+		return nil, err
 	}
 	return map[string]any{"blocked": *in.Blocked}, nil
 }
 
-func (p *playground) apiClock(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+func (p *Playground) apiClock(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	var in struct {
 		Seconds int64 `json:"seconds"`
 	}
@@ -712,4 +676,38 @@ func (p *playground) apiClock(w http.ResponseWriter, r *http.Request) (map[strin
 	}
 	p.poke()
 	return map[string]any{"advanced": in.Seconds}, nil
+}
+
+// updated is the answer to an action: the id of the update the bot gets.
+func updated(id int64, err error) (map[string]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"update_id": id}, nil
+}
+
+// tgUser is the Telegram user behind a person, for the staff group.
+func (p *Playground) tgUser(id int64) (botapitest.User, error) { return telegram{p.s}.user(id) }
+
+func hasTopic(topics []botapitest.Topic, threadID int) bool {
+	for _, t := range topics {
+		if t.ThreadID == threadID {
+			return true
+		}
+	}
+	return false
+}
+
+// Telegram's limits, in UTF-16 code units, which is how it counts.
+const (
+	maxTextLen    = 4096
+	maxCaptionLen = 1024
+)
+
+func utf16Count(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }

@@ -1,4 +1,4 @@
-package botapitest
+package playground
 
 import (
 	"bufio"
@@ -17,6 +17,8 @@ import (
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"reentrybot/botapitest"
 )
 
 // pgState mirrors the parts of GET api/state the tests look at.
@@ -31,10 +33,11 @@ type pgState struct {
 }
 
 type pgFixture struct {
-	s          *Server
-	counsellor User
-	officer    User
-	group      Chat
+	s          *botapitest.Server
+	counsellor botapitest.User
+	officer    botapitest.User
+	group      botapitest.Chat
+	pg         *Playground
 	clock      []time.Duration
 	mu         sync.Mutex
 }
@@ -45,7 +48,7 @@ func newPlaygroundFixture(t *testing.T, withClock bool) *pgFixture {
 	f.counsellor = f.s.NewUser("Lan", "vi")
 	f.officer = f.s.NewUser("Hùng", "vi")
 	f.group = f.s.NewGroup("Tư vấn việc làm Bắc Ninh", true)
-	opts := PlaygroundOptions{
+	opts := Options{
 		Personas: []Persona{
 			{Label: "Counsellor", User: f.counsellor, Group: true},
 			{Label: "Commune officer", User: f.officer},
@@ -60,7 +63,7 @@ func newPlaygroundFixture(t *testing.T, withClock bool) *pgFixture {
 			return nil
 		}
 	}
-	f.s.EnablePlayground(opts)
+	f.pg = mount(f.s, opts)
 	return f
 }
 
@@ -133,7 +136,7 @@ func newReturnee(t *testing.T, f *pgFixture) webUser {
 	return u
 }
 
-func pendingUpdates(t *testing.T, s *Server) []models.Update {
+func pendingUpdates(t *testing.T, s *botapitest.Server) []models.Update {
 	t.Helper()
 	status, r := callJSON(t, s, "getUpdates", map[string]any{})
 	if status != http.StatusOK {
@@ -197,8 +200,7 @@ func TestPlaygroundPageAndRouting(t *testing.T) {
 	if status, _, _ := pgDo(t, http.MethodPost, base+"/playground/", "text/plain", strings.NewReader("x")); status != http.StatusMethodNotAllowed {
 		t.Errorf("POST page = %d", status)
 	}
-	// The Bot API keeps working on the same port, and other paths still get
-	// its 404.
+	// The Bot API keeps working on the same port, and other paths get a 404.
 	if status, r := callJSON(t, f.s, "getMe", nil); status != http.StatusOK || !r.OK {
 		t.Fatalf("getMe: %d %s", status, r.Description)
 	}
@@ -207,15 +209,15 @@ func TestPlaygroundPageAndRouting(t *testing.T) {
 	}
 }
 
-func TestPlaygroundDisabledByDefault(t *testing.T) {
+func TestPlaygroundNotMounted(t *testing.T) {
 	s := newServer(t)
 	status, _, body := pgDo(t, http.MethodGet, s.URL()+"/playground/", "", nil)
 	if status != http.StatusNotFound || !bytes.Contains(body, []byte(`"ok":false`)) {
-		t.Fatalf("without EnablePlayground: %d %s", status, body)
+		t.Fatalf("without Mount: %d %s", status, body)
 	}
-	// The handler can still be mounted elsewhere.
+	// The handler can be mounted elsewhere.
 	mux := http.NewServeMux()
-	mux.Handle("/", s.Playground(PlaygroundOptions{}))
+	mux.Handle("/", New(s, Options{}))
 	rec := &recorder{header: http.Header{}}
 	req, _ := http.NewRequest(http.MethodGet, "/playground/api/state", nil)
 	mux.ServeHTTP(rec, req)
@@ -276,9 +278,9 @@ func TestPlaygroundAPI(t *testing.T) {
 	b := newBot(t, s)
 	sent, err := b.SendMessage(ctx, &bot.SendMessageParams{
 		ChatID: u.ID, Text: "<b>Chào</b> bạn, chọn <i>một</i>:", ParseMode: models.ParseModeHTML,
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+		ReplyMarkup: botapitest.InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
 			{Text: "Việc làm", CallbackData: "menu:job"}, {Text: "Khóa học", CallbackData: "menu:course"},
-		}}},
+		}}}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +336,7 @@ func TestPlaygroundAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: f.group.ID, MessageThreadID: topic.MessageThreadID, Text: "Hồ sơ mới",
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "Nhận", CallbackData: "case:take:1"}}}}}); err != nil {
+		ReplyMarkup: botapitest.InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "Nhận", CallbackData: "case:take:1"}}}})}); err != nil {
 		t.Fatal(err)
 	}
 	f.post(t, "send", map[string]any{"user_id": f.counsellor.ID, "chat_id": f.group.ID, "thread_id": topic.MessageThreadID, "text": "Tôi nhận"}, http.StatusOK)
@@ -477,7 +479,7 @@ func TestPlaygroundAPIRejectsBadInput(t *testing.T) {
 
 func TestPlaygroundClockHookError(t *testing.T) {
 	s := newServer(t)
-	s.EnablePlayground(PlaygroundOptions{AdvanceClock: func(time.Duration) error { return errors.New("no clock here") }})
+	mount(s, Options{AdvanceClock: func(time.Duration) error { return errors.New("no clock here") }})
 	f := &pgFixture{s: s}
 	out := f.post(t, "clock", map[string]any{"seconds": 3600}, http.StatusInternalServerError)
 	if !strings.Contains(out["error"].(string), "no clock here") {
@@ -498,7 +500,7 @@ type sseEvent struct {
 	comment string
 }
 
-func openEvents(t *testing.T, ctx context.Context, s *Server) *sseReader {
+func openEvents(t *testing.T, ctx context.Context, s *botapitest.Server) *sseReader {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/playground/events", nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -561,7 +563,7 @@ func named(name string) func(sseEvent) bool {
 func TestPlaygroundEvents(t *testing.T) {
 	f := newPlaygroundFixture(t, false)
 	s := f.s
-	s.web.Load().keepAlive = 30 * time.Millisecond
+	f.pg.keepAlive = 30 * time.Millisecond
 	ctx := ctxT(t)
 	ev := openEvents(t, ctx, s)
 	ev.next(func(e sseEvent) bool { return e.comment == "connected" })
@@ -587,7 +589,7 @@ func TestPlaygroundEvents(t *testing.T) {
 
 	b := newBot(t, s)
 	sent, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.ID, Text: "<b>Chào</b>", ParseMode: models.ParseModeHTML,
-		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "OK", CallbackData: "ok"}}}}})
+		ReplyMarkup: botapitest.InlineKeyboard(&models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "OK", CallbackData: "ok"}}}})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -621,8 +623,8 @@ func TestPlaygroundEvents(t *testing.T) {
 
 func TestPlaygroundEventsEnd(t *testing.T) {
 	t.Run("server closes", func(t *testing.T) {
-		s := New()
-		s.EnablePlayground(PlaygroundOptions{})
+		s := botapitest.New()
+		mount(s, Options{})
 		ev := openEvents(t, context.Background(), s)
 		ev.next(func(e sseEvent) bool { return e.comment == "connected" })
 		done := make(chan struct{})
@@ -637,7 +639,7 @@ func TestPlaygroundEventsEnd(t *testing.T) {
 	})
 	t.Run("client goes away", func(t *testing.T) {
 		s := newServer(t)
-		s.EnablePlayground(PlaygroundOptions{})
+		pg := mount(s, Options{})
 		ctx, cancel := context.WithCancel(context.Background())
 		ev := openEvents(t, ctx, s)
 		ev.next(func(e sseEvent) bool { return e.comment == "connected" })
@@ -645,9 +647,7 @@ func TestPlaygroundEventsEnd(t *testing.T) {
 			t.Helper()
 			deadline := time.Now().Add(3 * time.Second)
 			for {
-				s.mu.Lock()
-				n := len(s.subs)
-				s.mu.Unlock()
+				n := int(pg.streams.Load())
 				if n == want {
 					return
 				}
@@ -659,6 +659,6 @@ func TestPlaygroundEventsEnd(t *testing.T) {
 		}
 		waitSubs(1)
 		cancel()
-		waitSubs(0) // the handler returned and unsubscribed
+		waitSubs(0) // the handler returned
 	})
 }
