@@ -275,7 +275,7 @@ func (b *Bot) handleUpdate(ctx context.Context, upd *models.Update) error {
 	// handled so it does not block the chat, and apologise.
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if perr := b.db.X.PingContext(pctx); perr != nil {
+	if perr := b.db.X.PingContext(pctx); perr != nil || store.Unavailable(err) {
 		b.Metrics.Updates.WithLabelValues(typ, "retry").Inc()
 		return err
 	}
@@ -469,8 +469,7 @@ func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p 
 	if in.Kind != flows.InText || m == nil {
 		return false, nil
 	}
-	var had bool
-	if err := tx.X.GetContext(ctx, &had, `SELECT EXISTS (SELECT 1 FROM cases WHERE person_id = $1)`, p.ID); err != nil || !had {
+	if had, err := tx.HadCase(ctx, p.ID); err != nil || !had {
 		return false, err
 	}
 	consents, err := tx.Consents(ctx, p.ID)

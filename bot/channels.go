@@ -116,7 +116,7 @@ func (b *Bot) handleNext(ctx context.Context, to channel.Address) (more bool, er
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if perr := b.db.X.PingContext(pctx); perr != nil {
+	if perr := b.db.X.PingContext(pctx); perr != nil || store.Unavailable(err) {
 		return false, err // the sweep tries again once the database is back
 	}
 	b.log.Error("handling a channel event, set aside", "from", to.String(), "err", err)

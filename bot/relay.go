@@ -192,8 +192,8 @@ func (b *Bot) staffName(ctx context.Context, id int64) string {
 	if id == 0 {
 		return ""
 	}
-	var name string
-	if err := b.db.X.GetContext(ctx, &name, `SELECT display_name FROM staff WHERE id = $1`, id); err != nil {
+	name, err := b.db.StaffName(ctx, id)
+	if err != nil {
 		b.log.Warn("reading staff name", "staff", id, "err", err)
 	}
 	return name

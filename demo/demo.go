@@ -115,8 +115,8 @@ func (d *Demo) seed(ctx context.Context) error {
 		if _, err := refdata.LoadCommunes(ctx, tx); err != nil {
 			return err
 		}
-		var n int
-		if err := tx.X.GetContext(ctx, &n, `SELECT count(*) FROM courses WHERE sample`); err != nil {
+		n, err := tx.SampleCourses(ctx)
+		if err != nil {
 			return err
 		}
 		if n == 0 {

@@ -5,9 +5,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -212,6 +217,26 @@ func retryable(err error) bool {
 		return pe.Code == "40001" || pe.Code == "40P01"
 	}
 	return false
+}
+
+// Unavailable reports an error of the database's availability rather
+// than of the work: a lost or refused connection, a server shutting down
+// or restarting, too many connections. Work that failed so is not
+// poison: it is tried again once the database is back.
+func Unavailable(err error) bool {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code.Class() {
+		case "08", "53", "57": // connection exception, insufficient resources, operator intervention
+			return true
+		}
+		// A database closed to connections for a while (ALTER DATABASE …
+		// ALLOW_CONNECTIONS false, as during maintenance).
+		return pe.Code == "55000" && strings.Contains(pe.Message, "not currently accepting connections")
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &ne)
 }
 
 // IsUniqueViolation reports a unique-constraint error.

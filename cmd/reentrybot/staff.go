@@ -12,7 +12,6 @@ import (
 	"time"
 
 	tg "github.com/go-telegram/bot"
-	"github.com/lib/pq"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"reentrybot/bot"
@@ -128,12 +127,12 @@ func staffInvite(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer db.Close()
 	if len(codes) > 0 {
-		var known []string
-		if err := db.X.SelectContext(ctx, &known, `SELECT code FROM communes WHERE code = ANY($1)`, pq.Array(codes)); err != nil {
-			return fmt.Errorf("checking communes: %w", err)
+		unknown, err := db.UnknownCommunes(ctx, codes)
+		if err != nil {
+			return err
 		}
-		if len(known) != len(codes) {
-			return fmt.Errorf("--communes: unknown commune code among %s (import the communes first)", strings.Join(codes, ","))
+		if len(unknown) > 0 {
+			return fmt.Errorf("--communes: unknown commune code %s (import the communes first)", strings.Join(unknown, ","))
 		}
 	}
 	username := strings.TrimPrefix(*botName, "@")
