@@ -407,7 +407,11 @@ func (b *Bot) refreshCard(ctx context.Context, tx *store.Tx, fx *effects, c stor
 			if kb != nil {
 				p.ReplyMarkup = wireMarkup(kb)
 			}
-			if _, err := b.api.EditMessageText(b.sendCtx, p); err != nil {
+			err := b.send.Do(b.sendCtx, Target{ChatID: chat, Group: true}, "editMessageText", func(ctx context.Context) error {
+				_, err := b.api.EditMessageText(ctx, p)
+				return err
+			})
+			if err != nil {
 				b.log.Warn("editing case card", "case", id, "err", err)
 			}
 			return nil
@@ -658,12 +662,19 @@ func (b *Bot) closeCase(ctx context.Context, tx *store.Tx, fx *effects, s store.
 // topicOpen closes or reopens a case's forum topic.
 func (b *Bot) topicOpen(chat int64, thread int, open bool) {
 	b.outbox.submit(b.sendCtx, chat, func(ctx context.Context) error {
-		var err error
+		method := "closeForumTopic"
 		if open {
-			_, err = b.api.ReopenForumTopic(b.sendCtx, &tg.ReopenForumTopicParams{ChatID: chat, MessageThreadID: thread})
-		} else {
-			_, err = b.api.CloseForumTopic(b.sendCtx, &tg.CloseForumTopicParams{ChatID: chat, MessageThreadID: thread})
+			method = "reopenForumTopic"
 		}
+		err := b.send.Do(b.sendCtx, Target{ChatID: chat, Group: true}, method, func(ctx context.Context) error {
+			var err error
+			if open {
+				_, err = b.api.ReopenForumTopic(ctx, &tg.ReopenForumTopicParams{ChatID: chat, MessageThreadID: thread})
+			} else {
+				_, err = b.api.CloseForumTopic(ctx, &tg.CloseForumTopicParams{ChatID: chat, MessageThreadID: thread})
+			}
+			return err
+		})
 		if err != nil {
 			b.log.Warn("forum topic open/close", "chat", chat, "thread", thread, "open", open, "err", err)
 		}
@@ -725,7 +736,11 @@ func (b *Bot) dropButtonsAfter(fx *effects, cq *models.CallbackQuery) {
 	chat, msg := m.Chat.ID, m.ID
 	fx.add(func() {
 		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
-			if _, err := b.api.EditMessageReplyMarkup(b.sendCtx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msg}); err != nil {
+			err := b.send.Do(b.sendCtx, Target{ChatID: chat, Group: chat < 0}, "editMessageReplyMarkup", func(ctx context.Context) error {
+				_, err := b.api.EditMessageReplyMarkup(ctx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msg})
+				return err
+			})
+			if err != nil {
 				b.log.Warn("removing answered buttons", "chat", chat, "err", err)
 			}
 			return nil
