@@ -402,7 +402,7 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		stopped bool
 		msgID   int
 	)
-	err = b.send.Do(sctx, Target{ChatID: chat}, announceMethod(bc), func(c context.Context) error {
+	err = b.send.Do(sctx, Target{ChatID: chat, Paced: true}, announceMethod(bc), func(c context.Context) error {
 		if err := w.pace(ctx, chat, true); err != nil {
 			if ctx.Err() != nil || errors.Is(err, errQuiet) {
 				stopped = true

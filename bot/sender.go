@@ -66,6 +66,11 @@ type Target struct {
 	// Fresh: the person wrote in the transaction that just committed,
 	// which marked them reachable, so the lookup before sending is skipped.
 	Fresh bool
+	// Paced: the caller has taken a slot in the buckets every process
+	// shares (announcements, broadcast.go): the in-process limiters are
+	// not waited on again, so an announcement is paced once. Its 429s
+	// are still honoured here.
+	Paced bool
 }
 
 // Sender is the one path for every outgoing Bot API call that delivers
@@ -166,14 +171,19 @@ func (s *Sender) Do(ctx context.Context, t Target, method string, call func(ctx 
 			return ErrUnreachable
 		}
 	}
-	chat := s.chatLimiter(t)
+	var chat *rate.Limiter
+	if !t.Paced {
+		chat = s.chatLimiter(t)
+	}
 	backoff := s.limits.BaseBackoff
 	for attempt := 1; ; attempt++ {
-		if err := chat.Wait(ctx); err != nil {
-			return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
-		}
-		if err := s.global.Wait(ctx); err != nil {
-			return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
+		if !t.Paced {
+			if err := chat.Wait(ctx); err != nil {
+				return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
+			}
+			if err := s.global.Wait(ctx); err != nil {
+				return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
+			}
 		}
 		err := call(ctx)
 		if err == nil {
