@@ -175,6 +175,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.registerCommands(ctx); err != nil {
 		b.log.Warn("registering commands", "err", err)
 	}
+	if err := b.describe(ctx); err != nil { // menus.go
+		b.log.Warn("setting the bot's description", "err", err)
+	}
 	defer b.drain()
 	stopBroadcasts := b.startBroadcasts(ctx) // announcement delivery (broadcast.go)
 	defer stopBroadcasts()

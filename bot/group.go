@@ -73,6 +73,12 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 				return err
 			}
 			b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_done", nil), nil)
+			group := chat.ID
+			fx.add(func() {
+				if err := b.setChatMenu(b.sendCtx, group, groupCommands); err != nil { // menus.go
+					b.log.Warn("staff group command menu", "chat", group, "err", err)
+				}
+			})
 			fx.add(func() { go b.sweep(b.sendCtx) })
 			return nil
 		}

@@ -337,7 +337,8 @@ func (b *Bot) sweep(ctx context.Context) {
 	for _, p := range pend {
 		b.kickRelay(p.CaseID, p.RelayTo)
 	}
-	b.sweepInbox(ctx) // channels.go
+	b.sweepInbox(ctx)       // channels.go
+	b.dropRevokedMenus(ctx) // menus.go
 }
 
 func (b *Bot) sweeper(ctx context.Context) {

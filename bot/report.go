@@ -91,6 +91,7 @@ func (b *Bot) staffReport(ctx context.Context, tx *store.Tx, fx *effects, s stor
 }
 
 func (b *Bot) sendReport(ctx context.Context, chatID int64, lang string, month time.Time, aud report.Audience) {
+	b.uploading(ctx, chatID) // menus.go
 	fail := func(err error) {
 		b.log.Error("making the report", "month", month.Format("2006-01"), "err", err)
 		_ = b.sendText(ctx, chatID, b.cat.T(lang, "report_failed", nil), nil)

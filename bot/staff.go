@@ -169,6 +169,7 @@ func (b *Bot) redeemInvite(ctx context.Context, upd *models.Update, from models.
 		b.replyAfter(fx, from.ID, b.cat.T(lang, "staff_welcome", map[string]any{
 			"Name": escape(s.DisplayName), "Role": b.cat.T(lang, "role_"+string(s.Role), nil),
 		})+"\n\n"+b.cat.T(lang, staffHelp(s), nil), nil)
+		b.staffMenuAfter(fx, s, from.ID) // menus.go
 		return nil
 	})
 	if err != nil || dup {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/go-telegram/bot/models"
@@ -546,7 +547,9 @@ func commandsKey(p *params) (string, *apiError) {
 	if key == "" {
 		key = "default"
 	}
-	if sc.ChatID != nil {
+	if f, ok := sc.ChatID.(float64); ok {
+		key += ":" + strconv.FormatInt(int64(f), 10) // a JSON number, not 1e+09
+	} else if sc.ChatID != nil {
 		key += fmt.Sprintf(":%v", sc.ChatID)
 	}
 	if sc.UserID != 0 {
@@ -769,4 +772,28 @@ func (s *Server) getChat(_ context.Context, p *params) (any, *apiError) {
 		FirstName: mc.FirstName, LastName: mc.LastName, IsForum: mc.IsForum,
 		MaxReactionCount: 11,
 	}, nil
+}
+
+// describer implements setMyDescription and setMyShortDescription: the
+// text (up to limit characters, empty removes it) for a language, or the
+// default one.
+func describer(field string, limit int) handlerFunc {
+	return func(s *Server, _ context.Context, p *params) (any, *apiError) {
+		text := p.str(field)
+		if utf16Count(text) > limit {
+			return nil, badRequest(strings.ToUpper(field) + "_TOO_LONG")
+		}
+		lang := p.str("language_code")
+		if lang != "" && len(lang) != 2 {
+			return nil, badRequest("LANGUAGE_CODE_INVALID")
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if text == "" {
+			delete(s.descriptions, field+"|"+lang)
+		} else {
+			s.descriptions[field+"|"+lang] = text
+		}
+		return true, nil
+	}
 }

@@ -110,6 +110,8 @@ type Server struct {
 	files    map[string]fileInfo
 	queries  map[string]bool // callback query id -> answered
 	commands map[string][]models.BotCommand
+	// descriptions: "description|vi", "short_description|" (default) → text
+	descriptions map[string]string
 
 	calls      []Call
 	violations []Violation
@@ -166,6 +168,7 @@ func New(opts ...Option) *Server {
 		files:        map[string]fileInfo{},
 		queries:      map[string]bool{},
 		commands:     map[string][]models.BotCommand{},
+		descriptions: map[string]string{},
 		delays:       map[string]time.Duration{},
 		retryUntil:   map[string]time.Time{},
 		tooManyIn:    map[int64]int{},
@@ -286,6 +289,8 @@ func init() {
 	register("setMyCommands", (*Server).setMyCommands)
 	register("getMyCommands", (*Server).getMyCommands)
 	register("deleteMyCommands", (*Server).deleteMyCommands)
+	register("setMyDescription", describer("description", 512))
+	register("setMyShortDescription", describer("short_description", 120))
 	register("deleteMessage", (*Server).deleteMessage)
 	register("createForumTopic", (*Server).createForumTopic)
 	register("editForumTopic", (*Server).editForumTopic)

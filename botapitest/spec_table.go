@@ -256,6 +256,14 @@ var specMethods = map[string][]specField{
 		{"scope", []string{"BotCommandScope"}, false},
 		{"language_code", []string{"String"}, false},
 	},
+	"setMyDescription": {
+		{"description", []string{"String"}, false},
+		{"language_code", []string{"String"}, false},
+	},
+	"setMyShortDescription": {
+		{"short_description", []string{"String"}, false},
+		{"language_code", []string{"String"}, false},
+	},
 	"setWebhook": {
 		{"url", []string{"String"}, true},
 		{"certificate", []string{"InputFile"}, false},

@@ -468,3 +468,15 @@ func (s *Server) messageModel(c *chat, m *Message) models.Message {
 	}
 	return mm
 }
+
+// Description returns what setMyDescription (short false) or
+// setMyShortDescription (short true) set for a language ("" the default).
+func (s *Server) Description(short bool, lang string) string {
+	field := "description"
+	if short {
+		field = "short_description"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.descriptions[field+"|"+lang]
+}

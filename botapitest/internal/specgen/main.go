@@ -31,6 +31,7 @@ var methods = []string{
 	"answerCallbackQuery", "sendChatAction", "copyMessage", "forwardMessage",
 	"sendPhoto", "sendDocument", "sendVoice", "sendSticker", "sendLocation", "sendContact",
 	"setMyCommands", "getMyCommands", "deleteMyCommands", "deleteMessage",
+	"setMyDescription", "setMyShortDescription",
 	"createForumTopic", "editForumTopic", "closeForumTopic", "reopenForumTopic", "getChat",
 }
 
