@@ -40,7 +40,7 @@ func TestTelegramSurfaces(t *testing.T) {
 	if got := commandNames(r, scope, ""); got != "queue mine case take done close help" {
 		t.Errorf("counsellor's menu %q", got)
 	}
-	if c := r.api.Commands(scope, "en"); len(c) == 0 || c[0].Description != "Requests waiting" {
+	if c := r.api.Commands(scope, "en"); len(c) == 0 || c[0].Description != "Open cases in your scope" {
 		t.Errorf("English menu %+v", c)
 	}
 	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
