@@ -707,11 +707,28 @@ func snippet(s string, n int) string {
 	return s
 }
 
-// handleStop opts a returnee out of announcements (only): /stop, or the
-// button under an announcement.
-func (b *Bot) handleStop(ctx context.Context, upd *models.Update, from models.User) error {
+// announceChoice is what a returnee asked of announcements.
+type announceChoice int
+
+const (
+	announceStop    announceChoice = iota // /stop, or the button under an announcement
+	announceBackOn                        // "Có" under the question /start asks
+	announceKeepOff                       // "Không" under it
+)
+
+// Callback data of the answers to "Nhận lại thông báo?".
+const (
+	backOnData  = "n:on"
+	keepOffData = "n:off"
+)
+
+// handleAnnounceChoice turns a returnee's announcements off, or back on,
+// or leaves them off, as they asked. Only announcements: reminders of
+// their own appointments and messages about their cases go on.
+func (b *Bot) handleAnnounceChoice(ctx context.Context, upd *models.Update, from models.User, choice announceChoice) error {
 	lang := i18n.Normalize(from.LanguageCode)
 	fx := &effects{}
+	toast := ""
 	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		ref := strconv.FormatInt(from.ID, 10)
 		p, err := tx.TouchPerson(ctx, "telegram", ref, ref, lang)
@@ -719,17 +736,32 @@ func (b *Bot) handleStop(ctx context.Context, upd *models.Update, from models.Us
 			return err
 		}
 		lang = p.Language
-		if _, err := tx.SetAnnouncementsOff(ctx, p.ID, true); err != nil {
+		key := "announce_still_off"
+		switch choice {
+		case announceStop:
+			key = "announce_stopped"
+			if upd.CallbackQuery != nil {
+				toast = b.cat.T(lang, "toast_announce_stopped", nil)
+			}
+			_, err = tx.SetAnnouncementsOff(ctx, p.ID, true)
+		case announceBackOn:
+			key = "announce_back_on"
+			_, err = tx.SetAnnouncementsOff(ctx, p.ID, false)
+		}
+		if err != nil {
 			return err
 		}
-		b.replyAfter(fx, from.ID, b.cat.T(lang, "announce_stopped", nil), nil)
+		if choice != announceStop && upd.CallbackQuery != nil {
+			b.dropButtonsAfter(fx, upd.CallbackQuery)
+		}
+		b.replyAfter(fx, from.ID, b.cat.T(lang, key, nil), nil)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	if cq := upd.CallbackQuery; cq != nil {
-		b.answerCallbackText(ctx, cq.ID, b.cat.T(lang, "toast_announce_stopped", nil))
+		b.answerCallbackText(ctx, cq.ID, toast)
 	}
 	if !dup {
 		fx.run()
@@ -738,22 +770,31 @@ func (b *Bot) handleStop(ctx context.Context, upd *models.Update, from models.Us
 	return nil
 }
 
-// isStop reports a returnee's /stop or a press of an announcement's stop
-// button.
-func isStop(in flows.Input, cq *models.CallbackQuery) bool {
+// announceChoiceOf reports a returnee's /stop or a press of the stop
+// button or of an answer to "Nhận lại thông báo?".
+func announceChoiceOf(in flows.Input, cq *models.CallbackQuery) (announceChoice, bool) {
 	if cq != nil {
-		return cq.Data == stopData
+		switch cq.Data {
+		case stopData:
+			return announceStop, true
+		case backOnData:
+			return announceBackOn, true
+		case keepOffData:
+			return announceKeepOff, true
+		}
+		return 0, false
 	}
-	return in.Kind == flows.InCommand && in.Command == "stop"
+	return announceStop, in.Kind == flows.InCommand && in.Command == "stop"
 }
 
-// announcementsBackOn opts a person back in on /start, before the flows
-// run, and tells them so.
-func (b *Bot) announcementsBackOn(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, chat int64) error {
-	changed, err := tx.SetAnnouncementsOff(ctx, p.ID, false)
-	if err != nil || !changed {
-		return err
-	}
-	b.replyAfter(fx, chat, b.cat.T(p.Language, "announce_back_on", nil), nil)
-	return nil
+// askAnnouncementsBackOn asks a person who turned announcements off and
+// sends /start whether they want them again. /start alone must not turn
+// them on: Telegram's "Restart" sends it too, without the person meaning
+// announcements (issue 16, item 5).
+func (b *Bot) askAnnouncementsBackOn(fx *effects, p store.Person, chat int64) {
+	kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+		{Text: b.cat.T(p.Language, "btn_yes", nil), CallbackData: backOnData},
+		{Text: b.cat.T(p.Language, "btn_no", nil), CallbackData: keepOffData},
+	}}}
+	b.replyAfter(fx, chat, b.cat.T(p.Language, "announce_ask_back_on", nil), kb)
 }

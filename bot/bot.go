@@ -309,7 +309,8 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if in.Kind == flows.InCommand && in.Command == "start" && strings.HasPrefix(in.Arg, InvitePrefix) {
 		return b.redeemInvite(ctx, upd, from, strings.TrimPrefix(in.Arg, InvitePrefix))
 	}
-	stop, followup := isStop(in, upd.CallbackQuery), isFollowupAnswer(upd.CallbackQuery)
+	choice, stop := announceChoiceOf(in, upd.CallbackQuery)
+	followup := isFollowupAnswer(upd.CallbackQuery)
 	rating := upd.CallbackQuery != nil && strings.HasPrefix(upd.CallbackQuery.Data, "k:")
 	staffCmd := in.Kind == flows.InCommand && staffCommands[in.Command]
 	if !stop && !followup && !rating && !staffCmd {
@@ -324,8 +325,8 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if isStaff {
 		return b.handleStaffPrivate(ctx, upd, s, from, in, upd.CallbackQuery)
 	}
-	if stop { // announcements off (announce.go)
-		return b.handleStop(ctx, upd, from)
+	if stop { // announcements off or back on (announce.go)
+		return b.handleAnnounceChoice(ctx, upd, from, choice)
 	}
 	if followup { // reminders.go
 		return b.handleFollowup(ctx, upd, upd.CallbackQuery)
@@ -363,9 +364,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			return nil
 		}
 		if in.Kind == flows.InCommand && in.Command == "start" && person.AnnouncementsOff {
-			if err := b.announcementsBackOn(ctx, tx, fx, person, from.ID); err != nil { // announce.go
-				return err
-			}
+			b.askAnnouncementsBackOn(fx, person, from.ID) // announce.go
 		}
 		conv, conversing, err := tx.ConversationState(ctx, person.ID)
 		if err != nil {

@@ -1,0 +1,91 @@
+package bot_test
+
+import "testing"
+
+// Issue 16, item 5: after /stop, /start (also Telegram's "Restart") only
+// asks whether announcements should come again; none arrives until the
+// person answers Có.
+func TestStopThenStartAsksFirst(t *testing.T) {
+	clk := dayClock()
+	r := newRig(t, withFastLimits(), fastBroadcast(), withClock(clk.Now))
+	r.loadCommunes()
+	ps := eligibleReturnees(r.api, 2, hiepHoa)
+	seedReturnees(t, r.x, ps)
+	p, control := ps[0], ps[1]
+	officer := r.api.NewUser("Cán bộ", "vi")
+	staff := officerRow(t, r.x, officer, hiepHoa)
+	dropPendingUpdates(t, r.api)
+	r.run()
+
+	d := r.driver(p.user)
+	d.say("/stop")
+	r.waitText(p.user.ID, "không nhận thông báo chung")
+	d.say("/start")
+	r.waitText(p.user.ID, "Nhận lại thông báo?")
+	if !announcementsOff(r, p.id) {
+		t.Fatal("/start turned announcements back on without asking")
+	}
+
+	// An announcement now reaches the control person, not p.
+	first := scheduleBroadcast(t, r.db, staff, officer.ID, "Hội chợ việc làm thứ Năm.", clk.Now(), hiepHoa)
+	r.waitFor("the first announcement delivered", func() bool { return sentCount(t, r.x, first) == 1 })
+	if got := receivedBy(r, p, control); got[p.user.ID] != 0 || got[control.user.ID] != 1 {
+		t.Fatalf("announcements received before the answer: %v", got)
+	}
+
+	d.tap("on")
+	r.waitText(p.user.ID, "Bạn sẽ nhận lại thông báo")
+	if announcementsOff(r, p.id) {
+		t.Fatal("Có did not turn announcements back on")
+	}
+	second := scheduleBroadcast(t, r.db, staff, officer.ID, "Khoá học hàn điện mới.", clk.Now(), hiepHoa)
+	r.waitFor("the second announcement delivered", func() bool { return sentCount(t, r.x, second) == 2 })
+	if got := receivedBy(r, p, control); got[p.user.ID] != 1 || got[control.user.ID] != 2 {
+		t.Fatalf("announcements received after the answer: %v", got)
+	}
+
+	// Không leaves them off.
+	d.say("/stop")
+	d.say("/start")
+	d.tap("off")
+	r.waitText(p.user.ID, "Thông báo chung vẫn tắt")
+	if !announcementsOff(r, p.id) {
+		t.Fatal("Không turned announcements on")
+	}
+}
+
+// receivedBy counts the announcements (messages with the stop button)
+// each person got.
+func receivedBy(r *rig, ps ...returnee) map[int64]int {
+	got := map[int64]int{}
+	for _, p := range ps {
+		got[p.user.ID] = len(r.announceMsgs(p.user.ID))
+	}
+	return got
+}
+
+// /stop stops announcements only: the reminder of the person's own loan
+// appointment still comes.
+func TestStopKeepsReminders(t *testing.T) {
+	r, fc := remindRig(t, local(2026, 12, 1, 10, 0))
+	u, p := r.returnee("Lê Văn An")
+	var day, appt int64
+	if err := r.x.Get(&day, `
+INSERT INTO loan_days (commune_code, day, place, starts_at, ends_at, capacity)
+VALUES ('07840', '2026-12-10', 'Điểm giao dịch xã Hoàng Vân', '08:30', '11:00', 20) RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.x.Get(&appt, `INSERT INTO appointments (loan_day_id, person_id) VALUES ($1, $2) RETURNING id`, day, p); err != nil {
+		t.Fatal(err)
+	}
+	r.driver(u).say("/stop")
+	r.waitText(u.ID, "không nhận thông báo chung")
+	if !announcementsOff(r, p) {
+		t.Fatal("/stop did not turn announcements off")
+	}
+	r.runReminders()
+	fc.set(local(2026, 12, 9, 8, 0))
+	r.runReminders()
+	r.wantReminderState("loan_day", appt, "sent")
+	r.waitText(u.ID, "Điểm giao dịch xã Hoàng Vân")
+}
