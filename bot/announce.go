@@ -17,6 +17,7 @@ import (
 
 	"reentrybot/flows"
 	"reentrybot/i18n"
+	"reentrybot/report"
 	"reentrybot/store"
 	"reentrybot/textfold"
 )
@@ -162,7 +163,7 @@ func (b *Bot) draftContent(ctx context.Context, tx *store.Tx, fx *effects, s sto
 	d.Body = body
 	if s.Role == store.RoleOfficer && len(s.Communes) == 1 {
 		d.ProvinceWide, d.Communes = false, []string{s.Communes[0]}
-		return b.askInterest(ctx, tx, fx, from, d)
+		return b.askInterest(ctx, tx, fx, s, from, d)
 	}
 	d.Step = stepAudience
 	if err := tx.SaveDraft(ctx, d); err != nil {
@@ -223,7 +224,7 @@ func (b *Bot) searchCommunes(ctx context.Context, tx *store.Tx, fx *effects, fro
 
 // askInterest saves the audience and asks which of its people: each
 // button shows how many it would reach now.
-func (b *Bot) askInterest(ctx context.Context, tx *store.Tx, fx *effects, from models.User, d store.Broadcast) error {
+func (b *Bot) askInterest(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, d store.Broadcast) error {
 	lang := staffLang(from)
 	d.Step = stepInterest
 	if err := tx.SaveDraft(ctx, d); err != nil {
@@ -237,8 +238,9 @@ func (b *Bot) askInterest(ctx context.Context, tx *store.Tx, fx *effects, from m
 		if err != nil {
 			return err
 		}
+		shown, _ := shownCount(s.Role, n)
 		btn := models.InlineKeyboardButton{
-			Text:         b.cat.T(lang, "btn_interest_"+interest, map[string]any{"N": n}),
+			Text:         b.cat.T(lang, "btn_interest_"+interest, map[string]any{"N": shown}),
 			CallbackData: announceData("int", d.ID, interest),
 		}
 		if i%2 == 0 {
@@ -279,13 +281,13 @@ func (b *Bot) showConfirm(ctx context.Context, tx *store.Tx, fx *effects, s stor
 	}
 	if n == 0 {
 		b.replyAfter(fx, from.ID, b.cat.T(lang, "announce_nobody", nil), nil)
-		return b.askInterest(ctx, tx, fx, from, d)
+		return b.askInterest(ctx, tx, fx, s, from, d)
 	}
 	d.Step = stepConfirm
 	if err := tx.SaveDraft(ctx, d); err != nil {
 		return err
 	}
-	summary, err := b.summaryText(ctx, tx, lang, "announce_summary", d, n)
+	summary, err := b.summaryText(ctx, tx, lang, "announce_summary", s.Role, d, n)
 	if err != nil {
 		return err
 	}
@@ -309,8 +311,21 @@ func (b *Bot) showConfirm(ctx context.Context, tx *store.Tx, fx *effects, s stor
 	return nil
 }
 
-// summaryText describes a broadcast: recipients, where, who, when.
-func (b *Bot) summaryText(ctx context.Context, tx *store.Tx, lang, key string, d store.Broadcast, n int) (string, error) {
+// shownCount is an audience size as a staff member of role may see it:
+// below report.SmallCount an officer reads "< 5", as in the monthly
+// report, so that a count cannot single out the few people of a commune
+// (issue 16, item 7); admins see it exact. plural selects the catalog's
+// plural form.
+func shownCount(role store.Role, n int) (shown string, plural int) {
+	if role != store.RoleAdmin && n < report.SmallCount {
+		return report.Small, report.SmallCount
+	}
+	return strconv.Itoa(n), n
+}
+
+// summaryText describes a broadcast to a staff member of role:
+// recipients, where, who, when.
+func (b *Bot) summaryText(ctx context.Context, tx *store.Tx, lang, key string, role store.Role, d store.Broadcast, n int) (string, error) {
 	where, err := b.whereText(ctx, tx, lang, d)
 	if err != nil {
 		return "", err
@@ -319,8 +334,9 @@ func (b *Bot) summaryText(ctx context.Context, tx *store.Tx, lang, key string, d
 	if d.ScheduledAt.Valid {
 		when = b.whenText(lang, d.ScheduledAt.Time)
 	}
+	shown, plural := shownCount(role, n) // the summary is HTML: "<" is escaped
 	return b.cat.T(lang, key, map[string]any{
-		"ID": d.ID, "Count": n, "Where": where, "Who": b.cat.T(lang, "interest_"+d.Interest, nil),
+		"ID": d.ID, "Count": plural, "People": html.EscapeString(shown), "Where": where, "Who": b.cat.T(lang, "interest_"+d.Interest, nil),
 		"When": when, "Author": escape(d.AuthorName),
 	}), nil
 }
@@ -420,7 +436,7 @@ func (b *Bot) announceCallback(ctx context.Context, tx *store.Tx, fx *effects, s
 		if s.Role != store.RoleAdmin {
 			d.Communes = s.Communes
 		}
-		return "", b.askInterest(ctx, tx, fx, from, d)
+		return "", b.askInterest(ctx, tx, fx, s, from, d)
 	case action == "com" && d.Step == stepAudience:
 		if s.Role != store.RoleAdmin && !s.InScope(arg) {
 			b.log.Warn("announcement to a commune out of scope", "staff", s.ID, "commune", arg)
@@ -434,11 +450,11 @@ func (b *Bot) announceCallback(ctx context.Context, tx *store.Tx, fx *effects, s
 		}
 		if s.Role != store.RoleAdmin {
 			d.ProvinceWide, d.Communes = false, []string{arg}
-			return "", b.askInterest(ctx, tx, fx, from, d)
+			return "", b.askInterest(ctx, tx, fx, s, from, d)
 		}
 		return "", b.addCommune(ctx, tx, fx, from, d, arg)
 	case action == "fin" && d.Step == stepAudience && len(d.Communes) > 0:
-		return "", b.askInterest(ctx, tx, fx, from, d)
+		return "", b.askInterest(ctx, tx, fx, s, from, d)
 	case action == "int" && d.Step == stepInterest && validInterest(arg):
 		d.Interest = arg
 		return "", b.askWhen(ctx, tx, fx, from, d)
@@ -520,7 +536,7 @@ func (b *Bot) confirmAnnouncement(ctx context.Context, tx *store.Tx, fx *effects
 	}
 	if n == 0 {
 		b.replyAfter(fx, from.ID, b.cat.T(lang, "announce_nobody", nil), nil)
-		return "", b.askInterest(ctx, tx, fx, from, d)
+		return "", b.askInterest(ctx, tx, fx, s, from, d)
 	}
 	now := b.now()
 	st := store.BroadcastScheduled
@@ -552,7 +568,7 @@ func (b *Bot) confirmAnnouncement(ctx context.Context, tx *store.Tx, fx *effects
 	for _, a := range admins {
 		chat := a.TelegramUserID.Int64
 		alang := i18n.Default // an admin's language is not stored; the staff texts default to Vietnamese
-		req, err := b.summaryText(ctx, tx, alang, "announce_approval_request", d, n)
+		req, err := b.summaryText(ctx, tx, alang, "announce_approval_request", store.RoleAdmin, d, n)
 		if err != nil {
 			return "", err
 		}
