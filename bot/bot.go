@@ -17,6 +17,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
+	"reentrybot/config"
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
@@ -38,7 +39,12 @@ type Options struct {
 	SweepEvery    time.Duration // retry pending topics and relays; 15 s when zero
 	ReopenWithin  time.Duration // a closed case reopens when the person writes within it; 14 days when zero
 	// RetentionMonths: erase people inactive this long, daily; 0 = never.
+	// The privacy notice states it.
 	RetentionMonths int
+	// ControllerName and ControllerContact: who is responsible for the
+	// data and how to reach them, as the privacy notice names them;
+	// config's defaults when empty.
+	ControllerName, ControllerContact string
 	// Sleep waits out a 429's retry_after or a backoff; tests pass a fake
 	// clock's. time-based when nil.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -113,6 +119,14 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	if o.ReopenWithin == 0 {
 		o.ReopenWithin = 14 * 24 * time.Hour
 	}
+	if o.ControllerName == "" {
+		o.ControllerName = config.Default("CONTROLLER_NAME")
+	}
+	if o.ControllerContact == "" {
+		o.ControllerContact = config.Default("CONTROLLER_CONTACT")
+	}
+	// The notice tells what this bot does: one source for both.
+	engine.SetNotice(flows.Notice{Controller: o.ControllerName, Contact: o.ControllerContact, RetentionMonths: o.RetentionMonths})
 	if o.HTTPClient == nil {
 		// Longer than the long-poll wait, so a quiet poll is not cut short.
 		// Replies go out from up to outboxLanes chats at once: keep that
@@ -206,6 +220,7 @@ var allowedUpdates = []string{"message", "edited_message", "callback_query", "my
 var commands = []struct{ name, key string }{
 	{"start", "cmd_start"}, {"menu", "cmd_menu"}, {"help", "cmd_help"},
 	{"language", "cmd_language"}, {"mydata", "cmd_mydata"}, {"delete", "cmd_delete"}, {"stop", "cmd_stop"},
+	{"privacy", "cmd_privacy"},
 }
 
 func (b *Bot) registerCommands(ctx context.Context) error {
