@@ -126,9 +126,10 @@ func TestPrivacyNoticeFromSettings(t *testing.T) {
 			u := r.api.NewUser("An", "vi")
 			r.driver(u).say("/start")
 			notice := r.waitText(u.ID, "Dữ liệu cá nhân của bạn")
-			for _, want := range []string{tt.months, tt.who, "Cán bộ xã/phường chỉ thấy số lượng", "máy chủ của Telegram ở nước ngoài", "Bạn có đồng ý không?"} {
-				if !strings.Contains(notice.Text, want) {
-					t.Errorf("notice lacks %q:\n%s", want, notice.Text)
+			for _, want := range []string{tt.months, tt.who, "Cán bộ xã/phường chỉ thấy số lượng", "máy chủ của Telegram ở nước ngoài", "Bạn có đồng ý không?",
+				"<i>Việc làm</i>", "<i>Học nghề</i>", "<i>Vay vốn</i>", "<i>Thông báo</i>"} {
+				if !strings.Contains(notice.RawText, want) {
+					t.Errorf("notice lacks %q:\n%s", want, notice.RawText)
 				}
 			}
 		})
@@ -147,6 +148,11 @@ func TestPrivacyCommandMidFlow(t *testing.T) {
 	d.tap("agree_all")
 	d.tap("m:counsel")
 	r.waitText(u.ID, "Họ và tên của bạn")
+	// Each decision keeps the language its text was read in.
+	var langs []string
+	if err := r.x.Select(&langs, `SELECT DISTINCT coalesce(language, 'NULL') FROM consents`); err != nil || len(langs) != 1 || langs[0] != "vi" {
+		t.Fatalf("consent languages %v, %v; want [vi]", langs, err)
+	}
 	before := len(r.botMessages(u.ID))
 	d.say("/privacy")
 	msgs := r.waitBot(u.ID, before+2)
