@@ -35,10 +35,15 @@ func TestStopThenStartAsksFirst(t *testing.T) {
 		t.Fatal("/start turned announcements back on without asking")
 	}
 
+	// announce sends one to Hiệp Hoà, waits for its sent deliveries, and
+	// counts what each of the two received.
+	announce := func(body string, sent int) map[int64]int {
+		id := scheduleBroadcast(t, r.db, staff, officer.ID, body, clk.Now(), hiepHoa)
+		r.waitFor(body+" delivered", func() bool { return sentCount(t, r.x, id) == sent })
+		return receivedBy(r, p, control)
+	}
 	// An announcement now reaches the control person, not p.
-	first := scheduleBroadcast(t, r.db, staff, officer.ID, "Hội chợ việc làm thứ Năm.", clk.Now(), hiepHoa)
-	r.waitFor("the first announcement delivered", func() bool { return sentCount(t, r.x, first) == 1 })
-	if got := receivedBy(r, p, control); got[p.user.ID] != 0 || got[control.user.ID] != 1 {
+	if got := announce("Hội chợ việc làm thứ Năm.", 1); got[p.user.ID] != 0 || got[control.user.ID] != 1 {
 		t.Fatalf("announcements received before the answer: %v", got)
 	}
 
@@ -47,9 +52,7 @@ func TestStopThenStartAsksFirst(t *testing.T) {
 	if announcementsOff(r, p.id) {
 		t.Fatal("Có did not turn announcements back on")
 	}
-	second := scheduleBroadcast(t, r.db, staff, officer.ID, "Khoá học hàn điện mới.", clk.Now(), hiepHoa)
-	r.waitFor("the second announcement delivered", func() bool { return sentCount(t, r.x, second) == 2 })
-	if got := receivedBy(r, p, control); got[p.user.ID] != 1 || got[control.user.ID] != 2 {
+	if got := announce("Khoá học hàn điện mới.", 2); got[p.user.ID] != 1 || got[control.user.ID] != 2 {
 		t.Fatalf("announcements received after the answer: %v", got)
 	}
 
