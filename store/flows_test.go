@@ -391,7 +391,7 @@ func TestFindCommunesFindsEveryName(t *testing.T) {
 	}
 }
 
-// A consent keeps the language its text was shown in (issue 16, item 4),
+// A consent keeps the language its text was shown in (issue 16),
 // and the person's export says it; unknown stays NULL.
 func TestConsentKeepsLanguage(t *testing.T) {
 	ctx := context.Background()
