@@ -101,17 +101,19 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	hours := flows.WorkingHours{Loc: cfg.TimeZone, Start: cfg.WorkStart, End: cfg.WorkEnd, Days: cfg.WorkDays}
 	engine := flows.NewEngine(db.Now, flows.WithWorkingHours(hours), flows.WithCatalog(cat))
 	b, err := bot.New(ctx, bot.Options{
-		Token:           cfg.TelegramToken,
-		APIURL:          cfg.TelegramAPIURL,
-		WebhookURL:      cfg.WebhookURL,
-		WebhookSecret:   cfg.WebhookSecret,
-		Workers:         cfg.Workers,
-		Limits:          bot.DefaultLimits(cfg.SendRate),
-		Hours:           hours,
-		Loc:             cfg.TimeZone,
-		RetentionMonths: cfg.RetentionMonths,
-		RepeatAfter:     cfg.RepeatAfter,
-		Broadcast:       bot.BroadcastOptions{Rate: cfg.BroadcastRate, ApprovalOver: cfg.AnnounceApprovalOver},
+		Token:             cfg.TelegramToken,
+		APIURL:            cfg.TelegramAPIURL,
+		WebhookURL:        cfg.WebhookURL,
+		WebhookSecret:     cfg.WebhookSecret,
+		Workers:           cfg.Workers,
+		Limits:            bot.DefaultLimits(cfg.SendRate),
+		Hours:             hours,
+		Loc:               cfg.TimeZone,
+		RetentionMonths:   cfg.RetentionMonths,
+		ControllerName:    cfg.ControllerName,
+		ControllerContact: cfg.ControllerContact,
+		RepeatAfter:       cfg.RepeatAfter,
+		Broadcast:         bot.BroadcastOptions{Rate: cfg.BroadcastRate, ApprovalOver: cfg.AnnounceApprovalOver},
 	}, db, engine, cat, log)
 	if err != nil {
 		return fail(err)

@@ -17,6 +17,7 @@ import (
 
 	"reentrybot/flows"
 	"reentrybot/i18n"
+	"reentrybot/report"
 	"reentrybot/store"
 	"reentrybot/textfold"
 )
@@ -162,7 +163,7 @@ func (b *Bot) draftContent(ctx context.Context, tx *store.Tx, fx *effects, s sto
 	d.Body = body
 	if s.Role == store.RoleOfficer && len(s.Communes) == 1 {
 		d.ProvinceWide, d.Communes = false, []string{s.Communes[0]}
-		return b.askInterest(ctx, tx, fx, from, d)
+		return b.askInterest(ctx, tx, fx, s, from, d)
 	}
 	d.Step = stepAudience
 	if err := tx.SaveDraft(ctx, d); err != nil {
@@ -223,7 +224,7 @@ func (b *Bot) searchCommunes(ctx context.Context, tx *store.Tx, fx *effects, fro
 
 // askInterest saves the audience and asks which of its people: each
 // button shows how many it would reach now.
-func (b *Bot) askInterest(ctx context.Context, tx *store.Tx, fx *effects, from models.User, d store.Broadcast) error {
+func (b *Bot) askInterest(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, d store.Broadcast) error {
 	lang := staffLang(from)
 	d.Step = stepInterest
 	if err := tx.SaveDraft(ctx, d); err != nil {
@@ -237,8 +238,9 @@ func (b *Bot) askInterest(ctx context.Context, tx *store.Tx, fx *effects, from m
 		if err != nil {
 			return err
 		}
+		shown, _ := shownCount(s.Role, n)
 		btn := models.InlineKeyboardButton{
-			Text:         b.cat.T(lang, "btn_interest_"+interest, map[string]any{"N": n}),
+			Text:         b.cat.T(lang, "btn_interest_"+interest, map[string]any{"N": shown}),
 			CallbackData: announceData("int", d.ID, interest),
 		}
 		if i%2 == 0 {
@@ -279,13 +281,13 @@ func (b *Bot) showConfirm(ctx context.Context, tx *store.Tx, fx *effects, s stor
 	}
 	if n == 0 {
 		b.replyAfter(fx, from.ID, b.cat.T(lang, "announce_nobody", nil), nil)
-		return b.askInterest(ctx, tx, fx, from, d)
+		return b.askInterest(ctx, tx, fx, s, from, d)
 	}
 	d.Step = stepConfirm
 	if err := tx.SaveDraft(ctx, d); err != nil {
 		return err
 	}
-	summary, err := b.summaryText(ctx, tx, lang, "announce_summary", d, n)
+	summary, err := b.summaryText(ctx, tx, lang, "announce_summary", s.Role, d, n)
 	if err != nil {
 		return err
 	}
@@ -309,8 +311,21 @@ func (b *Bot) showConfirm(ctx context.Context, tx *store.Tx, fx *effects, s stor
 	return nil
 }
 
-// summaryText describes a broadcast: recipients, where, who, when.
-func (b *Bot) summaryText(ctx context.Context, tx *store.Tx, lang, key string, d store.Broadcast, n int) (string, error) {
+// shownCount is an audience size as a staff member of role may see it:
+// below report.SmallCount an officer reads "< 5", as in the monthly
+// report, so that a count cannot single out the few people of a commune
+// (issue 16, item 7); admins see it exact. plural selects the catalog's
+// plural form.
+func shownCount(role store.Role, n int) (shown string, plural int) {
+	if role != store.RoleAdmin && n < report.SmallCount {
+		return report.Small, report.SmallCount
+	}
+	return strconv.Itoa(n), n
+}
+
+// summaryText describes a broadcast to a staff member of role:
+// recipients, where, who, when.
+func (b *Bot) summaryText(ctx context.Context, tx *store.Tx, lang, key string, role store.Role, d store.Broadcast, n int) (string, error) {
 	where, err := b.whereText(ctx, tx, lang, d)
 	if err != nil {
 		return "", err
@@ -319,8 +334,9 @@ func (b *Bot) summaryText(ctx context.Context, tx *store.Tx, lang, key string, d
 	if d.ScheduledAt.Valid {
 		when = b.whenText(lang, d.ScheduledAt.Time)
 	}
+	shown, plural := shownCount(role, n) // the summary is HTML: "<" is escaped
 	return b.cat.T(lang, key, map[string]any{
-		"ID": d.ID, "Count": n, "Where": where, "Who": b.cat.T(lang, "interest_"+d.Interest, nil),
+		"ID": d.ID, "Count": plural, "People": html.EscapeString(shown), "Where": where, "Who": b.cat.T(lang, "interest_"+d.Interest, nil),
 		"When": when, "Author": escape(d.AuthorName),
 	}), nil
 }
@@ -420,7 +436,7 @@ func (b *Bot) announceCallback(ctx context.Context, tx *store.Tx, fx *effects, s
 		if s.Role != store.RoleAdmin {
 			d.Communes = s.Communes
 		}
-		return "", b.askInterest(ctx, tx, fx, from, d)
+		return "", b.askInterest(ctx, tx, fx, s, from, d)
 	case action == "com" && d.Step == stepAudience:
 		if s.Role != store.RoleAdmin && !s.InScope(arg) {
 			b.log.Warn("announcement to a commune out of scope", "staff", s.ID, "commune", arg)
@@ -434,11 +450,11 @@ func (b *Bot) announceCallback(ctx context.Context, tx *store.Tx, fx *effects, s
 		}
 		if s.Role != store.RoleAdmin {
 			d.ProvinceWide, d.Communes = false, []string{arg}
-			return "", b.askInterest(ctx, tx, fx, from, d)
+			return "", b.askInterest(ctx, tx, fx, s, from, d)
 		}
 		return "", b.addCommune(ctx, tx, fx, from, d, arg)
 	case action == "fin" && d.Step == stepAudience && len(d.Communes) > 0:
-		return "", b.askInterest(ctx, tx, fx, from, d)
+		return "", b.askInterest(ctx, tx, fx, s, from, d)
 	case action == "int" && d.Step == stepInterest && validInterest(arg):
 		d.Interest = arg
 		return "", b.askWhen(ctx, tx, fx, from, d)
@@ -520,7 +536,7 @@ func (b *Bot) confirmAnnouncement(ctx context.Context, tx *store.Tx, fx *effects
 	}
 	if n == 0 {
 		b.replyAfter(fx, from.ID, b.cat.T(lang, "announce_nobody", nil), nil)
-		return "", b.askInterest(ctx, tx, fx, from, d)
+		return "", b.askInterest(ctx, tx, fx, s, from, d)
 	}
 	now := b.now()
 	st := store.BroadcastScheduled
@@ -552,7 +568,7 @@ func (b *Bot) confirmAnnouncement(ctx context.Context, tx *store.Tx, fx *effects
 	for _, a := range admins {
 		chat := a.TelegramUserID.Int64
 		alang := i18n.Default // an admin's language is not stored; the staff texts default to Vietnamese
-		req, err := b.summaryText(ctx, tx, alang, "announce_approval_request", d, n)
+		req, err := b.summaryText(ctx, tx, alang, "announce_approval_request", store.RoleAdmin, d, n)
 		if err != nil {
 			return "", err
 		}
@@ -707,11 +723,28 @@ func snippet(s string, n int) string {
 	return s
 }
 
-// handleStop opts a returnee out of announcements (only): /stop, or the
-// button under an announcement.
-func (b *Bot) handleStop(ctx context.Context, upd *models.Update, from models.User) error {
+// announceChoice is what a returnee asked of announcements.
+type announceChoice int
+
+const (
+	announceStop    announceChoice = iota // /stop, or the button under an announcement
+	announceBackOn                        // "Có" under the question /start asks
+	announceKeepOff                       // "Không" under it
+)
+
+// Callback data of the answers to "Nhận lại thông báo?".
+const (
+	backOnData  = "n:on"
+	keepOffData = "n:off"
+)
+
+// handleAnnounceChoice turns a returnee's announcements off, or back on,
+// or leaves them off, as they asked. Only announcements: reminders of
+// their own appointments and messages about their cases go on.
+func (b *Bot) handleAnnounceChoice(ctx context.Context, upd *models.Update, from models.User, choice announceChoice) error {
 	lang := i18n.Normalize(from.LanguageCode)
 	fx := &effects{}
+	toast := ""
 	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		ref := strconv.FormatInt(from.ID, 10)
 		p, err := tx.TouchPerson(ctx, "telegram", ref, ref, lang)
@@ -719,17 +752,32 @@ func (b *Bot) handleStop(ctx context.Context, upd *models.Update, from models.Us
 			return err
 		}
 		lang = p.Language
-		if _, err := tx.SetAnnouncementsOff(ctx, p.ID, true); err != nil {
+		key := "announce_still_off"
+		switch choice {
+		case announceStop:
+			key = "announce_stopped"
+			if upd.CallbackQuery != nil {
+				toast = b.cat.T(lang, "toast_announce_stopped", nil)
+			}
+			_, err = tx.SetAnnouncementsOff(ctx, p.ID, true)
+		case announceBackOn:
+			key = "announce_back_on"
+			_, err = tx.SetAnnouncementsOff(ctx, p.ID, false)
+		}
+		if err != nil {
 			return err
 		}
-		b.replyAfter(fx, from.ID, b.cat.T(lang, "announce_stopped", nil), nil)
+		if choice != announceStop && upd.CallbackQuery != nil {
+			b.dropButtonsAfter(fx, upd.CallbackQuery)
+		}
+		b.replyAfter(fx, from.ID, b.cat.T(lang, key, nil), nil)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	if cq := upd.CallbackQuery; cq != nil {
-		b.answerCallbackText(ctx, cq.ID, b.cat.T(lang, "toast_announce_stopped", nil))
+		b.answerCallbackText(ctx, cq.ID, toast)
 	}
 	if !dup {
 		fx.run()
@@ -738,22 +786,31 @@ func (b *Bot) handleStop(ctx context.Context, upd *models.Update, from models.Us
 	return nil
 }
 
-// isStop reports a returnee's /stop or a press of an announcement's stop
-// button.
-func isStop(in flows.Input, cq *models.CallbackQuery) bool {
+// announceChoiceOf reports a returnee's /stop or a press of the stop
+// button or of an answer to "Nhận lại thông báo?".
+func announceChoiceOf(in flows.Input, cq *models.CallbackQuery) (announceChoice, bool) {
 	if cq != nil {
-		return cq.Data == stopData
+		switch cq.Data {
+		case stopData:
+			return announceStop, true
+		case backOnData:
+			return announceBackOn, true
+		case keepOffData:
+			return announceKeepOff, true
+		}
+		return 0, false
 	}
-	return in.Kind == flows.InCommand && in.Command == "stop"
+	return announceStop, in.Kind == flows.InCommand && in.Command == "stop"
 }
 
-// announcementsBackOn opts a person back in on /start, before the flows
-// run, and tells them so.
-func (b *Bot) announcementsBackOn(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, chat int64) error {
-	changed, err := tx.SetAnnouncementsOff(ctx, p.ID, false)
-	if err != nil || !changed {
-		return err
-	}
-	b.replyAfter(fx, chat, b.cat.T(p.Language, "announce_back_on", nil), nil)
-	return nil
+// askAnnouncementsBackOn asks a person who turned announcements off and
+// sends /start whether they want them again. /start alone must not turn
+// them on: Telegram's "Restart" sends it too, without the person meaning
+// announcements (issue 16, item 5).
+func (b *Bot) askAnnouncementsBackOn(fx *effects, p store.Person, chat int64) {
+	kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+		{Text: b.cat.T(p.Language, "btn_yes", nil), CallbackData: backOnData},
+		{Text: b.cat.T(p.Language, "btn_no", nil), CallbackData: keepOffData},
+	}}}
+	b.replyAfter(fx, chat, b.cat.T(p.Language, "announce_ask_back_on", nil), kb)
 }

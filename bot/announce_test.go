@@ -20,7 +20,7 @@ func fastBroadcast() rigOption {
 // An officer announces to a commune of 200 returnees: exactly the eligible
 // ones receive it, once; the blocked are found unreachable; the status
 // message ends with the right figures. Then one recipient turns
-// announcements off with the button and back on with /start.
+// announcements off with the button and back on with /start and Có.
 func TestAnnounceEndToEnd(t *testing.T) {
 	r := newRig(t, withFastLimits(), fastBroadcast(), daytime())
 	r.loadCommunes()
@@ -133,7 +133,7 @@ func TestAnnounceEndToEnd(t *testing.T) {
 	}
 
 	// The button under the announcement turns announcements off; /start
-	// turns them back on.
+	// asks, and Có turns them back on.
 	p := eligible[1]
 	a := r.announceMsgs(p.user.ID)[0]
 	r.waitSeen(mustUpdate(r.api.PressButton(p.user, a, "n:stop")))
@@ -142,7 +142,12 @@ func TestAnnounceEndToEnd(t *testing.T) {
 		t.Fatal("stop button did not turn announcements off")
 	}
 	r.waitSeen(r.api.SendText(p.user, "/start"))
-	r.waitText(p.user.ID, "nhận lại thông báo")
+	ask := r.waitText(p.user.ID, "Nhận lại thông báo?")
+	if !announcementsOff(r, p.id) {
+		t.Fatal("/start turned announcements back on without asking")
+	}
+	r.waitSeen(mustUpdate(r.api.PressButton(p.user, ask, "n:on")))
+	r.waitText(p.user.ID, "Bạn sẽ nhận lại thông báo")
 	if announcementsOff(r, p.id) {
 		t.Fatal("/start did not turn announcements back on")
 	}

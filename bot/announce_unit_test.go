@@ -3,6 +3,8 @@ package bot
 import (
 	"testing"
 	"time"
+
+	"reentrybot/store"
 )
 
 func TestQuietUntil(t *testing.T) {
@@ -75,6 +77,32 @@ func TestAnnounceData(t *testing.T) {
 	for _, bad := range []string{"a:com", "a:go:x", "k:take:1", "a:go:-1", ""} {
 		if _, _, _, ok := parseAnnounceData(bad); ok {
 			t.Fatalf("%q parsed", bad)
+		}
+	}
+}
+
+// Officers see audiences under 5 as "< 5"; admins see them exact.
+func TestShownCount(t *testing.T) {
+	tests := []struct {
+		role   store.Role
+		n      int
+		shown  string
+		plural int
+	}{
+		{store.RoleOfficer, 0, "< 5", 5},
+		{store.RoleOfficer, 1, "< 5", 5},
+		{store.RoleOfficer, 4, "< 5", 5},
+		{store.RoleOfficer, 5, "5", 5},
+		{store.RoleOfficer, 1234, "1234", 1234},
+		{store.RoleAdmin, 0, "0", 0},
+		{store.RoleAdmin, 1, "1", 1},
+		{store.RoleAdmin, 4, "4", 4},
+		{store.RoleCounsellor, 3, "< 5", 5},
+	}
+	for _, tt := range tests {
+		shown, plural := shownCount(tt.role, tt.n)
+		if shown != tt.shown || plural != tt.plural {
+			t.Errorf("shownCount(%s, %d) = %q, %d; want %q, %d", tt.role, tt.n, shown, plural, tt.shown, tt.plural)
 		}
 	}
 }

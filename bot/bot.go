@@ -17,6 +17,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
+	"reentrybot/config"
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
@@ -38,7 +39,12 @@ type Options struct {
 	SweepEvery    time.Duration // retry pending topics and relays; 15 s when zero
 	ReopenWithin  time.Duration // a closed case reopens when the person writes within it; 14 days when zero
 	// RetentionMonths: erase people inactive this long, daily; 0 = never.
+	// The privacy notice states it.
 	RetentionMonths int
+	// ControllerName and ControllerContact: who is responsible for the
+	// data and how to reach them, as the privacy notice names them;
+	// config's defaults when empty.
+	ControllerName, ControllerContact string
 	// Sleep waits out a 429's retry_after or a backoff; tests pass a fake
 	// clock's. time-based when nil.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -113,6 +119,14 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	if o.ReopenWithin == 0 {
 		o.ReopenWithin = 14 * 24 * time.Hour
 	}
+	if o.ControllerName == "" {
+		o.ControllerName = config.Default("CONTROLLER_NAME")
+	}
+	if o.ControllerContact == "" {
+		o.ControllerContact = config.Default("CONTROLLER_CONTACT")
+	}
+	// The notice tells what this bot does: one source for both.
+	engine.SetNotice(flows.Notice{Controller: o.ControllerName, Contact: o.ControllerContact, RetentionMonths: o.RetentionMonths})
 	if o.HTTPClient == nil {
 		// Longer than the long-poll wait, so a quiet poll is not cut short.
 		// Replies go out from up to outboxLanes chats at once: keep that
@@ -209,6 +223,7 @@ var allowedUpdates = []string{"message", "edited_message", "callback_query", "my
 var commands = []struct{ name, key string }{
 	{"start", "cmd_start"}, {"menu", "cmd_menu"}, {"help", "cmd_help"},
 	{"language", "cmd_language"}, {"mydata", "cmd_mydata"}, {"delete", "cmd_delete"}, {"stop", "cmd_stop"},
+	{"privacy", "cmd_privacy"},
 }
 
 func (b *Bot) registerCommands(ctx context.Context) error {
@@ -312,7 +327,8 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if in.Kind == flows.InCommand && in.Command == "start" && strings.HasPrefix(in.Arg, InvitePrefix) {
 		return b.redeemInvite(ctx, upd, from, strings.TrimPrefix(in.Arg, InvitePrefix))
 	}
-	stop, followup := isStop(in, upd.CallbackQuery), isFollowupAnswer(upd.CallbackQuery)
+	choice, stop := announceChoiceOf(in, upd.CallbackQuery)
+	followup := isFollowupAnswer(upd.CallbackQuery)
 	rating := upd.CallbackQuery != nil && strings.HasPrefix(upd.CallbackQuery.Data, "k:")
 	staffCmd := in.Kind == flows.InCommand && staffCommands[in.Command]
 	if !stop && !followup && !rating && !staffCmd {
@@ -327,8 +343,8 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if isStaff {
 		return b.handleStaffPrivate(ctx, upd, s, from, in, upd.CallbackQuery)
 	}
-	if stop { // announcements off (announce.go)
-		return b.handleStop(ctx, upd, from)
+	if stop { // announcements off or back on (announce.go)
+		return b.handleAnnounceChoice(ctx, upd, from, choice)
 	}
 	if followup { // reminders.go
 		return b.handleFollowup(ctx, upd, upd.CallbackQuery)
@@ -366,9 +382,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			return nil
 		}
 		if in.Kind == flows.InCommand && in.Command == "start" && person.AnnouncementsOff {
-			if err := b.announcementsBackOn(ctx, tx, fx, person, from.ID); err != nil { // announce.go
-				return err
-			}
+			b.askAnnouncementsBackOn(fx, person, from.ID) // announce.go
 		}
 		conv, conversing, err := tx.ConversationState(ctx, person.ID)
 		if err != nil {

@@ -24,9 +24,9 @@ import (
 //
 // Nothing is sent in quiet hours (the announcements' 21:00–07:00): what
 // falls due then waits until they end. People who turned announcements
-// off (/stop) get no reminders or follow-ups either: they asked the bot not
-// to write unprompted, and a reminder is that. Their rows, and those of
-// unreachable people, end skipped with the reason.
+// off (/stop) still get them: /stop is about announcements only, and a
+// reminder is about the person's own appointment or case (issue 16, item
+// 5). Rows of unreachable people end skipped with the reason.
 
 // remindersPerRun caps the sends of one run, so a big morning batch does
 // not hold up the rest of the sweep for long; the next sweep goes on.
@@ -114,8 +114,6 @@ func reminderSkip(r store.DueReminder, ref store.ReminderRef, now time.Time) str
 		return "not on Telegram"
 	case !r.Reachable:
 		return "unreachable"
-	case r.AnnouncementsOff:
-		return "opted out"
 	}
 	switch r.Kind {
 	case store.ReminderLoanDay:

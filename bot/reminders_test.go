@@ -305,9 +305,10 @@ VALUES ($1, 'job', 'closed', '07840', $2, 'job_found') RETURNING id`, p, local(2
 	r.wantReminderState("followup_90", c, "sent")
 }
 
-// People who turned announcements off, unreachable people, and a case
-// reopened since it was closed get nothing; the rows end skipped with
-// the reason.
+// Unreachable people and a case reopened since it was closed get
+// nothing; the rows end skipped with the reason. People who turned
+// announcements off still get their follow-up: /stop is about
+// announcements only.
 func TestRemindSkips(t *testing.T) {
 	r, fc := remindRig(t, local(2026, 11, 2, 10, 0))
 	closeCase := func(p int64) int64 {
@@ -330,10 +331,11 @@ VALUES ($1, 'loan', 'closed', '07840', $2, 'loan_referred') RETURNING id`, p, lo
 
 	fc.set(local(2026, 12, 1, 9, 0))
 	r.runReminders()
-	for _, u := range []botapitest.User{off, gone, back} {
+	for _, u := range []botapitest.User{gone, back} {
 		r.wantBotCount(u.ID, 0, u.FirstName)
 	}
-	for c, want := range map[int64]string{cOff: "skipped:opted out", cGone: "skipped:unreachable", cBack: "skipped:case reopened"} {
+	r.wantBotCount(off.ID, 1, off.FirstName)
+	for c, want := range map[int64]string{cOff: "sent", cGone: "skipped:unreachable", cBack: "skipped:case reopened"} {
 		r.wantReminderState("followup_30", c, want)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Config is everything the bot needs to start.
@@ -50,6 +51,10 @@ type Config struct {
 	// announcement needs an admin's approval (ANNOUNCE_APPROVAL_OVER).
 	BroadcastRate        float64
 	AnnounceApprovalOver int
+	// The privacy notice names who is responsible for the data (the
+	// controller, CONTROLLER_NAME) and how to reach them about it
+	// (CONTROLLER_CONTACT).
+	ControllerName, ControllerContact string
 }
 
 // Var documents one environment variable; the README table is made from
@@ -78,8 +83,14 @@ var Vars = []Var{
 	{"BROADCAST_RATE", "25", "Announcement messages per second, shared by every bot process through the database (Telegram allows about 30 overall)."},
 	{"ANNOUNCE_APPROVAL_OVER", "500", "An officer's announcement to more people than this waits for an admin's approval."},
 	{"REPEAT_AFTER", "2m", "An answer a bot process had not sent when it stopped (between saving a step and sending its answer) is replaced after this long by asking the person's question again; 1s to 1h."},
+	{"CONTROLLER_NAME", "Trung tâm Dịch vụ việc làm tỉnh Bắc Ninh", "Who is responsible for the personal data (the data controller), as the privacy notice names it (/privacy)."},
+	{"CONTROLLER_CONTACT", "tư vấn viên của Trung tâm, qua chính kênh này (/menu → Gặp tư vấn viên)", "How people reach the controller about their data, as the privacy notice says it: an address, a phone number or an e-mail."},
 	{"RETENTION_MONTHS", "24", "Personal data of people inactive this many months is erased by a daily job; message bodies of cases closed over 12 months ago too. 0 turns the job off."},
 }
+
+// maxNoticeSetting bounds CONTROLLER_NAME and CONTROLLER_CONTACT, so the
+// notice stays one Telegram message.
+const maxNoticeSetting = 300
 
 var (
 	tokenRe  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
@@ -96,6 +107,16 @@ type Getenv func(string) (string, bool)
 // FromEnv reads the process environment.
 func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 
+// Default is a variable's default value ("" for none).
+func Default(name string) string {
+	for _, v := range Vars {
+		if v.Name == name {
+			return v.Default
+		}
+	}
+	return ""
+}
+
 // Load reads and validates the configuration. Every problem is reported,
 // each naming the variable and what is wrong.
 func Load(get Getenv) (Config, error) {
@@ -103,12 +124,7 @@ func Load(get Getenv) (Config, error) {
 		if v, ok := get(name); ok && strings.TrimSpace(v) != "" {
 			return strings.TrimSpace(v)
 		}
-		for _, v := range Vars {
-			if v.Name == name {
-				return v.Default
-			}
-		}
-		return ""
+		return Default(name)
 	}
 	var errs []error
 	bad := func(name, format string, args ...any) {
@@ -208,6 +224,12 @@ func Load(get Getenv) (Config, error) {
 	}
 	if c.RetentionMonths, err = strconv.Atoi(val("RETENTION_MONTHS")); err != nil || c.RetentionMonths < 0 || c.RetentionMonths > 240 {
 		bad("RETENTION_MONTHS", "must be a whole number of months from 0 to 240")
+	}
+	c.ControllerName, c.ControllerContact = val("CONTROLLER_NAME"), val("CONTROLLER_CONTACT")
+	for _, name := range []string{"CONTROLLER_NAME", "CONTROLLER_CONTACT"} {
+		if n := utf8.RuneCountInString(val(name)); n > maxNoticeSetting {
+			bad(name, "is %d characters long; at most %d fit the privacy notice", n, maxNoticeSetting)
+		}
 	}
 	if c.RepeatAfter, err = time.ParseDuration(val("REPEAT_AFTER")); err != nil || c.RepeatAfter < time.Second || c.RepeatAfter > time.Hour {
 		bad("REPEAT_AFTER", "must be a duration from 1s to 1h, e.g. 2m")

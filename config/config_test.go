@@ -33,6 +33,7 @@ func TestLoad(t *testing.T) {
 		{"bad rate", map[string]string{"SEND_RATE": "0"}, []string{"SEND_RATE"}},
 		{"bad workers", map[string]string{"WORKERS": "many"}, []string{"WORKERS"}},
 		{"bad retention", map[string]string{"RETENTION_MONTHS": "-1"}, []string{"RETENTION_MONTHS"}},
+		{"controller too long", map[string]string{"CONTROLLER_NAME": strings.Repeat("Trung tâm ", 40)}, []string{"CONTROLLER_NAME"}},
 		{"bad days", map[string]string{"WORK_DAYS": "0-5"}, []string{"WORK_DAYS"}},
 		{"bad hours", map[string]string{"WORK_HOURS": "17:00-07:30"}, []string{"WORK_HOURS"}},
 		{"all reported", map[string]string{"LOG_LEVEL": "x", "WORKERS": "0"}, []string{"LOG_LEVEL", "WORKERS"}},
@@ -44,7 +45,7 @@ func TestLoad(t *testing.T) {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
 				}
-				if c.TimeZone == nil || c.Workers < 1 || c.SendRate <= 0 {
+				if c.TimeZone == nil || c.Workers < 1 || c.SendRate <= 0 || !strings.Contains(c.ControllerName, "Bắc Ninh") || c.ControllerContact == "" {
 					t.Fatalf("defaults not applied: %+v", c)
 				}
 				return

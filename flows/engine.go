@@ -28,6 +28,7 @@ type Engine struct {
 	hours   WorkingHours
 	idle    time.Duration
 	catalog *i18n.Catalog
+	notice  Notice // notice.go
 }
 
 // EngineOption configures an Engine.
@@ -51,7 +52,7 @@ func NewEngine(now func() time.Time, opts ...EngineOption) *Engine {
 	if now == nil {
 		now = clock.System
 	}
-	e := &Engine{now: now, hours: DefaultWorkingHours(), idle: 7 * 24 * time.Hour}
+	e := &Engine{now: now, hours: DefaultWorkingHours(), idle: 7 * 24 * time.Hour, notice: Notice{RetentionMonths: DefaultRetentionMonths}}
 	for _, o := range opts {
 		o(e)
 	}
@@ -208,12 +209,15 @@ func (r *run) handle() error {
 	return r.fire(ev)
 }
 
-// command handles /start, /menu, /help, /language, /mydata, /delete.
+// command handles /start, /menu, /help, /privacy, /language, /mydata,
+// /delete.
 func (r *run) command(inFlow bool) error {
 	switch r.in.Command {
 	case "help":
 		r.reply("help_text", nil)
 		return r.ask()
+	case "privacy":
+		return r.privacy() // notice.go
 	case "language":
 		r.langPicker()
 		return nil

@@ -377,7 +377,7 @@ func (r *run) decide(granted map[Purpose]bool) error {
 		if was, ok := cs[p]; ok && was == g {
 			continue
 		}
-		if err := r.st.RecordConsent(r.ctx, Consent{PersonID: r.p.ID, Purpose: p, Granted: g, TextVersion: ConsentTextVersion, At: r.now}); err != nil {
+		if err := r.st.RecordConsent(r.ctx, Consent{PersonID: r.p.ID, Purpose: p, Granted: g, TextVersion: ConsentTextVersion, Lang: r.lang, At: r.now}); err != nil {
 			return err
 		}
 		cs[p] = g

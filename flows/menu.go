@@ -84,7 +84,7 @@ func consentIntroAsk(r *run) error {
 	if r.lang == "en" {
 		other = Option{ID: "lang:vi", Label: "Tiếng Việt"}
 	}
-	r.question("consent_intro", map[string]any{"Months": 24},
+	r.question("privacy_notice", r.e.notice.params(true), // notice.go
 		row(opt("agree_all", "btn_agree_all")),
 		row(opt("choose", "btn_consent_choose"), opt("decline", "btn_decline")),
 		row(other))
@@ -160,7 +160,7 @@ func consentChooseTake(r *run) (string, error) {
 }
 
 func consentPurposeAsk(r *run) error {
-	r.question("consent_need_"+string(r.d.Need), map[string]any{"Months": 24},
+	r.question("consent_need_"+string(r.d.Need), map[string]any{"Months": r.e.notice.months()},
 		row(opt("yes", "btn_agree"), opt("no", "btn_no_thanks")))
 	return nil
 }
@@ -258,7 +258,7 @@ func myDataAsk(r *run) error {
 		lines = append(lines, mark+" "+r.label("purpose_"+string(pu), map[string]any{"On": false}))
 	}
 	params["Consents"] = strings.Join(lines, "\n")
-	params["Months"] = 24
+	params["Months"] = r.e.notice.months()
 	r.question("mydata_view", params,
 		row(opt("edit", "btn_edit_data"), opt("consents", "btn_consents")),
 		row(opt("delete", "btn_delete_data"), opt("menu", "btn_menu")))

@@ -29,6 +29,7 @@ type Consent struct {
 	Purpose     Purpose
 	Granted     bool
 	TextVersion string
+	Lang        string // the language the text was shown in
 	At          time.Time
 }
 

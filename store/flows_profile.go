@@ -33,13 +33,13 @@ func (tx *Tx) Consents(ctx context.Context, personID int64) (map[flows.Purpose]b
 }
 
 const recordConsentSQL = `
-INSERT INTO consents (person_id, purpose, granted, text_version, decided_at)
-VALUES ($1, $2, $3, $4, $5)`
+INSERT INTO consents (person_id, purpose, granted, text_version, language, decided_at)
+VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6)`
 
 // RecordConsent appends a grant or a withdrawal.
 func (tx *Tx) RecordConsent(ctx context.Context, c flows.Consent) error {
 	at := tx.db.at(c.At)
-	if _, err := tx.X.ExecContext(ctx, recordConsentSQL, c.PersonID, string(c.Purpose), c.Granted, c.TextVersion, at.UTC()); err != nil {
+	if _, err := tx.X.ExecContext(ctx, recordConsentSQL, c.PersonID, string(c.Purpose), c.Granted, c.TextVersion, c.Lang, at.UTC()); err != nil {
 		return fmt.Errorf("recording consent %s of %d: %w", c.Purpose, c.PersonID, err)
 	}
 	return nil

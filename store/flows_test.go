@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -382,6 +383,49 @@ func TestFindCommunesFindsEveryName(t *testing.T) {
 			if !found {
 				t.Errorf("%q: %d matches, none is %s", w.typed, len(got), w.code)
 			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A consent keeps the language its text was shown in (issue 16),
+// and the person's export says it; unknown stays NULL.
+func TestConsentKeepsLanguage(t *testing.T) {
+	ctx := context.Background()
+	db, id := newDB(t)
+	tests := []struct {
+		purpose flows.Purpose
+		lang    string
+		want    sql.NullString
+	}{
+		{flows.PurposeJob, "vi", sql.NullString{String: "vi", Valid: true}},
+		{flows.PurposeLoan, "en", sql.NullString{String: "en", Valid: true}},
+		{flows.PurposeTraining, "", sql.NullString{}},
+	}
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		for _, tt := range tests {
+			if err := tx.RecordConsent(ctx, flows.Consent{PersonID: id, Purpose: tt.purpose, Granted: true, TextVersion: flows.ConsentTextVersion, Lang: tt.lang, At: testNow}); err != nil {
+				return err
+			}
+		}
+		for _, tt := range tests {
+			var got sql.NullString
+			if err := tx.X.GetContext(ctx, &got, `SELECT language FROM consents WHERE person_id = $1 AND purpose = $2`, id, tt.purpose); err != nil {
+				return err
+			}
+			if got != tt.want {
+				t.Errorf("%s: language %v, want %v", tt.purpose, got, tt.want)
+			}
+		}
+		e, err := tx.ExportPerson(ctx, id, testNow)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(e.JSON), `"language": "en"`) {
+			t.Errorf("export lacks the consent language:\n%s", e.JSON)
 		}
 		return nil
 	})

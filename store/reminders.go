@@ -87,17 +87,16 @@ ON CONFLICT (kind, ref_id) DO NOTHING`, now, zone, OutcomeErased)
 
 // DueReminder is a pending reminder claimed for sending, with its person.
 type DueReminder struct {
-	ID               int64     `db:"id"`
-	PersonID         int64     `db:"person_id"`
-	Kind             string    `db:"kind"`
-	RefID            int64     `db:"ref_id"`
-	DueAt            time.Time `db:"due_at"`
-	Channel          string    `db:"channel"`
-	ChatRef          string    `db:"chat_ref"`
-	Language         string    `db:"language"`
-	Reachable        bool      `db:"reachable"`
-	AnnouncementsOff bool      `db:"announcements_off"`
-	Erased           bool      `db:"erased"`
+	ID        int64     `db:"id"`
+	PersonID  int64     `db:"person_id"`
+	Kind      string    `db:"kind"`
+	RefID     int64     `db:"ref_id"`
+	DueAt     time.Time `db:"due_at"`
+	Channel   string    `db:"channel"`
+	ChatRef   string    `db:"chat_ref"`
+	Language  string    `db:"language"`
+	Reachable bool      `db:"reachable"`
+	Erased    bool      `db:"erased"`
 }
 
 // ClaimDueReminder locks the oldest pending reminder due at now (the bot's
@@ -107,7 +106,7 @@ func (tx *Tx) ClaimDueReminder(ctx context.Context, now time.Time) (DueReminder,
 	var r DueReminder
 	err := tx.X.GetContext(ctx, &r, `
 SELECT r.id, r.person_id, r.kind, r.ref_id, r.due_at, p.channel, p.chat_ref, p.language,
-       p.reachable, p.announcements_off, p.erased_at IS NOT NULL AS erased
+       p.reachable, p.erased_at IS NOT NULL AS erased
   FROM reminders r
   JOIN people p ON p.id = r.person_id
  WHERE r.status = 'pending' AND r.due_at <= $1

@@ -61,6 +61,7 @@ type exportConsent struct {
 	Purpose     string    `json:"purpose" db:"purpose"`
 	Granted     bool      `json:"granted" db:"granted"`
 	TextVersion string    `json:"text_version" db:"text_version"`
+	Language    string    `json:"language,omitempty" db:"language"` // empty: decided before it was kept
 	DecidedAt   time.Time `json:"decided_at" db:"decided_at"`
 }
 
@@ -163,7 +164,7 @@ SELECT p.channel, p.external_id, p.language, p.full_name, p.birth_year, p.gender
 	setIf(p.Profile, "vocational_support_before", p.VTSupportBefore.Valid, p.VTSupportBefore.Bool)
 
 	if err := tx.X.SelectContext(ctx, &e.Consents, `
-SELECT purpose, granted, text_version, decided_at FROM consents WHERE person_id = $1 ORDER BY decided_at, id`, personID); err != nil {
+SELECT purpose, granted, text_version, coalesce(language, '') AS language, decided_at FROM consents WHERE person_id = $1 ORDER BY decided_at, id`, personID); err != nil {
 		return e, fmt.Errorf("exporting consents of %d: %w", personID, err)
 	}
 	if err := tx.X.SelectContext(ctx, &e.Cases, `
