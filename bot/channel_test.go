@@ -262,3 +262,44 @@ func TestInboxSurvivesACrashBeforeHandling(t *testing.T) {
 		}
 	}
 }
+
+// The day before a loan appointment, a person on another channel gets the
+// reminder there, fitted to it; a follow-up, whose answer buttons only
+// Telegram routes today, is skipped with the reason.
+func TestReminderOnAnotherChannel(t *testing.T) {
+	fc := &fakeClock{t: local(2026, 12, 1, 10, 0)}
+	r := newRig(t, withFastLimits(), withClock(fc.Now), withSweepEvery(time.Hour))
+	r.loadCommunes()
+	ch := &testChannel{t: t}
+	r.bot.AddChannel(ch)
+	r.run()
+	var p, day, appt int64
+	if err := r.x.Get(&p, `
+INSERT INTO people (channel, external_id, chat_ref, language, full_name, commune_code)
+VALUES ('test', 'z1', 'z1', 'vi', 'Lê Văn An', '07840') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.x.Get(&day, `
+INSERT INTO loan_days (commune_code, day, place, starts_at, ends_at, capacity)
+VALUES ('07840', '2026-12-10', 'Điểm giao dịch xã Hoàng Vân', '08:30', '11:00', 20) RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.x.Get(&appt, `INSERT INTO appointments (loan_day_id, person_id, created_at) VALUES ($1, $2, $3) RETURNING id`, day, p, fc.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var closed int64
+	if err := r.x.Get(&closed, `
+INSERT INTO cases (person_id, kind, commune_code, status, outcome, opened_at, closed_at)
+VALUES ($1, 'job', '07840', 'closed', 'job_found', $2, $2) RETURNING id`, p, local(2026, 11, 1, 9, 0)); err != nil {
+		t.Fatal(err)
+	}
+	r.runReminders()
+	fc.set(local(2026, 12, 9, 8, 0))
+	r.runReminders()
+	r.wantReminderState("loan_day", appt, "sent")
+	ms := ch.messages("z1")
+	if len(ms) != 1 || !strings.Contains(ms[0].Text, "Điểm giao dịch xã Hoàng Vân") || strings.Contains(ms[0].Text, "<b>") {
+		t.Fatalf("reminder on the test channel: %+v", ms)
+	}
+	r.wantReminderState("followup_30", closed, "skipped:follow-up on test")
+}

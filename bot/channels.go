@@ -345,15 +345,30 @@ func (b *Bot) sendToChannel(ctx context.Context, ch Channel, c store.Case, ev st
 		return &PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
 	}
 	to := channel.Address{Channel: ch.Name(), Ref: c.PersonChat}
-	for _, m := range channel.Render(b.cat, lang, flows.Reply{Key: key, Params: params}, 0, ch.Capabilities()) {
-		if err := ch.Send(ctx, to, m); err != nil {
+	return b.sendTextOn(ctx, ch, to, b.cat.T(lang, key, escapeParams(params)))
+}
+
+// sendTextOn sends a catalog text (HTML) to a person on another channel,
+// fitted to it, with the sender's error kinds (ErrUnreachable,
+// *PermanentError) so that callers treat every channel alike.
+func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, html string) error {
+	caps := ch.Capabilities()
+	text := html
+	if caps.Markup == channel.MarkupNone {
+		text = channel.PlainText(html)
+	}
+	for _, part := range channel.Split(text, caps) {
+		if err := ch.Send(ctx, to, channel.Message{Text: part}); err != nil {
 			var ce *channel.Error
 			if errors.As(err, &ce) {
 				switch ce.Kind {
 				case channel.Unreachable:
+					if merr := b.db.MarkUnreachable(ctx, string(to.Channel), to.Ref, ce.Reason); merr != nil {
+						b.log.Warn("marking unreachable", "to", to.String(), "err", merr)
+					}
 					return ErrUnreachable
 				case channel.Permanent:
-					return &PermanentError{Method: "relay", Reason: ce.Reason}
+					return &PermanentError{Method: "send", Reason: ce.Reason}
 				}
 			}
 			return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel"
 	"reentrybot/i18n"
 	"reentrybot/store"
 )
@@ -81,16 +82,27 @@ func (b *Bot) sendOneReminder(ctx context.Context, zone string) (more bool, err 
 			return err
 		}
 		why := reminderSkip(r, ref, now)
+		ch, other := b.channels[channel.Name(r.Channel)]
 		chat, perr := strconv.ParseInt(r.ChatRef, 10, 64)
-		if why == "" && perr != nil {
-			why = "no Telegram chat"
+		switch {
+		case why != "":
+		case other && strings.HasPrefix(r.Kind, "followup"):
+			// Its answer buttons are routed on Telegram only (handleFollowup).
+			why = "follow-up on " + r.Channel
+		case !other && (r.Channel != "telegram" || perr != nil):
+			why = "no chat on " + r.Channel
 		}
 		if why != "" {
 			b.log.Info("reminder skipped", "reminder", r.ID, "kind", r.Kind, "why", why)
 			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, why, now)
 		}
 		text, kb := b.reminderMessage(r, ref)
-		sendErr := b.sendText(tctx, chat, text, kb)
+		var sendErr error
+		if other {
+			sendErr = b.sendTextOn(tctx, ch, channel.Address{Channel: ch.Name(), Ref: r.ChatRef}, text)
+		} else {
+			sendErr = b.sendText(tctx, chat, text, kb)
+		}
 		var perm *PermanentError
 		switch {
 		case sendErr == nil:
@@ -110,8 +122,6 @@ func reminderSkip(r store.DueReminder, ref store.ReminderRef, now time.Time) str
 	switch {
 	case r.Erased || !ref.Found || ref.PersonID != r.PersonID || ref.Outcome == store.OutcomeErased:
 		return "erased" // the person erased their data: what it was about moved away
-	case r.Channel != "telegram":
-		return "not on Telegram"
 	case !r.Reachable:
 		return "unreachable"
 	}
