@@ -117,14 +117,22 @@ func (b *Bot) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 	var text string
 	switch {
 	case ev.Actor == "system" && ev.Body.String == "topic_case_erased" && group:
-		// The card showed the person's name and phone: show it again
-		// without them.
-		var fx effects
-		if err := b.refreshCard(ctx, tx, &fx, c); err != nil {
+		// Erasure reaches Telegram: the topic goes with its card and every
+		// message relayed into it, and the case forgets it, so nothing in
+		// the group can be matched to the anonymous record.
+		err := b.send.Do(ctx, Target{ChatID: chat, Group: true}, "deleteForumTopic", func(ctx context.Context) error {
+			_, err := b.api.DeleteForumTopic(ctx, &tg.DeleteForumTopicParams{ChatID: chat, MessageThreadID: thread})
+			return err
+		})
+		var perm *PermanentError
+		if err != nil && !errors.As(err, &perm) { // refused: already gone
 			return err
 		}
-		fx.run()
-		text = b.cat.T(lang, ev.Body.String, map[string]any{"ID": c.ID})
+		if err := tx.ForgetCaseTopic(ctx, c.ID, ev.ID); err != nil {
+			return err
+		}
+		chat, thread = c.TopicChatID.Int64, 0
+		text = b.cat.T(lang, "group_case_erased", nil)
 	case ev.Actor == "system":
 		text = b.cat.T(lang, ev.Body.String, map[string]any{"ID": c.ID})
 	case ev.Kind == "reopened":

@@ -797,3 +797,45 @@ func describer(field string, limit int) handlerFunc {
 		return true, nil
 	}
 }
+
+// deleteForumTopic deletes a topic and every message in it, as Telegram
+// does: what the messages said is gone from the server, not just hidden.
+func (s *Server) deleteForumTopic(_ context.Context, p *params) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, e := s.forumLocked(p)
+	if e != nil {
+		return nil, e
+	}
+	id, e := p.integer("message_thread_id")
+	if e != nil {
+		return nil, e
+	}
+	thread := int(id)
+	kept := c.topics[:0]
+	found := false
+	for _, t := range c.topics {
+		if t.ThreadID == thread {
+			found = true
+			continue
+		}
+		kept = append(kept, t)
+	}
+	if !found {
+		return nil, badRequest("message thread not found")
+	}
+	c.topics = kept
+	for _, m := range c.msgs {
+		if m.ThreadID == thread && !m.Deleted {
+			purge(m)
+			s.publishLocked("deleted", m)
+		}
+	}
+	return true, nil
+}
+
+// purge deletes a message and forgets its content.
+func purge(m *Message) {
+	*m = Message{ID: m.ID, ChatID: m.ChatID, ThreadID: m.ThreadID, FromBot: m.FromBot, FromID: m.FromID,
+		Kind: m.Kind, Deleted: true, Date: m.Date}
+}

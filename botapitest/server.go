@@ -296,6 +296,7 @@ func init() {
 	register("editForumTopic", (*Server).editForumTopic)
 	register("closeForumTopic", (*Server).closeForumTopic)
 	register("reopenForumTopic", (*Server).reopenForumTopic)
+	register("deleteForumTopic", (*Server).deleteForumTopic)
 	register("getChat", (*Server).getChat)
 }
 

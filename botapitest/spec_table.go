@@ -43,6 +43,10 @@ var specMethods = map[string][]specField{
 		{"icon_color", []string{"Integer"}, false},
 		{"icon_custom_emoji_id", []string{"String"}, false},
 	},
+	"deleteForumTopic": {
+		{"chat_id", []string{"Integer", "String"}, true},
+		{"message_thread_id", []string{"Integer"}, true},
+	},
 	"deleteMessage": {
 		{"chat_id", []string{"Integer", "String"}, true},
 		{"message_id", []string{"Integer"}, true},

@@ -480,3 +480,28 @@ func (s *Server) Description(short bool, lang string) string {
 	defer s.mu.Unlock()
 	return s.descriptions[field+"|"+lang]
 }
+
+// StoredTexts returns, by chat, every text the server still holds: what
+// the messages not deleted say (text, caption, file name, contact), and
+// the topic names. An erasure test scans it.
+func (s *Server) StoredTexts() map[int64][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[int64][]string{}
+	for _, c := range s.chats {
+		for _, t := range c.topics {
+			out[c.ID] = append(out[c.ID], t.Name)
+		}
+		for _, m := range c.msgs {
+			if m.Deleted {
+				continue
+			}
+			for _, v := range []string{m.Text, m.RawText, m.Caption, m.RawCaption, m.FileName, m.Phone, m.ContactName} {
+				if v != "" {
+					out[c.ID] = append(out[c.ID], v)
+				}
+			}
+		}
+	}
+	return out
+}

@@ -364,3 +364,18 @@ func (tx *Tx) OpenCasesOf(ctx context.Context, personID int64) ([]Case, error) {
 	}
 	return out, nil
 }
+
+// ForgetCaseTopic drops a case's link to its staff-group topic (deleted
+// after an erasure) and sets aside the relays still waiting for it, but
+// for the event being sent (keep).
+func (tx *Tx) ForgetCaseTopic(ctx context.Context, caseID, keep int64) error {
+	if _, err := tx.X.ExecContext(ctx, `UPDATE cases SET topic_chat_id = NULL, topic_thread_id = NULL, topic_card_msg_id = NULL WHERE id = $1`, caseID); err != nil {
+		return fmt.Errorf("forgetting the topic of case %d: %w", caseID, err)
+	}
+	if _, err := tx.X.ExecContext(ctx, `
+UPDATE case_events SET relay_error = 'topic deleted after erasure'
+ WHERE case_id = $1 AND id <> $2 AND relay_to = 'topic' AND relayed_at IS NULL AND relay_error IS NULL`, caseID, keep); err != nil {
+		return fmt.Errorf("setting aside the relays of case %d: %w", caseID, err)
+	}
+	return nil
+}

@@ -32,7 +32,7 @@ var methods = []string{
 	"sendPhoto", "sendDocument", "sendVoice", "sendSticker", "sendLocation", "sendContact",
 	"setMyCommands", "getMyCommands", "deleteMyCommands", "deleteMessage",
 	"setMyDescription", "setMyShortDescription",
-	"createForumTopic", "editForumTopic", "closeForumTopic", "reopenForumTopic", "getChat",
+	"createForumTopic", "editForumTopic", "closeForumTopic", "reopenForumTopic", "deleteForumTopic", "getChat",
 }
 
 type field struct {
