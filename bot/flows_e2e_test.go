@@ -71,7 +71,7 @@ func TestThreeFlowsByButtons(t *testing.T) {
 	}
 	r.waitText(u.ID, "số 2")
 	d.tap("m:loan")
-	for _, id := range []string{"v:business", "v:lt50", "v:yes", "skip", "v:yes", "v:yes", "v:no"} {
+	for _, id := range []string{"v:business", "v:lt30", "v:yes", "skip", "v:yes", "v:yes", "v:no"} {
 		d.tap(id)
 	}
 	day := d.tapFirst("d:")

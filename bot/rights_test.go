@@ -85,7 +85,7 @@ func TestDeleteErasesThePerson(t *testing.T) {
 	}
 	r.waitText(u.ID, "số 1")
 	d.tap("m:loan")
-	for _, id := range []string{"v:business", "v:lt50", "v:yes", "skip", "v:yes", "v:yes", "v:no"} {
+	for _, id := range []string{"v:business", "v:lt30", "v:yes", "skip", "v:yes", "v:yes", "v:no"} {
 		d.tap(id)
 	}
 	d.tapFirst("d:")
