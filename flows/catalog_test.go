@@ -12,7 +12,7 @@ import (
 // (summaries, case messages); the transcripts check the reply keys.
 func labelKeys() []string {
 	keys := []string{"trade_any", "fee_free", "loan_day_counsellor", "length_day", "length_week",
-		"when_now", "when_today", "when_tomorrow", "when_later", "btn_yes", "btn_no"}
+		"when_now", "when_today", "when_tomorrow", "when_later", "btn_yes", "btn_no", "btn_not_sure"}
 	add := func(prefix string, vals []string) {
 		for _, v := range vals {
 			keys = append(keys, prefix+v)
