@@ -76,11 +76,11 @@ func TestDeleteErasesThePerson(t *testing.T) {
 	u := r.api.NewUser("Ngọc", "vi")
 	d := r.driver(u)
 	d.consentAndProfile("m:job", name)
-	for _, id := range []string{"t:garment", "done", "v:province", "v:full", "v:now"} {
+	for _, id := range []string{"t:garment", "done", "v:none", "v:none", "v:province", "v:full", "v:any", "v:now", "v:no"} {
 		d.tap(id)
 	}
 	d.say("Tôi là " + name + ", biết may, gọi 0" + phone)
-	for _, id := range []string{"b:transport", "done", "confirm"} {
+	for _, id := range []string{"b:transport", "done", "done", "confirm"} {
 		d.tap(id)
 	}
 	r.waitText(u.ID, "số 1")
