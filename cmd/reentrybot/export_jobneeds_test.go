@@ -4,10 +4,6 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
-
-	"github.com/jmoiron/sqlx"
-
-	"reentrybot/dbtest"
 )
 
 // The job needs of November 2026 in Vietnam, worked out by hand from the
@@ -17,16 +13,7 @@ import (
 // October, Dũng's course request, and an erased person's need. Typed text
 // that a spreadsheet would run as a formula is quoted.
 func TestExportJobNeeds(t *testing.T) {
-	url := dbtest.URL(t)
-	env := map[string]string{"DATABASE_URL": url, "TIME_ZONE": "Asia/Ho_Chi_Minh"}
-	if code, _, errOut := runCmd(t, env, "import", "communes"); code != 0 {
-		t.Fatal(errOut)
-	}
-	x, err := sqlx.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	env, x := communesDB(t, map[string]string{"TIME_ZONE": "Asia/Ho_Chi_Minh"})
 	fixture := []struct {
 		id, name, commune, kind, opened, answers string
 		erased                                   bool
