@@ -59,8 +59,10 @@ func jobFlow() *flowDef {
 			"start":         choiceStep("ask_job_start", "start_", jobStart, func(a *jobAnswers, v string) { a.Start = v }),
 			"abroad":        choiceStep("ask_job_abroad", "abroad_", jobAbroad, func(a *jobAnswers, v string) { a.Abroad = v }),
 			"skills":        {kind: askText, ask: askSkills, take: takeSkills},
-			"barriers":      {ask: askBarriers, take: takeBarriers},
-			"priority":      {ask: askPriority, take: takePriority},
+			"barriers": multiStep("ask_job_barriers", "b:", "barrier_", jobBarriers,
+				func(a *jobAnswers) *[]string { return &a.Barriers }, pickBarrier, true),
+			"priority": multiStep("ask_job_priority", "p:", "priority_", jobPriorities,
+				func(a *jobAnswers) *[]string { return &a.Priority }, pickPriority, false),
 		},
 	}
 	f.steps = func(r *run) []string { return jobFields }
@@ -167,68 +169,54 @@ func takeSkills(r *run) (string, error) {
 	return eventAnswer, nil
 }
 
-func askBarriers(r *run) error {
-	var o []Option
-	for _, b := range jobBarriers {
-		o = append(o, checkOpt("b:"+b, "barrier_"+b, slices.Contains(r.d.Job.Barriers, b)))
-	}
-	rows := append(pairs(o), row(opt("done", "btn_done")))
-	r.question("ask_job_barriers", nil, rows...)
-	return nil
-}
-
-func takeBarriers(r *run) (string, error) {
-	a := r.d.Job
-	c := r.choice()
-	switch {
-	case strings.HasPrefix(c, "b:") && slices.Contains(jobBarriers, c[2:]):
-		b := c[2:]
-		// "Nothing" excludes the others.
-		if b == "none" {
-			if slices.Contains(a.Barriers, "none") {
-				a.Barriers = nil
-			} else {
-				a.Barriers = []string{"none"}
+// multiStep is a job question answered by ticking options, then Done.
+// pick applies a tick (an option may clear others); required: Done needs
+// at least one tick.
+func multiStep(key, idPrefix, labelPrefix string, vals []string, field func(*jobAnswers) *[]string, pick func([]string, string) []string, required bool) *step {
+	return &step{
+		ask: func(r *run) error {
+			var o []Option
+			for _, v := range vals {
+				o = append(o, checkOpt(idPrefix+v, labelPrefix+v, slices.Contains(*field(r.d.Job), v)))
 			}
-		} else {
-			a.Barriers = toggle(slices.DeleteFunc(a.Barriers, func(s string) bool { return s == "none" }), b)
-		}
-		return "", r.ask()
-	case c == "done":
-		if len(a.Barriers) == 0 {
-			r.reply("pick_at_least_one", nil)
-			return "", r.ask()
-		}
-		return eventAnswer, nil
+			r.question(key, nil, append(pairs(o), row(opt("done", "btn_done")))...)
+			return nil
+		},
+		take: func(r *run) (string, error) {
+			list := field(r.d.Job)
+			c := r.choice()
+			switch v, ok := strings.CutPrefix(c, idPrefix); {
+			case ok && slices.Contains(vals, v):
+				*list = pick(*list, v)
+				return "", r.ask()
+			case c == "done":
+				if required && len(*list) == 0 {
+					r.reply("pick_at_least_one", nil)
+					return "", r.ask()
+				}
+				return eventAnswer, nil
+			}
+			return "", r.expect(&step{})
+		},
 	}
-	return "", r.expect(&step{})
 }
 
-func askPriority(r *run) error {
-	var o []Option
-	for _, p := range jobPriorities {
-		o = append(o, checkOpt("p:"+p, "priority_"+p, slices.Contains(r.d.Job.Priority, p)))
+// pickBarrier: "nothing" excludes the others.
+func pickBarrier(list []string, b string) []string {
+	if b == "none" {
+		if slices.Contains(list, "none") {
+			return nil
+		}
+		return []string{"none"}
 	}
-	rows := append(pairs(o), row(opt("done", "btn_done")))
-	r.question("ask_job_priority", nil, rows...)
-	return nil
+	return toggle(slices.DeleteFunc(list, func(s string) bool { return s == "none" }), b)
 }
 
-// takePriority toggles a group; none is a valid answer, and a household is
-// poor or near-poor, not both.
-func takePriority(r *run) (string, error) {
-	a := r.d.Job
-	c := r.choice()
-	switch {
-	case strings.HasPrefix(c, "p:") && slices.Contains(jobPriorities, c[2:]):
-		p := c[2:]
-		other := map[string]string{"poor": "near_poor", "near_poor": "poor"}[p]
-		a.Priority = toggle(slices.DeleteFunc(a.Priority, func(s string) bool { return s == other }), p)
-		return "", r.ask()
-	case c == "done":
-		return eventAnswer, nil
-	}
-	return "", r.expect(&step{})
+// pickPriority: a household is poor or near-poor, not both; none ticked
+// is an answer too.
+func pickPriority(list []string, p string) []string {
+	other := map[string]string{"poor": "near_poor", "near_poor": "poor"}[p]
+	return toggle(slices.DeleteFunc(list, func(s string) bool { return s == other }), p)
 }
 
 // optLabel renders one answer's label, or "—" for a question not answered
