@@ -65,6 +65,13 @@ func loanAmounts(a *loanAnswers) []string {
 
 func loanFlow() *flowDef {
 	fixed := func(v []string) func(*loanAnswers) []string { return func(*loanAnswers) []string { return v } }
+	is := func(key string) func(*loanAnswers) string { return func(*loanAnswers) string { return key } }
+	amountKey := func(a *loanAnswers) string {
+		if a.Purpose == "study" {
+			return "ask_loan_amount_study"
+		}
+		return "ask_loan_amount"
+	}
 	f := &flowDef{
 		name:     flowLoan,
 		purposes: []Purpose{PurposeLoan},
@@ -73,14 +80,14 @@ func loanFlow() *flowDef {
 		// The amounts offered depend on the purpose.
 		noEditReturn: map[string]bool{"purpose": true},
 		states: map[string]*step{
-			"purpose":        loanChoice(fixed(loanPurposes), "loan_purpose_", func(a *loanAnswers, v string) { a.Purpose = v }),
-			"amount":         loanChoice(loanAmounts, "loan_amount_", func(a *loanAnswers, v string) { a.Amount = v }),
-			"certificate":    loanChoice(fixed(loanCertificates), "loan_cert_", func(a *loanAnswers, v string) { a.Certificate = v }),
+			"purpose":        loanChoice(is("ask_loan_purpose"), fixed(loanPurposes), "loan_purpose_", func(a *loanAnswers, v string) { a.Purpose = v }),
+			"amount":         loanChoice(amountKey, loanAmounts, "loan_amount_", func(a *loanAnswers, v string) { a.Amount = v }),
+			"certificate":    loanChoice(is("ask_loan_certificate"), fixed(loanCertificates), "loan_cert_", func(a *loanAnswers, v string) { a.Certificate = v }),
 			fieldSentenceEnd: {kind: askText, ask: askSentenceEnd, take: takeSentenceEnd},
-			"within5":        loanChoice(fixed(yesNo), "btn_", func(a *loanAnswers, v string) { a.Within5 = v }),
+			"within5":        loanChoice(is("ask_loan_within5"), fixed(yesNo), "btn_", func(a *loanAnswers, v string) { a.Within5 = v }),
 			// The state keeps its stored name; it asks about the household.
-			"cosigner": loanChoice(fixed(yesNo), "loan_household_", func(a *loanAnswers, v string) { a.HouseholdRep = v }),
-			"debt":     loanChoice(fixed(yesNo), "btn_", func(a *loanAnswers, v string) { a.Debt = v }),
+			"cosigner": withOver5Note(loanChoice(is("ask_loan_household"), fixed(yesNo), "loan_household_", func(a *loanAnswers, v string) { a.HouseholdRep = v })),
+			"debt":     loanChoice(is("ask_loan_debt"), fixed(yesNo), "btn_", func(a *loanAnswers, v string) { a.Debt = v }),
 			"day":      {ask: askLoanDay, take: takeLoanDay},
 		},
 	}
@@ -110,7 +117,7 @@ func loanFlow() *flowDef {
 	return f
 }
 
-func loanChoice(vals func(*loanAnswers) []string, labelPrefix string, set func(*loanAnswers, string)) *step {
+func loanChoice(key func(*loanAnswers) string, vals func(*loanAnswers) []string, labelPrefix string, set func(*loanAnswers, string)) *step {
 	return &step{
 		ask: func(r *run) error {
 			a := r.d.Loan
@@ -125,20 +132,7 @@ func loanChoice(vals func(*loanAnswers) []string, labelPrefix string, set func(*
 					rows = append(rows, row(x))
 				}
 			}
-			key := "ask_loan_" + r.conv.State
-			switch {
-			case r.conv.State == "amount" && a.Purpose == "study":
-				key = "ask_loan_amount_study"
-			case r.conv.State == "cosigner":
-				key = "ask_loan_household"
-				// Once, before the household question: past five years the
-				// returnees' programme may not apply, but another loan does.
-				if a.over5(r.today()) && !a.Over5Told {
-					r.reply("loan_over5", nil)
-					a.Over5Told = true
-				}
-			}
-			r.question(key, nil, rows...)
+			r.question(key(a), nil, rows...)
 			return nil
 		},
 		take: func(r *run) (string, error) {
@@ -150,6 +144,20 @@ func loanChoice(vals func(*loanAnswers) []string, labelPrefix string, set func(*
 			return eventAnswer, nil
 		},
 	}
+}
+
+// withOver5Note says once, before the step's question, that past five
+// years since coming back the special loan may not apply but another does.
+func withOver5Note(s *step) *step {
+	ask := s.ask
+	s.ask = func(r *run) error {
+		if a := r.d.Loan; a.over5(r.today()) && !a.Over5Told {
+			r.reply("loan_over5", nil)
+			a.Over5Told = true
+		}
+		return ask(r)
+	}
+	return s
 }
 
 func (r *run) loanDays() ([]LoanDay, error) {
