@@ -168,7 +168,7 @@ func TestSmallChannelCarriesJobFlow(t *testing.T) {
 	if !strings.Contains(p.lastText(), "cũ") {
 		t.Errorf("stale number answered %q", p.lastText())
 	}
-	pick("v:province", "v:full", "v:now", "skip", "b:transport", "done", "confirm")
+	pick("v:none", "v:none", "v:province", "v:full", "v:any", "v:now", "v:no", "skip", "b:transport", "done", "done", "confirm")
 	r.waitFor("the job case", func() bool {
 		var n int
 		return r.x.Get(&n, `SELECT count(*) FROM cases WHERE kind = 'job'`) == nil && n == 1

@@ -375,7 +375,7 @@ func TestKilledProcessMidFlow(t *testing.T) {
 			t.Errorf("user %d: trades %s, want garment chosen once", i, st.Trades)
 		}
 	}
-	// Each person goes on from the same question: done, then where.
+	// Each person goes on from the same question: done, then the work status.
 	for i := range f.users {
 		f.press(i, ":done")
 	}
@@ -383,12 +383,12 @@ func TestKilledProcessMidFlow(t *testing.T) {
 		waitUntil(t, "the next question", func() bool {
 			msgs := api.Messages(u.ID)
 			m := msgs[len(msgs)-1]
-			return m.Markup != nil && strings.Contains(fmt.Sprint(m.Markup.InlineKeyboard), ":v:province")
+			return m.Markup != nil && strings.Contains(fmt.Sprint(m.Markup.InlineKeyboard), ":v:employed")
 		})
 		var state string
 		if err := x.Get(&state, `SELECT c.flow || '/' || c.state FROM conversations c JOIN people p ON p.id = c.person_id WHERE p.external_id = $1`,
-			strconv.FormatInt(u.ID, 10)); err != nil || state != "job/where" {
-			t.Errorf("user %d at %q (%v), want job/where", i, state, err)
+			strconv.FormatInt(u.ID, 10)); err != nil || state != "job/status" {
+			t.Errorf("user %d at %q (%v), want job/status", i, state, err)
 		}
 	}
 	second.stop(t)

@@ -58,7 +58,7 @@ func TestThreeFlowsByButtons(t *testing.T) {
 	u := r.api.NewUser("Tâm", "vi")
 	d := r.driver(u)
 	d.consentAndProfile("m:job", "Đỗ Văn Tâm")
-	for _, id := range []string{"t:garment", "t:factory", "done", "v:province", "v:full", "v:now", "skip", "b:transport", "done", "confirm"} {
+	for _, id := range []string{"t:garment", "t:factory", "done", "v:none", "v:none", "v:province", "v:full", "v:any", "v:now", "v:no", "skip", "b:transport", "done", "done", "confirm"} {
 		d.tap(id)
 	}
 	r.waitText(u.ID, "số 1")
@@ -71,7 +71,7 @@ func TestThreeFlowsByButtons(t *testing.T) {
 	}
 	r.waitText(u.ID, "số 2")
 	d.tap("m:loan")
-	for _, id := range []string{"v:business", "v:lt50", "v:yes", "skip", "v:yes", "v:yes", "v:no"} {
+	for _, id := range []string{"v:business", "v:lt30", "v:yes", "skip", "v:yes", "v:yes", "v:no"} {
 		d.tap(id)
 	}
 	day := d.tapFirst("d:")
@@ -128,8 +128,9 @@ func TestRestartContinuesFlow(t *testing.T) {
 	u := r.api.NewUser("Hùng", "vi")
 	d := r.driver(u)
 	d.consentAndProfile("m:job", "Vũ Hùng")
-	d.tap("t:driver")
-	d.tap("done")
+	for _, id := range []string{"t:driver", "done", "v:none", "v:none"} {
+		d.tap(id)
+	}
 	where, data := d.findButton(u.ID, "v:province", d.pressed)
 
 	r.restart()
@@ -139,9 +140,9 @@ func TestRestartContinuesFlow(t *testing.T) {
 	d.pressed = where.ID
 	d.tap("v:part") // the next step: hours
 	var state string
-	r.waitFor("the job flow at the start question", func() bool {
+	r.waitFor("the job flow at the wage question", func() bool {
 		_ = r.x.Get(&state, `SELECT flow || '/' || state FROM conversations c JOIN people p ON p.id = c.person_id WHERE p.external_id = $1`, itoa(u.ID))
-		return state == "job/start"
+		return state == "job/wage"
 	})
 }
 

@@ -76,16 +76,16 @@ func TestDeleteErasesThePerson(t *testing.T) {
 	u := r.api.NewUser("Ngọc", "vi")
 	d := r.driver(u)
 	d.consentAndProfile("m:job", name)
-	for _, id := range []string{"t:garment", "done", "v:province", "v:full", "v:now"} {
+	for _, id := range []string{"t:garment", "done", "v:none", "v:none", "v:province", "v:full", "v:any", "v:now", "v:no"} {
 		d.tap(id)
 	}
 	d.say("Tôi là " + name + ", biết may, gọi 0" + phone)
-	for _, id := range []string{"b:transport", "done", "confirm"} {
+	for _, id := range []string{"b:transport", "done", "done", "confirm"} {
 		d.tap(id)
 	}
 	r.waitText(u.ID, "số 1")
 	d.tap("m:loan")
-	for _, id := range []string{"v:business", "v:lt50", "v:yes", "skip", "v:yes", "v:yes", "v:no"} {
+	for _, id := range []string{"v:business", "v:lt30", "v:yes", "skip", "v:yes", "v:yes", "v:no"} {
 		d.tap(id)
 	}
 	d.tapFirst("d:")

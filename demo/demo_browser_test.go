@@ -125,12 +125,17 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 	timing("consent and profile")
 	r.press("t:factory", "")
 	r.press("done", "")
+	r.press("v:none", "") // working now: not yet
+	r.press("v:none", "") // qualification: none
 	r.press("v:province", "")
 	r.press("v:full", "")
+	r.press("v:any", "")
 	r.press("v:now", "")
+	r.press("v:no", "")
 	r.press("skip", "")
 	r.press("b:none", "")
 	r.press("done", "")
+	r.press("done", "") // no priority group
 	r.press("confirm", "")
 	caseNo := r.waitBot("the case number", "Đã nhận yêu cầu số", "b")
 	if _, err := strconv.Atoi(caseNo); err != nil {

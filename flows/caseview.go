@@ -25,13 +25,9 @@ func (e *Engine) CaseView(lang, kind string, answers json.RawMessage) (string, m
 		if err := json.Unmarshal(answers, &a); err != nil {
 			return "", nil, fmt.Errorf("course answers: %w", err)
 		}
-		prior := "—"
-		if a.VTSupportBefore != nil {
-			prior = r.label(map[bool]string{true: "btn_yes", false: "btn_no"}[*a.VTSupportBefore], nil)
-		}
 		return "card_course", map[string]any{
 			"Title": a.Title, "Trade": r.label("trade_"+a.Trade, map[string]any{"On": false}),
-			"Place": r.label("where_"+a.Place, nil), "Prior": prior,
+			"Place": r.label("where_"+a.Place, nil), "Prior": priorLabel(r, &a),
 		}, nil
 	case "loan":
 		var a loanAnswers

@@ -12,7 +12,7 @@ import (
 // (summaries, case messages); the transcripts check the reply keys.
 func labelKeys() []string {
 	keys := []string{"trade_any", "fee_free", "loan_day_counsellor", "length_day", "length_week",
-		"when_now", "when_today", "when_tomorrow", "when_later", "btn_yes", "btn_no"}
+		"when_now", "when_today", "when_tomorrow", "when_later", "btn_yes", "btn_no", "btn_not_sure"}
 	add := func(prefix string, vals []string) {
 		for _, v := range vals {
 			keys = append(keys, prefix+v)
@@ -22,14 +22,23 @@ func labelKeys() []string {
 	add("where_", jobWhere)
 	add("hours_", jobHours)
 	add("start_", jobStart)
+	add("work_status_", jobStatuses)
+	add("qual_", jobQualifications)
+	add("wage_", jobWages)
+	add("abroad_", jobAbroad)
+	add("priority_", jobPriorities)
 	add("barrier_", jobBarriers)
 	add("btn_edit_", jobFields)
 	add("gender_", genders)
 	add("edu_", educations)
 	add("field_", editableFields)
 	add("loan_purpose_", loanPurposes)
-	add("loan_amount_", loanAmounts)
-	add("loan_within5_", []string{"yes", "no"})
+	add("loan_amount_", loanAmountsBusiness)
+	add("loan_amount_", loanAmountsStudy)
+	add("loan_amount_", loanAmountsBefore)
+	add("loan_cert_", loanCertificates)
+	add("loan_household_", yesNo)
+	add("loan_within5_", yesNo)
 	add("btn_edit_loan_", []string{"purpose", "amount", "certificate", fieldSentenceEnd, "within5", "cosigner", "debt", "day"})
 	add("btn_edit_course_", []string{"list", "prior"})
 	add("next_", []string{"job", "course", "loan", "other"})

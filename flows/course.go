@@ -13,8 +13,21 @@ type courseAnswers struct {
 	CourseID int64  `json:"course_id,omitempty"`
 	Title    string `json:"title,omitempty"`
 	AskPrior bool   `json:"ask_prior,omitempty"`
-	// VTSupportBefore: had state-funded vocational training support before.
-	VTSupportBefore *bool `json:"vt_support_before,omitempty"`
+	// VTSupportBefore: had state-funded vocational training support before;
+	// VTSupportUnknown: the person is not sure.
+	VTSupportBefore  *bool `json:"vt_support_before,omitempty"`
+	VTSupportUnknown bool  `json:"vt_support_unknown,omitempty"`
+}
+
+// priorLabel spells out the answer about earlier support.
+func priorLabel(r *run, a *courseAnswers) string {
+	switch {
+	case a.VTSupportBefore != nil:
+		return r.label(map[bool]string{true: "btn_yes", false: "btn_no"}[*a.VTSupportBefore], nil)
+	case a.VTSupportUnknown:
+		return r.label("btn_not_sure", nil)
+	}
+	return "—"
 }
 
 var coursePlaces = []string{"own_commune", "province"}
@@ -49,7 +62,10 @@ func courseFlow() *flowDef {
 		if err != nil {
 			return err
 		}
-		r.d.Course = &courseAnswers{AskPrior: p.VTSupportBefore == nil, VTSupportBefore: p.VTSupportBefore}
+		r.d.Course = &courseAnswers{
+			AskPrior:        p.VTSupportBefore == nil && !p.VTSupportUnknown,
+			VTSupportBefore: p.VTSupportBefore, VTSupportUnknown: p.VTSupportUnknown,
+		}
 		return nil
 	}
 	f.done = finishCourse
@@ -180,9 +196,15 @@ func (r *run) courseParams(k Course) map[string]any {
 	if cert == "" {
 		cert = "—"
 	}
+	// No estimate is shown where the course data gives none ("0 đ" would
+	// read as a promise of nothing).
+	support := ""
+	if k.SupportVND > 0 {
+		support = FormatVND(k.SupportVND)
+	}
 	return map[string]any{
 		"Title": k.Title, "Provider": k.Provider, "Place": k.CommuneName,
-		"Start": date(k.StartDate), "Length": length, "Fee": fee, "Support": FormatVND(k.SupportVND),
+		"Start": date(k.StartDate), "Length": length, "Fee": fee, "Support": support,
 		"Certificate": cert, "SeatsLeft": k.SeatsTotal - k.SeatsTaken, "Deadline": date(k.EnrolDeadline),
 	}
 }
@@ -204,16 +226,17 @@ func takeCourseDetails(r *run) (string, error) {
 }
 
 func askPrior(r *run) error {
-	r.question("ask_vt_support", nil, row(opt("yes", "btn_yes"), opt("no", "btn_no")))
+	r.question("ask_vt_support", nil, row(opt("yes", "btn_yes"), opt("no", "btn_no")), row(opt("unknown", "btn_not_sure")))
 	return nil
 }
 
 func takePrior(r *run) (string, error) {
-	var b bool
-	switch r.choice() {
-	case "yes":
-		b = true
-	case "no":
+	var vt *bool
+	switch c := r.choice(); c {
+	case "yes", "no":
+		b := c == "yes"
+		vt = &b
+	case "unknown":
 	default:
 		return "", r.expect(&step{})
 	}
@@ -221,8 +244,8 @@ func takePrior(r *run) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p.VTSupportBefore = &b
-	r.d.Course.VTSupportBefore = &b
+	p.VTSupportBefore, p.VTSupportUnknown = vt, vt == nil
+	r.d.Course.VTSupportBefore, r.d.Course.VTSupportUnknown = vt, vt == nil
 	return eventAnswer, r.saveProfile()
 }
 
@@ -232,11 +255,7 @@ func courseSummary(r *run) error {
 		return err
 	}
 	params := r.courseParams(k)
-	prior := "—"
-	if v := r.d.Course.VTSupportBefore; v != nil {
-		prior = r.label(map[bool]string{true: "btn_yes", false: "btn_no"}[*v], nil)
-	}
-	params["Prior"] = prior
+	params["Prior"] = priorLabel(r, r.d.Course)
 	fields := []string{"list"}
 	if r.d.Course.AskPrior {
 		fields = append(fields, "prior")

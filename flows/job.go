@@ -10,22 +10,37 @@ import (
 // product's own; the counsellors see the codes.
 var trades = []string{"factory", "garment", "construction", "mechanic", "electric", "driver", "farming", "cooking", "repair", "sales"}
 
+// The status, qualification, wage, abroad and priority answers follow the
+// labour-supply record the Employment Service Centre keeps (Circular
+// 01/2022/TT-BLĐTBXH), so a registration is copied there without asking again.
 var (
-	jobWhere    = []string{"own_commune", "province", "elsewhere"}
-	jobHours    = []string{"full", "part", "either"}
-	jobStart    = []string{"now", "month", "later"}
-	jobBarriers = []string{"papers", "transport", "tools", "none"}
-	jobFields   = []string{"trades", "where", "hours", "start", "skills", "barriers"}
+	jobStatuses = []string{"employed", "casual", "none"}
+	// Technical qualification, apart from schooling (the profile's education).
+	jobQualifications = []string{"none", "short", "elementary", "intermediate", "college", "university"}
+	jobWhere          = []string{"own_commune", "province", "elsewhere"}
+	jobHours          = []string{"full", "part", "either"}
+	jobWages          = []string{"lt5", "5to7", "7to10", "gt10", "any"}
+	jobStart          = []string{"now", "month", "later"}
+	jobAbroad         = []string{"yes", "maybe", "no"}
+	jobBarriers       = []string{"papers", "transport", "tools", "none"}
+	jobPriorities     = []string{"disability", "ethnic_minority", "poor", "near_poor"}
+	jobFields         = []string{"trades", "status", "qualification", "where", "hours", "wage", "start", "abroad", "skills", "barriers", "priority"}
 )
 
 type jobAnswers struct {
-	Trades      []string `json:"trades"`
-	TradesOther string   `json:"trades_other,omitempty"`
-	Where       string   `json:"where"`
-	Hours       string   `json:"hours"`
-	Start       string   `json:"start"`
-	Skills      string   `json:"skills,omitempty"`
-	Barriers    []string `json:"barriers"`
+	Status        string   `json:"work_status,omitempty"`
+	Trades        []string `json:"trades"`
+	TradesOther   string   `json:"trades_other,omitempty"`
+	Qualification string   `json:"qualification,omitempty"`
+	Where         string   `json:"where"`
+	Hours         string   `json:"hours"`
+	Wage          string   `json:"wage,omitempty"` // desired monthly wage range
+	Start         string   `json:"start"`
+	Abroad        string   `json:"abroad,omitempty"`
+	Skills        string   `json:"skills,omitempty"`
+	Barriers      []string `json:"barriers"`
+	// Priority groups the person chose to name (optional; none is an answer).
+	Priority []string `json:"priority,omitempty"`
 }
 
 func jobFlow() *flowDef {
@@ -35,12 +50,19 @@ func jobFlow() *flowDef {
 		profile:  fullProfile,
 		summary:  true,
 		states: map[string]*step{
-			"trades":   {kind: askText, ask: askTrades, take: takeTrades},
-			"where":    choiceStep("ask_job_where", "where_", jobWhere, func(a *jobAnswers, v string) { a.Where = v }),
-			"hours":    choiceStep("ask_job_hours", "hours_", jobHours, func(a *jobAnswers, v string) { a.Hours = v }),
-			"start":    choiceStep("ask_job_start", "start_", jobStart, func(a *jobAnswers, v string) { a.Start = v }),
-			"skills":   {kind: askText, ask: askSkills, take: takeSkills},
-			"barriers": {ask: askBarriers, take: takeBarriers},
+			"status":        choiceStep("ask_job_status", "work_status_", jobStatuses, func(a *jobAnswers, v string) { a.Status = v }),
+			"trades":        {kind: askText, ask: askTrades, take: takeTrades},
+			"qualification": choiceStep("ask_job_qualification", "qual_", jobQualifications, func(a *jobAnswers, v string) { a.Qualification = v }),
+			"where":         choiceStep("ask_job_where", "where_", jobWhere, func(a *jobAnswers, v string) { a.Where = v }),
+			"hours":         choiceStep("ask_job_hours", "hours_", jobHours, func(a *jobAnswers, v string) { a.Hours = v }),
+			"wage":          choiceStep("ask_job_wage", "wage_", jobWages, func(a *jobAnswers, v string) { a.Wage = v }),
+			"start":         choiceStep("ask_job_start", "start_", jobStart, func(a *jobAnswers, v string) { a.Start = v }),
+			"abroad":        choiceStep("ask_job_abroad", "abroad_", jobAbroad, func(a *jobAnswers, v string) { a.Abroad = v }),
+			"skills":        {kind: askText, ask: askSkills, take: takeSkills},
+			"barriers": multiStep("ask_job_barriers", "b:", "barrier_", jobBarriers,
+				func(a *jobAnswers) *[]string { return &a.Barriers }, pickBarrier, true),
+			"priority": multiStep("ask_job_priority", "p:", "priority_", jobPriorities,
+				func(a *jobAnswers) *[]string { return &a.Priority }, pickPriority, false),
 		},
 	}
 	f.steps = func(r *run) []string { return jobFields }
@@ -147,41 +169,63 @@ func takeSkills(r *run) (string, error) {
 	return eventAnswer, nil
 }
 
-func askBarriers(r *run) error {
-	var o []Option
-	for _, b := range jobBarriers {
-		o = append(o, checkOpt("b:"+b, "barrier_"+b, slices.Contains(r.d.Job.Barriers, b)))
+// multiStep is a job question answered by ticking options, then Done.
+// pick applies a tick (an option may clear others); required: Done needs
+// at least one tick.
+func multiStep(key, idPrefix, labelPrefix string, vals []string, field func(*jobAnswers) *[]string, pick func([]string, string) []string, required bool) *step {
+	return &step{
+		ask: func(r *run) error {
+			var o []Option
+			for _, v := range vals {
+				o = append(o, checkOpt(idPrefix+v, labelPrefix+v, slices.Contains(*field(r.d.Job), v)))
+			}
+			r.question(key, nil, append(pairs(o), row(opt("done", "btn_done")))...)
+			return nil
+		},
+		take: func(r *run) (string, error) {
+			list := field(r.d.Job)
+			c := r.choice()
+			switch v, ok := strings.CutPrefix(c, idPrefix); {
+			case ok && slices.Contains(vals, v):
+				*list = pick(*list, v)
+				return "", r.ask()
+			case c == "done":
+				if required && len(*list) == 0 {
+					r.reply("pick_at_least_one", nil)
+					return "", r.ask()
+				}
+				return eventAnswer, nil
+			}
+			return "", r.expect(&step{})
+		},
 	}
-	rows := append(pairs(o), row(opt("done", "btn_done")))
-	r.question("ask_job_barriers", nil, rows...)
-	return nil
 }
 
-func takeBarriers(r *run) (string, error) {
-	a := r.d.Job
-	c := r.choice()
-	switch {
-	case strings.HasPrefix(c, "b:") && slices.Contains(jobBarriers, c[2:]):
-		b := c[2:]
-		// "Nothing" excludes the others.
-		if b == "none" {
-			if slices.Contains(a.Barriers, "none") {
-				a.Barriers = nil
-			} else {
-				a.Barriers = []string{"none"}
-			}
-		} else {
-			a.Barriers = toggle(slices.DeleteFunc(a.Barriers, func(s string) bool { return s == "none" }), b)
+// pickBarrier: "nothing" excludes the others.
+func pickBarrier(list []string, b string) []string {
+	if b == "none" {
+		if slices.Contains(list, "none") {
+			return nil
 		}
-		return "", r.ask()
-	case c == "done":
-		if len(a.Barriers) == 0 {
-			r.reply("pick_at_least_one", nil)
-			return "", r.ask()
-		}
-		return eventAnswer, nil
+		return []string{"none"}
 	}
-	return "", r.expect(&step{})
+	return toggle(slices.DeleteFunc(list, func(s string) bool { return s == "none" }), b)
+}
+
+// pickPriority: a household is poor or near-poor, not both; none ticked
+// is an answer too.
+func pickPriority(list []string, p string) []string {
+	other := map[string]string{"poor": "near_poor", "near_poor": "poor"}[p]
+	return toggle(slices.DeleteFunc(list, func(s string) bool { return s == other }), p)
+}
+
+// optLabel renders one answer's label, or "—" for a question not answered
+// (a request made before it was asked).
+func (r *run) optLabel(prefix, v string) string {
+	if v == "" {
+		return "—"
+	}
+	return r.label(prefix+v, nil)
 }
 
 func jobSummary(r *run) error {
@@ -203,13 +247,22 @@ func jobParams(r *run, a *jobAnswers) map[string]any {
 	if skills == "" {
 		skills = "—"
 	}
+	priority := r.labelsOf("priority_", a.Priority)
+	if priority == "" {
+		priority = "—"
+	}
 	return map[string]any{
-		"Trades":   kinds,
-		"Where":    r.label("where_"+a.Where, nil),
-		"Hours":    r.label("hours_"+a.Hours, nil),
-		"Start":    r.label("start_"+a.Start, nil),
-		"Skills":   skills,
-		"Barriers": r.labelsOf("barrier_", a.Barriers),
+		"Status":        r.optLabel("work_status_", a.Status),
+		"Trades":        kinds,
+		"Qualification": r.optLabel("qual_", a.Qualification),
+		"Where":         r.label("where_"+a.Where, nil),
+		"Hours":         r.label("hours_"+a.Hours, nil),
+		"Wage":          r.optLabel("wage_", a.Wage),
+		"Start":         r.label("start_"+a.Start, nil),
+		"Abroad":        r.optLabel("abroad_", a.Abroad),
+		"Skills":        skills,
+		"Barriers":      r.labelsOf("barrier_", a.Barriers),
+		"Priority":      priority,
 	}
 }
 

@@ -8,42 +8,87 @@ import (
 
 var (
 	loanPurposes = []string{"business", "study"}
-	loanAmounts  = []string{"lt50", "50to100", "gt100"}
-	loanDaysShow = 4
+	// The ranges fit what the bank lends (Decision 22/2023/QĐ-TTg): up to
+	// 100 million đồng for a business, up to 4 million a month for study.
+	// The bank's staff confirm the amount; the bot promises none.
+	loanAmountsBusiness = []string{"lt30", "30to50", "50to100", "unsure"}
+	loanAmountsStudy    = []string{"lt2m", "2to4m", "unsure"}
+	// loanAmountsBefore are the ranges asked before, still in stored cases.
+	loanAmountsBefore = []string{"lt50", "gt100"}
+	// amnesty: the certificate given on an early release; it counts too.
+	loanCertificates = []string{"yes", "amnesty", "no"}
+	yesNo            = []string{"yes", "no"}
+	loanDaysShow     = 4
 )
 
 type loanAnswers struct {
 	Purpose     string `json:"purpose"`
 	Amount      string `json:"amount"`
-	Certificate string `json:"certificate"` // yes, no
+	Certificate string `json:"certificate"` // yes, amnesty, no
 	AskReturned bool   `json:"ask_returned,omitempty"`
 	// Returned is the month/year the person came back ("05/2024"), when
 	// known; Within5 answers "in the last five years?" otherwise.
 	Returned        string `json:"returned,omitempty"`
 	ReturnedSkipped bool   `json:"returned_skipped,omitempty"`
 	Within5         string `json:"within_5_years,omitempty"` // yes, no
-	Cosigner        string `json:"cosigner"`                 // yes, no
-	Debt            string `json:"overdue_debt"`             // yes, no
-	DayID           int64  `json:"loan_day_id,omitempty"`
-	Day             string `json:"loan_day,omitempty"`
-	NoDayFits       bool   `json:"no_day_fits,omitempty"`
+	// HouseholdRep: an adult of the household can represent it and sign
+	// (the bank lends through the household); no means the person signs.
+	HouseholdRep string `json:"household_rep"`     // yes, no
+	Debt         string `json:"vbsp_overdue_debt"` // yes, no: overdue at the bank for social policies
+	// Cosigner and AnyDebt are the answers of cases stored before the
+	// questions above, shown on their cards.
+	Cosigner  string `json:"cosigner,omitempty"`
+	AnyDebt   string `json:"overdue_debt,omitempty"`
+	Over5Told bool   `json:"over5_told,omitempty"`
+	DayID     int64  `json:"loan_day_id,omitempty"`
+	Day       string `json:"loan_day,omitempty"`
+	NoDayFits bool   `json:"no_day_fits,omitempty"`
+}
+
+// over5 reports whether the person came back more than five years before
+// today: by the month given, else by the answer to "in the last five years?".
+func (a *loanAnswers) over5(today time.Time) bool {
+	if a.Returned != "" {
+		if t, err := time.Parse("01/2006", a.Returned); err == nil {
+			return t.AddDate(5, 0, 0).Before(today)
+		}
+	}
+	return a.Within5 == "no"
+}
+
+func loanAmounts(a *loanAnswers) []string {
+	if a.Purpose == "study" {
+		return loanAmountsStudy
+	}
+	return loanAmountsBusiness
 }
 
 func loanFlow() *flowDef {
+	fixed := func(v []string) func(*loanAnswers) []string { return func(*loanAnswers) []string { return v } }
+	is := func(key string) func(*loanAnswers) string { return func(*loanAnswers) string { return key } }
+	amountKey := func(a *loanAnswers) string {
+		if a.Purpose == "study" {
+			return "ask_loan_amount_study"
+		}
+		return "ask_loan_amount"
+	}
 	f := &flowDef{
 		name:     flowLoan,
 		purposes: []Purpose{PurposeLoan},
 		profile:  fullProfile,
 		summary:  true,
+		// The amounts offered depend on the purpose.
+		noEditReturn: map[string]bool{"purpose": true},
 		states: map[string]*step{
-			"purpose":        loanChoice("ask_loan_purpose", "loan_purpose_", loanPurposes, func(a *loanAnswers, v string) { a.Purpose = v }),
-			"amount":         loanChoice("ask_loan_amount", "loan_amount_", loanAmounts, func(a *loanAnswers, v string) { a.Amount = v }),
-			"certificate":    loanChoice("ask_loan_certificate", "btn_", []string{"yes", "no"}, func(a *loanAnswers, v string) { a.Certificate = v }),
+			"purpose":        loanChoice(is("ask_loan_purpose"), fixed(loanPurposes), "loan_purpose_", func(a *loanAnswers, v string) { a.Purpose = v }),
+			"amount":         loanChoice(amountKey, loanAmounts, "loan_amount_", func(a *loanAnswers, v string) { a.Amount = v }),
+			"certificate":    loanChoice(is("ask_loan_certificate"), fixed(loanCertificates), "loan_cert_", func(a *loanAnswers, v string) { a.Certificate = v }),
 			fieldSentenceEnd: {kind: askText, ask: askSentenceEnd, take: takeSentenceEnd},
-			"within5":        loanChoice("ask_loan_within5", "btn_", []string{"yes", "no"}, func(a *loanAnswers, v string) { a.Within5 = v }),
-			"cosigner":       loanChoice("ask_loan_cosigner", "btn_", []string{"yes", "no"}, func(a *loanAnswers, v string) { a.Cosigner = v }),
-			"debt":           loanChoice("ask_loan_debt", "btn_", []string{"yes", "no"}, func(a *loanAnswers, v string) { a.Debt = v }),
-			"day":            {ask: askLoanDay, take: takeLoanDay},
+			"within5":        loanChoice(is("ask_loan_within5"), fixed(yesNo), "btn_", func(a *loanAnswers, v string) { a.Within5 = v }),
+			// The state keeps its stored name; it asks about the household.
+			"cosigner": withOver5Note(loanChoice(is("ask_loan_household"), fixed(yesNo), "loan_household_", func(a *loanAnswers, v string) { a.HouseholdRep = v })),
+			"debt":     loanChoice(is("ask_loan_debt"), fixed(yesNo), "btn_", func(a *loanAnswers, v string) { a.Debt = v }),
+			"day":      {ask: askLoanDay, take: takeLoanDay},
 		},
 	}
 	f.steps = func(r *run) []string {
@@ -72,32 +117,47 @@ func loanFlow() *flowDef {
 	return f
 }
 
-func loanChoice(key, labelPrefix string, vals []string, set func(*loanAnswers, string)) *step {
+func loanChoice(key func(*loanAnswers) string, vals func(*loanAnswers) []string, labelPrefix string, set func(*loanAnswers, string)) *step {
 	return &step{
 		ask: func(r *run) error {
+			a := r.d.Loan
 			var o []Option
-			for _, v := range vals {
+			for _, v := range vals(a) {
 				o = append(o, opt("v:"+v, labelPrefix+v))
 			}
 			rows := pairs(o)
-			if len(vals) == 3 {
+			if len(o) >= 3 {
 				rows = nil
 				for _, x := range o {
 					rows = append(rows, row(x))
 				}
 			}
-			r.question(key, nil, rows...)
+			r.question(key(a), nil, rows...)
 			return nil
 		},
 		take: func(r *run) (string, error) {
 			v, ok := strings.CutPrefix(r.choice(), "v:")
-			if !ok || !contains(vals, v) {
+			if !ok || !contains(vals(r.d.Loan), v) {
 				return "", r.expect(&step{})
 			}
 			set(r.d.Loan, v)
 			return eventAnswer, nil
 		},
 	}
+}
+
+// withOver5Note says once, before the step's question, that past five
+// years since coming back the special loan may not apply but another does.
+func withOver5Note(s *step) *step {
+	ask := s.ask
+	s.ask = func(r *run) error {
+		if a := r.d.Loan; a.over5(r.today()) && !a.Over5Told {
+			r.reply("loan_over5", nil)
+			a.Over5Told = true
+		}
+		return ask(r)
+	}
+	return s
 }
 
 func (r *run) loanDays() ([]LoanDay, error) {
@@ -188,13 +248,28 @@ func loanParams(r *run, a *loanAnswers) map[string]any {
 	if day == "" {
 		day = r.label("loan_day_counsellor", nil)
 	}
+	household := "—"
+	switch {
+	case a.HouseholdRep != "":
+		household = r.label("loan_household_"+a.HouseholdRep, nil)
+	case a.Cosigner != "":
+		household = r.yesNo(a.Cosigner)
+	}
+	debt := a.Debt
+	if debt == "" {
+		debt = a.AnyDebt
+	}
+	certificate := "—"
+	if a.Certificate != "" {
+		certificate = r.label("loan_cert_"+a.Certificate, nil)
+	}
 	return map[string]any{
 		"Purpose":     r.label("loan_purpose_"+a.Purpose, nil),
 		"Amount":      r.label("loan_amount_"+a.Amount, nil),
-		"Certificate": r.yesNo(a.Certificate),
+		"Certificate": certificate,
 		"Returned":    returned,
-		"Cosigner":    r.yesNo(a.Cosigner),
-		"Debt":        r.yesNo(a.Debt),
+		"Household":   household,
+		"Debt":        r.yesNo(debt),
 		"Day":         day,
 	}
 }
@@ -204,9 +279,7 @@ func loanParams(r *run, a *loanAnswers) map[string]any {
 func finishLoan(r *run) error {
 	a := r.d.Loan
 	if a.Returned != "" {
-		if t, err := time.Parse("01/2006", a.Returned); err == nil {
-			a.Within5 = map[bool]string{true: "yes", false: "no"}[!t.AddDate(5, 0, 0).Before(r.today())]
-		}
+		a.Within5 = map[bool]string{true: "no", false: "yes"}[a.over5(r.today())]
 	}
 	open, hasOpen, err := r.st.OpenCaseOf(r.ctx, r.p.ID, "loan")
 	if err != nil {
@@ -250,5 +323,7 @@ func finishLoan(r *run) error {
 			"Date": date(booked.Day), "From": booked.StartsAt, "To": booked.EndsAt, "Place": booked.Place,
 		})
 	}
-	return r.finishCase(CaseDraft{Kind: "loan", AppointmentID: appt, Answers: mustJSON(a)})
+	saved := *a
+	saved.Over5Told = false // a note of the conversation, not an answer
+	return r.finishCase(CaseDraft{Kind: "loan", AppointmentID: appt, Answers: mustJSON(saved)})
 }

@@ -14,8 +14,8 @@ func (r *run) menu() error {
 	r.reply("menu_prompt", nil, pairs([]Option{
 		opt("m:job", "btn_menu_job"), opt("m:course", "btn_menu_course"),
 		opt("m:loan", "btn_menu_loan"), opt("m:counsel", "btn_menu_counsel"),
-		opt("m:mydata", "btn_menu_mydata"), opt("m:lang", "btn_menu_lang"),
-		opt("m:help", "btn_menu_help"),
+		opt("m:papers", "btn_menu_papers"), opt("m:mydata", "btn_menu_mydata"),
+		opt("m:lang", "btn_menu_lang"), opt("m:help", "btn_menu_help"),
 	})...)
 	return nil
 }
@@ -35,6 +35,11 @@ func (r *run) menuInput() error {
 	case "m:lang":
 		r.langPicker()
 		return nil
+	case "m:papers":
+		// Where to go and what to bring: information only, so it asks for
+		// no consent and stores nothing.
+		r.reply("papers_info", nil)
+		return r.menu()
 	case "m:help":
 		r.reply("services_info", nil)
 		r.reply("help_text", nil)

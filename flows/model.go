@@ -47,6 +47,8 @@ type Profile struct {
 	// VTSupportBefore answers "have you had state-funded vocational
 	// training support before?", asked once.
 	VTSupportBefore *bool
+	// VTSupportUnknown: the person answered "not sure"; not asked again.
+	VTSupportUnknown bool
 }
 
 // Commune is a commune or ward.

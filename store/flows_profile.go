@@ -46,20 +46,21 @@ func (tx *Tx) RecordConsent(ctx context.Context, c flows.Consent) error {
 }
 
 type profileRow struct {
-	FullName        sql.NullString `db:"full_name"`
-	BirthYear       sql.NullInt64  `db:"birth_year"`
-	Gender          sql.NullString `db:"gender"`
-	Phone           sql.NullString `db:"phone"`
-	CommuneCode     sql.NullString `db:"commune_code"`
-	CommuneName     sql.NullString `db:"commune_name"`
-	SentenceEnd     sql.NullTime   `db:"sentence_end"`
-	Education       sql.NullString `db:"education"`
-	VTSupportBefore sql.NullBool   `db:"vt_support_before"`
+	FullName         sql.NullString `db:"full_name"`
+	BirthYear        sql.NullInt64  `db:"birth_year"`
+	Gender           sql.NullString `db:"gender"`
+	Phone            sql.NullString `db:"phone"`
+	CommuneCode      sql.NullString `db:"commune_code"`
+	CommuneName      sql.NullString `db:"commune_name"`
+	SentenceEnd      sql.NullTime   `db:"sentence_end"`
+	Education        sql.NullString `db:"education"`
+	VTSupportBefore  sql.NullBool   `db:"vt_support_before"`
+	VTSupportUnknown bool           `db:"vt_support_unknown"`
 }
 
 const profileSQL = `
 SELECT p.full_name, p.birth_year, p.gender, p.phone, p.commune_code, c.name AS commune_name,
-       p.sentence_end, p.education, p.vt_support_before
+       p.sentence_end, p.education, p.vt_support_before, p.vt_support_unknown
   FROM people p LEFT JOIN communes c ON c.code = p.commune_code
  WHERE p.id = $1`
 
@@ -70,13 +71,14 @@ func (tx *Tx) Profile(ctx context.Context, personID int64) (flows.Profile, error
 		return flows.Profile{}, fmt.Errorf("reading profile of %d: %w", personID, notFound(err))
 	}
 	p := flows.Profile{
-		FullName:    r.FullName.String,
-		BirthYear:   int(r.BirthYear.Int64),
-		Gender:      r.Gender.String,
-		Phone:       r.Phone.String,
-		CommuneCode: r.CommuneCode.String,
-		CommuneName: r.CommuneName.String,
-		Education:   r.Education.String,
+		FullName:         r.FullName.String,
+		BirthYear:        int(r.BirthYear.Int64),
+		Gender:           r.Gender.String,
+		Phone:            r.Phone.String,
+		CommuneCode:      r.CommuneCode.String,
+		CommuneName:      r.CommuneName.String,
+		Education:        r.Education.String,
+		VTSupportUnknown: r.VTSupportUnknown,
 	}
 	if r.SentenceEnd.Valid {
 		t := time.Date(r.SentenceEnd.Time.Year(), r.SentenceEnd.Time.Month(), r.SentenceEnd.Time.Day(), 0, 0, 0, 0, time.UTC)
@@ -92,7 +94,8 @@ func (tx *Tx) Profile(ctx context.Context, personID int64) (flows.Profile, error
 const saveProfileSQL = `
 UPDATE people
    SET full_name = $2, birth_year = $3, gender = $4, phone = $5, commune_code = $6,
-       sentence_end = $7, education = $8, vt_support_before = $9
+       sentence_end = $7, education = $8, vt_support_before = $9,
+       vt_support_unknown = $10
  WHERE id = $1`
 
 // SaveProfile writes every profile field; empty values are stored as NULL.
@@ -107,7 +110,7 @@ func (tx *Tx) SaveProfile(ctx context.Context, personID int64, p flows.Profile) 
 	}
 	_, err := tx.X.ExecContext(ctx, saveProfileSQL, personID,
 		flowsNullStr(p.FullName), flowsNullInt(p.BirthYear), flowsNullStr(p.Gender), flowsNullStr(p.Phone),
-		flowsNullStr(p.CommuneCode), end, flowsNullStr(p.Education), vt)
+		flowsNullStr(p.CommuneCode), end, flowsNullStr(p.Education), vt, p.VTSupportUnknown)
 	if err != nil {
 		return fmt.Errorf("saving profile of %d: %w", personID, err)
 	}

@@ -50,6 +50,7 @@ type exportPerson struct {
 	SentenceEnd      sql.NullString `json:"-" db:"sentence_end"`
 	Education        sql.NullString `json:"-" db:"education"`
 	VTSupportBefore  sql.NullBool   `json:"-" db:"vt_support_before"`
+	VTSupportUnknown bool           `json:"-" db:"vt_support_unknown"`
 	Reachable        bool           `json:"reachable" db:"reachable"`
 	AnnouncementsOff bool           `json:"announcements_off" db:"announcements_off"`
 	CreatedAt        time.Time      `json:"first_contact" db:"created_at"`
@@ -147,7 +148,7 @@ func (tx *Tx) exportPerson(ctx context.Context, personID int64, at time.Time) (E
 	err := tx.X.GetContext(ctx, p, `
 SELECT p.channel, p.external_id, p.language, p.full_name, p.birth_year, p.gender, p.phone, p.commune_code,
        c.name AS commune_name, to_char(p.sentence_end, 'MM/YYYY') AS sentence_end, p.education,
-       p.vt_support_before, p.reachable, p.announcements_off, p.created_at, p.last_seen_at
+       p.vt_support_before, p.vt_support_unknown, p.reachable, p.announcements_off, p.created_at, p.last_seen_at
   FROM people p LEFT JOIN communes c ON c.code = p.commune_code WHERE p.id = $1`, personID)
 	if err != nil {
 		return e, fmt.Errorf("exporting person %d: %w", personID, notFound(err))
@@ -162,6 +163,7 @@ SELECT p.channel, p.external_id, p.language, p.full_name, p.birth_year, p.gender
 	setIf(p.Profile, "month_came_back", p.SentenceEnd.Valid, p.SentenceEnd.String)
 	setIf(p.Profile, "education", p.Education.Valid, p.Education.String)
 	setIf(p.Profile, "vocational_support_before", p.VTSupportBefore.Valid, p.VTSupportBefore.Bool)
+	setIf(p.Profile, "vocational_support_before", p.VTSupportUnknown, "not sure")
 
 	if err := tx.X.SelectContext(ctx, &e.Consents, `
 SELECT purpose, granted, text_version, coalesce(language, '') AS language, decided_at FROM consents WHERE person_id = $1 ORDER BY decided_at, id`, personID); err != nil {
@@ -366,7 +368,7 @@ UPDATE appointments a SET status = 'cancelled', cancelled_at = $2
 	}
 	if _, err := tx.X.ExecContext(ctx, `
 UPDATE people SET full_name = NULL, birth_year = NULL, gender = NULL, phone = NULL, commune_code = NULL,
-       sentence_end = NULL, education = NULL, vt_support_before = NULL, off_hours_notice_at = NULL,
+       sentence_end = NULL, education = NULL, vt_support_before = NULL, vt_support_unknown = false, off_hours_notice_at = NULL,
        unreachable_why = NULL, created_at = $2
  WHERE id = $1`, personID, at); err != nil {
 		return fail("blanking the profile", err)

@@ -8,12 +8,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/store"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// communesDB is a fresh database with the built-in communes imported, the
+// environment that names it, and a connection for fixtures.
+func communesDB(t *testing.T, env map[string]string) (map[string]string, *sqlx.DB) {
+	t.Helper()
+	url := dbtest.URL(t)
+	env["DATABASE_URL"] = url
+	if code, _, errOut := runCmd(t, env, "import", "communes"); code != 0 {
+		t.Fatal(errOut)
+	}
+	x, err := sqlx.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return env, x
+}
 
 func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()

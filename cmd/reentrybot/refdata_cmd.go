@@ -12,7 +12,9 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/clock"
+	"reentrybot/i18n"
 	"reentrybot/refdata"
+	"reentrybot/report"
 	"reentrybot/store"
 )
 
@@ -183,27 +185,42 @@ func importStaff(ctx context.Context, recs []refdata.StaffRecord, botName string
 
 func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := flags("export", stdout)
+	month := fs.String("month", "", "job-needs: the month registered, YYYY-MM (required)")
+	commune := fs.String("commune", "", "job-needs: one commune's code (default: the province)")
 	pos, err := parseMixed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 || len(pos) > 2 {
 		fs.Usage()
-		return errors.New("say communes, courses or loan-days, and optionally the file")
+		return errors.New("say communes, courses, loan-days or job-needs, and optionally the file")
 	}
 	export := map[string]func(context.Context, *store.DB, io.Writer) (int, error){
 		"communes":  refdata.ExportCommunes,
 		"courses":   refdata.ExportCourses,
 		"loan-days": refdata.ExportLoanDays,
 	}[pos[0]]
-	if export == nil {
-		return fmt.Errorf("unknown export %q: say communes, courses or loan-days", pos[0])
+	var loc *time.Location // the people's time zone, read with the database
+	if pos[0] == "job-needs" {
+		if *month == "" {
+			return errors.New("job-needs: --month YYYY-MM is required")
+		}
+		if *commune != "" && !communeCodeRe.MatchString(*commune) {
+			return fmt.Errorf("--commune: %q is not a commune code", *commune)
+		}
+		export = func(ctx context.Context, db *store.DB, w io.Writer) (int, error) {
+			return exportJobNeeds(ctx, db, w, loc, *month, *commune)
+		}
 	}
-	db, _, err := openDB(ctx)
+	if export == nil {
+		return fmt.Errorf("unknown export %q: say communes, courses, loan-days or job-needs", pos[0])
+	}
+	db, cfg, err := openDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	loc = cfg.TimeZone
 	out, name := stdout, "-"
 	if len(pos) == 2 && pos[1] != "-" {
 		name = pos[1]
@@ -224,4 +241,31 @@ func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		fmt.Fprintf(stderr, "%s: %d rows\n", pos[0], n)
 	}
 	return nil
+}
+
+// exportJobNeeds writes the job needs registered in the month as the
+// Employment Service Centre's CSV. The file holds personal data, so every
+// export is in the audit log (by the server's operator: no staff id).
+func exportJobNeeds(ctx context.Context, db *store.DB, w io.Writer, loc *time.Location, month, commune string) (int, error) {
+	from, err := report.ParseMonth(month, loc)
+	if err != nil {
+		return 0, fmt.Errorf("--month: %w", err)
+	}
+	needs, err := db.JobNeeds(ctx, from, from.AddDate(0, 1, 0), commune)
+	if err != nil {
+		return 0, err
+	}
+	cat, err := i18n.Load(nil)
+	if err != nil {
+		return 0, err
+	}
+	where := commune
+	if where == "" {
+		where = "province"
+	}
+	detail := fmt.Sprintf("job-needs %s %s: %d rows", from.Format("2006-01"), where, len(needs))
+	if err := db.Audit(ctx, 0, 0, "export_job_needs", 0, detail); err != nil {
+		return 0, err
+	}
+	return len(needs), report.JobNeedsCSV(w, needs, cat, "vi", loc)
 }

@@ -8,23 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/xuri/excelize/v2"
-
-	"reentrybot/dbtest"
 )
 
 func TestReportAndRetentionCommands(t *testing.T) {
-	url := dbtest.URL(t)
-	env := map[string]string{"DATABASE_URL": url, "RETENTION_MONTHS": ""}
-	if code, _, errOut := runCmd(t, env, "import", "communes"); code != 0 {
-		t.Fatal(errOut)
-	}
-	x, err := sqlx.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	env, x := communesDB(t, map[string]string{"RETENTION_MONTHS": ""})
 	if _, err := x.Exec(`
 WITH p AS (INSERT INTO people (external_id, chat_ref, commune_code, created_at, last_seen_at, full_name)
            VALUES ('1', '1', '07840', '2026-11-03 09:00+07', '2020-01-01', 'Ai đó') RETURNING id)
@@ -81,7 +69,7 @@ INSERT INTO cases (person_id, kind, commune_code, opened_at) SELECT id, 'job', '
 	if err := x.Get(&left, `SELECT count(*) FROM people WHERE full_name IS NOT NULL`); err != nil || left != 0 {
 		t.Errorf("%d named people left (%v)", left, err)
 	}
-	if code, _, errOut := runCmd(t, map[string]string{"DATABASE_URL": url, "RETENTION_MONTHS": "never"}, "retention"); code != 1 || !strings.Contains(errOut, "RETENTION_MONTHS") {
+	if code, _, errOut := runCmd(t, map[string]string{"DATABASE_URL": env["DATABASE_URL"], "RETENTION_MONTHS": "never"}, "retention"); code != 1 || !strings.Contains(errOut, "RETENTION_MONTHS") {
 		t.Errorf("bad RETENTION_MONTHS: %d %q", code, errOut)
 	}
 }
