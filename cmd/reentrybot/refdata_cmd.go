@@ -186,14 +186,15 @@ func importStaff(ctx context.Context, recs []refdata.StaffRecord, botName string
 func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := flags("export", stdout)
 	month := fs.String("month", "", "job-needs: the month registered, YYYY-MM (required)")
-	commune := fs.String("commune", "", "job-needs: one commune's code (default: the province)")
+	commune := fs.String("commune", "", "job-needs: one commune's code (default: the province); appointments: the commune (required)")
+	day := fs.String("day", "", "appointments: the loan day, YYYY-MM-DD (required)")
 	pos, err := parseMixed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 || len(pos) > 2 {
 		fs.Usage()
-		return errors.New("say communes, courses, loan-days or job-needs, and optionally the file")
+		return errors.New("say communes, courses, loan-days, job-needs or appointments, and optionally the file")
 	}
 	export := map[string]func(context.Context, *store.DB, io.Writer) (int, error){
 		"communes":  refdata.ExportCommunes,
@@ -212,8 +213,19 @@ func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			return exportJobNeeds(ctx, db, w, loc, *month, *commune)
 		}
 	}
+	if pos[0] == "appointments" {
+		if *day == "" || !communeCodeRe.MatchString(*commune) {
+			return errors.New("appointments: --day YYYY-MM-DD and --commune CODE are required")
+		}
+		if len(pos) != 2 || pos[1] == "-" {
+			return errors.New("appointments: name the .xlsx file to write")
+		}
+		export = func(ctx context.Context, db *store.DB, w io.Writer) (int, error) {
+			return exportAppointments(ctx, db, w, loc, *day, *commune)
+		}
+	}
 	if export == nil {
-		return fmt.Errorf("unknown export %q: say communes, courses, loan-days or job-needs", pos[0])
+		return fmt.Errorf("unknown export %q: say communes, courses, loan-days, job-needs or appointments", pos[0])
 	}
 	db, cfg, err := openDB(ctx)
 	if err != nil {
@@ -268,4 +280,35 @@ func exportJobNeeds(ctx context.Context, db *store.DB, w io.Writer, loc *time.Lo
 		return 0, err
 	}
 	return len(needs), report.JobNeedsCSV(w, needs, cat, "vi", loc)
+}
+
+// exportAppointments writes a commune's booked appointments of a loan day
+// as a workbook for the bank's desk. It names people, so every export is
+// in the audit log (by the server's operator: no staff id).
+func exportAppointments(ctx context.Context, db *store.DB, w io.Writer, loc *time.Location, day, commune string) (int, error) {
+	d, err := time.ParseInLocation(time.DateOnly, day, loc)
+	if err != nil {
+		return 0, fmt.Errorf("--day: %q: use YYYY-MM-DD", day)
+	}
+	var name string
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		c, err := tx.Commune(ctx, commune)
+		name = c.FullName
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("--commune: %w", err)
+	}
+	appts, err := db.BookedAppointments(ctx, d, commune)
+	if err != nil {
+		return 0, err
+	}
+	cat, err := i18n.Load(nil)
+	if err != nil {
+		return 0, err
+	}
+	detail := fmt.Sprintf("appointments %s %s: %d rows", day, commune, len(appts))
+	if err := db.Audit(ctx, 0, 0, "export_appointments", 0, detail); err != nil {
+		return 0, err
+	}
+	return len(appts), report.AppointmentsXLSX(w, appts, name, d, cat, "vi", loc)
 }
