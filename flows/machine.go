@@ -372,18 +372,42 @@ func (r *run) decide(granted map[Purpose]bool) error {
 	if err != nil {
 		return err
 	}
+	var kinds []string
 	for _, p := range Purposes {
 		g := granted[p]
-		if was, ok := cs[p]; ok && was == g {
+		was, ok := cs[p]
+		if ok && was == g {
 			continue
 		}
 		if err := r.st.RecordConsent(r.ctx, Consent{PersonID: r.p.ID, Purpose: p, Granted: g, TextVersion: ConsentTextVersion, Lang: r.lang, At: r.now}); err != nil {
 			return err
 		}
 		cs[p] = g
+		if was && !g && purposeKind[p] != "" {
+			kinds = append(kinds, purposeKind[p])
+		}
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	if !cs[PurposeJob] && !cs[PurposeTraining] && !cs[PurposeLoan] {
+		kinds = append(kinds, "other") // "meet a counsellor" rests on any of the three
+	}
+	// A withdrawal has effects: the requests it covered close, and
+	// nothing more is sent about them.
+	closed, err := r.st.CloseOnWithdrawal(r.ctx, r.p.ID, kinds, r.now)
+	if err != nil {
+		return err
+	}
+	if len(closed) > 0 {
+		r.reply("consent_withdrawn_closed", map[string]any{"Count": len(closed)})
+		r.out.Cases = append(r.out.Cases, closed...)
 	}
 	return nil
 }
+
+// purposeKind is the kind of case each purpose's requests open.
+var purposeKind = map[Purpose]string{PurposeJob: "job", PurposeTraining: "course", PurposeLoan: "loan"}
 
 // today is the date in the people's time zone, as a UTC midnight.
 func (r *run) today() time.Time {

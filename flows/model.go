@@ -149,6 +149,10 @@ type Store interface {
 	Consents(ctx context.Context, personID int64) (map[Purpose]bool, error)
 	// RecordConsent appends a decision.
 	RecordConsent(ctx context.Context, c Consent) error
+	// CloseOnWithdrawal closes the person's open cases of kinds (their
+	// consent to its purpose was withdrawn), cancels the appointments
+	// they booked and tells the counsellors; it returns the cases closed.
+	CloseOnWithdrawal(ctx context.Context, personID int64, kinds []string, at time.Time) ([]CaseRef, error)
 
 	// Profile reads the person's profile.
 	Profile(ctx context.Context, personID int64) (Profile, error)

@@ -88,8 +88,9 @@ type Report struct {
 	names  map[string]string
 }
 
-// Outcomes a report counts: those staff choose and the erasure's.
-var Outcomes = append(slices.Clone(store.Outcomes), store.OutcomeErased)
+// Outcomes a report counts: those staff choose, the erasure's and a
+// withdrawn consent's.
+var Outcomes = append(slices.Clone(store.Outcomes), store.OutcomeErased, store.OutcomeWithdrawn)
 
 // Kinds of cases.
 var Kinds = []string{"job", "course", "loan", "other"}

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
+
+	"github.com/lib/pq"
 
 	"reentrybot/flows"
 )
@@ -66,4 +69,34 @@ func (tx *Tx) SaveCase(ctx context.Context, d flows.CaseDraft) (flows.CaseRef, e
 		return flows.CaseRef{}, fmt.Errorf("saving %s case of %d: %w", d.Kind, d.PersonID, err)
 	}
 	return flows.CaseRef{ID: r.ID, Kind: d.Kind, Created: r.Created}, nil
+}
+
+// CloseOnWithdrawal closes the person's open cases of kinds with
+// OutcomeWithdrawn, cancels the appointments they booked, and queues a
+// notice to each case's topic (the relay sends it after commit).
+func (tx *Tx) CloseOnWithdrawal(ctx context.Context, personID int64, kinds []string, at time.Time) ([]flows.CaseRef, error) {
+	var closed []struct {
+		ID          int64         `db:"id"`
+		Kind        string        `db:"kind"`
+		Appointment sql.NullInt64 `db:"appointment_id"`
+	}
+	if err := tx.X.SelectContext(ctx, &closed, `
+UPDATE cases SET status = 'closed', outcome = $3, closed_at = $4, updated_at = $4
+ WHERE person_id = $1 AND kind = ANY($2) AND status <> 'closed'
+RETURNING id, kind, appointment_id`, personID, pq.Array(kinds), OutcomeWithdrawn, at); err != nil {
+		return nil, fmt.Errorf("closing the cases of %d on withdrawal: %w", personID, err)
+	}
+	refs := make([]flows.CaseRef, 0, len(closed))
+	for _, c := range closed {
+		if c.Appointment.Valid {
+			if err := tx.CancelAppointment(ctx, c.Appointment.Int64, at); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := tx.AddCaseEvent(ctx, NewEvent{CaseID: c.ID, Actor: "system", Kind: "notice", Body: "topic_consent_withdrawn", RelayTo: "topic", At: at}); err != nil {
+			return nil, err
+		}
+		refs = append(refs, flows.CaseRef{ID: c.ID, Kind: c.Kind})
+	}
+	return refs, nil
 }

@@ -21,6 +21,10 @@ var (
 // OutcomeErased closes the open cases of a person who erased their data.
 const OutcomeErased = "data_erased"
 
+// OutcomeWithdrawn closes the open cases whose purpose the person withdrew
+// their consent to.
+const OutcomeWithdrawn = "consent_withdrawn"
+
 // ChannelErased is the channel of the anonymous records erased people's
 // cases and appointments are moved to.
 const ChannelErased = "erased"

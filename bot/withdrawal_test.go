@@ -1,0 +1,53 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+
+	"reentrybot/store"
+)
+
+// Withdrawing the job purpose in My data closes the open job case as
+// "consent withdrawn", tells the person what that means and the
+// counsellors in the case's topic; the other purposes' cases stay open.
+func TestWithdrawalClosesTheCase(t *testing.T) {
+	r := newRig(t, withFastLimits())
+	r.loadSamples()
+	r.run()
+	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
+	g := r.staffGroup(admin)
+	u := r.api.NewUser("Tâm", "vi")
+	d := r.driver(u)
+	d.consentAndProfile("m:job", "Đỗ Văn Tâm")
+	for _, id := range []string{"t:garment", "t:factory", "done", "v:none", "v:none", "v:province", "v:full", "v:any", "v:now", "v:no", "skip", "b:transport", "done", "done", "confirm"} {
+		d.tap(id)
+	}
+	r.waitText(u.ID, "số 1")
+	r.waitFor("the case's topic", func() bool { return len(r.api.Topics(g.ID)) == 1 })
+
+	d.say("/mydata")
+	d.tap("consents")
+	d.tap("p:job")
+	d.tap("done")
+	r.waitText(u.ID, "đã đóng 1 yêu cầu")
+	var c struct {
+		Status  string `db:"status"`
+		Outcome string `db:"outcome"`
+	}
+	if err := r.x.Get(&c, `SELECT status, outcome FROM cases WHERE kind = 'job'`); err != nil || c.Status != "closed" || c.Outcome != store.OutcomeWithdrawn {
+		t.Fatalf("job case %+v (%v)", c, err)
+	}
+	topic := r.api.Topics(g.ID)[0]
+	r.waitFor("the counsellors told in the topic", func() bool {
+		for _, m := range r.api.TopicMessages(g.ID, topic.ThreadID) {
+			if m.FromBot && strings.Contains(m.Text, "rút lại đồng ý") {
+				return true
+			}
+		}
+		return false
+	})
+	var granted bool
+	if err := r.x.Get(&granted, `SELECT granted FROM consents WHERE purpose = 'job' ORDER BY decided_at DESC, id DESC LIMIT 1`); err != nil || granted {
+		t.Errorf("latest job consent granted=%v (%v)", granted, err)
+	}
+}
