@@ -124,6 +124,8 @@ func reminderSkip(r store.DueReminder, ref store.ReminderRef, now time.Time) str
 		return "erased" // the person erased their data: what it was about moved away
 	case !r.Reachable:
 		return "unreachable"
+	case ref.Outcome == store.OutcomeWithdrawn:
+		return "consent withdrawn" // nothing more about that purpose
 	}
 	switch r.Kind {
 	case store.ReminderLoanDay:

@@ -46,6 +46,18 @@ func TestWithdrawalClosesTheCase(t *testing.T) {
 		}
 		return false
 	})
+	// No follow-up is planned for it: nothing more about that purpose.
+	var jobCase int64
+	if err := r.x.Get(&jobCase, `SELECT id FROM cases WHERE kind = 'job'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.db.PlanReminders(r.ctx, r.db.Now().AddDate(0, 0, 31), "Asia/Ho_Chi_Minh"); err != nil {
+		t.Fatal(err)
+	}
+	var followups int
+	if err := r.x.Get(&followups, `SELECT count(*) FROM reminders WHERE ref_id = $1 AND kind LIKE 'followup%'`, jobCase); err != nil || followups != 0 {
+		t.Errorf("%d follow-ups planned for a withdrawn case (%v)", followups, err)
+	}
 	var granted bool
 	if err := r.x.Get(&granted, `SELECT granted FROM consents WHERE purpose = 'job' ORDER BY decided_at DESC, id DESC LIMIT 1`); err != nil || granted {
 		t.Errorf("latest job consent granted=%v (%v)", granted, err)

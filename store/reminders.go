@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // Kinds of reminder; ref_id is the appointment for ReminderLoanDay and the
@@ -75,10 +77,10 @@ SELECT c.person_id, 'followup_' || f.days, c.id,
  CROSS JOIN (VALUES (30), (90)) AS f (days)
  WHERE c.status = 'closed'
    AND c.closed_at > CAST($1 AS timestamptz) - interval '100 days'
-   AND c.outcome IS DISTINCT FROM $3
+   AND NOT (coalesce(c.outcome, '') = ANY($3::text[])) -- nothing follows an erasure or a withdrawal
    AND (((c.closed_at AT TIME ZONE $2::text)::date + f.days) + time '09:00') AT TIME ZONE $2::text
        > CAST($1 AS timestamptz) - interval '3 days'
-ON CONFLICT (kind, ref_id) DO NOTHING`, now, zone, OutcomeErased)
+ON CONFLICT (kind, ref_id) DO NOTHING`, now, zone, pq.Array([]string{OutcomeErased, OutcomeWithdrawn}))
 	if err != nil {
 		return 0, fmt.Errorf("planning reminders: %w", err)
 	}
