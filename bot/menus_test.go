@@ -26,7 +26,7 @@ func commandNames(r *rig, scope, lang string) string {
 func TestTelegramSurfaces(t *testing.T) {
 	r := newRig(t, withFastLimits(), func(o *bot.Options, _ *[]botapitest.Option) { o.SweepEvery = 100 * time.Millisecond })
 	r.run()
-	r.waitFor("the description", func() bool { return r.api.Description(false, "en") != "" && r.api.Description(true, "") != "" })
+	r.waitFor("the description", func() bool { return r.api.Description(true, "en") != "" && r.api.Description(true, "") != "" })
 	if d := r.api.Description(false, ""); !strings.Contains(d, "miễn phí") || strings.Contains(strings.ToLower(d), "tù") {
 		t.Errorf("Vietnamese description %q", d)
 	}
@@ -36,7 +36,8 @@ func TestTelegramSurfaces(t *testing.T) {
 
 	counsellor := r.staffAccount(store.RoleCounsellor, nil, "Chị Lan")
 	scope := fmt.Sprintf("chat:%d", counsellor.ID)
-	r.waitFor("the counsellor's menu", func() bool { return commandNames(r, scope, "") != "" })
+	// Set language by language: wait for the last one.
+	r.waitFor("the counsellor's menu", func() bool { return commandNames(r, scope, "") != "" && commandNames(r, scope, "en") != "" })
 	if got := commandNames(r, scope, ""); got != "queue mine case take done close help" {
 		t.Errorf("counsellor's menu %q", got)
 	}
@@ -72,17 +73,18 @@ func TestTelegramSurfaces(t *testing.T) {
 	r.waitSeen(r.api.SendText(admin, "/report 2026-11"))
 	r.waitFor("the workbook", func() bool { return len(filesOf(r, admin.ID, "document")) == 1 })
 	action, doc := -1, -1
-	for i, c := range r.api.CallLog() {
-		if c.ChatID != admin.ID {
-			continue
+	r.waitFor("the workbook's call in the log", func() bool { // logged as the call ends
+		action, doc = -1, -1
+		for i, c := range r.api.CallLog() {
+			if c.Method == "sendChatAction" && c.ChatID == admin.ID && action < 0 {
+				action = i
+			}
+			if c.Method == "sendDocument" && (c.ChatID == admin.ID || c.ChatID == 0) {
+				doc = i
+			}
 		}
-		if c.Method == "sendChatAction" && action < 0 {
-			action = i
-		}
-		if c.Method == "sendDocument" {
-			doc = i
-		}
-	}
+		return doc >= 0
+	})
 	if action < 0 || action > doc {
 		t.Errorf("upload action at call %d, the workbook at %d", action, doc)
 	}
