@@ -188,11 +188,11 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 		}
 		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
 			answer := func(text string) {
-				m := channel.Message{Text: text}
-				if caps.Markup == channel.MarkupNone {
-					m.Text = channel.PlainText(text)
-				}
-				fx.add(func() { b.sendOn(ch, person.ID, to, []channel.Message{m}) })
+				fx.add(func() {
+					if err := b.sendTextOn(b.sendCtx, ch, to, text); err != nil {
+						b.log.Error("sending on channel", "to", to.String(), "err", err)
+					}
+				})
 			}
 			routed, err := b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, nil, in, answer)
 			if err != nil || routed {
