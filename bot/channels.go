@@ -189,7 +189,7 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
 			answer := func(text string) {
 				fx.add(func() {
-					if err := b.sendTextOn(b.sendCtx, ch, to, text); err != nil {
+					if err := b.sendTextOn(b.sendCtx, ch, to, text, channel.PurposeReply); err != nil {
 						b.log.Error("sending on channel", "to", to.String(), "err", err)
 					}
 				})
@@ -345,20 +345,21 @@ func (b *Bot) sendToChannel(ctx context.Context, ch Channel, c store.Case, ev st
 		return &PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
 	}
 	to := channel.Address{Channel: ch.Name(), Ref: c.PersonChat}
-	return b.sendTextOn(ctx, ch, to, b.cat.T(lang, key, escapeParams(params)))
+	return b.sendTextOn(ctx, ch, to, b.cat.T(lang, key, escapeParams(params)), channel.PurposeCounsellor)
 }
 
 // sendTextOn sends a catalog text (HTML) to a person on another channel,
 // fitted to it, with the sender's error kinds (ErrUnreachable,
-// *PermanentError) so that callers treat every channel alike.
-func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, html string) error {
+// *PermanentError, *NotDeliveredError) so that callers treat every channel
+// alike. why lets the channel apply its rules (Zalo's window).
+func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, html string, why channel.Purpose) error {
 	caps := ch.Capabilities()
 	text := html
 	if caps.Markup == channel.MarkupNone {
 		text = channel.PlainText(html)
 	}
 	for _, part := range channel.Split(text, caps) {
-		if err := ch.Send(ctx, to, channel.Message{Text: part}); err != nil {
+		if err := ch.Send(ctx, to, channel.Message{Text: part, Purpose: why}); err != nil {
 			var ce *channel.Error
 			if errors.As(err, &ce) {
 				switch ce.Kind {
@@ -369,6 +370,8 @@ func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, ht
 					return ErrUnreachable
 				case channel.Permanent:
 					return &PermanentError{Method: "send", Reason: ce.Reason}
+				case channel.NotDelivered:
+					return &NotDeliveredError{Reason: ce.Reason}
 				}
 			}
 			return err

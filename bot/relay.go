@@ -76,10 +76,22 @@ func (b *Bot) relayOne(ctx context.Context, caseID int64, to string) (more bool,
 			sendErr = b.sendToReturnee(ctx, c, ev)
 		}
 		var perm *PermanentError
+		var nd *NotDeliveredError
 		switch {
 		case sendErr == nil:
 			more = true
 			return tx.FinishRelay(ctx, ev.ID, "")
+		case errors.As(sendErr, &nd) && to == relayReturnee:
+			// The counsellors must know their answer did not arrive.
+			more = true
+			if err := tx.FinishRelay(ctx, ev.ID, nd.Error()); err != nil {
+				return err
+			}
+			if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "system", Kind: "notice", Body: "topic_not_delivered", RelayTo: relayTopic}); err != nil {
+				return err
+			}
+			after.add(func() { b.kickRelay(c.ID, relayTopic) })
+			return nil
 		case errors.Is(sendErr, ErrUnreachable) && to == relayReturnee:
 			more = true
 			if err := tx.FinishRelay(ctx, ev.ID, "unreachable"); err != nil {

@@ -99,14 +99,17 @@ func (b *Bot) sendOneReminder(ctx context.Context, zone string) (more bool, err 
 		text, kb := b.reminderMessage(r, ref)
 		var sendErr error
 		if other {
-			sendErr = b.sendTextOn(tctx, ch, channel.Address{Channel: ch.Name(), Ref: r.ChatRef}, text)
+			sendErr = b.sendTextOn(tctx, ch, channel.Address{Channel: ch.Name(), Ref: r.ChatRef}, text, channel.PurposeReminder)
 		} else {
 			sendErr = b.sendText(tctx, chat, text, kb)
 		}
 		var perm *PermanentError
+		var nd *NotDeliveredError
 		switch {
 		case sendErr == nil:
 			return tx.FinishReminder(tctx, r.ID, store.ReminderSent, "", b.now())
+		case errors.As(sendErr, &nd):
+			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, nd.Error(), b.now())
 		case errors.Is(sendErr, ErrUnreachable):
 			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, "unreachable", b.now())
 		case errors.As(sendErr, &perm):

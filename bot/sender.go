@@ -19,6 +19,13 @@ import (
 // write again.
 var ErrUnreachable = errors.New("chat unreachable")
 
+// NotDeliveredError means the person's messenger refuses this message now
+// (outside Zalo's window, say) though the person stays reachable: nothing
+// is marked, and the staff side is told.
+type NotDeliveredError struct{ Reason string }
+
+func (e *NotDeliveredError) Error() string { return "not delivered: " + e.Reason }
+
 // PermanentError is a Bot API refusal that a retry will not change (a 4xx
 // other than 403 and 429); Reason is Telegram's description.
 type PermanentError struct {

@@ -113,7 +113,22 @@ type Message struct {
 	Menu *Menu
 	// AskContact asks for the channel's share-phone control.
 	AskContact bool
+	// Purpose says why the bot sends it: a messenger whose rules depend on
+	// it (Zalo's window: a free reply inside it, a template outside) decides
+	// how, or whether, it can go.
+	Purpose Purpose
 }
+
+// Purpose is why a message is sent.
+type Purpose string
+
+const (
+	PurposeReply        Purpose = ""             // the answer to what the person just wrote (the default)
+	PurposeCounsellor   Purpose = "counsellor"   // a counsellor's answer or the case's closing, relayed later
+	PurposeReminder     Purpose = "reminder"     // a reminder of the person's own appointment or course
+	PurposeFollowUp     Purpose = "followup"     // a follow-up question after a case
+	PurposeAnnouncement Purpose = "announcement" // a commune's announcement
+)
 
 // Menu is a numbered list of options offered at a conversation version.
 type Menu struct {
@@ -184,10 +199,14 @@ type ErrorKind int
 const (
 	Permanent   ErrorKind = iota // bad request: log the reason, do not retry
 	Throttled                    // too many requests: wait Retry
-	Unreachable                  // blocked, unfollowed, outside the messenger's window
+	Unreachable                  // blocked or unfollowed: do not try again until they write
 	Transient                    // 5xx, network: retry with backoff
+	// NotDelivered: the messenger's rules refuse this message now (outside
+	// Zalo's window, no template for it) though the person stays
+	// reachable; the staff side is told rather than left guessing.
+	NotDelivered
 )
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("channel: %s: %s", [...]string{"permanent", "throttled", "unreachable", "transient"}[e.Kind], e.Reason)
+	return fmt.Sprintf("channel: %s: %s", [...]string{"permanent", "throttled", "unreachable", "transient", "not delivered"}[e.Kind], e.Reason)
 }
