@@ -527,7 +527,7 @@ func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p 
 // m is the Telegram message (nil on other channels: no media copy); answer
 // queues a message to the person after commit.
 func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, conv flows.Conversation, conversing bool, m *models.Message, in flows.Input, answer func(text string)) (bool, error) {
-	if !conversing && !conv.AtRest() {
+	if !conversing && !flows.AtRest(conv) {
 		return false, nil // in a flow, and no counsellor on a case: the flows answer
 	}
 	var (
@@ -541,7 +541,7 @@ func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, 
 		}
 	}
 	if !ok {
-		if !conv.AtRest() {
+		if !flows.AtRest(conv) {
 			return false, nil
 		}
 		open, err := tx.OpenCasesOf(ctx, p.ID)

@@ -10,17 +10,6 @@ import (
 	"reentrybot/i18n"
 )
 
-// Conversation is the persisted state of one person's conversation: the
-// flow, the state name and the answers. Machines are rebuilt from it on
-// every input and never kept in memory between inputs.
-type Conversation struct {
-	PersonID  int64           `db:"person_id"`
-	Flow      string          `db:"flow"`
-	State     string          `db:"state"`
-	Data      json.RawMessage `db:"data"`
-	Version   int64           `db:"version"`
-	UpdatedAt time.Time       `db:"updated_at"`
-}
 
 // Engine runs inputs through the flows. It holds no per-person state.
 type Engine struct {

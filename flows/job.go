@@ -4,11 +4,13 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"reentrybot/domain"
 )
 
-// Trades offered when looking for work or a course. The list is the
-// product's own; the counsellors see the codes.
-var trades = []string{"factory", "garment", "construction", "mechanic", "electric", "driver", "farming", "cooking", "repair", "sales"}
+// Trades offered when looking for work or a course (domain.Trades: the
+// list is the product's own; the counsellors see the codes).
+var trades = domain.Trades()
 
 // The status, qualification, wage, abroad and priority answers follow the
 // labour-supply record the Employment Service Centre keeps (Circular

@@ -8,7 +8,7 @@ import (
 // AtRest reports whether the person is at the main menu, in no flow: typed
 // text then is not an answer to any question, and the transport may pass
 // it to a counsellor instead.
-func (c Conversation) AtRest() bool { return c.Flow == flowMenu }
+func AtRest(c Conversation) bool { return c.Flow == flowMenu }
 
 // Expect says when a counsellor can be expected to answer, seen at now, as
 // a catalog message and its parameters.

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"slices"
 	"time"
 )
 
@@ -20,14 +19,6 @@ type Attachment struct {
 	CaptionParams map[string]any
 }
 
-// DataExport is everything stored about a person, as a JSON document,
-// with counts for the message that goes with it.
-type DataExport struct {
-	JSON         []byte
-	Cases        int
-	Appointments int
-	Messages     int
-}
 
 // Exporter is implemented by stores that can export a person's data
 // (*store.Tx does).
@@ -42,8 +33,6 @@ type Eraser interface {
 	ErasePerson(ctx context.Context, personID int64, at time.Time) error
 }
 
-// Trades lists the trade codes of job needs and courses.
-func Trades() []string { return slices.Clone(trades) }
 
 // beginDelete asks to confirm erasing (/delete).
 func (r *run) beginDelete() error {

@@ -78,9 +78,3 @@ type Outcome struct {
 	Cases []CaseRef
 }
 
-// CaseRef names a case an input opened or updated.
-type CaseRef struct {
-	ID      int64
-	Kind    string // job, course, loan, other
-	Created bool   // false: an open case of that kind was updated
-}

@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"reentrybot/flows"
+	"reentrybot/domain"
 	"reentrybot/store"
 	"reentrybot/textfold"
 )
@@ -247,7 +247,7 @@ var (
 
 // CommuneRecord is a commune from a file, with its line.
 type CommuneRecord struct {
-	flows.Commune
+	domain.Commune
 	Line int
 }
 
@@ -259,7 +259,7 @@ func ParseCommuneFile(r io.Reader) ([]CommuneRecord, error) {
 	first := map[string]int{}
 	for i, row := range s.rows {
 		l := s.lines[i]
-		c := CommuneRecord{Line: l, Commune: flows.Commune{
+		c := CommuneRecord{Line: l, Commune: domain.Commune{
 			Code:         s.digits(l, row, "code"),
 			Name:         s.text(l, row, "name", 1, 100),
 			FullName:     s.text(l, row, "full_name", 1, 200),
@@ -307,7 +307,7 @@ func ImportCommunes(ctx context.Context, db *store.DB, recs []CommuneRecord, ret
 		if err != nil {
 			return err
 		}
-		old := map[string]flows.Commune{}
+		old := map[string]domain.Commune{}
 		for _, c := range have {
 			old[c.Code] = c
 		}
@@ -357,7 +357,7 @@ func excelCSV(w io.Writer) (*csv.Writer, error) {
 
 // sameCommune: tone-mark placement in the names is no change ("Hiệp Hoà"
 // in a file, "Hiệp Hòa" stored): the stored spelling stays.
-func sameCommune(a, b flows.Commune) bool {
+func sameCommune(a, b domain.Commune) bool {
 	na, nb := a, b
 	na.Name, na.FullName, nb.Name, nb.FullName = "", "", "", ""
 	return na == nb && textfold.SameName(a.Name, b.Name) && textfold.SameName(a.FullName, b.FullName)
@@ -366,7 +366,7 @@ func sameCommune(a, b flows.Commune) bool {
 // ExportCommunes writes every commune, retired ones too, as a file
 // ImportCommunes reads back unchanged.
 func ExportCommunes(ctx context.Context, db *store.DB, w io.Writer) (int, error) {
-	var cs []flows.Commune
+	var cs []domain.Commune
 	if err := db.InTx(ctx, func(tx *store.Tx) (err error) { cs, err = tx.AllCommunes(ctx); return err }); err != nil {
 		return 0, err
 	}
@@ -405,7 +405,7 @@ func ParseCourseFile(r io.Reader) ([]CourseRecord, error) {
 	s := readSheet(r, courseRequired, courseOptional)
 	var out []CourseRecord
 	first := map[string]int{}
-	trades := flows.Trades()
+	trades := domain.Trades()
 	for i, row := range s.rows {
 		l := s.lines[i]
 		c := CourseRecord{Line: l, CourseRecord: store.CourseRecord{
@@ -563,11 +563,11 @@ var loanDayColumns = []string{"commune_code", "day", "place", "starts_at", "ends
 
 // LoanDayRecord is a bank transaction day from a file, with its line.
 type LoanDayRecord struct {
-	flows.LoanDay
+	domain.LoanDay
 	Line int
 }
 
-func loanDayKey(d flows.LoanDay) string {
+func loanDayKey(d domain.LoanDay) string {
 	return d.CommuneCode + " " + d.Day.Format("2006-01-02") + " " + d.StartsAt
 }
 
@@ -580,7 +580,7 @@ func ParseLoanDayFile(r io.Reader) ([]LoanDayRecord, error) {
 	first := map[string]int{}
 	for i, row := range s.rows {
 		l := s.lines[i]
-		d := LoanDayRecord{Line: l, LoanDay: flows.LoanDay{
+		d := LoanDayRecord{Line: l, LoanDay: domain.LoanDay{
 			CommuneCode: s.digits(l, row, "commune_code"),
 			Day:         s.date(l, row, "day"),
 			Place:       s.text(l, row, "place", 1, 200),
@@ -622,12 +622,12 @@ func ImportLoanDays(ctx context.Context, db *store.DB, recs []LoanDayRecord) (Re
 		if err != nil {
 			return err
 		}
-		old := map[string]flows.LoanDay{}
+		old := map[string]domain.LoanDay{}
 		for _, d := range have {
 			old[loanDayKey(d)] = d
 		}
 		var probs Problems
-		var writes []flows.LoanDay
+		var writes []domain.LoanDay
 		for _, r := range recs {
 			o, ok := old[loanDayKey(r.LoanDay)]
 			if ok && o.Place == r.Place && o.EndsAt == r.EndsAt && o.Capacity == r.Capacity && !o.Sample {
@@ -667,7 +667,7 @@ func ImportLoanDays(ctx context.Context, db *store.DB, recs []LoanDayRecord) (Re
 // ExportLoanDays writes every transaction day as a file ImportLoanDays
 // reads back unchanged.
 func ExportLoanDays(ctx context.Context, db *store.DB, w io.Writer) (int, error) {
-	var ds []flows.LoanDay
+	var ds []domain.LoanDay
 	if err := db.InTx(ctx, func(tx *store.Tx) (err error) { ds, err = tx.AllLoanDays(ctx); return err }); err != nil {
 		return 0, err
 	}

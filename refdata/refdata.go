@@ -19,7 +19,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"reentrybot/flows"
+	"reentrybot/domain"
 	"reentrybot/textfold"
 )
 
@@ -31,22 +31,22 @@ var sampleCoursesCSV []byte
 
 // CommuneWriter stores communes; *store.Tx implements it.
 type CommuneWriter interface {
-	UpsertCommune(ctx context.Context, c flows.Commune, searchKey string) error
+	UpsertCommune(ctx context.Context, c domain.Commune, searchKey string) error
 }
 
 // Writer stores every kind of reference data; *store.Tx implements it.
 type Writer interface {
 	CommuneWriter
-	InsertCourse(ctx context.Context, c flows.Course) (int64, error)
-	UpsertLoanDay(ctx context.Context, d flows.LoanDay) (int64, error)
+	InsertCourse(ctx context.Context, c domain.Course) (int64, error)
+	UpsertLoanDay(ctx context.Context, d domain.LoanDay) (int64, error)
 }
 
 // Communes returns the embedded list of Bắc Ninh's communes and wards.
-func Communes() ([]flows.Commune, error) { return ParseCommunes(bytes.NewReader(communesCSV)) }
+func Communes() ([]domain.Commune, error) { return ParseCommunes(bytes.NewReader(communesCSV)) }
 
 // ParseCommunes reads a communes CSV (code,name,full_name,type,
 // province_code) and validates every row; one bad row fails the whole file.
-func ParseCommunes(r io.Reader) ([]flows.Commune, error) {
+func ParseCommunes(r io.Reader) ([]domain.Commune, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = 5
 	head, err := cr.Read()
@@ -59,7 +59,7 @@ func ParseCommunes(r io.Reader) ([]flows.Commune, error) {
 			return nil, fmt.Errorf("communes: header %v, want %v", head, want)
 		}
 	}
-	var out []flows.Commune
+	var out []domain.Commune
 	seen := map[string]int{}
 	var errs []error
 	for {
@@ -74,7 +74,7 @@ func ParseCommunes(r io.Reader) ([]flows.Commune, error) {
 		for i := range rec {
 			rec[i] = strings.TrimSpace(norm.NFC.String(rec[i]))
 		}
-		c := flows.Commune{Code: rec[0], Name: rec[1], FullName: rec[2], Type: rec[3], ProvinceCode: rec[4], Active: true}
+		c := domain.Commune{Code: rec[0], Name: rec[1], FullName: rec[2], Type: rec[3], ProvinceCode: rec[4], Active: true}
 		switch {
 		case !digits(c.Code):
 			errs = append(errs, fmt.Errorf("line %d: code %q is not digits", line, c.Code))
@@ -125,7 +125,7 @@ func LoadCommunes(ctx context.Context, w CommuneWriter) (int, error) {
 }
 
 // UpsertCommunes writes validated communes with their folded search keys.
-func UpsertCommunes(ctx context.Context, w CommuneWriter, cs []flows.Commune) (int, error) {
+func UpsertCommunes(ctx context.Context, w CommuneWriter, cs []domain.Commune) (int, error) {
 	for _, c := range cs {
 		if err := w.UpsertCommune(ctx, c, textfold.Fold(c.Name)); err != nil {
 			return 0, err
@@ -136,7 +136,7 @@ func UpsertCommunes(ctx context.Context, w CommuneWriter, cs []flows.Commune) (i
 
 // SampleCourses returns the sample course catalogue with dates counted
 // from today. Every course is marked Sample.
-func SampleCourses(today time.Time) ([]flows.Course, error) {
+func SampleCourses(today time.Time) ([]domain.Course, error) {
 	cr := csv.NewReader(bytes.NewReader(sampleCoursesCSV))
 	cr.Comment = '#'
 	cr.FieldsPerRecord = 14
@@ -145,7 +145,7 @@ func SampleCourses(today time.Time) ([]flows.Course, error) {
 		return nil, fmt.Errorf("sample courses: %w", err)
 	}
 	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-	var out []flows.Course
+	var out []domain.Course
 	for i, r := range recs[1:] {
 		n := make([]int64, 14)
 		for _, j := range []int{4, 5, 7, 8, 10, 11, 12} {
@@ -153,7 +153,7 @@ func SampleCourses(today time.Time) ([]flows.Course, error) {
 				return nil, fmt.Errorf("sample courses: row %d column %d: %w", i+2, j+1, err)
 			}
 		}
-		out = append(out, flows.Course{
+		out = append(out, domain.Course{
 			Trade: r[0], Title: r[1], Provider: r[2], CommuneCode: r[3],
 			StartDate: day.AddDate(0, 0, int(n[4])), LengthValue: int(n[5]), LengthUnit: r[6],
 			FeeVND: n[7], SupportVND: n[8], Certificate: r[9], SeatsTotal: int(n[10]), SeatsTaken: int(n[11]),
@@ -184,15 +184,15 @@ func LoadSampleCourses(ctx context.Context, w Writer, today time.Time) ([]int64,
 // each commune, the given number of Tuesdays from today on (today
 // included), 07:30–11:00 at the commune's People's Committee, capacity
 // places each. Every day is marked Sample.
-func SampleLoanDays(communes []flows.Commune, today time.Time, count, capacity int) []flows.LoanDay {
+func SampleLoanDays(communes []domain.Commune, today time.Time, count, capacity int) []domain.LoanDay {
 	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	for day.Weekday() != time.Tuesday {
 		day = day.AddDate(0, 0, 1)
 	}
-	var out []flows.LoanDay
+	var out []domain.LoanDay
 	for _, c := range communes {
 		for i := range count {
-			out = append(out, flows.LoanDay{
+			out = append(out, domain.LoanDay{
 				CommuneCode: c.Code, Day: day.AddDate(0, 0, 7*i), Place: "Trụ sở UBND " + map[string]string{"ward": "phường ", "commune": "xã "}[c.Type] + c.Name,
 				StartsAt: "07:30", EndsAt: "11:00", Capacity: capacity, Sample: true,
 			})
@@ -202,7 +202,7 @@ func SampleLoanDays(communes []flows.Commune, today time.Time, count, capacity i
 }
 
 // LoadLoanDays writes loan days (upserted by commune, day and start).
-func LoadLoanDays(ctx context.Context, w Writer, days []flows.LoanDay) ([]int64, error) {
+func LoadLoanDays(ctx context.Context, w Writer, days []domain.LoanDay) ([]int64, error) {
 	var ids []int64
 	for _, d := range days {
 		id, err := w.UpsertLoanDay(ctx, d)

@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"reentrybot/flows"
+	"reentrybot/domain"
 	"reentrybot/store"
 	"reentrybot/textfold"
 )
@@ -101,7 +101,7 @@ func Columns() []Column {
 	for _, k := range Kinds {
 		cols = append(cols, Column{Key: "opened_" + k, Label: "report_col_opened_kind", Params: map[string]any{"Kind": "kind_" + k}})
 	}
-	for _, t := range flows.Trades() {
+	for _, t := range domain.Trades() {
 		cols = append(cols, Column{Key: "job_" + t, Label: "report_col_job_trade", Params: map[string]any{"Trade": "trade_" + t}})
 	}
 	cols = append(cols,

@@ -9,7 +9,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"reentrybot/flows"
+	"reentrybot/domain"
 )
 
 const conversationSQL = `
@@ -17,11 +17,11 @@ SELECT person_id, flow, state, data, version, updated_at
   FROM conversations WHERE person_id = $1`
 
 // Conversation reads the person's conversation; none yet gives a zero one.
-func (tx *Tx) Conversation(ctx context.Context, personID int64) (flows.Conversation, error) {
-	var c flows.Conversation
+func (tx *Tx) Conversation(ctx context.Context, personID int64) (domain.Conversation, error) {
+	var c domain.Conversation
 	err := tx.getHot(ctx, &c, conversationSQL, personID)
 	if notFound(err) == ErrNotFound {
-		return flows.Conversation{PersonID: personID, Data: []byte("{}")}, nil
+		return domain.Conversation{PersonID: personID, Data: []byte("{}")}, nil
 	}
 	if err != nil {
 		return c, fmt.Errorf("reading conversation of %d: %w", personID, err)
@@ -38,7 +38,7 @@ ON CONFLICT (person_id) DO UPDATE
 RETURNING version, updated_at`
 
 // SaveConversation writes c and bumps its version.
-func (tx *Tx) SaveConversation(ctx context.Context, c *flows.Conversation) error {
+func (tx *Tx) SaveConversation(ctx context.Context, c *domain.Conversation) error {
 	data := c.Data
 	if len(data) == 0 {
 		data = []byte("{}")
@@ -66,9 +66,9 @@ SELECT $1::bigint AS person_id, coalesce(c.flow, '') AS flow, coalesce(c.state, 
 // ConversationState reads the person's conversation (a zero one when there
 // is none, as Conversation) and whether one of their cases is assigned or
 // waiting, so that what they write goes to the counsellor.
-func (tx *Tx) ConversationState(ctx context.Context, personID int64) (c flows.Conversation, conversing bool, err error) {
+func (tx *Tx) ConversationState(ctx context.Context, personID int64) (c domain.Conversation, conversing bool, err error) {
 	var r struct {
-		flows.Conversation
+		domain.Conversation
 		Conversing bool `db:"conversing"`
 	}
 	if err := tx.getHot(ctx, &r, conversationStateSQL, personID); err != nil {

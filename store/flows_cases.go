@@ -9,7 +9,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"reentrybot/flows"
+	"reentrybot/domain"
 )
 
 const openCaseOfSQL = `
@@ -18,7 +18,7 @@ SELECT c.id, c.kind, c.appointment_id, a.loan_day_id
  WHERE c.person_id = $1 AND c.kind = $2 AND c.status <> 'closed'`
 
 // OpenCaseOf returns the person's open case of kind.
-func (tx *Tx) OpenCaseOf(ctx context.Context, personID int64, kind string) (flows.OpenCase, bool, error) {
+func (tx *Tx) OpenCaseOf(ctx context.Context, personID int64, kind string) (domain.OpenCase, bool, error) {
 	var r struct {
 		ID            int64         `db:"id"`
 		Kind          string        `db:"kind"`
@@ -27,12 +27,12 @@ func (tx *Tx) OpenCaseOf(ctx context.Context, personID int64, kind string) (flow
 	}
 	err := tx.X.GetContext(ctx, &r, openCaseOfSQL, personID, kind)
 	if notFound(err) == ErrNotFound {
-		return flows.OpenCase{}, false, nil
+		return domain.OpenCase{}, false, nil
 	}
 	if err != nil {
-		return flows.OpenCase{}, false, fmt.Errorf("reading open %s case of %d: %w", kind, personID, err)
+		return domain.OpenCase{}, false, fmt.Errorf("reading open %s case of %d: %w", kind, personID, err)
 	}
-	c := flows.OpenCase{ID: r.ID, Kind: r.Kind}
+	c := domain.OpenCase{ID: r.ID, Kind: r.Kind}
 	if r.AppointmentID.Valid {
 		c.AppointmentID = &r.AppointmentID.Int64
 	}
@@ -53,7 +53,7 @@ ON CONFLICT (person_id, kind) WHERE status <> 'closed' DO UPDATE
 RETURNING id, (xmax = 0) AS created`
 
 // SaveCase opens a case or replaces the answers of the open one.
-func (tx *Tx) SaveCase(ctx context.Context, d flows.CaseDraft) (flows.CaseRef, error) {
+func (tx *Tx) SaveCase(ctx context.Context, d domain.CaseDraft) (domain.CaseRef, error) {
 	answers := d.Answers
 	if len(answers) == 0 {
 		answers = json.RawMessage("{}")
@@ -66,15 +66,15 @@ func (tx *Tx) SaveCase(ctx context.Context, d flows.CaseDraft) (flows.CaseRef, e
 	err := tx.X.GetContext(ctx, &r, saveCaseSQL, d.PersonID, d.Kind, flowsNullStr(d.CommuneCode), []byte(answers),
 		d.CourseID, d.AppointmentID, at.UTC())
 	if err != nil {
-		return flows.CaseRef{}, fmt.Errorf("saving %s case of %d: %w", d.Kind, d.PersonID, err)
+		return domain.CaseRef{}, fmt.Errorf("saving %s case of %d: %w", d.Kind, d.PersonID, err)
 	}
-	return flows.CaseRef{ID: r.ID, Kind: d.Kind, Created: r.Created}, nil
+	return domain.CaseRef{ID: r.ID, Kind: d.Kind, Created: r.Created}, nil
 }
 
 // CloseOnWithdrawal closes the person's open cases of kinds with
 // OutcomeWithdrawn, cancels the appointments they booked, and queues a
 // notice to each case's topic (the relay sends it after commit).
-func (tx *Tx) CloseOnWithdrawal(ctx context.Context, personID int64, kinds []string, at time.Time) ([]flows.CaseRef, error) {
+func (tx *Tx) CloseOnWithdrawal(ctx context.Context, personID int64, kinds []string, at time.Time) ([]domain.CaseRef, error) {
 	var closed []struct {
 		ID          int64         `db:"id"`
 		Kind        string        `db:"kind"`
@@ -86,7 +86,7 @@ UPDATE cases SET status = 'closed', outcome = $3, closed_at = $4, updated_at = $
 RETURNING id, kind, appointment_id`, personID, pq.Array(kinds), OutcomeWithdrawn, at); err != nil {
 		return nil, fmt.Errorf("closing the cases of %d on withdrawal: %w", personID, err)
 	}
-	refs := make([]flows.CaseRef, 0, len(closed))
+	refs := make([]domain.CaseRef, 0, len(closed))
 	for _, c := range closed {
 		if c.Appointment.Valid {
 			if err := tx.CancelAppointment(ctx, c.Appointment.Int64, at); err != nil {
@@ -96,7 +96,7 @@ RETURNING id, kind, appointment_id`, personID, pq.Array(kinds), OutcomeWithdrawn
 		if _, err := tx.AddCaseEvent(ctx, NewEvent{CaseID: c.ID, Actor: "system", Kind: "notice", Body: "topic_consent_withdrawn", RelayTo: "topic", At: at}); err != nil {
 			return nil, err
 		}
-		refs = append(refs, flows.CaseRef{ID: c.ID, Kind: c.Kind})
+		refs = append(refs, domain.CaseRef{ID: c.ID, Kind: c.Kind})
 	}
 	return refs, nil
 }

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"reentrybot/flows"
+	"reentrybot/domain"
 )
-
-var _ flows.Store = (*Tx)(nil)
 
 const consentsSQL = `
 SELECT DISTINCT ON (purpose) purpose, granted
@@ -17,7 +15,7 @@ SELECT DISTINCT ON (purpose) purpose, granted
  ORDER BY purpose, decided_at DESC, id DESC`
 
 // Consents returns the person's latest decision per purpose.
-func (tx *Tx) Consents(ctx context.Context, personID int64) (map[flows.Purpose]bool, error) {
+func (tx *Tx) Consents(ctx context.Context, personID int64) (map[domain.Purpose]bool, error) {
 	var rows []struct {
 		Purpose string `db:"purpose"`
 		Granted bool   `db:"granted"`
@@ -25,9 +23,9 @@ func (tx *Tx) Consents(ctx context.Context, personID int64) (map[flows.Purpose]b
 	if err := tx.X.SelectContext(ctx, &rows, consentsSQL, personID); err != nil {
 		return nil, fmt.Errorf("reading consents of %d: %w", personID, err)
 	}
-	out := make(map[flows.Purpose]bool, len(rows))
+	out := make(map[domain.Purpose]bool, len(rows))
 	for _, r := range rows {
-		out[flows.Purpose(r.Purpose)] = r.Granted
+		out[domain.Purpose(r.Purpose)] = r.Granted
 	}
 	return out, nil
 }
@@ -37,7 +35,7 @@ INSERT INTO consents (person_id, purpose, granted, text_version, language, decid
 VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6)`
 
 // RecordConsent appends a grant or a withdrawal.
-func (tx *Tx) RecordConsent(ctx context.Context, c flows.Consent) error {
+func (tx *Tx) RecordConsent(ctx context.Context, c domain.Consent) error {
 	at := tx.db.at(c.At)
 	if _, err := tx.X.ExecContext(ctx, recordConsentSQL, c.PersonID, string(c.Purpose), c.Granted, c.TextVersion, c.Lang, at.UTC()); err != nil {
 		return fmt.Errorf("recording consent %s of %d: %w", c.Purpose, c.PersonID, err)
@@ -65,12 +63,12 @@ SELECT p.full_name, p.birth_year, p.gender, p.phone, p.commune_code, c.name AS c
  WHERE p.id = $1`
 
 // Profile reads the person's profile.
-func (tx *Tx) Profile(ctx context.Context, personID int64) (flows.Profile, error) {
+func (tx *Tx) Profile(ctx context.Context, personID int64) (domain.Profile, error) {
 	var r profileRow
 	if err := tx.X.GetContext(ctx, &r, profileSQL, personID); err != nil {
-		return flows.Profile{}, fmt.Errorf("reading profile of %d: %w", personID, notFound(err))
+		return domain.Profile{}, fmt.Errorf("reading profile of %d: %w", personID, notFound(err))
 	}
-	p := flows.Profile{
+	p := domain.Profile{
 		FullName:         r.FullName.String,
 		BirthYear:        int(r.BirthYear.Int64),
 		Gender:           r.Gender.String,
@@ -99,7 +97,7 @@ UPDATE people
  WHERE id = $1`
 
 // SaveProfile writes every profile field; empty values are stored as NULL.
-func (tx *Tx) SaveProfile(ctx context.Context, personID int64, p flows.Profile) error {
+func (tx *Tx) SaveProfile(ctx context.Context, personID int64, p domain.Profile) error {
 	var end any
 	if p.SentenceEnd != nil {
 		end = p.SentenceEnd.Format("2006-01-02")

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"reentrybot/flows"
+	"reentrybot/domain"
 )
 
 const communeCols = `code, name, full_name, type, province_code, active`
@@ -20,8 +20,8 @@ type communeRow struct {
 	Active       bool   `db:"active"`
 }
 
-func (r communeRow) commune() flows.Commune {
-	return flows.Commune{Code: r.Code, Name: r.Name, FullName: r.FullName, Type: r.Type, ProvinceCode: r.ProvinceCode, Active: r.Active}
+func (r communeRow) commune() domain.Commune {
+	return domain.Commune{Code: r.Code, Name: r.Name, FullName: r.FullName, Type: r.Type, ProvinceCode: r.ProvinceCode, Active: r.Active}
 }
 
 // The exact name first, then names starting with the query, then names
@@ -34,12 +34,12 @@ SELECT ` + communeCols + ` FROM communes
  LIMIT $2`
 
 // SearchCommunes finds active communes whose search key contains folded.
-func (tx *Tx) SearchCommunes(ctx context.Context, folded string, limit int) ([]flows.Commune, error) {
+func (tx *Tx) SearchCommunes(ctx context.Context, folded string, limit int) ([]domain.Commune, error) {
 	var rows []communeRow
 	if err := tx.X.SelectContext(ctx, &rows, searchCommunesSQL, folded, limit); err != nil {
 		return nil, fmt.Errorf("searching communes for %q: %w", folded, err)
 	}
-	out := make([]flows.Commune, len(rows))
+	out := make([]domain.Commune, len(rows))
 	for i, r := range rows {
 		out[i] = r.commune()
 	}
@@ -90,14 +90,14 @@ type communeMatchRow struct {
 
 // FindCommunes finds active communes by their name, by a former unit's
 // name or by a former district's name (see findCommunesSQL).
-func (tx *Tx) FindCommunes(ctx context.Context, folded string, limit int) ([]flows.CommuneMatch, error) {
+func (tx *Tx) FindCommunes(ctx context.Context, folded string, limit int) ([]domain.CommuneMatch, error) {
 	var rows []communeMatchRow
 	if err := tx.X.SelectContext(ctx, &rows, findCommunesSQL, folded, limit); err != nil {
 		return nil, fmt.Errorf("finding communes for %q: %w", folded, err)
 	}
-	out := make([]flows.CommuneMatch, len(rows))
+	out := make([]domain.CommuneMatch, len(rows))
 	for i, r := range rows {
-		out[i] = flows.CommuneMatch{Commune: r.commune(), FormerName: r.FormerName, FormerType: r.FormerType, FormerDistrict: r.FormerDistrict}
+		out[i] = domain.CommuneMatch{Commune: r.commune(), FormerName: r.FormerName, FormerType: r.FormerType, FormerDistrict: r.FormerDistrict}
 	}
 	return out, nil
 }
@@ -105,10 +105,10 @@ func (tx *Tx) FindCommunes(ctx context.Context, folded string, limit int) ([]flo
 const communeSQL = `SELECT ` + communeCols + ` FROM communes WHERE code = $1`
 
 // Commune reads one commune.
-func (tx *Tx) Commune(ctx context.Context, code string) (flows.Commune, error) {
+func (tx *Tx) Commune(ctx context.Context, code string) (domain.Commune, error) {
 	var r communeRow
 	if err := tx.X.GetContext(ctx, &r, communeSQL, code); err != nil {
-		return flows.Commune{}, fmt.Errorf("reading commune %s: %w", code, notFound(err))
+		return domain.Commune{}, fmt.Errorf("reading commune %s: %w", code, notFound(err))
 	}
 	return r.commune(), nil
 }
@@ -123,7 +123,7 @@ ON CONFLICT (code) DO UPDATE
 
 // UpsertCommune inserts or updates a commune by code; searchKey is its
 // folded name.
-func (tx *Tx) UpsertCommune(ctx context.Context, c flows.Commune, searchKey string) error {
+func (tx *Tx) UpsertCommune(ctx context.Context, c domain.Commune, searchKey string) error {
 	if _, err := tx.X.ExecContext(ctx, upsertCommuneSQL, c.Code, c.Name, c.FullName, c.Type, c.ProvinceCode, searchKey, c.Active, tx.db.Now()); err != nil {
 		return fmt.Errorf("saving commune %s: %w", c.Code, err)
 	}
@@ -150,8 +150,8 @@ type courseRow struct {
 	Sample        bool           `db:"sample"`
 }
 
-func (r courseRow) course() flows.Course {
-	return flows.Course{
+func (r courseRow) course() domain.Course {
+	return domain.Course{
 		ID: r.ID, Trade: r.Trade, Title: r.Title, Provider: r.Provider,
 		CommuneCode: r.CommuneCode, CommuneName: r.CommuneName.String,
 		StartDate: dateOnly(r.StartDate), LengthValue: r.LengthValue, LengthUnit: r.LengthUnit,
@@ -177,12 +177,12 @@ SELECT ` + courseCols + `
  ORDER BY k.start_date, k.id`
 
 // Courses lists open courses matching f.
-func (tx *Tx) Courses(ctx context.Context, f flows.CourseFilter) ([]flows.Course, error) {
+func (tx *Tx) Courses(ctx context.Context, f domain.CourseFilter) ([]domain.Course, error) {
 	var rows []courseRow
 	if err := tx.X.SelectContext(ctx, &rows, coursesSQL, f.Today.Format("2006-01-02"), f.Trade, f.CommuneCode); err != nil {
 		return nil, fmt.Errorf("listing courses: %w", err)
 	}
-	out := make([]flows.Course, len(rows))
+	out := make([]domain.Course, len(rows))
 	for i, r := range rows {
 		out[i] = r.course()
 	}
@@ -192,10 +192,10 @@ func (tx *Tx) Courses(ctx context.Context, f flows.CourseFilter) ([]flows.Course
 const courseSQL = `SELECT ` + courseCols + ` FROM courses k LEFT JOIN communes c ON c.code = k.commune_code WHERE k.id = $1`
 
 // Course reads one course.
-func (tx *Tx) Course(ctx context.Context, id int64) (flows.Course, error) {
+func (tx *Tx) Course(ctx context.Context, id int64) (domain.Course, error) {
 	var r courseRow
 	if err := tx.X.GetContext(ctx, &r, courseSQL, id); err != nil {
-		return flows.Course{}, fmt.Errorf("reading course %d: %w", id, notFound(err))
+		return domain.Course{}, fmt.Errorf("reading course %d: %w", id, notFound(err))
 	}
 	return r.course(), nil
 }
@@ -207,7 +207,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 RETURNING id`
 
 // InsertCourse adds a course and returns its id.
-func (tx *Tx) InsertCourse(ctx context.Context, c flows.Course) (int64, error) {
+func (tx *Tx) InsertCourse(ctx context.Context, c domain.Course) (int64, error) {
 	var id int64
 	err := tx.X.GetContext(ctx, &id, insertCourseSQL, c.Trade, c.Title, c.Provider, c.CommuneCode,
 		c.StartDate.Format("2006-01-02"), c.LengthValue, c.LengthUnit, c.FeeVND, c.SupportVND,
@@ -230,8 +230,8 @@ type loanDayRow struct {
 	Sample      bool      `db:"sample"`
 }
 
-func (r loanDayRow) loanDay() flows.LoanDay {
-	return flows.LoanDay{ID: r.ID, CommuneCode: r.CommuneCode, Day: dateOnly(r.Day), Place: r.Place,
+func (r loanDayRow) loanDay() domain.LoanDay {
+	return domain.LoanDay{ID: r.ID, CommuneCode: r.CommuneCode, Day: dateOnly(r.Day), Place: r.Place,
 		StartsAt: r.StartsAt, EndsAt: r.EndsAt, Capacity: r.Capacity, Booked: r.Booked, Sample: r.Sample}
 }
 
@@ -246,12 +246,12 @@ SELECT d.id, d.commune_code, d.day, d.place, to_char(d.starts_at, 'HH24:MI') AS 
  LIMIT $3`
 
 // LoanDays lists the commune's transaction days from from on with room.
-func (tx *Tx) LoanDays(ctx context.Context, communeCode string, from time.Time, limit int) ([]flows.LoanDay, error) {
+func (tx *Tx) LoanDays(ctx context.Context, communeCode string, from time.Time, limit int) ([]domain.LoanDay, error) {
 	var rows []loanDayRow
 	if err := tx.X.SelectContext(ctx, &rows, loanDaysSQL, communeCode, from.Format("2006-01-02"), limit); err != nil {
 		return nil, fmt.Errorf("listing loan days of %s: %w", communeCode, err)
 	}
-	out := make([]flows.LoanDay, len(rows))
+	out := make([]domain.LoanDay, len(rows))
 	for i, r := range rows {
 		out[i] = r.loanDay()
 	}
@@ -266,7 +266,7 @@ ON CONFLICT (commune_code, day, starts_at) DO UPDATE
 RETURNING id`
 
 // UpsertLoanDay adds or updates a transaction day and returns its id.
-func (tx *Tx) UpsertLoanDay(ctx context.Context, d flows.LoanDay) (int64, error) {
+func (tx *Tx) UpsertLoanDay(ctx context.Context, d domain.LoanDay) (int64, error) {
 	var id int64
 	err := tx.X.GetContext(ctx, &id, insertLoanDaySQL, d.CommuneCode, d.Day.Format("2006-01-02"), d.Place, d.StartsAt, d.EndsAt, d.Capacity, d.Sample)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"reentrybot/flows"
+	"reentrybot/domain"
 )
 
 // Reads and writes of reference-data imports and exports (package
@@ -28,12 +28,12 @@ func (tx *Tx) LockForImport(ctx context.Context, table string) error {
 }
 
 // AllCommunes lists every commune, retired ones too, by code.
-func (tx *Tx) AllCommunes(ctx context.Context) ([]flows.Commune, error) {
+func (tx *Tx) AllCommunes(ctx context.Context) ([]domain.Commune, error) {
 	var rows []communeRow
 	if err := tx.X.SelectContext(ctx, &rows, `SELECT `+communeCols+` FROM communes ORDER BY code`); err != nil {
 		return nil, fmt.Errorf("listing communes: %w", err)
 	}
-	out := make([]flows.Commune, len(rows))
+	out := make([]domain.Commune, len(rows))
 	for i, r := range rows {
 		out[i] = r.commune()
 	}
@@ -118,7 +118,7 @@ func (tx *Tx) RetireCourses(ctx context.Context, codes []string) error {
 
 // AllLoanDays lists every transaction day with its booked places, by
 // commune, day and start.
-func (tx *Tx) AllLoanDays(ctx context.Context) ([]flows.LoanDay, error) {
+func (tx *Tx) AllLoanDays(ctx context.Context) ([]domain.LoanDay, error) {
 	var rows []loanDayRow
 	err := tx.X.SelectContext(ctx, &rows, `
 SELECT d.id, d.commune_code, d.day, d.place, to_char(d.starts_at, 'HH24:MI') AS starts_at,
@@ -128,7 +128,7 @@ SELECT d.id, d.commune_code, d.day, d.place, to_char(d.starts_at, 'HH24:MI') AS 
 	if err != nil {
 		return nil, fmt.Errorf("listing loan days: %w", err)
 	}
-	out := make([]flows.LoanDay, len(rows))
+	out := make([]domain.LoanDay, len(rows))
 	for i, r := range rows {
 		out[i] = r.loanDay()
 	}

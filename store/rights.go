@@ -10,12 +10,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"reentrybot/flows"
-)
-
-var (
-	_ flows.Exporter = (*Tx)(nil)
-	_ flows.Eraser   = (*Tx)(nil)
+	"reentrybot/domain"
 )
 
 // OutcomeErased closes the open cases of a person who erased their data.
@@ -126,16 +121,16 @@ func setIf[T any](m map[string]any, k string, ok bool, v T) {
 }
 
 // ExportPerson gathers everything stored about a person (for /mydata).
-func (tx *Tx) ExportPerson(ctx context.Context, personID int64, at time.Time) (flows.DataExport, error) {
+func (tx *Tx) ExportPerson(ctx context.Context, personID int64, at time.Time) (domain.DataExport, error) {
 	e, err := tx.exportPerson(ctx, personID, at)
 	if err != nil {
-		return flows.DataExport{}, err
+		return domain.DataExport{}, err
 	}
 	b, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
-		return flows.DataExport{}, fmt.Errorf("encoding export of %d: %w", personID, err)
+		return domain.DataExport{}, fmt.Errorf("encoding export of %d: %w", personID, err)
 	}
-	out := flows.DataExport{JSON: b, Cases: len(e.Cases), Appointments: len(e.Appointments)}
+	out := domain.DataExport{JSON: b, Cases: len(e.Cases), Appointments: len(e.Appointments)}
 	for _, c := range e.Cases {
 		for _, ev := range c.Events {
 			if ev.Kind == "message" {
@@ -318,7 +313,7 @@ UPDATE cases SET person_id = $2,
                       WHERE t = ANY($3)),
            'other_trade', COALESCE(answers->>'trades_other', '') <> '' OR COALESCE(answers->>'other_trade', '') = 'true')
          ELSE '{}' END
- WHERE person_id = $1 RETURNING id`, personID, out.Anonymous, pq.Array(flows.Trades())); err != nil {
+ WHERE person_id = $1 RETURNING id`, personID, out.Anonymous, pq.Array(domain.Trades())); err != nil {
 		return fail("moving cases", err)
 	}
 	if len(out.Cases) > 0 {
