@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tg "github.com/go-telegram/bot"
@@ -80,6 +81,7 @@ type Bot struct {
 	// sendCtx outlives Run by a grace period, so replies queued at
 	// shutdown still go out.
 	sendCtx   context.Context
+	retrying  sync.Map // lane keys with a drain retry scheduled (poll.go)
 	stopSends context.CancelFunc
 }
 
@@ -264,7 +266,12 @@ func (b *Bot) drain() {
 // Dispatch queues an update and returns a channel that yields nil once its
 // handling has committed, or the error that kept it from committing.
 func (b *Bot) Dispatch(ctx context.Context, upd *models.Update) <-chan error {
-	return b.lanes.submit(ctx, chatKey(upd), func(ctx context.Context) error { return b.handleUpdate(ctx, upd) })
+	if err := b.receiveUpdates(ctx, []models.Update{*upd}); err != nil {
+		done := make(chan error, 1)
+		done <- err
+		return done
+	}
+	return b.drainChat(ctx, chatKey(upd)) // behind the drain receiveUpdates queued
 }
 
 // handleUpdate handles one update; an error means it did not commit and
@@ -299,7 +306,7 @@ func (b *Bot) handleUpdate(ctx context.Context, upd *models.Update) error {
 	}
 	b.Metrics.Updates.WithLabelValues(typ, "failed").Inc()
 	if serr := b.db.InTx(ctx, func(tx *store.Tx) error {
-		_, e := tx.MarkUpdateSeen(ctx, upd.ID)
+		_, e := tx.MarkUpdateSeen(ctx, upd.ID, chatKey(upd))
 		return e
 	}); serr != nil {
 		return serr
@@ -607,7 +614,7 @@ func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, 
 func (b *Bot) handleOther(ctx context.Context, upd *models.Update, typ string) error {
 	outcome := "ignored"
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
-		first, err := tx.MarkUpdateSeen(ctx, upd.ID)
+		first, err := tx.MarkUpdateSeen(ctx, upd.ID, chatKey(upd))
 		if err != nil || !first {
 			if !first {
 				outcome = "duplicate"

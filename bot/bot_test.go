@@ -72,7 +72,7 @@ func TestUpdatesOfOneChatInOrder(t *testing.T) {
 	r.run()
 	r.waitSeen(ids...)
 	var times []time.Time
-	if err := r.x.Select(&times, `SELECT handled_at FROM updates_seen WHERE update_id = ANY($1) ORDER BY update_id`, int64s(ids)); err != nil {
+	if err := r.x.Select(&times, `SELECT handled_at FROM inbox WHERE channel = 'telegram' AND event_id::bigint = ANY($1) AND handled_at IS NOT NULL ORDER BY event_id::bigint`, int64s(ids)); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i < len(times); i++ {
@@ -113,7 +113,7 @@ func TestWebhookSecretAndRedelivery(t *testing.T) {
 		}
 	}
 	var n int
-	if err := r.x.Get(&n, `SELECT (SELECT count(*) FROM people) + (SELECT count(*) FROM updates_seen)`); err != nil || n != 0 {
+	if err := r.x.Get(&n, `SELECT (SELECT count(*) FROM people) + (SELECT count(*) FROM inbox)`); err != nil || n != 0 {
 		t.Fatalf("a refused webhook call changed the database: %d rows (%v)", n, err)
 	}
 	if code := post("right-secret"); code != http.StatusOK {

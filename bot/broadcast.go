@@ -14,6 +14,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel"
 	"reentrybot/store"
 )
 
@@ -364,8 +365,14 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		finish(store.DeliveryFailed, "no consent to announcements", 0)
 		return
 	}
+	// The person's messenger: Telegram's chat, or another channel's address.
+	ch, other := b.channels[channel.Name(d.Channel)]
 	chat, err := strconv.ParseInt(d.ChatRef, 10, 64)
-	if err != nil {
+	switch {
+	case !other && d.Channel != "telegram":
+		finish(store.DeliveryFailed, "channel "+d.Channel+" is not set up here", 0)
+		return
+	case !other && err != nil:
 		finish(store.DeliveryFailed, "no Telegram chat", 0)
 		return
 	}
@@ -402,23 +409,39 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		stopped bool
 		msgID   int
 	)
-	err = b.send.Do(sctx, Target{ChatID: chat, Paced: true}, announceMethod(bc), func(c context.Context) error {
-		if err := w.pace(ctx, chat, true); err != nil {
-			if ctx.Err() != nil || errors.Is(err, errQuiet) {
-				stopped = true
-				cancel()
+	slot := func() error {
+		overall, perChat := w.buckets(d, ch, other)
+		err := w.pace(ctx, overall, perChat, true)
+		if err != nil && (ctx.Err() != nil || errors.Is(err, errQuiet)) {
+			stopped = true
+			cancel()
+		}
+		return err
+	}
+	if other {
+		// Another channel's Send has its own retry rules: paced once here.
+		if err = slot(); err == nil {
+			to := channel.Address{Channel: ch.Name(), Ref: d.ChatRef}
+			err = b.sendTextOn(sctx, ch, to, b.announcementText(d.Lang, bc)+"\n\n"+b.cat.T(d.Lang, "announce_stop_hint", nil), channel.PurposeAnnouncement)
+		}
+	} else {
+		err = b.send.Do(sctx, Target{ChatID: chat, Paced: true}, announceMethod(bc), func(c context.Context) error {
+			if err := slot(); err != nil {
+				return err
 			}
-			return err
-		}
-		id, err := b.sendAnnouncement(c, chat, d.Lang, bc)
-		if err != nil {
-			w.saw429(c, err)
-			return err
-		}
-		msgID = id
-		return nil
-	})
-	var perm *PermanentError
+			id, err := b.sendAnnouncement(c, chat, d.Lang, bc)
+			if err != nil {
+				w.saw429(c, err)
+				return err
+			}
+			msgID = id
+			return nil
+		})
+	}
+	var (
+		perm *PermanentError
+		nd   *NotDeliveredError
+	)
 	switch {
 	case err == nil:
 		finish(store.DeliverySent, "", msgID)
@@ -426,6 +449,8 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		w.release([]store.Delivery{d})
 	case errors.Is(err, ErrUnreachable):
 		finish(store.DeliveryUnreachable, "chat unreachable (blocked or deleted)", 0)
+	case errors.As(err, &nd):
+		finish(store.DeliveryFailed, nd.Error(), 0)
 	case errors.As(err, &perm):
 		finish(store.DeliveryFailed, perm.Reason, 0)
 	case d.Attempts >= o.MaxAttempts:
@@ -445,10 +470,8 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 // the chat's. Telegram counts messages across all of the bot's processes,
 // so the buckets live in the database. With quiet, a slot that falls in
 // quiet hours is given up (errQuiet): that is for returnees, not authors.
-func (w *broadcaster) pace(ctx context.Context, chat int64, quiet bool) error {
+func (w *broadcaster) pace(ctx context.Context, overall, perChat store.Bucket, quiet bool) error {
 	o := w.b.bopts()
-	overall := store.Bucket{Key: o.BucketKey, Rate: o.Rate, Burst: o.Burst}
-	perChat := store.Bucket{Key: "chat:" + strconv.FormatInt(chat, 10), Rate: o.PerChatRate, Burst: 1}
 	for {
 		if until := time.Unix(0, w.pausedUntil.Load()); time.Now().Before(until) {
 			if err := sleepCtx(ctx, time.Until(until)); err != nil {
@@ -478,6 +501,22 @@ func (w *broadcaster) pace(ctx context.Context, chat int64, quiet bool) error {
 			return nil
 		}
 	}
+}
+
+// buckets are the delivery's shared buckets: Telegram's overall one (or
+// the other channel's, at the rate it states) and the person's.
+func (w *broadcaster) buckets(d store.Delivery, ch Channel, other bool) (overall, perChat store.Bucket) {
+	o := w.b.bopts()
+	if !other {
+		return store.Bucket{Key: o.BucketKey, Rate: o.Rate, Burst: o.Burst},
+			store.Bucket{Key: "chat:" + d.ChatRef, Rate: o.PerChatRate, Burst: 1}
+	}
+	rate := ch.Capabilities().Rate
+	if rate <= 0 {
+		rate = o.Rate
+	}
+	return store.Bucket{Key: o.BucketKey + ":" + d.Channel, Rate: rate, Burst: 1},
+		store.Bucket{Key: "chat:" + d.Channel + ":" + d.ChatRef, Rate: o.PerChatRate, Burst: 1}
 }
 
 // errQuiet stops a send whose slot came after quiet hours began.
@@ -697,7 +736,8 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 func (w *broadcaster) sendPaced(ctx context.Context, chat int64, text string, kb models.ReplyMarkup) (int, error) {
 	var id int
 	err := w.b.send.Do(ctx, Target{ChatID: chat}, "sendMessage", func(c context.Context) error {
-		if err := w.pace(ctx, chat, false); err != nil {
+		overall, perChat := w.buckets(store.Delivery{Channel: "telegram", ChatRef: strconv.FormatInt(chat, 10)}, nil, false)
+		if err := w.pace(ctx, overall, perChat, false); err != nil {
 			return err
 		}
 		m, err := w.b.api.SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb)})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,6 +83,9 @@ func (b *Bot) drainInbox(ctx context.Context, to channel.Address) <-chan error {
 	return b.lanes.submit(ctx, laneKey(to), func(ctx context.Context) error {
 		for {
 			more, err := b.handleNext(ctx, to)
+			if err != nil {
+				b.retrySoon(laneKey(to), func() { b.drainInbox(b.sendCtx, to) })
+			}
 			if err != nil || !more {
 				return err
 			}
@@ -257,6 +261,12 @@ func (b *Bot) sweepInbox(ctx context.Context) {
 		return
 	}
 	for _, p := range pend {
+		if p.Channel == "telegram" {
+			if chat, err := strconv.ParseInt(p.Address, 10, 64); err == nil {
+				b.drainChat(ctx, chat) // poll.go
+			}
+			continue
+		}
 		if _, ok := b.channels[channel.Name(p.Channel)]; ok {
 			b.drainInbox(ctx, channel.Address{Channel: channel.Name(p.Channel), Ref: p.Address})
 		}

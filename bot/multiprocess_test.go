@@ -127,11 +127,11 @@ func (f *fleet) ids() []int64 {
 	return ids
 }
 
-// seenCount is how many of the inputs sent so far are in updates_seen.
+// seenCount is how many of the inputs sent so far are handled.
 func (f *fleet) seenCount() int {
 	f.t.Helper()
 	var n int
-	if err := f.x.Get(&n, `SELECT count(*) FROM updates_seen WHERE update_id = ANY($1)`, int64s(f.ids())); err != nil {
+	if err := f.x.Get(&n, `SELECT count(*) FROM inbox WHERE channel = 'telegram' AND event_id::bigint = ANY($1) AND handled_at IS NOT NULL`, int64s(f.ids())); err != nil {
 		f.t.Fatal(err)
 	}
 	return n
@@ -245,7 +245,7 @@ SELECT c.version, coalesce(c.data->'job'->>'trades_other', '') AS other, coalesc
 
 // checkExactlyOnce checks, once everything is handled, that each input was
 // handled exactly once and in order for its chat: every update id is in
-// updates_seen; each person's conversation moved one version per input;
+// the inbox, handled; each person's conversation moved one version per input;
 // the last typed text is the one stored; and their updates' transactions
 // began in the order sent. With allAnswered, every input was answered (each
 // answer names the latest text typed before its input, a press's answer
@@ -279,7 +279,7 @@ func (f *fleet) checkExactlyOnce(allAnswered bool) (answers []string) {
 			}
 		}
 		var order []int64
-		if err := f.x.Select(&order, `SELECT update_id FROM updates_seen WHERE update_id = ANY($1) ORDER BY handled_at, update_id`, int64s(ids)); err != nil {
+		if err := f.x.Select(&order, `SELECT event_id::bigint FROM inbox WHERE channel = 'telegram' AND event_id::bigint = ANY($1) AND handled_at IS NOT NULL ORDER BY handled_at, event_id::bigint`, int64s(ids)); err != nil {
 			f.t.Fatal(err)
 		}
 		if !slices.Equal(order, ids) {

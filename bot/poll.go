@@ -8,16 +8,20 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
+	"strconv"
 	"time"
 
 	"github.com/go-telegram/bot/models"
+
+	"reentrybot/store"
 )
 
 // poll is the long-polling intake. Unlike go-telegram/bot's own loop, it
-// moves the offset only past updates whose handling has committed: an
-// update id is confirmed to Telegram by asking with a higher offset, so a
-// crash before commit gets the update delivered again.
+// confirms updates (asks with a higher offset) only once they are written
+// to the intake inbox: a crash before that gets them delivered again, a
+// crash after leaves them in the inbox for the sweep. Handling happens in
+// the chats' lanes meanwhile, so a slow update never holds up the next
+// getUpdates.
 func (b *Bot) poll(ctx context.Context) error {
 	var offset int64
 	backoff := time.Duration(0)
@@ -45,26 +49,15 @@ func (b *Bot) poll(ctx context.Context) error {
 		if len(updates) == 0 {
 			continue
 		}
-		results := b.dispatchBatch(ctx, updates)
-		// The offset may pass only a committed prefix; later updates that
-		// did commit come again and are recognised as duplicates.
-		next, failed := offset, false
-		for i, res := range results {
-			err := <-res
-			if err != nil && !failed {
-				failed = true
-				b.log.Error("update not committed, will be fetched again", "update", updates[i].ID, "err", err)
-			}
-			if !failed {
-				next = updates[i].ID + 1
-			}
-		}
-		offset = next
-		if failed {
+		if err := b.receiveUpdates(ctx, updates); err != nil {
+			// Not durable: ask for the same updates again.
+			b.log.Error("writing updates to the inbox, will fetch them again", "first", updates[0].ID, "err", err)
 			backoff = time.Second
+			continue
 		}
+		offset = updates[len(updates)-1].ID + 1
 	}
-	// Confirm what was handled, so a restart does not fetch it again.
+	// Confirm what was received, so a restart does not fetch it again.
 	if offset > 0 {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 		defer cancel()
@@ -75,40 +68,82 @@ func (b *Bot) poll(ctx context.Context) error {
 	return nil
 }
 
-// errHeldBack: an earlier update of the same chat in the batch did not
-// commit, so this one waits to be fetched again behind it.
-var errHeldBack = errors.New("held back behind an earlier update of its chat that did not commit")
-
-// dispatchBatch queues a batch of updates. Once an update of a chat fails
-// (the database is away), the chat's later updates in the batch are held
-// back rather than handled: all come again from the failed one on, and
-// the chat keeps its order.
-func (b *Bot) dispatchBatch(ctx context.Context, updates []models.Update) []<-chan error {
-	var (
-		mu     sync.Mutex
-		failed = map[int64]bool{}
-	)
-	results := make([]<-chan error, len(updates))
+// receiveUpdates writes updates to the intake inbox in one statement and,
+// once they are durable, hands each chat to its lane. A redelivered
+// update adds nothing.
+func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update) error {
+	rows := make([]store.InboxEvent, 0, len(updates))
 	for i := range updates {
-		upd := &updates[i]
-		key := chatKey(upd)
-		results[i] = b.lanes.submit(ctx, key, func(ctx context.Context) error {
-			mu.Lock()
-			held := failed[key]
-			mu.Unlock()
-			if held {
-				return errHeldBack
-			}
-			err := b.handleUpdate(ctx, upd)
-			if err != nil {
-				mu.Lock()
-				failed[key] = true
-				mu.Unlock()
-			}
-			return err
-		})
+		raw, err := json.Marshal(&updates[i])
+		if err != nil {
+			return fmt.Errorf("encoding update %d: %w", updates[i].ID, err)
+		}
+		rows = append(rows, store.InboxEvent{Channel: "telegram", EventID: strconv.FormatInt(updates[i].ID, 10),
+			Address: strconv.FormatInt(chatKey(&updates[i]), 10), Event: raw})
 	}
-	return results
+	if _, err := b.db.AddToInbox(ctx, rows); err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for i := range updates {
+		if k := chatKey(&updates[i]); !seen[k] {
+			seen[k] = true
+			b.drainChat(ctx, k)
+		}
+	}
+	return nil
+}
+
+// drainChat handles the chat's unhandled updates in its lane, oldest
+// first. The handling transaction marks each handled (MarkUpdateSeen or
+// SeenAndTouch), which makes it once even when another process drains the
+// same chat; an update is only offered once every earlier one of the chat
+// has committed, which keeps the chat's order. A failure (the database
+// away) leaves the rest to the sweep.
+func (b *Bot) drainChat(ctx context.Context, chat int64) <-chan error {
+	addr := strconv.FormatInt(chat, 10)
+	return b.lanes.submit(ctx, chat, func(ctx context.Context) error {
+		var last int64
+		for {
+			e, ok, err := b.db.OldestInboxEvent(ctx, "telegram", addr)
+			if err != nil {
+				b.retrySoon(chat, func() { b.drainChat(b.sendCtx, chat) })
+			}
+			if err != nil || !ok {
+				return err
+			}
+			var upd models.Update
+			if e.ID == last || json.Unmarshal(e.Event, &upd) != nil {
+				// Handled without a mark (nothing to record), or unreadable.
+				if _, err := b.db.FinishInboxEventOnce(ctx, e.ID); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := b.handleUpdate(ctx, &upd); err != nil {
+				b.retrySoon(chat, func() { b.drainChat(b.sendCtx, chat) })
+				return err
+			}
+			last = e.ID
+		}
+	})
+}
+
+// retrySoon runs drain again in a second, while the bot runs: a chat
+// whose handling found the database away is taken up again as soon as it
+// is back, without waiting for the sweep or the chat's next update.
+// One retry at a time per lane: several drains that failed together
+// need one more, not one each.
+func (b *Bot) retrySoon(lane int64, drain func()) {
+	if _, already := b.retrying.LoadOrStore(lane, true); already {
+		return
+	}
+	time.AfterFunc(time.Second, func() {
+		b.retrying.Delete(lane)
+		if b.sendCtx.Err() == nil {
+			drain()
+		}
+	})
 }
 
 type getUpdatesRequest struct {

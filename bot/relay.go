@@ -370,14 +370,10 @@ func (b *Bot) sweeper(ctx context.Context) {
 		if err := b.RunReminders(ctx); err != nil && ctx.Err() == nil { // reminders.go
 			b.log.Warn("reminders, the next sweep retries", "err", err)
 		}
-		// Telegram keeps undelivered updates for a day: ids older than a
-		// week cannot come again.
+		// Messengers redeliver for a day at most (Telegram keeps undelivered
+		// updates for 24 hours): handled events older than a week cannot
+		// come again.
 		if time.Since(pruned) > time.Hour {
-			if n, err := b.db.PruneUpdatesSeen(ctx, b.now().Add(-7*24*time.Hour)); err != nil {
-				b.log.Warn("pruning handled update ids", "err", err)
-			} else if n > 0 {
-				b.log.Info("pruned handled update ids", "count", n)
-			}
 			if _, err := b.db.PruneInbox(ctx, b.now().Add(-7*24*time.Hour)); err != nil {
 				b.log.Warn("pruning the inbox", "err", err)
 			}

@@ -89,7 +89,7 @@ func (b *Bot) inUpdateTx(ctx context.Context, upd *models.Update, fx *effects, f
 		if fx != nil {
 			fx.fns = nil
 		}
-		first, err := tx.MarkUpdateSeen(ctx, upd.ID)
+		first, err := tx.MarkUpdateSeen(ctx, upd.ID, chatKey(upd))
 		if err != nil {
 			return err
 		}

@@ -10,9 +10,11 @@ import (
 )
 
 // WebhookHandler receives updates from Telegram. It answers 401 to a
-// request without the right secret token, and 200 only once the update's
-// handling has committed, so that Telegram redelivers what failed.
-// (go-telegram/bot's own handler answers 200 whatever happens.)
+// request without the right secret token, and 200 once the update is
+// written to the intake inbox (handling follows in the chat's lane), so
+// that Telegram redelivers only what was not durably received and never
+// waits for a slow handling. (go-telegram/bot's own handler answers 200
+// whatever happens.)
 func (b *Bot) WebhookHandler() http.Handler {
 	secret := []byte(b.opts.WebhookSecret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +33,8 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		if err := <-b.Dispatch(r.Context(), &upd); err != nil {
+		if err := b.receiveUpdates(r.Context(), []models.Update{upd}); err != nil {
+			b.log.Error("writing a webhook update to the inbox", "update", upd.ID, "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}

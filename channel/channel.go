@@ -79,6 +79,10 @@ type Capabilities struct {
 	Markup           Markup
 	Ack              bool // a button press can be acknowledged (a toast)
 	ShareContact     bool // a share-my-phone control exists
+	// Rate is how many messages a second the messenger lets the bot send
+	// in all (announcements are paced to it); 0: none stated, the
+	// announcements' default applies.
+	Rate float64
 	// Files are the MIME types the channel carries as files, up to
 	// MaxFileBytes; anything else goes as a link.
 	Files        []string

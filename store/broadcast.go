@@ -98,7 +98,7 @@ SELECT b.id, b.author_staff_id, b.author_chat_id, b.author_lang, s.display_name 
 // $1 province-wide, $2 communes, $3 interest.
 const audienceFrom = `
   FROM people p
- WHERE p.channel = 'telegram' AND p.reachable AND NOT p.announcements_off
+ WHERE p.reachable AND NOT p.announcements_off
    AND ($1::boolean OR p.commune_code = ANY($2::text[]))
    AND (SELECT c.granted FROM consents c
          WHERE c.person_id = p.id AND c.purpose = 'announcements'
@@ -124,6 +124,23 @@ func (tx *Tx) CountAudience(ctx context.Context, a Audience) (int, error) {
 		return 0, fmt.Errorf("counting audience: %w", err)
 	}
 	return n, nil
+}
+
+// CountAudienceByChannel is CountAudience per channel of the people, for
+// the composer's preview ("Telegram 12, Zalo < 5").
+func (tx *Tx) CountAudienceByChannel(ctx context.Context, a Audience) (map[string]int, error) {
+	var rows []struct {
+		Channel string `db:"channel"`
+		N       int    `db:"n"`
+	}
+	if err := tx.X.SelectContext(ctx, &rows, `SELECT p.channel, count(*) AS n`+audienceFrom+` GROUP BY p.channel`, audienceArgs(a)...); err != nil {
+		return nil, fmt.Errorf("counting audience per channel: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Channel] = r.N
+	}
+	return out, nil
 }
 
 // NewDraft starts a composer for the staff member, dropping an older draft.
@@ -307,6 +324,7 @@ type Delivery struct {
 	PersonID    int64     `db:"person_id"`
 	Attempts    int       `db:"attempts"`
 	ClaimedAt   time.Time `db:"claimed_at"` // identifies this claim
+	Channel     string    `db:"channel"`
 	ChatRef     string    `db:"chat_ref"`
 	Lang        string    `db:"language"`
 	OptedOut    bool      `db:"announcements_off"`
@@ -326,7 +344,7 @@ WITH c AS (
 UPDATE deliveries d SET status = 'sending', claimed_at = $1, attempts = d.attempts + 1
   FROM c, people p
  WHERE d.id = c.id AND p.id = d.person_id
-RETURNING d.id, d.broadcast_id, d.person_id, d.attempts, d.claimed_at, p.chat_ref, p.language, p.announcements_off,
+RETURNING d.id, d.broadcast_id, d.person_id, d.attempts, d.claimed_at, p.channel, p.chat_ref, p.language, p.announcements_off,
        coalesce((SELECT k.granted FROM consents k
                   WHERE k.person_id = p.id AND k.purpose = 'announcements'
                   ORDER BY k.decided_at DESC, k.id DESC LIMIT 1), false) AS consented`

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"sync"
 	"testing"
@@ -64,6 +65,9 @@ func TestAudience(t *testing.T) {
 	gone := seedPerson(t, x, "11", "A", []bool{true}, "job")
 	x.MustExec(`UPDATE people SET announcements_off = true WHERE id = $1`, off)
 	x.MustExec(`UPDATE people SET reachable = false WHERE id = $1`, gone)
+	// Announcements reach every channel, not Telegram alone.
+	onZalo := seedPerson(t, x, "12", "B", []bool{true}, "job")
+	x.MustExec(`UPDATE people SET channel = 'zalo' WHERE id = $1`, onZalo)
 
 	tests := []struct {
 		name string
@@ -74,10 +78,10 @@ func TestAudience(t *testing.T) {
 		{"commune A, job seekers", store.Audience{Communes: []string{"A"}, Interest: "job"}, 3},
 		{"commune A, course", store.Audience{Communes: []string{"A"}, Interest: "course"}, 1},
 		{"commune A, loan", store.Audience{Communes: []string{"A"}, Interest: "loan"}, 1},
-		{"communes A and B", store.Audience{Communes: []string{"A", "B"}, Interest: "all"}, 6},
+		{"communes A and B", store.Audience{Communes: []string{"A", "B"}, Interest: "all"}, 7},
 		{"commune C", store.Audience{Communes: []string{"C"}, Interest: "all"}, 0},
-		{"province", store.Audience{ProvinceWide: true, Interest: "all"}, 7},
-		{"province, job", store.Audience{ProvinceWide: true, Interest: "job"}, 5},
+		{"province", store.Audience{ProvinceWide: true, Interest: "all"}, 8},
+		{"province, job", store.Audience{ProvinceWide: true, Interest: "job"}, 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +99,18 @@ func TestAudience(t *testing.T) {
 			}
 		})
 	}
+	t.Run("per channel", func(t *testing.T) {
+		var got map[string]int
+		if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			got, err = tx.CountAudienceByChannel(ctx, store.Audience{Communes: []string{"A", "B"}, Interest: "all"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]int{"telegram": 6, "zalo": 1}; !maps.Equal(got, want) {
+			t.Fatalf("per channel %v, want %v", got, want)
+		}
+	})
 }
 
 // newRunning creates a running broadcast to commune A through the draft,

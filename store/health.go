@@ -23,13 +23,13 @@ type Health struct {
 }
 
 // Each count is served by a partial index (cases_queue, deliveries_open,
-// case_events_pending, updates_seen_handled_at), so a scrape stays cheap.
+// case_events_pending, inbox_handled_at), so a scrape stays cheap.
 const healthQuery = `
 SELECT (SELECT count(*) FROM cases WHERE status <> 'closed') AS open_cases,
        (SELECT min(opened_at) FROM cases WHERE status <> 'closed' AND first_response_at IS NULL) AS oldest_unanswered,
        (SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')) AS pending_deliveries,
        (SELECT count(*) FROM case_events WHERE relay_to IS NOT NULL AND relayed_at IS NULL AND relay_error IS NULL) AS pending_relays,
-       (SELECT max(handled_at) FROM updates_seen) AS last_update`
+       (SELECT max(handled_at) FROM inbox WHERE handled_at IS NOT NULL) AS last_update`
 
 // Health reads the figures the metrics endpoint reports.
 func (db *DB) Health(ctx context.Context) (Health, error) {

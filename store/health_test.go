@@ -41,7 +41,10 @@ INSERT INTO case_events (case_id, actor, kind, relay_to, relayed_at, relay_error
 INSERT INTO broadcasts (author_staff_id, author_chat_id, status) VALUES (1, 9, 'running');
 INSERT INTO deliveries (broadcast_id, person_id, status, next_attempt_at) VALUES
   (1, 1, 'pending', '2026-11-20 10:00:00+00'::timestamptz), (1, 2, 'sending', '2026-11-20 10:00:00+00'::timestamptz), (1, 3, 'sent', '2026-11-20 10:00:00+00'::timestamptz);
-INSERT INTO updates_seen (update_id, handled_at) VALUES (1, '2026-11-20 10:00:00+00'::timestamptz - interval '10 minutes'), (2, '2026-11-20 10:00:00+00'::timestamptz - interval '2 minutes')`)
+INSERT INTO inbox (channel, event_id, address, received_at, handled_at) VALUES
+  ('telegram', '1', '5', '2026-11-20 09:00:00+00', '2026-11-20 10:00:00+00'::timestamptz - interval '10 minutes'),
+  ('telegram', '2', '5', '2026-11-20 09:00:00+00', '2026-11-20 10:00:00+00'::timestamptz - interval '2 minutes'),
+  ('telegram', '3', '5', '2026-11-20 09:00:00+00', NULL)`)
 	if err != nil {
 		t.Fatal(err)
 	}

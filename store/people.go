@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -116,14 +117,17 @@ func (tx *Tx) SetLanguage(ctx context.Context, personID int64, lang string) erro
 	return nil
 }
 
-// The first statement of a returnee's update: the staff check,
-// updates_seen and the people upsert in one round trip. A staff member's
-// update, or one handled before, inserts nothing and returns no row.
+// The first statement of a returnee's update: the staff check, the
+// update's mark in the inbox and the people upsert in one round trip. A
+// staff member's update, or one handled before, marks nothing and returns
+// no row.
 const seenAndTouchSQL = `
 WITH seen AS (
-  INSERT INTO updates_seen (update_id, handled_at)
-  SELECT $5, $7 WHERE NOT EXISTS (SELECT 1 FROM staff WHERE telegram_user_id = $6 AND active)
-  ON CONFLICT DO NOTHING RETURNING update_id)
+  INSERT INTO inbox (channel, event_id, address, received_at, handled_at)
+  SELECT 'telegram', $5::text, $3, $7, $7 WHERE NOT EXISTS (SELECT 1 FROM staff WHERE telegram_user_id = $6 AND active)
+  ON CONFLICT (channel, event_id) DO UPDATE SET handled_at = EXCLUDED.handled_at, event = NULL
+   WHERE inbox.handled_at IS NULL
+  RETURNING id)
 INSERT INTO people (channel, external_id, chat_ref, language, created_at, last_seen_at)
 SELECT $1, $2, $3, $4, $7, $7 FROM seen
 ON CONFLICT (channel, external_id) DO UPDATE
@@ -137,7 +141,7 @@ RETURNING ` + personCols
 // same update blocks until the other ends) or comes from staff: the caller
 // tells which apart, both being rare.
 func (tx *Tx) SeenAndTouch(ctx context.Context, updateID, telegramUserID int64, channel, externalID, chatRef, lang string) (p Person, ok bool, err error) {
-	err = tx.getHot(ctx, &p, seenAndTouchSQL, channel, externalID, chatRef, lang, updateID, telegramUserID, tx.db.Now())
+	err = tx.getHot(ctx, &p, seenAndTouchSQL, channel, externalID, chatRef, lang, strconv.FormatInt(updateID, 10), telegramUserID, tx.db.Now())
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
 	}

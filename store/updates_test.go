@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,17 +32,24 @@ func TestSeenAndTouch(t *testing.T) {
 		update   int64
 		tgUser   int64
 		wantOK   bool
-		wantSeen int // updates_seen rows for the update afterwards
+		received bool // written to the inbox (unhandled) first, as intake does
+		wantSeen int  // handled inbox rows for the update afterwards
 	}{
-		{"new person", 1000, 501, true, 1},
-		{"known person, next update", 1001, 501, true, 1},
-		{"redelivered update", 1001, 501, false, 1}, // the case before's, again
-		{"staff member", 1002, 7, false, 0},
+		{"new person", 1000, 501, true, false, 1},
+		{"known person, next update", 1001, 501, true, false, 1},
+		{"redelivered update", 1001, 501, false, false, 1}, // the case before's, again
+		{"staff member", 1002, 7, false, false, 0},
+		{"received, then handled", 1003, 501, true, true, 1},
 	}
 	for round := range 3 {
 		for _, tc := range tests {
 			update := tc.update + int64(round)*10
 			ref := map[bool]string{true: "501", false: "7"}[tc.tgUser == 501]
+			if tc.received {
+				if _, err := db.AddToInbox(ctx, []store.InboxEvent{{Channel: "telegram", EventID: strconv.FormatInt(update, 10), Address: ref, Event: []byte(`{}`)}}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			var (
 				p  store.Person
 				ok bool
@@ -60,8 +68,8 @@ func TestSeenAndTouch(t *testing.T) {
 			if ok && (p.ID == 0 || p.ExternalID != ref || !p.Reachable) {
 				t.Errorf("%s (round %d): person %+v", tc.name, round, p)
 			}
-			if got := count(`SELECT count(*) FROM updates_seen WHERE update_id = $1`, update); got != tc.wantSeen {
-				t.Errorf("%s (round %d): %d updates_seen rows, want %d", tc.name, round, got, tc.wantSeen)
+			if got := count(`SELECT count(*) FROM inbox WHERE channel = 'telegram' AND event_id = $1 AND handled_at IS NOT NULL`, strconv.FormatInt(update, 10)); got != tc.wantSeen {
+				t.Errorf("%s (round %d): %d handled inbox rows, want %d", tc.name, round, got, tc.wantSeen)
 			}
 		}
 		time.Sleep(50 * time.Millisecond) // let the background preparing finish
