@@ -35,7 +35,7 @@ func init() {
 var (
 	// Telegram usernames: 5-32 of letters, digits and underscores.
 	usernameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{4,31}$`)
-	phoneRe    = regexp.MustCompile(`^\+?[0-9][0-9 .()-]{6,24}[0-9]$`)
+	phoneRe    = regexp.MustCompile(`^[+(]?[0-9][0-9 .()-]{6,24}[0-9]$`)
 )
 
 func loadReach(val func(string) string, bad func(name, format string, args ...any)) Reach {

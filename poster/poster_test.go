@@ -252,3 +252,23 @@ func TestDeterministic(t *testing.T) {
 		t.Error("the PDF is not dated by the given time")
 	}
 }
+
+// BenchmarkWrite: one poster (reentrybot poster --all writes 99).
+func BenchmarkWrite(b *testing.B) {
+	cat, err := i18n.Load(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := poster.For(reach, "vieclam_bn_bot", tanYen, made)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := poster.Write(&buf, cat, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/pdf")
+}
