@@ -40,3 +40,32 @@ func TestDeepLinkOffersTheCommune(t *testing.T) {
 		return err == nil && code == "09370"
 	})
 }
+
+// Another channel (the web chat sends "/start c_<code>" as the first event
+// of a person who opened /chat?c=<code>) carries the same hint; Không
+// falls back to typing the name.
+func TestDeepLinkOnAnotherChannel(t *testing.T) {
+	r := newRig(t, withFastLimits())
+	ch := &testChannel{t: t}
+	r.bot.AddChannel(ch)
+	r.run()
+	p := &person{r: r, ch: ch, ref: "w1"}
+	p.say("/start c_09370")
+	p.choose("agree_all")
+	p.choose("m:counsel")
+	p.say("Minh")
+	p.say("0912345678")
+	if !strings.Contains(p.lastText(), "Bạn ở Phường Tam Sơn?") {
+		t.Fatalf("commune question %q, want it to offer Phường Tam Sơn", p.lastText())
+	}
+	p.choose("hint:no")
+	if !strings.Contains(p.lastText(), "xã/phường nào") {
+		t.Fatalf("after Không: %q, want the commune search", p.lastText())
+	}
+	p.say("hiep hoa")
+	p.choose("c:07840")
+	var code string
+	if err := r.x.Get(&code, `SELECT commune_code FROM people WHERE channel = 'test' AND external_id = 'w1'`); err != nil || code != "07840" {
+		t.Errorf("commune %q (%v), want 07840", code, err)
+	}
+}
