@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"reentrybot/flows"
 	"reentrybot/i18n"
@@ -60,16 +62,38 @@ func cmdPoster(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Wri
 		return err
 	}
 	made := db.Now()
-	for _, c := range communes {
-		p, err := poster.For(cfg.Reach, bot, c, made)
-		if err != nil {
-			return err
+	// A poster is CPU work (fonts parsed and compressed each time): one
+	// worker per core makes --all a few times faster.
+	paths := make([]string, len(communes))
+	errs := make([]error, len(communes))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(communes)) {
+		wg.Go(func() {
+			for i := range next {
+				c := communes[i]
+				p, err := poster.For(cfg.Reach, bot, c, made)
+				if err == nil {
+					paths[i] = filepath.Join(*out, poster.FileName(c))
+					err = writePoster(paths[i], cat, p)
+				}
+				errs[i] = err
+			}
+		})
+	}
+	for i := range communes {
+		if ctx.Err() != nil {
+			break
 		}
-		path := filepath.Join(*out, poster.FileName(c))
-		if err := writePoster(path, cat, p); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s  %s\n", path, poster.CommuneLabel(c))
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
+		return err
+	}
+	for i, c := range communes {
+		fmt.Fprintf(stdout, "%s  %s\n", paths[i], poster.CommuneLabel(c))
 	}
 	fmt.Fprintf(stdout, "%d poster(s) in %s\n", len(communes), *out)
 	return nil
