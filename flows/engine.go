@@ -110,9 +110,11 @@ func (e *Engine) step(ctx context.Context, st Store, p Person, c Conversation, i
 			c.Flow, c.State = flowMenu, stateMenu
 		}
 	}
+	r.hint = r.d.Hint
 	if err := act(r); err != nil {
 		return Outcome{}, fmt.Errorf("flow %s/%s: %w", c.Flow, c.State, err)
 	}
+	r.d.Hint = r.hint // flows reset r.d freely; the hint stays (hint.go)
 	if touch {
 		r.d.Touched = r.now.UTC()
 	}
@@ -210,6 +212,9 @@ func (r *run) command(inFlow bool) error {
 		r.langPicker()
 		return nil
 	case "start", "menu", "mydata", "delete":
+		if err := r.rememberHint(); err != nil { // hint.go
+			return err
+		}
 		// /mydata and /delete from My data lose nothing (rights.go).
 		stay := r.conv.Flow == flowMyData && r.in.Command != "start" && r.in.Command != "menu"
 		if inFlow && r.conv.Flow != "" && !stay && !(r.conv.Flow == flowConsent && r.conv.State == stateIntro) {

@@ -49,6 +49,9 @@ type convData struct {
 	Search  string    `json:"search,omitempty"`
 	Page    int       `json:"page,omitempty"`
 	Picked  []Purpose `json:"picked,omitempty"`
+	// Hint is the commune a deep link named (hint.go); unlike the rest it
+	// outlives flows: step carries it over every reset.
+	Hint string `json:"hint,omitempty"`
 
 	Job     *jobAnswers     `json:"job,omitempty"`
 	Course  *courseAnswers  `json:"course,omitempty"`
@@ -133,6 +136,8 @@ type run struct {
 
 	prof     *Profile
 	consents map[Purpose]bool
+	// hint is convData.Hint while the input is handled (hint.go).
+	hint string
 }
 
 // line is the flow's linear order of states, summary included.
@@ -346,6 +351,9 @@ func (r *run) profile() (*Profile, error) {
 func (r *run) saveProfile() error {
 	if err := r.st.SaveProfile(r.ctx, r.p.ID, *r.prof); err != nil {
 		return err
+	}
+	if r.prof.CommuneCode != "" {
+		r.hint = "" // the person has a commune: a hint has done its work
 	}
 	return nil
 }

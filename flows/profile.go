@@ -243,6 +243,9 @@ func takePhone(r *run) (string, error) {
 }
 
 func askCommune(r *run) error {
+	if r.askHint() { // a poster's link named the commune (hint.go)
+		return nil
+	}
 	r.question("ask_commune", nil)
 	return nil
 }
@@ -263,6 +266,9 @@ func (r *run) findCommunes(s string) ([]CommuneMatch, error) {
 }
 
 func takeCommune(r *run) (string, error) {
+	if ev, handled, err := r.takeHint(); handled {
+		return ev, err
+	}
 	s, ok := r.textAnswer()
 	if !ok {
 		return "", nil
@@ -381,19 +387,23 @@ func takeCommunePick(r *run) (string, error) {
 	case c == "retype":
 		return "retype", nil
 	case strings.HasPrefix(c, "c:"):
-		cm, err := r.st.Commune(r.ctx, c[2:])
-		if err != nil || !cm.Active {
+		cm, ok := r.lookupCommune(c[2:])
+		if !ok {
 			r.reply("expect_button", nil)
 			return "", r.ask()
 		}
-		p, err := r.profile()
-		if err != nil {
-			return "", err
-		}
-		p.CommuneCode, p.CommuneName = cm.Code, cm.Name
-		return eventAnswer, r.saveProfile()
+		return r.saveCommune(cm)
 	}
 	return "", r.expect(&step{})
+}
+
+func (r *run) saveCommune(cm Commune) (string, error) {
+	p, err := r.profile()
+	if err != nil {
+		return "", err
+	}
+	p.CommuneCode, p.CommuneName = cm.Code, cm.Name
+	return eventAnswer, r.saveProfile()
 }
 
 func askEducation(r *run) error {

@@ -64,6 +64,7 @@ func (r *run) myDataWithFile() error {
 // erase erases the person's data; without an Eraser it empties the
 // profile and withdraws every consent.
 func (r *run) erase() error {
+	r.hint = "" // where a link said they live goes too (hint.go)
 	if er, ok := r.st.(Eraser); ok {
 		if err := er.ErasePerson(r.ctx, r.p.ID, r.now); err != nil {
 			return err
