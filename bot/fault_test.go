@@ -290,10 +290,12 @@ func TestBotAPIFailsAndTimesOut(t *testing.T) {
 	t.Logf("%d updates; failed calls (499: the bot gave up waiting): %v", len(f.ids()), failed)
 }
 
-// A bot process is killed (SIGKILL) in the middle of a flow, with one
-// update committed but not yet confirmed to the Bot API and others not yet
-// handled; another process takes over. Each person continues at the same
-// step: nothing lost, nothing handled twice.
+// A bot process is killed (SIGKILL) in the middle of a flow, between the
+// intake inbox and handling: updates written to the inbox and confirmed
+// to the Bot API (which will not deliver them again) but not handled, and
+// others handled but not answered; another process takes over. Each
+// person continues at the same step: nothing lost, nothing handled twice,
+// in order per person.
 func TestKilledProcessMidFlow(t *testing.T) {
 	dbURL := dbtest.URL(t)
 	x, err := sqlx.Open("postgres", dbURL)
@@ -312,9 +314,8 @@ func TestKilledProcessMidFlow(t *testing.T) {
 	f.waitAnswered(15 * time.Second)
 
 	// The rows of the first two people are locked, so their updates wait
-	// inside their transactions; the others' updates commit but cannot be
-	// confirmed to the Bot API, since the polling offset only passes a
-	// committed prefix and the first person's press comes first.
+	// inside their transactions, received in the inbox but not handled;
+	// the others' updates commit.
 	hold, err := x.Beginx()
 	if err != nil {
 		t.Fatal(err)
@@ -341,6 +342,13 @@ func TestKilledProcessMidFlow(t *testing.T) {
 	api.SetDelay("getUpdates", 0)
 	waitUntil(t, "the others' updates handled", func() bool {
 		return f.seenCount() >= len(f.users)+1+3*(len(f.users)-2)
+	})
+	// Every update is in the inbox and confirmed to the Bot API: what the
+	// first process did not handle can only come back from the inbox.
+	waitUntil(t, "every update received and confirmed", func() bool {
+		var n int
+		_ = x.Get(&n, `SELECT count(*) FROM inbox WHERE channel = 'telegram' AND event_id::bigint = ANY($1)`, int64s(f.ids()))
+		return n == len(f.ids()) && api.Unconfirmed() == 0
 	})
 	time.Sleep(100 * time.Millisecond)
 	first.kill()

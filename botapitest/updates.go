@@ -89,6 +89,15 @@ func (s *Server) dropDisallowedLocked() {
 	s.updates = slices.DeleteFunc(s.updates, func(u pendingUpdate) bool { return !s.allowedLocked(u.kind) })
 }
 
+// Unconfirmed reports how many updates the server still holds for the
+// bot: delivered or not, not yet confirmed by a getUpdates with a higher
+// offset (as Telegram keeps them for 24 hours).
+func (s *Server) Unconfirmed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.updates)
+}
+
 func (s *Server) getUpdatesMethod(ctx context.Context, p *params) (any, *apiError) {
 	offset, e := p.integer("offset")
 	if e != nil {
