@@ -217,7 +217,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	return b.poll(ctx)
 }
 
-var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member", "chat_member"}
 
 // commands are the ones shown in Telegram's menu, by catalog key.
 var commands = []struct{ name, key string }{
@@ -319,6 +319,9 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	}()
 	if isGroupUpdate(upd) {
 		return b.handleGroup(ctx, upd)
+	}
+	if upd.ChatMember != nil { // membership.go
+		return b.handleChatMember(ctx, upd)
 	}
 	in, from, ok := b.toInput(upd)
 	if !ok {

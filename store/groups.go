@@ -157,13 +157,13 @@ const mayJoinSQL = `EXISTS (SELECT 1 FROM staff s
 var intrudersSQL = `
 SELECT m.chat_id, m.telegram_user_id, m.first_name, m.status
   FROM group_members m JOIN staff_groups g ON g.chat_id = m.chat_id
- WHERE ($1 = 0 OR m.chat_id = $1) AND m.telegram_user_id <> $2
+ WHERE ($1::bigint = 0 OR m.chat_id = $1) AND m.telegram_user_id <> $2::bigint
    AND m.status IN ('creator', 'administrator', 'member', 'restricted')
    AND NOT ` + fmt.Sprintf(mayJoinSQL, "m.telegram_user_id") + `
 UNION ALL
-SELECT g.chat_id, r.telegram_user_id, '', ''
+SELECT g.chat_id, r.telegram_user_id, r.display_name, ''
   FROM staff r CROSS JOIN staff_groups g
- WHERE ($1 = 0 OR g.chat_id = $1) AND NOT r.active AND r.telegram_user_id IS NOT NULL AND r.revoked_at IS NOT NULL
+ WHERE ($1::bigint = 0 OR g.chat_id = $1) AND NOT r.active AND r.telegram_user_id IS NOT NULL AND r.revoked_at IS NOT NULL
    AND NOT ` + fmt.Sprintf(mayJoinSQL, "r.telegram_user_id") + `
    AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.chat_id = g.chat_id AND m.telegram_user_id = r.telegram_user_id
                      AND (m.status IN ('creator', 'administrator', 'member', 'restricted') OR m.updated_at >= r.revoked_at))
@@ -182,12 +182,26 @@ func (db *DB) Intruders(ctx context.Context, chat, bot int64) ([]Intruder, error
 }
 
 // RecordPost keeps the id of a message the bot posted about a case outside
-// its topic, so that an erasure can delete it.
+// its topic, so that an erasure can delete it. A message that went out
+// while its person was being erased is deleted straight away.
 func (db *DB) RecordPost(ctx context.Context, caseID, chat int64, msg int) error {
-	_, err := db.X.ExecContext(ctx, `
-INSERT INTO case_posts (case_id, chat_id, message_id, posted_at)
-SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM cases c JOIN people p ON p.id = c.person_id WHERE c.id = $1 AND p.erased_at IS NULL)`,
-		caseID, chat, msg, db.Now())
+	return recordPost(ctx, db.X, db.Now(), caseID, chat, msg)
+}
+
+// RecordPost is DB.RecordPost inside a transaction (one holding the case's
+// row would wait for itself otherwise).
+func (tx *Tx) RecordPost(ctx context.Context, caseID, chat int64, msg int) error {
+	return recordPost(ctx, tx.X, tx.db.Now(), caseID, chat, msg)
+}
+
+func recordPost(ctx context.Context, q sqlx.ExecerContext, at time.Time, caseID, chat int64, msg int) error {
+	_, err := q.ExecContext(ctx, `
+WITH live AS (SELECT c.id FROM cases c JOIN people p ON p.id = c.person_id WHERE c.id = $1 AND p.erased_at IS NULL)
+INSERT INTO case_posts (case_id, chat_id, message_id, posted_at, erase_at)
+SELECT id, $2::bigint, $3::integer, $4::timestamptz, NULL::timestamptz FROM live
+UNION ALL
+SELECT NULL, $2, $3, $4, $4 WHERE NOT EXISTS (SELECT 1 FROM live)`,
+		caseID, chat, msg, at)
 	if err != nil {
 		return fmt.Errorf("recording post %d in %d: %w", msg, chat, err)
 	}
