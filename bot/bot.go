@@ -72,6 +72,7 @@ type Bot struct {
 	relays  *lanes       // relaying case events, in order per case and direction
 	bcast   *broadcaster // announcements (broadcast.go)
 	answers answered     // answers sent, to record (answers.go)
+	members membership   // one check of the staff groups at a time (membership.go)
 	now     func() time.Time
 	loc     *time.Location
 	client  *http.Client

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -17,6 +18,11 @@ import (
 // whoever may not be there: at each such update, before each card it
 // posts, and in the sweep (revocation is a command on the server). Removal
 // is a ban lifted at once: the account is out and can be invited again.
+
+// membership serialises the checks of a process: a chat_member update and
+// the sweep must not both remove (and announce) the same account. Another
+// process may still repeat a removal: harmless but for a second notice.
+type membership struct{ mu sync.Mutex }
 
 // memberStatus is the status a ChatMember carries.
 func memberStatus(m models.ChatMember) (string, models.User) {
@@ -95,6 +101,8 @@ func (b *Bot) learnAdmins(ctx context.Context, chat int64) {
 // enforceGroup removes from a staff group (0: every group) whoever may not
 // sit there, and tells the group in its General topic.
 func (b *Bot) enforceGroup(ctx context.Context, chat int64) {
+	b.members.mu.Lock()
+	defer b.members.mu.Unlock()
 	out, err := b.db.Intruders(ctx, chat, b.me.ID)
 	if err != nil {
 		b.log.Warn("checking staff group members", "chat", chat, "err", err)

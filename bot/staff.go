@@ -424,6 +424,13 @@ func (b *Bot) privateCaseMessage(ctx context.Context, tx *store.Tx, fx *effects,
 		b.replyAfter(fx, from.ID, b.cat.T(lang, "case_is_closed", map[string]any{"ID": c.ID}), nil)
 		return nil
 	}
+	// What the counsellor wrote about the person here goes with an erasure
+	// too (a bot may delete what it received in a private chat).
+	if m != nil {
+		if err := tx.RecordPost(ctx, c.ID, m.Chat.ID, m.ID); err != nil {
+			return err
+		}
+	}
 	if note {
 		if strings.TrimSpace(text) == "" {
 			return nil
