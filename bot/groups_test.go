@@ -143,7 +143,11 @@ func TestStaffGroupsByScope(t *testing.T) {
 	if !viewed {
 		t.Errorf("no view_profile line for Chị Lan on case 1: %+v", log)
 	}
-	// Revocation (a command on the server) takes the counsellor out.
+	// Revocation (a command on the server) takes the counsellor out of
+	// every group she is in, and of no other.
+	g2 := r.api.NewGroup("Tổ tư vấn toàn tỉnh", true)
+	r.waitSeen(r.api.SendTextIn(g2.ID, 0, admin, "/setup"))
+	r.waitText(g2.ID, "toàn tỉnh")
 	var staffID int64
 	if err := r.x.Get(&staffID, `SELECT id FROM staff WHERE telegram_user_id = $1`, lan.ID); err != nil {
 		t.Fatal(err)
@@ -157,6 +161,19 @@ func TestStaffGroupsByScope(t *testing.T) {
 		t.Errorf("ban calls after revocation: %d, want %d", n, bans+1)
 	}
 	r.waitText(g.ID, "Bot đã mời Chị Lan ra khỏi nhóm")
+	r.waitFor("the province group asked about her", func() bool { return r.calls("getChatMember", g2.ID) == 1 })
+	if n := r.calls("banChatMember", g2.ID); n != 0 {
+		t.Errorf("%d ban calls in a group she was never in", n)
+	}
+	time.Sleep(2 * r.opts.SweepEvery) // later sweeps do not ask again
+	if n := r.calls("getChatMember", g2.ID); n != 1 {
+		t.Errorf("getChatMember calls in the province group: %d, want 1", n)
+	}
+	for _, m := range r.botMessages(g2.ID) {
+		if strings.Contains(m.Text, "Chị Lan") {
+			t.Errorf("the province group is told of someone never in it: %q", m.Text)
+		}
+	}
 	if v := r.api.TakeViolations(); len(v) > 0 {
 		t.Errorf("Bot API violations: %v", v)
 	}

@@ -120,6 +120,28 @@ func (b *Bot) enforceGroup(ctx context.Context, chat int64) {
 // recorded and the group's admins are asked to do it.
 func (b *Bot) removeMember(ctx context.Context, in store.Intruder) error {
 	t := Target{ChatID: in.ChatID, Group: true, Fresh: true}
+	if in.Status == "" {
+		// A revoked member the bot never saw in this group: ask first, so
+		// that the group hears only of someone who was there.
+		var m *models.ChatMember
+		err := b.send.Do(ctx, t, "getChatMember", func(ctx context.Context) error {
+			var err error
+			m, err = b.api.GetChatMember(ctx, &tg.GetChatMemberParams{ChatID: in.ChatID, UserID: in.UserID})
+			return err
+		})
+		var perm *PermanentError
+		switch {
+		case errors.As(err, &perm): // unknown to Telegram here: not in it
+			return b.db.NoteMember(ctx, in.ChatID, in.UserID, "", "left")
+		case err != nil:
+			return err
+		}
+		status, _ := memberStatus(*m)
+		if status == "left" || status == "kicked" {
+			return b.db.NoteMember(ctx, in.ChatID, in.UserID, "", status)
+		}
+		in.Status = status
+	}
 	err := errors.New("the owner of a group cannot be removed")
 	if in.Status != "creator" {
 		err = b.send.Do(ctx, t, "banChatMember", func(ctx context.Context) error {

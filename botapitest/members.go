@@ -152,8 +152,10 @@ func (s *Server) getChatMember(_ context.Context, p *params) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
+	// ChatMember marshals through a pointer receiver: answer pointers.
 	if uid == s.cfg.botID {
-		return chatMemberModel(s.botModel(), StatusAdmin), nil
+		cm := chatMemberModel(s.botModel(), StatusAdmin)
+		return &cm, nil
 	}
 	m := c.memberOf(uid)
 	if m == nil {
@@ -161,9 +163,11 @@ func (s *Server) getChatMember(_ context.Context, p *params) (any, *apiError) {
 		if pc == nil || pc.user == nil {
 			return nil, badRequest("user not found")
 		}
-		return chatMemberModel(userModel(*pc.user), StatusLeft), nil
+		cm := chatMemberModel(userModel(*pc.user), StatusLeft)
+		return &cm, nil
 	}
-	return chatMemberModel(userModel(m.user), m.status), nil
+	cm := chatMemberModel(userModel(m.user), m.status)
+	return &cm, nil
 }
 
 func (s *Server) getChatAdministrators(_ context.Context, p *params) (any, *apiError) {
@@ -176,7 +180,8 @@ func (s *Server) getChatAdministrators(_ context.Context, p *params) (any, *apiE
 	if c.Type == "private" {
 		return nil, badRequest("there are no administrators in the private chat")
 	}
-	out := []models.ChatMember{chatMemberModel(s.botModel(), StatusAdmin)}
+	bot := chatMemberModel(s.botModel(), StatusAdmin)
+	out := []*models.ChatMember{&bot}
 	var ids []int64
 	for id, m := range c.members {
 		if m.status == StatusOwner || m.status == StatusAdmin {
@@ -186,7 +191,8 @@ func (s *Server) getChatAdministrators(_ context.Context, p *params) (any, *apiE
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
 		m := c.members[id]
-		out = append(out, chatMemberModel(userModel(m.user), m.status))
+		cm := chatMemberModel(userModel(m.user), m.status)
+		out = append(out, &cm)
 	}
 	return out, nil
 }
