@@ -146,12 +146,10 @@ func (s *Server) memberParamsLocked(p *params) (*chat, int64, *apiError) {
 }
 
 func (s *Server) getChatMember(_ context.Context, p *params) (any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, uid, e := s.memberParamsLocked(p)
-	if e != nil {
-		return nil, e
-	}
+	return s.onMember(p, s.getMemberLocked)
+}
+
+func (s *Server) getMemberLocked(c *chat, uid int64, _ *params) (any, *apiError) {
 	// ChatMember marshals through a pointer receiver: answer pointers.
 	if uid == s.cfg.botID {
 		cm := chatMemberModel(s.botModel(), StatusAdmin)
@@ -201,12 +199,21 @@ func (s *Server) getChatAdministrators(_ context.Context, p *params) (any, *apiE
 // refuses the owner and administrators the bot did not promote (all of
 // them, here).
 func (s *Server) banChatMember(_ context.Context, p *params) (any, *apiError) {
+	return s.onMember(p, s.banLocked)
+}
+
+// onMember runs fn under the lock on the chat and user p names.
+func (s *Server) onMember(p *params, fn func(c *chat, uid int64, p *params) (any, *apiError)) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, uid, e := s.memberParamsLocked(p)
 	if e != nil {
 		return nil, e
 	}
+	return fn(c, uid, p)
+}
+
+func (s *Server) banLocked(c *chat, uid int64, _ *params) (any, *apiError) {
 	if uid == s.cfg.botID {
 		return nil, badRequest("can't remove self")
 	}
@@ -230,12 +237,10 @@ func (s *Server) banChatMember(_ context.Context, p *params) (any, *apiError) {
 // unbanChatMember lifts a ban; without only_if_banned it also removes a
 // member (they may join again), as Telegram documents.
 func (s *Server) unbanChatMember(_ context.Context, p *params) (any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, uid, e := s.memberParamsLocked(p)
-	if e != nil {
-		return nil, e
-	}
+	return s.onMember(p, s.unbanLocked)
+}
+
+func (s *Server) unbanLocked(c *chat, uid int64, p *params) (any, *apiError) {
 	m := c.memberOf(uid)
 	switch {
 	case m == nil:
