@@ -118,3 +118,63 @@ func TestIntruders(t *testing.T) {
 		t.Errorf("group -1 after the removal: %+v %v", got, err)
 	}
 }
+
+// An erasure sets the posts about the person's cases aside for deletion,
+// unlinked, and gives the cases new numbers that their events and audit
+// lines follow; a post recorded after it is set aside at once.
+func TestEraseRenumbersAndSetsPostsAside(t *testing.T) {
+	ctx := context.Background()
+	db, id, _ := rightsFixture(t)
+	var old int64
+	if err := db.X.Get(&old, `SELECT id FROM cases WHERE person_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.Audit(ctx, 0, 0, "card_posted", old, ""); err != nil {
+			return err
+		}
+		return tx.RecordPost(ctx, old, 777, 12)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if posts, err := db.PostsToErase(ctx, 10); err != nil || len(posts) != 0 {
+		t.Fatalf("posts to erase before the erasure: %+v %v", posts, err)
+	}
+	at := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ErasePerson(ctx, id, at) }); err != nil {
+		t.Fatal(err)
+	}
+	var now int64
+	if err := db.X.Get(&now, `SELECT id FROM cases`); err != nil || now == old {
+		t.Fatalf("the case is %d, was %d (%v)", now, old, err)
+	}
+	for table, want := range map[string]int{"case_events": 0, "audit_log": 0} {
+		var n int
+		if err := db.X.Get(&n, `SELECT count(*) FROM `+table+` WHERE case_id = $1`, old); err != nil || n != want {
+			t.Errorf("%s: %d rows under the old number (%v)", table, n, err)
+		}
+	}
+	var moved int
+	if err := db.X.Get(&moved, `SELECT count(*) FROM audit_log WHERE case_id = $1 AND action = 'card_posted'`, now); err != nil || moved != 1 {
+		t.Errorf("the audit line did not follow the case: %d (%v)", moved, err)
+	}
+	if err := db.RecordPost(ctx, now, 778, 13); err != nil { // sent while erasing
+		t.Fatal(err)
+	}
+	posts, err := db.PostsToErase(ctx, 10)
+	if err != nil || len(posts) != 2 || posts[0].ChatID != 777 || posts[0].Message != 12 || posts[1].ChatID != 778 {
+		t.Fatalf("posts to erase: %+v %v", posts, err)
+	}
+	var linked int
+	if err := db.X.Get(&linked, `SELECT count(*) FROM case_posts WHERE case_id IS NOT NULL`); err != nil || linked != 0 {
+		t.Errorf("%d posts still name a case (%v)", linked, err)
+	}
+	for _, p := range posts {
+		if err := db.PostErased(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if left, err := db.PostsToErase(ctx, 10); err != nil || len(left) != 0 {
+		t.Errorf("left: %+v %v", left, err)
+	}
+}
