@@ -70,6 +70,9 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 		if !inWorkspace {
 			return nil // a group the bot was added to but is not a staff group
 		}
+		if m != nil && (len(m.NewChatMembers) > 0 || m.LeftChatMember != nil) {
+			return b.noteJoinsAndLeaves(ctx, tx, fx, g, m) // membership.go
+		}
 		// Whoever writes here is a member; one who may not be is removed.
 		if err := tx.NoteSeen(ctx, chat.ID, from.ID, from.FirstName); err != nil {
 			return err

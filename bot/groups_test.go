@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-telegram/bot/models"
+
 	"reentrybot/bot"
+	"reentrybot/clock"
 	"reentrybot/botapitest"
 	"reentrybot/store"
 )
@@ -26,6 +29,15 @@ func (r *rig) calls(method string, chat int64) int {
 func (r *rig) waitStatus(chat int64, u botapitest.User, want string) {
 	r.t.Helper()
 	r.waitFor(fmt.Sprintf("%s %s in %d", u.FirstName, want, chat), func() bool { return r.api.MemberStatus(chat, u.ID) == want })
+}
+
+func (r *rig) inject(u models.Update) int64 {
+	r.t.Helper()
+	id, err := r.api.InjectUpdate(u)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return id
 }
 
 // askCounsel walks a new person through the "meet a counsellor" path from
@@ -85,6 +97,17 @@ func TestStaffGroupsByScope(t *testing.T) {
 	}
 	if s := r.api.MemberStatus(g.ID, lan.ID); s != botapitest.StatusMember {
 		t.Errorf("the counsellor of A is %q", s)
+	}
+	// The "joined" service message is a second way to learn of a member.
+	other := r.api.NewUser("Khách", "vi")
+	joined := models.User{ID: other.ID, FirstName: other.FirstName}
+	r.waitSeen(r.inject(models.Update{Message: &models.Message{
+		ID: 9000, Date: int(clock.System().Unix()), From: &joined, NewChatMembers: []models.User{joined},
+		Chat: models.Chat{ID: g.ID, Type: models.ChatTypeSupergroup, IsForum: true},
+	}}))
+	r.waitText(g.ID, "Bot đã mời Khách ra khỏi nhóm")
+	if bans := r.calls("banChatMember", g.ID); bans != 4 {
+		t.Errorf("ban calls after the service message: %d, want 4", bans)
 	}
 
 	// A case of A opens its topic here; a case of B does not.

@@ -74,6 +74,29 @@ func (b *Bot) handleChatMember(ctx context.Context, upd *models.Update) error {
 	return nil
 }
 
+// noteJoinsAndLeaves records the service messages of people joining or
+// leaving a staff group (a second source besides chat_member updates) and
+// checks the group when someone joined.
+func (b *Bot) noteJoinsAndLeaves(ctx context.Context, tx *store.Tx, fx *effects, g store.StaffGroup, m *models.Message) error {
+	for _, u := range m.NewChatMembers {
+		if u.IsBot {
+			continue
+		}
+		if err := tx.NoteSeen(ctx, g.ChatID, u.ID, u.FirstName); err != nil {
+			return err
+		}
+	}
+	if u := m.LeftChatMember; u != nil && !u.IsBot {
+		if err := tx.NoteMember(ctx, g.ChatID, u.ID, u.FirstName, "left"); err != nil {
+			return err
+		}
+	}
+	if len(m.NewChatMembers) > 0 {
+		fx.add(func() { go b.enforceGroup(b.sendCtx, g.ChatID) })
+	}
+	return nil
+}
+
 // learnAdmins records a group's administrators (members the bot could not
 // otherwise know of until they act).
 func (b *Bot) learnAdmins(ctx context.Context, chat int64) {
