@@ -9,8 +9,8 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/bot"
-	"reentrybot/clock"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/store"
 )
 
