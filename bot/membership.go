@@ -112,12 +112,26 @@ func (b *Bot) learnAdmins(ctx context.Context, chat int64) {
 	}
 	for _, a := range admins {
 		status, u := memberStatus(a)
-		if u.ID == 0 || u.ID == b.me.ID || u.IsBot {
+		if u.ID == 0 || u.IsBot && u.ID != b.me.ID {
 			continue
 		}
+		// The bot itself is noted too (never removed): the group is learnt.
 		if err := b.db.NoteMember(ctx, chat, u.ID, u.FirstName, status); err != nil {
 			b.log.Warn("recording a staff group's administrator", "chat", chat, "err", err)
 		}
+	}
+}
+
+// learnGroups lists the administrators of groups the bot knows no member
+// of, e.g. the group bound before members were kept (migration 00120).
+func (b *Bot) learnGroups(ctx context.Context) {
+	groups, err := b.db.UnlearntGroups(ctx)
+	if err != nil {
+		b.log.Warn("sweep: staff groups to learn", "err", err)
+		return
+	}
+	for _, g := range groups {
+		b.learnAdmins(ctx, g)
 	}
 }
 

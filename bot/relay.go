@@ -361,6 +361,7 @@ func (b *Bot) sweep(ctx context.Context) {
 	}
 	b.sweepInbox(ctx)       // channels.go
 	b.dropRevokedMenus(ctx) // menus.go
+	b.learnGroups(ctx)      // membership.go
 	b.enforceGroup(ctx, 0)  // membership.go: revoked staff leave every group
 	b.erasePosts(ctx)       // erasure.go
 }

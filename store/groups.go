@@ -92,6 +92,17 @@ SELECT `+groupCols+` FROM staff_groups
 	return g, true, nil
 }
 
+// UnlearntGroups lists the groups the bot knows no member of (bound before
+// it kept members, or whose administrators it could not list yet).
+func (db *DB) UnlearntGroups(ctx context.Context) ([]int64, error) {
+	var out []int64
+	if err := db.X.SelectContext(ctx, &out, `
+SELECT chat_id FROM staff_groups g WHERE NOT EXISTS (SELECT 1 FROM group_members m WHERE m.chat_id = g.chat_id) ORDER BY chat_id`); err != nil {
+		return nil, fmt.Errorf("listing staff groups without members: %w", err)
+	}
+	return out, nil
+}
+
 // Member statuses besides Telegram's own.
 const (
 	MemberRemoved = "removed" // the bot took them out of the group

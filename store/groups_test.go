@@ -77,6 +77,14 @@ func TestIntruders(t *testing.T) {
 		if err := tx.BindGroup(ctx, -2, nil, 0); err != nil {
 			return err
 		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if un, err := db.UnlearntGroups(ctx); err != nil || len(un) != 2 {
+		t.Fatalf("groups with no member known: %v %v", un, err)
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
 		for _, g := range []int64{-1, -2} {
 			for _, u := range []int64{1, 2, 3, 4, 5, 7, bot} { // 7: not staff
 				if err := tx.NoteMember(ctx, g, u, "", "member"); err != nil {
@@ -87,6 +95,9 @@ func TestIntruders(t *testing.T) {
 		return tx.NoteMember(ctx, -3, 1, "", "member") // not a staff group: ignored
 	}); err != nil {
 		t.Fatal(err)
+	}
+	if un, err := db.UnlearntGroups(ctx); err != nil || len(un) != 0 {
+		t.Fatalf("groups with no member known: %v %v", un, err)
 	}
 	if err := db.RevokeStaff(ctx, staff["revoked"]); err != nil {
 		t.Fatal(err)
