@@ -252,6 +252,15 @@ func (tx *Tx) erasePosts(ctx context.Context, cases []int64, at time.Time) error
 	return nil
 }
 
+// lockPlanning keeps reminder planning and erasures apart (each waits for
+// the other to commit), so that planning reads every case as it stands.
+func lockPlanning(ctx context.Context, tx *Tx) error {
+	if _, err := tx.X.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('reminders and erasure', 0))`); err != nil {
+		return fmt.Errorf("waiting for reminder planning or an erasure: %w", err)
+	}
+	return nil
+}
+
 // renumber renumbers cases (see renumberCases) and returns closed, a
 // subset, under the new numbers too.
 func (tx *Tx) renumber(ctx context.Context, cases, closed []int64) ([]int64, []int64, error) {

@@ -291,6 +291,9 @@ func (tx *Tx) erase(ctx context.Context, personID int64, at time.Time, why strin
 	if p.ErasedAt.Valid {
 		return out, nil // already an anonymous record
 	}
+	if err := lockPlanning(ctx, tx); err != nil { // groups.go
+		return out, err
+	}
 	fail := func(what string, err error) (Erased, error) {
 		return out, fmt.Errorf("erasing person %d: %s: %w", personID, what, err)
 	}
