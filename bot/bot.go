@@ -73,6 +73,7 @@ type Bot struct {
 	relays  *lanes       // relaying case events, in order per case and direction
 	bcast   *broadcaster // announcements (broadcast.go)
 	answers answered     // answers sent, to record (answers.go)
+	members membership   // one check of the staff groups at a time (membership.go)
 	now     func() time.Time
 	loc     *time.Location
 	client  *http.Client
@@ -219,7 +220,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	return b.poll(ctx)
 }
 
-var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member", "chat_member"}
 
 // commands are the ones shown in Telegram's menu, by catalog key.
 var commands = []struct{ name, key string }{
@@ -326,6 +327,9 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	}()
 	if isGroupUpdate(upd) {
 		return b.handleGroup(ctx, upd)
+	}
+	if upd.ChatMember != nil { // membership.go
+		return b.handleChatMember(ctx, upd)
 	}
 	in, from, ok := b.toInput(upd)
 	if !ok {

@@ -31,7 +31,7 @@ func TestCounsellorHandoff(t *testing.T) {
 	d.say("Tôi cần hỏi về giấy tờ & việc làm")
 	r.waitText(u.ID, "số 1")
 
-	// The topic: neutral title, the card with the profile and Take/Close.
+	// The topic: neutral title, the short card (first name) and Take/Close.
 	r.waitFor("a topic", func() bool { return len(r.api.Topics(g.ID)) == 1 })
 	topic := r.api.Topics(g.ID)[0]
 	if !strings.Contains(topic.Name, "#1") || strings.Contains(topic.Name, "Bình") {
@@ -40,7 +40,7 @@ func TestCounsellorHandoff(t *testing.T) {
 	var card botapitest.Message
 	r.waitFor("the case card", func() bool {
 		for _, m := range r.api.TopicMessages(g.ID, topic.ThreadID) {
-			if m.Markup != nil && strings.Contains(m.Text, "Trần Văn <Bình>") {
+			if m.Markup != nil && strings.Contains(m.Text, "Tên gọi: <Bình>") {
 				card = m
 				return true
 			}
@@ -56,8 +56,15 @@ func TestCounsellorHandoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitFor("the case assigned", func() bool { return caseStatus(r, 1) == "assigned" })
-	if !strings.Contains(card.Text, "Lý do: Tôi cần hỏi về giấy tờ & việc làm") {
-		t.Errorf("the card does not spell out the request: %q", card.Text)
+	// The full profile is a button away, in the counsellor's private chat.
+	if strings.Contains(card.Text, "Trần Văn") {
+		t.Errorf("the topic card shows the full name: %q", card.Text)
+	}
+	if _, err := r.api.PressButton(counsellor, card, "k:profile:1"); err != nil {
+		t.Fatal(err)
+	}
+	if full := r.waitText(counsellor.ID, "Lý do: Tôi cần hỏi về giấy tờ & việc làm"); !strings.Contains(full.Text, "Trần Văn <Bình>") {
+		t.Errorf("the full profile: %q", full.Text)
 	}
 	r.waitFor("the card showing who took it", func() bool {
 		for _, m := range r.api.TopicMessages(g.ID, topic.ThreadID) {

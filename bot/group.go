@@ -48,11 +48,10 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 		if err != nil {
 			return err
 		}
-		group, err := b.db.Setting(ctx, SettingStaffGroup)
+		g, inWorkspace, err := tx.StaffGroup(ctx, chat.ID)
 		if err != nil {
 			return err
 		}
-		inWorkspace := group == strconv.FormatInt(chat.ID, 10)
 		var cmd, arg string
 		if m != nil {
 			cmd, arg, _ = parseCommand(CleanText(m.Text), b.me.Username)
@@ -66,24 +65,20 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 				b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_not_forum", nil), nil)
 				return nil
 			}
-			if err := tx.SetSetting(ctx, SettingStaffGroup, strconv.FormatInt(chat.ID, 10)); err != nil {
-				return err
-			}
-			if err := tx.Audit(ctx, s.ID, from.ID, "setup", 0, strconv.FormatInt(chat.ID, 10)); err != nil {
-				return err
-			}
-			b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_done", nil), nil)
-			group := chat.ID
-			fx.add(func() {
-				if err := b.setChatMenu(b.sendCtx, group, groupCommands); err != nil { // menus.go
-					b.log.Warn("staff group command menu", "chat", group, "err", err)
-				}
-			})
-			fx.add(func() { go b.sweep(b.sendCtx) })
-			return nil
+			return b.bindGroup(ctx, tx, fx, s, from, chat, arg) // scope.go
 		}
 		if !inWorkspace {
-			return nil // a group the bot was added to but is not the workspace
+			return nil // a group the bot was added to but is not a staff group
+		}
+		if m != nil && (len(m.NewChatMembers) > 0 || m.LeftChatMember != nil) {
+			return b.noteJoinsAndLeaves(ctx, tx, fx, g, m) // membership.go
+		}
+		// Whoever writes here is a member; one who may not be is removed.
+		if err := tx.NoteSeen(ctx, chat.ID, from.ID, from.FirstName); err != nil {
+			return err
+		}
+		if !isStaff || !mayJoin(s, g) {
+			fx.add(func() { go b.enforceGroup(b.sendCtx, g.ChatID) }) // membership.go
 		}
 		if !isStaff {
 			b.log.Warn("non-staff action in the staff group", "user", from.ID)

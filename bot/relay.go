@@ -10,7 +10,6 @@ import (
 	"time"
 
 	tg "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
 	"reentrybot/flows"
@@ -150,6 +149,9 @@ func (b *Bot) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 	case ev.Kind == "reopened":
 		text = b.cat.T(lang, "topic_reopened", map[string]any{"ID": c.ID})
 	case ev.Media.Valid:
+		if !group {
+			return b.copyAbout(ctx, tx, c.ID, chat, ev, b.cat.T(lang, "returnee_sent", map[string]any{"ID": c.ID}))
+		}
 		return b.copyTo(ctx, Target{ChatID: chat, Group: group}, thread, ev, b.cat.T(lang, "returnee_sent", map[string]any{"ID": c.ID}))
 	default:
 		text = b.cat.T(lang, "returnee_says", map[string]any{"ID": c.ID, "Text": escape(ev.Body.String)})
@@ -158,7 +160,7 @@ func (b *Bot) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 		_, err := b.sendGroupMsg(ctx, chat, thread, text, nil)
 		return err
 	}
-	return b.sendText(ctx, chat, text, nil)
+	return b.sendAbout(ctx, tx, c.ID, chat, text) // scope.go: an erasure deletes it
 }
 
 // copyTo sends a line saying who sent what, then a copy of the media.
@@ -222,15 +224,8 @@ func (b *Bot) staffName(ctx context.Context, id int64) string {
 // ensureTopic opens the staff-group topic of a new case and posts its
 // card. Several processes may try: the case row lock lets one do it.
 func (b *Bot) ensureTopic(ctx context.Context, caseID int64) error {
-	groupRef, err := b.db.Setting(ctx, SettingStaffGroup)
-	if err != nil || groupRef == "" {
-		return err
-	}
-	group, err := strconv.ParseInt(groupRef, 10, 64)
-	if err != nil {
-		return fmt.Errorf("setting %s: %w", SettingStaffGroup, err)
-	}
-	err = b.db.InTx(ctx, func(tx *store.Tx) error {
+	posted := false
+	err := b.db.InTx(ctx, func(tx *store.Tx) error {
 		c, err := tx.Case(ctx, caseID)
 		if err != nil {
 			return err
@@ -238,6 +233,14 @@ func (b *Bot) ensureTopic(ctx context.Context, caseID int64) error {
 		if c.TopicThreadID.Valid || !c.Open() {
 			return nil
 		}
+		// Only a group whose scope covers the case's commune (scope.go);
+		// none: counsellors work it from their private chats.
+		g, ok, err := b.db.GroupFor(ctx, c.CommuneCode.String)
+		if err != nil || !ok {
+			return err
+		}
+		group := g.ChatID
+		b.enforceGroup(ctx, group) // nobody out of scope sees the card (membership.go)
 		var thread int
 		err = b.send.Do(ctx, Target{ChatID: group, Group: true}, "createForumTopic", func(ctx context.Context) error {
 			t, err := b.api.CreateForumTopic(ctx, &tg.CreateForumTopicParams{ChatID: group, Name: b.topicTitle(c)})
@@ -249,27 +252,26 @@ func (b *Bot) ensureTopic(ctx context.Context, caseID int64) error {
 		if err != nil {
 			return err
 		}
-		card, err := b.caseCard(ctx, tx, groupLang, c)
+		card, err := b.topicCard(ctx, tx, c) // scope.go
 		if err != nil {
 			return err
 		}
-		kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-			{Text: b.cat.T(groupLang, "btn_take", nil), CallbackData: caseData("take", c.ID)},
-			{Text: b.cat.T(groupLang, "btn_close", nil), CallbackData: caseData("close", c.ID)},
-		}}}
-		msg, err := b.sendGroupMsg(ctx, group, thread, card, kb)
+		msg, err := b.sendGroupMsg(ctx, group, thread, card, b.topicKeyboard(c))
 		if err != nil {
 			return err
 		}
 		if err := tx.SetCaseTopic(ctx, c.ID, group, thread, msg); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, 0, 0, "card_posted", c.ID, "staff group")
+		posted = true
+		return tx.Audit(ctx, 0, 0, "card_posted", c.ID, strconv.FormatInt(group, 10))
 	})
 	if err != nil {
 		return fmt.Errorf("opening topic of case %d: %w", caseID, err)
 	}
-	b.kickRelay(caseID, relayTopic)
+	if posted {
+		b.kickRelay(caseID, relayTopic)
+	}
 	return nil
 }
 
@@ -359,6 +361,9 @@ func (b *Bot) sweep(ctx context.Context) {
 	}
 	b.sweepInbox(ctx)       // channels.go
 	b.dropRevokedMenus(ctx) // menus.go
+	b.learnGroups(ctx)      // membership.go
+	b.enforceGroup(ctx, 0)  // membership.go: revoked staff leave every group
+	b.erasePosts(ctx)       // erasure.go
 }
 
 func (b *Bot) sweeper(ctx context.Context) {

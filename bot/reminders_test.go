@@ -355,6 +355,11 @@ VALUES ($1, 'course', 'closed', '07840', $2, 'enrolled') RETURNING id`, p, local
 	if err := r.db.InTx(r.ctx, func(tx *store.Tx) error { return tx.ErasePerson(r.ctx, p, fc.Now()) }); err != nil {
 		t.Fatal(err)
 	}
+	// The case took a new number (store/groups.go); its reminder follows.
+	old := c
+	if err := r.x.Get(&c, `SELECT id FROM cases WHERE kind = 'course'`); err != nil || c == old {
+		t.Fatalf("the erased case is %d, was %d (%v)", c, old, err)
+	}
 	fc.set(local(2026, 12, 1, 9, 0))
 	r.runReminders()
 	r.wantBotCount(u.ID, 0, "after erasure")

@@ -333,11 +333,11 @@ func (b *Bot) staffOpenCase(ctx context.Context, tx *store.Tx, fx *effects, s st
 		return err
 	}
 	if !take {
-		b.replyAfter(fx, from.ID, card, nil)
+		b.caseReplyAfter(fx, c.ID, from.ID, card) // scope.go: an erasure deletes it
 		return nil
 	}
 	if !c.Open() {
-		b.replyAfter(fx, from.ID, card+"\n\n"+b.cat.T(lang, "case_is_closed", map[string]any{"ID": c.ID}), nil)
+		b.caseReplyAfter(fx, c.ID, from.ID, card+"\n\n"+b.cat.T(lang, "case_is_closed", map[string]any{"ID": c.ID}))
 		return nil
 	}
 	if err := b.assign(ctx, tx, fx, s, from, c); err != nil {
@@ -346,7 +346,7 @@ func (b *Bot) staffOpenCase(ctx context.Context, tx *store.Tx, fx *effects, s st
 	if err := tx.SetPrivateCase(ctx, s.ID, c.ID); err != nil {
 		return err
 	}
-	b.replyAfter(fx, from.ID, card+"\n\n"+b.cat.T(lang, "taken_private", map[string]any{"ID": c.ID, "Name": escape(s.DisplayName)}), nil)
+	b.caseReplyAfter(fx, c.ID, from.ID, card+"\n\n"+b.cat.T(lang, "taken_private", map[string]any{"ID": c.ID, "Name": escape(s.DisplayName)}))
 	// Messages the returnee wrote before anyone took the case, when there
 	// is no topic, come here now.
 	fx.add(func() { b.kickRelay(c.ID, relayTopic) })
@@ -386,28 +386,15 @@ func (b *Bot) refreshCard(ctx context.Context, tx *store.Tx, fx *effects, c stor
 	if !c.TopicCardMsgID.Valid {
 		return nil
 	}
-	card, err := b.caseCard(ctx, tx, groupLang, c)
+	card, err := b.topicCard(ctx, tx, c) // scope.go
 	if err != nil {
 		return err
 	}
-	var kb *models.InlineKeyboardMarkup
-	if c.Open() {
-		take := b.cat.T(groupLang, "btn_take", nil)
-		if c.AssigneeName.Valid {
-			take = b.cat.T(groupLang, "btn_taken_by", map[string]any{"Name": c.AssigneeName.String})
-		}
-		kb = &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-			{Text: take, CallbackData: caseData("take", c.ID)},
-			{Text: b.cat.T(groupLang, "btn_close", nil), CallbackData: caseData("close", c.ID)},
-		}}}
-	}
+	kb := b.topicKeyboard(c)
 	chat, msg, id := c.TopicChatID.Int64, int(c.TopicCardMsgID.Int64), c.ID
 	fx.add(func() {
 		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
-			p := &tg.EditMessageTextParams{ChatID: chat, MessageID: msg, Text: card, ParseMode: models.ParseModeHTML}
-			if kb != nil {
-				p.ReplyMarkup = wireMarkup(kb)
-			}
+			p := &tg.EditMessageTextParams{ChatID: chat, MessageID: msg, Text: card, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb)}
 			err := b.send.Do(b.sendCtx, Target{ChatID: chat, Group: true}, "editMessageText", func(ctx context.Context) error {
 				_, err := b.api.EditMessageText(ctx, p)
 				return err
@@ -436,6 +423,13 @@ func (b *Bot) privateCaseMessage(ctx context.Context, tx *store.Tx, fx *effects,
 	if !c.Open() {
 		b.replyAfter(fx, from.ID, b.cat.T(lang, "case_is_closed", map[string]any{"ID": c.ID}), nil)
 		return nil
+	}
+	// What the counsellor wrote about the person here goes with an erasure
+	// too (a bot may delete what it received in a private chat).
+	if m != nil {
+		if err := tx.RecordPost(ctx, c.ID, m.Chat.ID, m.ID); err != nil {
+			return err
+		}
 	}
 	if note {
 		if strings.TrimSpace(text) == "" {
@@ -593,6 +587,8 @@ func (b *Bot) caseCallback(ctx context.Context, tx *store.Tx, fx *effects, s sto
 		chat = m.Chat.ID
 	}
 	switch action {
+	case "profile": // the topic card's full-profile button (scope.go)
+		return b.showProfile(ctx, tx, fx, s, from, c)
 	case "take":
 		if c.AssigneeStaffID.Valid && c.AssigneeStaffID.Int64 != s.ID {
 			return b.cat.T(lang, "case_taken_by", map[string]any{"Name": c.AssigneeName.String}), nil

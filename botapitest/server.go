@@ -298,6 +298,10 @@ func init() {
 	register("reopenForumTopic", (*Server).reopenForumTopic)
 	register("deleteForumTopic", (*Server).deleteForumTopic)
 	register("getChat", (*Server).getChat)
+	register("getChatMember", (*Server).getChatMember)
+	register("getChatAdministrators", (*Server).getChatAdministrators)
+	register("banChatMember", (*Server).banChatMember)
+	register("unbanChatMember", (*Server).unbanChatMember)
 }
 
 // limitedMethods are subject to flood control; edits and callback answers

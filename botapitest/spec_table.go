@@ -14,6 +14,12 @@ var specMethods = map[string][]specField{
 		{"url", []string{"String"}, false},
 		{"cache_time", []string{"Integer"}, false},
 	},
+	"banChatMember": {
+		{"chat_id", []string{"Integer", "String"}, true},
+		{"user_id", []string{"Integer"}, true},
+		{"until_date", []string{"Integer"}, false},
+		{"revoke_messages", []string{"Boolean"}, false},
+	},
 	"closeForumTopic": {
 		{"chat_id", []string{"Integer", "String"}, true},
 		{"message_thread_id", []string{"Integer"}, true},
@@ -108,6 +114,14 @@ var specMethods = map[string][]specField{
 	},
 	"getChat": {
 		{"chat_id", []string{"Integer", "String"}, true},
+	},
+	"getChatAdministrators": {
+		{"chat_id", []string{"Integer", "String"}, true},
+		{"return_bots", []string{"Boolean"}, false},
+	},
+	"getChatMember": {
+		{"chat_id", []string{"Integer", "String"}, true},
+		{"user_id", []string{"Integer"}, true},
 	},
 	"getMe": {},
 	"getMyCommands": {
@@ -276,6 +290,11 @@ var specMethods = map[string][]specField{
 		{"allowed_updates", []string{"Array of String"}, false},
 		{"drop_pending_updates", []string{"Boolean"}, false},
 		{"secret_token", []string{"String"}, false},
+	},
+	"unbanChatMember": {
+		{"chat_id", []string{"Integer", "String"}, true},
+		{"user_id", []string{"Integer"}, true},
+		{"only_if_banned", []string{"Boolean"}, false},
 	},
 }
 

@@ -119,6 +119,7 @@ type chat struct {
 	msgs    []*Message
 	byID    map[int]*Message
 	topics  []*Topic
+	members map[int64]*member // groups: who is in, by user id (members.go)
 }
 
 type fileInfo struct {

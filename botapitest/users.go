@@ -103,6 +103,7 @@ func (s *Server) SendTextIn(chatID int64, threadID int, u User, text string) int
 		panic(fmt.Sprintf("botapitest: SendTextIn: chat %d has no topic %d", chatID, threadID))
 	}
 	s.userChatLocked(u)
+	c.noteWriterLocked(u)
 	return s.userMessageLocked(c, threadID, u, textMessage(text))
 }
 

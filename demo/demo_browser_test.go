@@ -166,10 +166,18 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 		chromedp.Click(css(col+` [data-testid="`+topic.TestID+`"]`)),
 		chromedp.WaitVisible(css(take)),
 	)
+	// The topic card is short: the first name and the commune; the full
+	// profile is a button away (issue 16).
 	card := p.text(group)
-	for _, want := range []string{fullName, "1990", "Hiệp Hòa"} {
+	names := strings.Fields(fullName)
+	for _, want := range []string{"Tên gọi: " + names[len(names)-1], "Hiệp Hòa", "Xem hồ sơ đầy đủ"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the card does not show %q:\n%s", want, card)
+		}
+	}
+	for _, not := range []string{fullName, "1990"} {
+		if strings.Contains(card, not) {
+			t.Errorf("the topic card shows %q:\n%s", not, card)
 		}
 	}
 	timing("topic and card seen")

@@ -53,7 +53,22 @@ func FollowupGroup(caseKind string) string {
 // passed (an appointment already begun, a follow-up more than three days
 // late). now is the bot's clock.
 func (db *DB) PlanReminders(ctx context.Context, now time.Time, zone string) (int64, error) {
-	res, err := db.X.ExecContext(ctx, `
+	var n int64
+	err := db.InTx(ctx, func(tx *Tx) error {
+		// Not beside an erasure: one planned from a snapshot taken before it
+		// would tie the account to the case's old number (groups.go).
+		if err := lockPlanning(ctx, tx); err != nil {
+			return err
+		}
+		var err error
+		n, err = planReminders(ctx, tx, now, zone)
+		return err
+	})
+	return n, err
+}
+
+func planReminders(ctx context.Context, tx *Tx, now time.Time, zone string) (int64, error) {
+	res, err := tx.X.ExecContext(ctx, `
 INSERT INTO reminders (person_id, kind, ref_id, due_at, created_at)
 SELECT a.person_id, 'loan_day', a.id, ((d.day - 1) + time '08:00') AT TIME ZONE $2::text, $1
   FROM appointments a

@@ -262,7 +262,9 @@ type Erased struct {
 //     data_erased, future booked appointments are cancelled (the place is
 //     freed); answers are emptied but for a job case's trade codes (a
 //     closed list, for the job-needs figures); every message and note body,
-//     attachment reference and pending relay of the cases is dropped;
+//     attachment reference and pending relay of the cases is dropped; the
+//     cases take new numbers and the bot's messages about them outside
+//     their topics are set aside for deletion (groups.go);
 //   - consents and the conversation are deleted, and the Telegram account
 //     is removed from refused-command lines of the audit log;
 //   - the person's own row keeps only the account (the chat goes on) and
@@ -283,6 +285,9 @@ func (tx *Tx) erase(ctx context.Context, personID int64, at time.Time, why strin
 	}
 	if p.ErasedAt.Valid {
 		return out, nil // already an anonymous record
+	}
+	if err := lockPlanning(ctx, tx); err != nil { // groups.go
+		return out, err
 	}
 	fail := func(what string, err error) (Erased, error) {
 		return out, fmt.Errorf("erasing person %d: %s: %w", personID, what, err)
@@ -326,10 +331,19 @@ UPDATE case_events SET body = NULL, media = NULL, src_chat_id = NULL, src_msg_id
 		if _, err := tx.X.ExecContext(ctx, `UPDATE staff SET private_case_id = NULL WHERE private_case_id = ANY($1)`, pq.Array(out.Cases)); err != nil {
 			return fail("releasing cases", err)
 		}
+		// Messages about the cases outside their topics go too (groups.go),
+		// and the cases take new numbers.
+		if err := tx.erasePosts(ctx, out.Cases, at); err != nil {
+			return fail("posts", err)
+		}
+		var err error
+		if out.Cases, out.ClosedCases, err = tx.renumber(ctx, out.Cases, out.ClosedCases); err != nil {
+			return fail("renumbering", err)
+		}
 		if _, err := tx.X.ExecContext(ctx, `
 INSERT INTO case_events (case_id, at, actor, kind, body, relay_to)
 SELECT id, $2, 'system', 'notice', 'topic_case_erased', 'topic' FROM cases WHERE id = ANY($1) AND topic_thread_id IS NOT NULL`,
-			pq.Array(out.ClosedCases), at); err != nil {
+			pq.Array(out.Cases), at); err != nil {
 			return fail("telling the counsellors", err)
 		}
 		if _, err := tx.X.ExecContext(ctx, `

@@ -33,6 +33,7 @@ var methods = []string{
 	"setMyCommands", "getMyCommands", "deleteMyCommands", "deleteMessage",
 	"setMyDescription", "setMyShortDescription",
 	"createForumTopic", "editForumTopic", "closeForumTopic", "reopenForumTopic", "deleteForumTopic", "getChat",
+	"getChatMember", "getChatAdministrators", "banChatMember", "unbanChatMember",
 }
 
 type field struct {
