@@ -177,6 +177,12 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 			return err
 		}
 		lang := person.Language
+		extra, emsgs, pre, err := b.channelExtras(ctx, tx, caps, person, ev) // channel_extras.go
+		if err != nil || extra {
+			msgs = emsgs
+			return err
+		}
+		defer func() { msgs = append(pre, msgs...) }()
 		in, err := b.eventInput(ctx, tx, person.ID, ev)
 		if err != nil {
 			return err
@@ -338,8 +344,8 @@ func (b *Bot) sendOn(ch Channel, personID int64, to channel.Address, msgs []chan
 
 // sendToChannel is sendToReturnee for a person on another channel: the
 // counsellor's text, signed with their display name, or the closing
-// notice. Media stay in the topic (no copy across messengers) and the
-// rating question, a Telegram keyboard today, is not asked.
+// notice and the rating question (where the channel has five buttons).
+// Media stay in the topic (no copy across messengers).
 func (b *Bot) sendToChannel(ctx context.Context, ch Channel, c store.Case, ev store.CaseEvent) error {
 	lang := c.PersonLang
 	var key string
@@ -355,7 +361,15 @@ func (b *Bot) sendToChannel(ctx context.Context, ch Channel, c store.Case, ev st
 		return &PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
 	}
 	to := channel.Address{Channel: ch.Name(), Ref: c.PersonChat}
-	return b.sendTextOn(ctx, ch, to, b.cat.T(lang, key, escapeParams(params)), channel.PurposeCounsellor)
+	if err := b.sendTextOn(ctx, ch, to, b.cat.T(lang, key, escapeParams(params)), channel.PurposeCounsellor); err != nil || ev.Kind != "closed" {
+		return err
+	}
+	if q := b.ratingQuestion(lang, c.ID, ch.Capabilities()); q != nil {
+		if err := ch.Send(ctx, to, *q); err != nil {
+			b.log.Warn("asking for a rating", "case", c.ID, "to", to.String(), "err", err) // the closing notice went
+		}
+	}
+	return nil
 }
 
 // sendTextOn sends a catalog text (HTML) to a person on another channel,
