@@ -11,7 +11,7 @@ import (
 
 // What a returnee on another channel can do outside the flows, as on
 // Telegram: /stop announcements, answer "Nhận lại thông báo?" after
-// /start, rate a closed case. Staff stay on Telegram, so nothing here is
+// /start, answer a follow-up question, rate a closed case. Staff stay on Telegram, so nothing here is
 // a staff action.
 
 // channelExtras handles ev when it is one of those; pre are messages to
@@ -43,6 +43,13 @@ func (b *Bot) channelExtras(ctx context.Context, tx *store.Tx, caps channel.Capa
 		action, id, arg, ok := parseCaseData(ev.Data)
 		if !ok {
 			return false, nil, nil, nil
+		}
+		if action == followupAction && arg != "" {
+			stored, err := tx.AnswerFollowup(ctx, id, p.ID, arg, b.now())
+			if err != nil || !stored {
+				return true, text("button_stale"), nil, err
+			}
+			return true, text("followup_thanks_" + arg), nil, nil
 		}
 		n, _ := strconv.Atoi(arg)
 		if action != "rate" || n < 1 || n > 5 {
@@ -85,16 +92,7 @@ func (b *Bot) ratingQuestion(lang string, caseID int64, caps channel.Capabilitie
 		n := strconv.Itoa(i + 1)
 		row[i] = channel.Button{Label: n, Data: caseData("rate", caseID, n)}
 	}
-	m := channel.Message{Text: b.channelText(lang, "rating_question", caps), Purpose: channel.PurposeCounsellor}
-	if caps.MaxButtonsPerRow > 0 && caps.MaxButtonsPerRow < 5 {
-		for len(row) > 0 {
-			k := min(caps.MaxButtonsPerRow, len(row))
-			m.Buttons, row = append(m.Buttons, row[:k]), row[k:]
-		}
-	} else {
-		m.Buttons = [][]channel.Button{row}
-	}
-	return &m
+	return &channel.Message{Text: b.channelText(lang, "rating_question", caps), Purpose: channel.PurposeCounsellor, Buttons: channel.Rows(row, caps)}
 }
 
 // channelText is a catalog text in the channel's markup.

@@ -297,9 +297,21 @@ VALUES ($1, 'job', '07840', 'closed', 'job_found', $2, $2) RETURNING id`, p, loc
 	fc.set(local(2026, 12, 9, 8, 0))
 	r.runReminders()
 	r.wantReminderState("loan_day", appt, "sent")
+	// The follow-up (three answers fit three buttons) and the loan day.
 	ms := ch.messages("z1")
-	if len(ms) != 1 || !strings.Contains(ms[0].Text, "Điểm giao dịch xã Hoàng Vân") || strings.Contains(ms[0].Text, "<b>") {
-		t.Fatalf("reminder on the test channel: %+v", ms)
+	if len(ms) != 2 || !strings.Contains(ms[1].Text, "Điểm giao dịch xã Hoàng Vân") || strings.Contains(ms[1].Text, "<b>") {
+		t.Fatalf("reminders on the test channel: %+v", ms)
 	}
-	r.wantReminderState("followup_30", closed, "skipped:follow-up on test")
+	r.wantReminderState("followup_30", closed, "sent")
+	fu := ms[0]
+	if fu.Purpose != channel.PurposeFollowUp || len(fu.Buttons) != 1 || len(fu.Buttons[0]) != 3 {
+		t.Fatalf("follow-up on the test channel: %+v", fu)
+	}
+	// The person answers with a button; the answer is stored on the case.
+	p0 := &person{r: r, ch: ch, ref: "z1"}
+	p0.event(channel.Event{Kind: channel.EvButton, Data: fu.Buttons[0][0].Data})
+	var answer string
+	if err := r.x.Get(&answer, `SELECT coalesce(followup_30, '') FROM cases WHERE id = $1`, closed); err != nil || answer != "working" {
+		t.Fatalf("follow-up answer on the case %q (%v), want working", answer, err)
+	}
 }

@@ -376,14 +376,19 @@ func (b *Bot) sendToChannel(ctx context.Context, ch Channel, c store.Case, ev st
 // fitted to it, with the sender's error kinds (ErrUnreachable,
 // *PermanentError, *NotDeliveredError) so that callers treat every channel
 // alike. why lets the channel apply its rules (Zalo's window).
-func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, html string, why channel.Purpose) error {
+func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, html string, why channel.Purpose, buttons ...channel.Button) error {
 	caps := ch.Capabilities()
 	text := html
 	if caps.Markup == channel.MarkupNone {
 		text = channel.PlainText(html)
 	}
-	for _, part := range channel.Split(text, caps) {
-		if err := ch.Send(ctx, to, channel.Message{Text: part, Purpose: why}); err != nil {
+	parts := channel.Split(text, caps)
+	for i, part := range parts {
+		m := channel.Message{Text: part, Purpose: why}
+		if i == len(parts)-1 && len(buttons) > 0 {
+			m.Buttons = channel.Rows(buttons, caps)
+		}
+		if err := ch.Send(ctx, to, m); err != nil {
 			var ce *channel.Error
 			if errors.As(err, &ce) {
 				switch ce.Kind {

@@ -86,9 +86,10 @@ func (b *Bot) sendOneReminder(ctx context.Context, zone string) (more bool, err 
 		chat, perr := strconv.ParseInt(r.ChatRef, 10, 64)
 		switch {
 		case why != "":
-		case other && strings.HasPrefix(r.Kind, "followup"):
-			// Its answer buttons are routed on Telegram only (handleFollowup).
-			why = "follow-up on " + r.Channel
+		case other && strings.HasPrefix(r.Kind, "followup") && ch.Capabilities().MaxButtons < len(store.FollowupAnswers[store.FollowupGroup(ref.CaseKind)]):
+			// Its answers are buttons (channel_extras.go): not on a channel
+			// with too few.
+			why = "follow-up on " + r.Channel + ": too few buttons"
 		case !other && (r.Channel != "telegram" || perr != nil):
 			why = "no chat on " + r.Channel
 		}
@@ -99,7 +100,11 @@ func (b *Bot) sendOneReminder(ctx context.Context, zone string) (more bool, err 
 		text, kb := b.reminderMessage(r, ref)
 		var sendErr error
 		if other {
-			sendErr = b.sendTextOn(tctx, ch, channel.Address{Channel: ch.Name(), Ref: r.ChatRef}, text, channel.PurposeReminder)
+			why, buttons := channel.PurposeReminder, channelButtons(kb)
+			if len(buttons) > 0 {
+				why = channel.PurposeFollowUp
+			}
+			sendErr = b.sendTextOn(tctx, ch, channel.Address{Channel: ch.Name(), Ref: r.ChatRef}, text, why, buttons...)
 		} else {
 			sendErr = b.sendText(tctx, chat, text, kb)
 		}
@@ -182,6 +187,21 @@ func (b *Bot) reminderMessage(r store.DueReminder, ref store.ReminderRef) (strin
 		})
 	}
 	return b.cat.T(lang, "followup_question_"+group, nil), &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{row}}
+}
+
+// channelButtons is a Telegram keyboard's buttons for another channel.
+func channelButtons(kb models.ReplyMarkup) []channel.Button {
+	ik, _ := kb.(*models.InlineKeyboardMarkup)
+	if ik == nil {
+		return nil
+	}
+	var out []channel.Button
+	for _, row := range ik.InlineKeyboard {
+		for _, btn := range row {
+			out = append(out, channel.Button{Label: btn.Text, Data: btn.CallbackData})
+		}
+	}
+	return out
 }
 
 // isFollowupAnswer reports callback data of a follow-up answer button.

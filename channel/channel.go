@@ -134,6 +134,21 @@ const (
 	PurposeAnnouncement Purpose = "announcement" // a commune's announcement
 )
 
+// Rows lays buttons out in rows of at most caps.MaxButtonsPerRow (one
+// row when the channel sets no limit).
+func Rows(bs []Button, caps Capabilities) [][]Button {
+	per := caps.MaxButtonsPerRow
+	if per <= 0 {
+		per = len(bs)
+	}
+	var rows [][]Button
+	for len(bs) > 0 {
+		k := min(per, len(bs))
+		rows, bs = append(rows, bs[:k]), bs[k:]
+	}
+	return rows
+}
+
 // Menu is a numbered list of options offered at a conversation version.
 type Menu struct {
 	Version int64
