@@ -55,6 +55,8 @@ type Config struct {
 	// controller, CONTROLLER_NAME) and how to reach them about it
 	// (CONTROLLER_CONTACT).
 	ControllerName, ControllerContact string
+	// WebChat is the web chat's settings (config/webchat.go).
+	WebChat WebChat
 }
 
 // Var documents one environment variable; the README table is made from
@@ -240,6 +242,7 @@ func Load(get Getenv) (Config, error) {
 	if c.WorkStart, c.WorkEnd, err = parseHours(val("WORK_HOURS")); err != nil {
 		bad("WORK_HOURS", "%v", err)
 	}
+	c.WebChat = loadWebChat(val, bad)
 	return c, errors.Join(errs...)
 }
 
