@@ -521,7 +521,11 @@ func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
 	_ = rc.Flush()
 	until := time.Now().Add(streamFor)
 	if poll {
-		until = time.Now().Add(25 * time.Second)
+		wait := 25
+		if n, err := strconv.Atoi(r.URL.Query().Get("wait")); err == nil && n >= 0 && n < wait {
+			wait = n
+		}
+		until = time.Now().Add(time.Duration(wait) * time.Second)
 	}
 	for {
 		msgs, err := c.db.WebMessagesAfter(r.Context(), s.Ref, after, 100)
@@ -557,7 +561,7 @@ func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-wake:
-		case <-time.After(15 * time.Second):
+		case <-time.After(min(15*time.Second, time.Until(until))):
 			// Another process may have written (no wake here), and a
 			// proxy must see the stream alive.
 			if !poll {

@@ -27,8 +27,8 @@ type bucket struct {
 
 func newLimits(perAddressMin, perSessionMin int) *limits {
 	return &limits{
-		perAddress: rate.Limit(float64(perAddressMin) / 60), burstAddr: max(1, perAddressMin/4),
-		perSess: rate.Limit(float64(perSessionMin) / 60), burstSess: max(1, perSessionMin/4),
+		perAddress: rate.Limit(float64(perAddressMin) / 60), burstAddr: max(1, perAddressMin/2),
+		perSess: rate.Limit(float64(perSessionMin) / 60), burstSess: max(1, perSessionMin/2),
 		buckets: map[string]*bucket{},
 	}
 }

@@ -50,8 +50,9 @@ type Options struct {
 	PushHosts []string
 	// AllowHTTPPush lets a subscription use http:// (tests only).
 	AllowHTTPPush bool
-	// PerAddress and PerSession are messages a minute (defaults 60 and
-	// 30), each with a burst of a quarter of that.
+	// PerAddress and PerSession are messages a minute (defaults 240 and
+	// 60), each with a burst of half that. An address is often shared (a
+	// carrier's NAT, the commune office's Wi-Fi): its limit is the wider.
 	PerAddress, PerSession int
 }
 
@@ -76,10 +77,10 @@ type Channel struct {
 // has none yet.
 func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Channel, error) {
 	if opts.PerAddress <= 0 {
-		opts.PerAddress = 60
+		opts.PerAddress = 240
 	}
 	if opts.PerSession <= 0 {
-		opts.PerSession = 30
+		opts.PerSession = 60
 	}
 	if opts.PushHosts == nil {
 		opts.PushHosts = DefaultPushHosts
