@@ -265,24 +265,31 @@ func (w *web) choose(id string) []msg {
 	return w.answer(id)
 }
 
-// jobNeeds takes the person from consent to a confirmed job case, as in
-// bot's TestSmallChannelCarriesJobFlow; phone is typed.
+// jobSteps take a person from consent to a confirmed job case, as in
+// bot's TestSmallChannelCarriesJobFlow: an option id to press, or "=text"
+// to type. "?commune" types the commune unless it is offered already
+// (the page opened from the commune's poster).
+func jobSteps(name, phone string) []string {
+	return []string{"agree_all", "m:job", "=" + name, "=1990", "g:male", "=" + phone, "?commune",
+		"c:07840", "ed:upper_secondary", "t:garment", "t:factory", "done",
+		"v:none", "v:none", "v:province", "v:full", "v:any", "v:now", "v:no", "skip", "b:transport", "done", "done", "confirm"}
+}
+
+// jobNeeds plays jobSteps over HTTP.
 func (w *web) jobNeeds(name, phone string) {
 	w.e.t.Helper()
 	w.answer("the start")
-	for _, id := range []string{"agree_all", "m:job"} {
-		w.choose(id)
-	}
-	w.say(name)
-	w.say("1990")
-	w.choose("g:male")
-	w.say(phone)
-	if _, offered := w.button("c:07840"); !offered { // the commune not offered first: typed
-		w.say("hiep hoa")
-	}
-	for _, id := range []string{"c:07840", "ed:upper_secondary", "t:garment", "t:factory", "done",
-		"v:none", "v:none", "v:province", "v:full", "v:any", "v:now", "v:no", "skip", "b:transport", "done", "done", "confirm"} {
-		w.choose(id)
+	for _, s := range jobSteps(name, phone) {
+		switch {
+		case s == "?commune":
+			if _, offered := w.button("c:07840"); !offered {
+				w.say("hiep hoa")
+			}
+		case strings.HasPrefix(s, "="):
+			w.say(s[1:])
+		default:
+			w.choose(s)
+		}
 	}
 }
 

@@ -63,7 +63,7 @@ func (c *Channel) headers(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin") // no-referrer would make the browser send "Origin: null" with the forms
 		if len(c.opts.FrameAncestors) == 0 {
 			h.Set("X-Frame-Options", "DENY")
 		}
@@ -189,6 +189,8 @@ func (c *Channel) checkPost(w http.ResponseWriter, r *http.Request, want string)
 		got = r.PostFormValue("csrf")
 	}
 	if !sameOrigin(r) || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		c.log.Debug("refused a post", "path", r.URL.Path, "origin", r.Header.Get("Origin"), "site", r.Header.Get("Sec-Fetch-Site"),
+			"token", got != "", "expected", want != "")
 		c.refuse(w, r, http.StatusForbidden, "forbidden")
 		return false
 	}

@@ -17,24 +17,28 @@
     var data = new URLSearchParams();
     for (var i = 0; i < form.elements.length; i++) {
       var el = form.elements[i];
-      if (el.name && el.type !== 'submit') data.append(el.name, el.value);
+      if (el.name && el.type !== 'submit' && !(el.name in extra)) data.append(el.name, el.value);
     }
     for (var k in extra) data.append(k, extra[k]);
     return fetch(form.action, {
       method: 'POST', body: data, credentials: 'same-origin',
       headers: { 'X-Requested-With': 'fetch', 'X-CSRF-Token': csrf, 'Accept': 'application/json' }
     }).then(function (r) {
-      if (r.status === 401) { location.reload(); return; }
-      if (!r.ok) return r.json().then(function (j) { show(j.error || String(r.status)); }, function () { show(String(r.status)); });
+      if (r.status === 401) { location.reload(); return false; }
+      if (!r.ok) return r.json().then(function (j) { show(j.error || String(r.status)); return false; }, function () { show(String(r.status)); return false; });
       show('');
-    }, function () { show(status.getAttribute('data-offline')); });
+      return true;
+    }, function () { show(status.getAttribute('data-offline')); return false; });
   }
 
   say.addEventListener('submit', function (e) {
     e.preventDefault();
-    var t = say.elements.text;
-    if (!t.value.trim()) return;
-    post(say).then(function () { t.value = ''; t.focus(); });
+    var t = say.elements.text, v = t.value;
+    if (!v.trim()) return;
+    // Cleared at once, so that what is typed next is a new message; put
+    // back if it did not go.
+    t.value = '';
+    post(say, { text: v }).then(function (ok) { if (!ok && !t.value) t.value = v; });
   });
   say.elements.text.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); say.requestSubmit ? say.requestSubmit() : say.dispatchEvent(new Event('submit')); }
