@@ -3,7 +3,6 @@ package webchat_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -12,45 +11,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"reentrybot/browsertest"
 )
-
-const chromiumPath = "/usr/bin/chromium"
-
-// browser starts a headless Chromium, or skips (fails on CI) without it.
-func browser(t *testing.T, ctx context.Context) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		msg := "browser test needs Chromium at " + chromiumPath + ": run scripts/install-browser.sh (apt-get install chromium)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "vi-VN"),
-		chromedp.Flag("accept-lang", "vi-VN,vi"),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	bctx, cancel := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(bctx); err != nil { // start it outside any step's timeout
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return bctx
-}
 
 // phone is one browser tab on a phone-sized screen, recording every
 // request it makes and the bytes each brought.
@@ -202,7 +165,7 @@ func TestWebChatOnAPhone(t *testing.T) {
 		t.Skip("browser test skipped in -short mode")
 	}
 	e := start(t, nil)
-	bctx := browser(t, e.ctx)
+	bctx := browsertest.Start(t, e.ctx)
 	p := newPhone(t, bctx)
 
 	p.do("open the commune's link",

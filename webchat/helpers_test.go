@@ -11,11 +11,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"reentrybot/botapitest"
+	"reentrybot/browsertest"
 	"reentrybot/config"
 	"reentrybot/dbtest"
 	"reentrybot/demo"
@@ -32,7 +32,7 @@ type env struct {
 	ctx  context.Context
 	d    *demo.Demo
 	base string // the web chat's origin
-	logs *syncBuffer
+	logs *browsertest.Log
 }
 
 func start(t *testing.T, vars map[string]string) *env {
@@ -47,15 +47,15 @@ func start(t *testing.T, vars map[string]string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &browsertest.Log{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	d, err := demo.Start(ctx, cfg, log)
 	if err != nil {
-		t.Fatalf("demo.Start: %v\n%s", err, logs.tail(40))
+		t.Fatalf("demo.Start: %v\n%s", err, logs.Tail(40))
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("log (last lines):\n%s", logs.tail(60))
+			t.Logf("log (last lines):\n%s", logs.Tail(60))
 		}
 		for _, v := range d.API.Violations() {
 			t.Errorf("botapitest: a call broke the Bot API specification: %s", v)
@@ -341,26 +341,4 @@ func (e *env) waitFor(what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// syncBuffer collects the log for a failure report.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	lines := strings.Split(strings.TrimRight(b.buf.String(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -201,7 +201,7 @@ func TestCounsellorAnswerPushes(t *testing.T) {
 	select {
 	case p = <-ps.gotten:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("no notification after the counsellor's answer\n%s", e.logs.tail(30))
+		t.Fatalf("no notification after the counsellor's answer\n%s", e.logs.Tail(30))
 	}
 	if p.err != nil {
 		t.Fatalf("the notification does not check: %v", p.err)
