@@ -84,7 +84,7 @@ func (p *phone) poll(what string, dst any, fn string, args ...any) {
 	p.t.Helper()
 	raw, err := chromedp.Run(p.ctx, chromedp.PollFunction[[]byte](fn,
 		chromedp.WithPollingInterval(25*time.Millisecond),
-		chromedp.WithPollingTimeout(15*time.Second),
+		chromedp.WithPollingTimeout(30*time.Second),
 		chromedp.WithPollingArgs(args...)))
 	if err == nil && dst != nil {
 		err = json.Unmarshal(raw, dst)
