@@ -294,8 +294,9 @@ func (w *web) jobNeeds(name, phone string) {
 }
 
 // answerInTopic is the counsellor's side: the case's topic in the staff
-// group, Take, then the answer written in the topic.
-func (e *env) answerInTopic(text string) {
+// group, Take, then the answer written in the topic. It returns the
+// case's card as the counsellor read it.
+func (e *env) answerInTopic(text string) string {
 	e.t.Helper()
 	api, group, lan := e.d.API, e.d.Group.ID, e.d.Counsellor
 	var card botapitest.Message
@@ -330,6 +331,7 @@ func (e *env) answerInTopic(text string) {
 		return false
 	})
 	api.SendTextIn(group, card.ThreadID, lan, text)
+	return card.Text
 }
 
 func (e *env) waitFor(what string, cond func() bool) {

@@ -196,7 +196,9 @@ func TestCounsellorAnswerPushes(t *testing.T) {
 	}
 
 	answer := "Chào anh Minh, KCN Quế Võ đang tuyển công nhân may, sáng thứ Hai anh qua Trung tâm nhé."
-	e.answerInTopic(answer)
+	if card := e.answerInTopic(answer); !strings.Contains(card, "Kênh: trang web chat") {
+		t.Errorf("the case's card does not say the person is on the web chat:\n%s", card)
+	}
 	var p pushed
 	select {
 	case p = <-ps.gotten:
