@@ -72,10 +72,10 @@ func TestGuards(t *testing.T) {
 			if resp.StatusCode != http.StatusSeeOther || s == nil || !s.HttpOnly || s.Secure != tc.secure || s.SameSite != http.SameSiteLaxMode || s.MaxAge <= 0 {
 				t.Errorf("%s: start answered %s, session cookie %+v", tc.name, resp.Status, s)
 			}
-			for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"} {
-				if resp.Header.Get(h) == "" {
-					t.Errorf("%s: no %s", tc.name, h)
-				}
+			// The demo lets its playground frame the page: no other origin.
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors "+e.d.API.URL()) ||
+				!strings.Contains(csp, "default-src 'self'") || resp.Header.Get("Referrer-Policy") == "" {
+				t.Errorf("%s: headers %v", tc.name, resp.Header)
 			}
 		}
 	})
@@ -199,6 +199,39 @@ func TestGuards(t *testing.T) {
 		}
 	})
 
+	t.Run("push subscriptions only for the browsers' push services", func(t *testing.T) {
+		p256 := strings.Repeat("B", 87)
+		auth := strings.Repeat("a", 22)
+		for _, tc := range []struct {
+			name, endpoint, origin string
+			want                   int
+		}{
+			{"Chrome's push service", "https://fcm.googleapis.com/fcm/send/abc", e.base, http.StatusNoContent},
+			{"a local address", "http://127.0.0.1:9/x", e.base, http.StatusBadRequest},
+			{"another host", "https://evil.example/push", e.base, http.StatusBadRequest},
+			{"a look-alike host", "https://fcm.googleapis.com.evil.example/x", e.base, http.StatusBadRequest},
+			{"from another site", "https://fcm.googleapis.com/fcm/send/def", "https://evil.example", http.StatusForbidden},
+		} {
+			body, _ := json.Marshal(map[string]any{"endpoint": tc.endpoint, "keys": map[string]string{"p256dh": p256, "auth": auth}})
+			req, _ := http.NewRequest(http.MethodPost, e.base+"/chat/push", strings.NewReader(string(body)))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Origin", tc.origin)
+			req.Header.Set("X-CSRF-Token", w.csrf)
+			resp, err := w.c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("%s: %s, want %d", tc.name, resp.Status, tc.want)
+			}
+		}
+		var n int
+		if err := e.d.App.DB.X.Get(&n, `SELECT count(*) FROM webchat_push`); err != nil || n != 1 {
+			t.Errorf("%d subscriptions stored (%v), want 1", n, err)
+		}
+	})
+
 	t.Run("1000 messages a minute from one address throttled politely", func(t *testing.T) {
 		var ok, throttled int
 		var retry string
@@ -227,8 +260,13 @@ func TestGuards(t *testing.T) {
 		if retry == "" || !strings.Contains(polite, "đợi") {
 			t.Errorf("throttled without Retry-After (%q) or a kind word (%q)", retry, polite)
 		}
-		// Another session from the same address is held by the address's
-		// limit once it is spent too.
+		// The flood spent the address's allowance too: a new session from
+		// the same address waits as well.
+		other := &web{e: e, c: e.client()}
+		token := csrfRe.FindStringSubmatch(other.get("/chat"))[1]
+		if resp := other.post("/chat/start", url.Values{"csrf": {token}}, false); resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("a new session from the flooding address: %s", resp.Status)
+		}
 		t.Logf("%d accepted, %d throttled in %s", ok, throttled, elapsed.Round(time.Millisecond))
 	})
 

@@ -184,7 +184,7 @@ func TestCounsellorAnswerPushes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The page's script posts the subscription to /chat/push, which takes
-	// only the browsers' push services (TestSubscriptionChecked); this
+	// only the browsers' push services (TestGuards); this
 	// one is local, so it is stored directly.
 	if err := e.d.App.DB.SaveWebPush(e.ctx, ref, ps.subscription()); err != nil {
 		t.Fatal(err)
