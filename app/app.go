@@ -211,6 +211,9 @@ const ShutdownTimeout = 30 * time.Second
 // webhook), finishes those in hand, then closes the database.
 func (a *App) Stop() error {
 	a.cancel()
+	if a.WebChat != nil {
+		a.WebChat.Close() // its open streams would hold the server's shutdown
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	serr := a.srv.Shutdown(sctx)

@@ -232,6 +232,14 @@ func TestGuards(t *testing.T) {
 		}
 	})
 
+	// A page left open through the rest (its stream outlives the session).
+	stream, err := w.c.Get(e.base + "/chat/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	go func() { _, _ = io.Copy(io.Discard, stream.Body) }()
+
 	t.Run("1000 messages a minute from one address throttled politely", func(t *testing.T) {
 		var ok, throttled int
 		var retry string
@@ -285,6 +293,15 @@ func TestGuards(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("events after the end: %s", resp.Status)
+		}
+	})
+	t.Run("an open page does not hold the server's stop", func(t *testing.T) {
+		began := time.Now()
+		if err := e.d.App.Stop(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+		if took := time.Since(began); took > 10*time.Second {
+			t.Errorf("the server took %s to stop with a page open", took)
 		}
 	})
 }

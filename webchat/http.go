@@ -562,6 +562,8 @@ func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-c.closing:
+			return
 		case <-wake:
 		case <-time.After(min(15*time.Second, time.Until(until))):
 			// Another process may have written (no wake here), and a

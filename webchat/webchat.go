@@ -71,6 +71,8 @@ type Channel struct {
 
 	vapidPrivate, vapidPublic string
 	pushWG                    sync.WaitGroup
+	closing                   chan struct{} // closed by Close: open streams end
+	closeOnce                 sync.Once
 }
 
 // New makes the channel, and the server's VAPID keys when the database
@@ -95,7 +97,7 @@ func New(ctx context.Context, db *store.DB, opts Options, log *slog.Logger) (*Ch
 	if err != nil {
 		return nil, err
 	}
-	c := &Channel{db: db, log: log.With("comp", "webchat"), opts: opts, vapidPrivate: priv, vapidPublic: pub}
+	c := &Channel{db: db, log: log.With("comp", "webchat"), opts: opts, vapidPrivate: priv, vapidPublic: pub, closing: make(chan struct{})}
 	c.hub.subs = map[string]map[chan struct{}]struct{}{}
 	c.lim = newLimits(opts.PerAddress, opts.PerSession)
 	return c, nil
@@ -179,6 +181,11 @@ func (c *Channel) Send(ctx context.Context, to channel.Address, m channel.Messag
 
 // Wait waits for the push notifications under way (tests, shutdown).
 func (c *Channel) Wait() { c.pushWG.Wait() }
+
+// Close ends the open event streams, so that the HTTP server can shut
+// down without waiting for them (the pages reconnect to another process,
+// or after the restart, from the last message they saw).
+func (c *Channel) Close() { c.closeOnce.Do(func() { close(c.closing) }) }
 
 // hub wakes the open event streams of a person when their outbox grows.
 type hub struct {
