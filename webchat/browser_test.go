@@ -3,6 +3,7 @@ package webchat_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -205,6 +206,15 @@ func TestWebChatOnAPhone(t *testing.T) {
 	p.poll("the history after a reload", nil, hasAnswer, answer)
 	p.poll("the person's own words in the history", nil, `((want) => [...document.querySelectorAll('#log .msg.mine p')].some((m) => m.textContent === want))`, name)
 	code := p.eval(`document.querySelector('[data-testid="my-code"]').textContent`)
+	if path := os.Getenv("WEBCHAT_SCREENSHOT"); path != "" { // a look at the page: WEBCHAT_SCREENSHOT=/tmp/chat.png
+		png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+		if err == nil {
+			err = os.WriteFile(path, png, 0o644)
+		}
+		if err != nil {
+			t.Errorf("screenshot: %v", err)
+		}
+	}
 
 	// A second phone: another browser, no cookie.
 	q := newPhone(t, bctx, chromedp.WithNewBrowserContext())

@@ -232,8 +232,13 @@ func (c *Channel) page(w http.ResponseWriter, r *http.Request) {
 	for _, m := range msgs {
 		views = append(views, toView(m))
 	}
-	if n := len(views); n > 0 && !views[n-1].Mine {
-		views[n-1].Current = true // only the newest message's buttons are offered
+	// The newest buttons are offered until the person writes or presses:
+	// a counsellor's answer after them (no buttons) leaves them.
+	for i := len(views) - 1; i >= 0 && !views[i].Mine; i-- {
+		if len(views[i].Buttons) > 0 {
+			views[i].Current = true
+			break
+		}
 	}
 	var last int64
 	if len(msgs) > 0 {

@@ -53,8 +53,11 @@
   function add(m) {
     if (m.id <= last) return;
     last = m.id;
-    var old = log.querySelectorAll('.row');
-    for (var i = 0; i < old.length; i++) old[i].remove();
+    // The newest buttons stay until the person acts or newer ones come.
+    if (m.mine || (m.buttons && m.buttons.length)) {
+      var old = log.querySelectorAll('.row');
+      for (var i = 0; i < old.length; i++) old[i].remove();
+    }
     var d = document.createElement('div');
     d.className = 'msg ' + (m.mine ? 'mine' : 'bot');
     d.setAttribute('data-id', m.id);
