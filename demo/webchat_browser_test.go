@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"reentrybot/browsertest"
 	"reentrybot/config"
 	"reentrybot/dbtest"
 	"reentrybot/demo"
@@ -20,7 +21,6 @@ func TestPlaygroundFramesWebChat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	needChromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	env := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off", "DATABASE_URL": dbtest.URL(t)}
@@ -33,7 +33,7 @@ func TestPlaygroundFramesWebChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Stop)
-	p := &page{t: t, ctx: browser(t, ctx)}
+	p := &page{t: t, ctx: browsertest.Start(t, ctx, chromedp.WindowSize(1600, 1000))}
 	p.do("open the playground, add a web chat returnee",
 		chromedp.Navigate(d.URL()),
 		chromedp.WaitVisible(css(`[data-testid="new-webchat"]`)),
