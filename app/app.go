@@ -21,6 +21,7 @@ import (
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
+	"reentrybot/webchat"
 )
 
 // App is a running bot.
@@ -31,6 +32,8 @@ type App struct {
 	// MetricsAddr is where the metrics and health listener listens (empty
 	// when METRICS_ADDR is off).
 	MetricsAddr string
+	// WebChat is the web chat channel at /chat (nil when WEBCHAT is off).
+	WebChat *webchat.Channel
 
 	log     *slog.Logger
 	srv     *http.Server
@@ -118,6 +121,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return fail(err)
 	}
+	wc, err := startWebChat(ctx, cfg, b, db, log)
+	if err != nil {
+		return fail(err)
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fail(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
@@ -129,7 +136,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 			return fail(fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err))
 		}
 	}
-	a := &App{Bot: b, DB: db, Addr: ln.Addr().String(), log: log, done: make(chan error, 1)}
+	a := &App{Bot: b, DB: db, Addr: ln.Addr().String(), WebChat: wc, log: log, done: make(chan error, 1)}
 	b.Metrics.Registry.MustRegister(newHealthCollector(db, log), collectors.NewDBStatsCollector(db.X.DB, "reentrybot"))
 	a.srv = &http.Server{Handler: a.routes(cfg), ReadHeaderTimeout: 10 * time.Second}
 	go a.serve(a.srv, ln, "http")
@@ -163,6 +170,7 @@ func (a *App) serve(srv *http.Server, ln net.Listener, name string) {
 func (a *App) routes(cfg config.Config) http.Handler {
 	mux := http.NewServeMux()
 	a.health(mux)
+	a.mountWebChat(mux)
 	if cfg.WebhookURL != "" {
 		mux.Handle("POST "+WebhookPath, a.Bot.WebhookHandler())
 	}
@@ -203,6 +211,9 @@ const ShutdownTimeout = 30 * time.Second
 // webhook), finishes those in hand, then closes the database.
 func (a *App) Stop() error {
 	a.cancel()
+	if a.WebChat != nil {
+		a.WebChat.Close() // its open streams would hold the server's shutdown
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	serr := a.srv.Shutdown(sctx)
@@ -213,6 +224,9 @@ func (a *App) Stop() error {
 	a.done <- err // Wait after Stop still answers
 	if serr != nil {
 		err = errors.Join(err, serr)
+	}
+	if a.WebChat != nil {
+		a.WebChat.Wait() // push notifications under way
 	}
 	if cerr := a.DB.Close(); cerr != nil {
 		err = errors.Join(err, cerr)

@@ -315,6 +315,9 @@ func (b *Bot) caseCard(ctx context.Context, tx *store.Tx, lang string, c store.C
 		"Name": opt("", p.FullName.String), "Year": year, "Gender": opt("gender_", p.Gender.String),
 		"Phone": opt("", p.Phone.String), "Education": opt("edu_", p.Education.String),
 	}))
+	if key := "card_channel_" + c.PersonChannel; b.cat.Has(lang, key) { // a channel other than Telegram says so
+		sb.WriteString("\n" + b.cat.T(lang, key, nil))
+	}
 	if lines := b.answerLines(lang, c.Kind, c.Answers); lines != "" {
 		sb.WriteString("\n\n" + b.cat.T(lang, "card_answers", nil) + "\n" + lines)
 	}

@@ -121,6 +121,16 @@ type Message struct {
 	// it (Zalo's window: a free reply inside it, a template outside) decides
 	// how, or whether, it can go.
 	Purpose Purpose
+	// File, when set, is a file the message carries (its Text the
+	// caption); Render sets it only where Capabilities.CanSendFile.
+	File *File
+}
+
+// File is a file sent to a person (the /mydata export).
+type File struct {
+	Name string
+	MIME string
+	Data []byte
 }
 
 // Purpose is why a message is sent.

@@ -50,9 +50,17 @@ func Render(cat Catalog, lang string, r flows.Reply, version int64, caps Capabil
 		text = PlainText(text)
 	}
 	parts := Split(text, caps)
-	out := make([]Message, len(parts))
-	for i, p := range parts {
-		out[i] = Message{Text: p}
+	var out []Message
+	if f := r.File; f != nil && caps.CanSendFile(f.MIME, int64(len(f.Data))) {
+		// The file goes first, its caption with it, as on Telegram.
+		caption := cat.T(lang, f.Caption, EscapeParams(f.CaptionParams))
+		if caps.Markup == MarkupNone {
+			caption = PlainText(caption)
+		}
+		out = append(out, Message{Text: caption, File: &File{Name: f.Name, MIME: f.MIME, Data: f.Data}})
+	}
+	for _, p := range parts {
+		out = append(out, Message{Text: p})
 	}
 	last := &out[len(out)-1]
 	last.Buttons, last.Menu, last.AskContact = rows, menu, r.AskContact

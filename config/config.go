@@ -57,6 +57,8 @@ type Config struct {
 	ControllerName, ControllerContact string
 	// Reach is what the commune posters print (config/reach.go).
 	Reach Reach
+	// WebChat is the web chat's settings (config/webchat.go).
+	WebChat WebChat
 }
 
 // Var documents one environment variable; the README table is made from
@@ -243,6 +245,7 @@ func Load(get Getenv) (Config, error) {
 		bad("WORK_HOURS", "%v", err)
 	}
 	c.Reach = loadReach(val, bad)
+	c.WebChat = loadWebChat(val, bad)
 	return c, errors.Join(errs...)
 }
 

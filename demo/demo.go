@@ -83,6 +83,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 	d.API = botapitest.New(botapitest.WithLogger(log), botapitest.WithBotUser(7000001, "reentry_demo_bot"))
 	cfg.TelegramToken, cfg.TelegramAPIURL = d.API.Token(), d.API.URL()
 	cfg.WebhookURL, cfg.WebhookSecret = "", ""
+	cfg.WebChat.FrameAncestors = append(cfg.WebChat.FrameAncestors, d.API.URL()) // the playground frames /chat
 
 	d.App, err = app.Start(ctx, cfg, log, app.WithClock(d.Clock.Now))
 	if err != nil {
@@ -99,6 +100,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 			{Label: "Quản trị · Admin", User: d.Admin},
 		},
 		GroupChatID: d.Group.ID,
+		WebChatURL:  d.webChatURL(),
 	}))
 	return d, nil
 }

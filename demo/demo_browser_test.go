@@ -1,7 +1,6 @@
 package demo_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"reentrybot/browsertest"
 	"reentrybot/config"
 	"reentrybot/dbtest"
 	"reentrybot/demo"
@@ -27,8 +26,6 @@ import (
 // The package's tests get a fresh migrated database each from dbtest (a
 // throwaway cluster, or TEST_DATABASE_URL's server).
 func TestMain(m *testing.M) { dbtest.Main(m) }
-
-const chromiumPath = "/usr/bin/chromium"
 
 // screenshotPath is where UPDATE_SCREENSHOT=1 writes the README's picture
 // (tests run in the package directory).
@@ -46,7 +43,7 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	needChromium(t)
+	browsertest.Need(t)
 	began := time.Now()
 	lap := began
 	timing := func(what string) {
@@ -61,11 +58,11 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &browsertest.Log{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("demo log (last lines):\n%s", logs.tail(60))
+			t.Logf("demo log (last lines):\n%s", logs.Tail(60))
 		}
 	})
 	d, err := demo.Start(ctx, cfg, log)
@@ -82,7 +79,7 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 	t.Cleanup(d.Stop) // before dbtest drops the database
 	timing("demo started (database, server, bot, staff)")
 
-	p := &page{t: t, ctx: browser(t, ctx)}
+	p := &page{t: t, ctx: browsertest.Start(t, ctx, chromedp.WindowSize(1600, 1000))}
 	counsellor := strconv.FormatInt(d.Counsellor.ID, 10)
 	p.do("open the playground",
 		chromedp.EmulateViewport(1600, 1000),
@@ -211,51 +208,6 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 	}
 	p.screenshot()
 	timing("screenshot")
-}
-
-// needChromium skips without Chromium, or fails on CI.
-func needChromium(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		msg := "browser test needs Chromium at " + chromiumPath + ": run scripts/install-browser.sh (apt-get install chromium)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-}
-
-// browser starts a headless Chromium with a wide window, stopped when the
-// test ends.
-func browser(t *testing.T, ctx context.Context) context.Context {
-	t.Helper()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("lang", "vi-VN"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1600, 1000),
-	)
-	bctx, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(func() {
-		cancelBrowser()
-		cancelAlloc()
-	})
-	// The first run starts the browser; it must not carry a step's timeout,
-	// whose end would stop the browser.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return bctx
 }
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
@@ -456,27 +408,4 @@ func (c *chat) waitBot(what, text, inner string) string {
 		}
 		return '';
 	})`, c.sel(), text, inner)
-}
-
-// syncBuffer collects the demo's log for a failure report.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// tail is the last n lines.
-func (b *syncBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	lines := strings.Split(strings.TrimRight(b.buf.String(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -72,6 +72,8 @@ type webMeta struct {
 type webState struct {
 	Bot   webBot `json:"bot"`
 	Clock bool   `json:"clock"` // AdvanceClock is available
+	// WebChat is the web chat page to frame, if any.
+	WebChat string `json:"webchat,omitempty"`
 	webMeta
 	Chats map[string][]webMessage `json:"chats"` // chat id -> messages, oldest first
 }
@@ -238,6 +240,7 @@ func (p *Playground) state() webState {
 	st := webState{
 		Bot:     webBot{ID: bot.ID, Username: bot.Username},
 		Clock:   p.opts.AdvanceClock != nil,
+		WebChat: p.opts.WebChatURL,
 		webMeta: p.meta(),
 		Chats:   map[string][]webMessage{},
 	}

@@ -18,44 +18,8 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/botapitest"
+	"reentrybot/browsertest"
 )
-
-const chromiumPath = "/usr/bin/chromium"
-
-// browser starts a headless Chromium for the test, or skips (fails on CI)
-// when it is not installed.
-func browser(t *testing.T, ctx context.Context) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		msg := "browser test needs Chromium at " + chromiumPath + ": run scripts/install-browser.sh " +
-			"(apt-get install chromium)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1440, 900),
-	)
-	bctx, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(func() {
-		cancelBrowser()
-		cancelAlloc()
-	})
-	return bctx
-}
 
 // startEchoBot runs a tiny bot on s: it answers any private text with an
 // HTML message with an inline keyboard, and edits that message when its
@@ -144,7 +108,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bctx := browser(t, ctx)
+	bctx := browsertest.Start(t, ctx, chromedp.WindowSize(1440, 900))
 	if err := chromedp.Do(bctx,
 		chromedp.Navigate(s.URL()+"/"),
 		chromedp.WaitVisible(css(`[data-testid="conn-status"][data-state="live"]`)),

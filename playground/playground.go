@@ -40,6 +40,9 @@ type Options struct {
 	// the column of the persona with Group set (or the first persona if
 	// none is). Zero hides it.
 	GroupChatID int64
+	// WebChatURL is the bot's web chat page (/chat), shown in a frame
+	// beside the Telegram columns (playground/webchat.go). Empty hides it.
+	WebChatURL string
 }
 
 // Persona is a pre-made user the playground shows as its own column.
@@ -108,6 +111,7 @@ const Path = "/playground/"
 var staticFiles = map[string]string{
 	"index.html": "text/html; charset=utf-8",
 	"app.js":     "text/javascript; charset=utf-8",
+	"webchat.js": "text/javascript; charset=utf-8",
 	"style.css":  "text/css; charset=utf-8",
 	"icon.svg":   "image/svg+xml",
 }
@@ -155,7 +159,7 @@ func (p *Playground) serveStatic(w http.ResponseWriter, r *http.Request, name st
 	h := w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("Cache-Control", "no-cache")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Content-Security-Policy", contentSecurityPolicy+p.frameSrc())
 	if r.Method == http.MethodHead {
 		return
 	}

@@ -1,0 +1,39 @@
+package channel_test
+
+import (
+	"testing"
+
+	"reentrybot/channel"
+	"reentrybot/flows"
+)
+
+// A reply's file (the /mydata export) goes first, with its caption, on a
+// channel that carries its type and size; elsewhere only the text goes.
+func TestRenderFile(t *testing.T) {
+	cat := catalog(t)
+	r := flows.Reply{Key: "menu_type_number", File: &flows.Attachment{
+		Name: "du-lieu.json", MIME: "application/json", Data: []byte(`{"a":1}`),
+		Caption: "mydata_file", CaptionParams: map[string]any{"Cases": 1, "Appointments": 0, "Messages": 2},
+	}}
+	json := channel.Capabilities{MaxButtons: 3, MaxText: 500, Files: []string{"application/json"}, MaxFileBytes: 100}
+	tooSmall := json
+	tooSmall.MaxFileBytes = 3
+	for _, tc := range []struct {
+		name     string
+		caps     channel.Capabilities
+		wantFile bool
+	}{
+		{"carries JSON", json, true},
+		{"file too big", tooSmall, false},
+		{"no files", small, false},
+	} {
+		out := channel.Render(cat, "vi", r, 1, tc.caps)
+		got := out[0].File != nil
+		if got != tc.wantFile || (tc.wantFile && (len(out) != 2 || out[0].File.Name != "du-lieu.json" || out[0].Text == "" || out[1].File != nil)) {
+			t.Errorf("%s: %+v", tc.name, out)
+		}
+		if !tc.wantFile && len(out) != 1 {
+			t.Errorf("%s: %d messages, want the text alone", tc.name, len(out))
+		}
+	}
+}

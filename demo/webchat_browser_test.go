@@ -1,0 +1,59 @@
+package demo_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"reentrybot/browsertest"
+	"reentrybot/config"
+	"reentrybot/dbtest"
+	"reentrybot/demo"
+)
+
+// The playground shows the bot's real web chat page in a frame beside
+// the Telegram columns, and the page works there: Start opens the chat
+// and the bot's first question arrives.
+func TestPlaygroundFramesWebChat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	env := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off", "DATABASE_URL": dbtest.URL(t)}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := demo.Start(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Stop)
+	p := &page{t: t, ctx: browsertest.Start(t, ctx, chromedp.WindowSize(1600, 1000))}
+	p.do("open the playground, add a web chat returnee",
+		chromedp.Navigate(d.URL()),
+		chromedp.WaitVisible(css(`[data-testid="new-webchat"]`)),
+		chromedp.Click(css(`[data-testid="new-webchat"]`)),
+		chromedp.WaitVisible(css(`[data-testid="webchat-frame"]`)),
+	)
+	frame := func() *chromedp.Node {
+		nodes, err := chromedp.Run(p.ctx, chromedp.Nodes(css(`[data-testid="webchat-frame"]`)))
+		if err != nil || len(nodes) == 0 {
+			t.Fatalf("the frame: %v", err)
+		}
+		return nodes[0]
+	}
+	p.do("start in the frame",
+		chromedp.WaitVisible(css(`[data-testid="start"]`), chromedp.FromNode(frame())),
+		chromedp.Click(css(`[data-testid="start"]`), chromedp.FromNode(frame())),
+	)
+	time.Sleep(300 * time.Millisecond) // the frame navigates to the chat
+	p.do("the first question in the frame",
+		chromedp.WaitVisible(css(`[data-testid="my-code"]`), chromedp.FromNode(frame())),
+		chromedp.WaitVisible(css(`#log .msg.bot button`), chromedp.FromNode(frame())),
+	)
+}
