@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"reentrybot/channel"
 	"reentrybot/flows"
 	"reentrybot/store"
 )
@@ -114,7 +115,11 @@ func (b *Bot) repeatOne(ctx context.Context, personID int64) error {
 		if !person.Reachable {
 			return tx.MarkAnswered(ctx, personID) // nothing can reach them
 		}
-		out, asked, err = b.engine.Repeat(ctx, tx, flows.Person{ID: person.ID, Lang: person.Language})
+		caps := telegramCaps
+		if ch, ok := b.channels[channel.Name(person.Channel)]; ok {
+			caps = ch.Capabilities()
+		}
+		out, asked, err = b.engine.Repeat(ctx, tx, flows.Person{ID: person.ID, Lang: person.Language, Carrier: caps.Carrier, CarrierAbroad: caps.Abroad})
 		if err != nil || asked {
 			return err
 		}
@@ -124,13 +129,39 @@ func (b *Bot) repeatOne(ctx context.Context, personID int64) error {
 		return err
 	}
 	b.log.Info("answer lost, question asked again", "person", personID)
-	chat, err := strconv.ParseInt(person.ChatRef, 10, 64)
-	if err != nil {
-		return fmt.Errorf("chat of person %d: %w", personID, err)
-	}
 	lang := out.Lang
 	if lang == "" {
 		lang = person.Language
+	}
+	if ch, ok := b.channels[channel.Name(person.Channel)]; ok {
+		// Another channel: rendered under its capabilities, its numbered
+		// list kept for a typed answer, as handleNextOnce does.
+		to := channel.Address{Channel: ch.Name(), Ref: person.ChatRef}
+		var msgs []channel.Message
+		var menu *store.Menu
+		for _, r := range out.Replies {
+			for _, m := range channel.Render(b.cat, lang, r, out.Version, ch.Capabilities()) {
+				if m.Menu != nil {
+					menu = &store.Menu{Version: m.Menu.Version, IDs: m.Menu.IDs, ShownAt: b.now()}
+				}
+				msgs = append(msgs, m)
+			}
+		}
+		if menu != nil {
+			if err := b.db.InTx(ctx, func(tx *store.Tx) error { return tx.SaveMenu(ctx, person.ID, menu) }); err != nil {
+				return err
+			}
+		}
+		b.outbox.submit(b.sendCtx, laneKey(to), func(context.Context) error {
+			b.sendOn(ch, person.ID, to, msgs)
+			b.sentAnswer(person.ID, out.Version)
+			return nil
+		})
+		return nil
+	}
+	chat, err := strconv.ParseInt(person.ChatRef, 10, 64)
+	if err != nil {
+		return fmt.Errorf("chat of person %d: %w", personID, err)
 	}
 	b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
 		b.deliver(b.sendCtx, Target{ChatID: chat}, lang, out, false)

@@ -408,6 +408,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		}
 		out, err = b.engine.HandleLoaded(ctx, tx, flows.Person{
 			ID: person.ID, Lang: person.Language, Name: from.FirstName, LangHint: i18n.Normalize(from.LanguageCode),
+			Carrier: telegramCaps.Carrier, CarrierAbroad: telegramCaps.Abroad,
 		}, conv, in)
 		if err != nil {
 			return err

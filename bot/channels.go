@@ -209,7 +209,7 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 				return err
 			}
 		}
-		out, err = b.engine.HandleLoaded(ctx, tx, flows.Person{ID: person.ID, Lang: lang, Name: ev.Name, LangHint: i18n.Normalize(ev.LangHint)}, conv, in)
+		out, err = b.engine.HandleLoaded(ctx, tx, flows.Person{ID: person.ID, Lang: lang, Name: ev.Name, LangHint: i18n.Normalize(ev.LangHint), Carrier: caps.Carrier, CarrierAbroad: caps.Abroad}, conv, in)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 var telegramCaps = channel.Capabilities{
 	MaxButtons: 100, MaxButtonsPerRow: 8, MaxText: maxText, UTF16: true,
 	Markup: channel.MarkupHTML, Ack: true, ShareContact: true,
+	Carrier: "Telegram", Abroad: true,
 }
 
 // maxText is Telegram's message limit, in UTF-16 code units after entities.

@@ -79,6 +79,11 @@ type Capabilities struct {
 	Markup           Markup
 	Ack              bool // a button press can be acknowledged (a toast)
 	ShareContact     bool // a share-my-phone control exists
+	// Carrier names the company whose servers carry the messages, for the
+	// privacy notice ("" for a channel served by the bot itself), and
+	// Abroad whether those servers are outside Viet Nam.
+	Carrier string
+	Abroad  bool
 	// Rate is how many messages a second the messenger lets the bot send
 	// in all (announcements are paced to it); 0: none stated, the
 	// announcements' default applies.

@@ -89,7 +89,7 @@ func consentIntroAsk(r *run) error {
 	if r.lang == "en" {
 		other = Option{ID: "lang:vi", Label: "Tiếng Việt"}
 	}
-	r.question("privacy_notice", r.e.notice.params(true), // notice.go
+	r.question("privacy_notice", r.e.notice.params(true, r.p), // notice.go
 		row(opt("agree_all", "btn_agree_all")),
 		row(opt("choose", "btn_consent_choose"), opt("decline", "btn_decline")),
 		row(other))

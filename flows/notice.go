@@ -27,8 +27,9 @@ func (e *Engine) SetNotice(n Notice) { e.notice = n }
 
 // params are the notice's template parameters; ask adds the consent
 // question at its end.
-func (n Notice) params(ask bool) map[string]any {
-	return map[string]any{"Controller": n.Controller, "Contact": n.Contact, "Months": n.RetentionMonths, "Ask": ask}
+func (n Notice) params(ask bool, p Person) map[string]any {
+	return map[string]any{"Controller": n.Controller, "Contact": n.Contact, "Months": n.RetentionMonths, "Ask": ask,
+		"Carrier": p.Carrier, "Abroad": p.CarrierAbroad}
 }
 
 // months is the retention the older consent texts state: they cannot say
@@ -44,7 +45,7 @@ func (n Notice) months() int {
 // question again. Before consent that question is the notice itself.
 func (r *run) privacy() error {
 	if r.conv.Flow != "" && (r.conv.Flow != flowConsent || r.conv.State != stateIntro) {
-		r.reply("privacy_notice", r.e.notice.params(false))
+		r.reply("privacy_notice", r.e.notice.params(false, r.p))
 	}
 	return r.ask()
 }

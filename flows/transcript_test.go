@@ -330,7 +330,7 @@ func (f *fixture) step(t *testing.T, n int, in string, cat *i18n.Catalog) stepOu
 		if err != nil {
 			return err
 		}
-		person := flows.Person{ID: p.ID, Lang: p.Language, Name: "An <3 & co", LangHint: "vi"}
+		person := flows.Person{ID: p.ID, Lang: p.Language, Name: "An <3 & co", LangHint: "vi", Carrier: "Telegram", CarrierAbroad: true}
 		if in == "repeat" { // the transport lost the last answer
 			out, _, err = eng.Repeat(ctx, tx, person)
 			return err

@@ -38,6 +38,11 @@ type Person struct {
 	Lang     string // "vi" or "en"
 	Name     string // name the channel knows (Telegram first name), for greetings
 	LangHint string // language the device reports, used before the person chose
+	// Carrier names the company whose servers carry the person's messages
+	// (the channel says: "Telegram", "Zalo"; empty: only this service's
+	// own), and CarrierAbroad whether they are abroad: the notice says so.
+	Carrier       string
+	CarrierAbroad bool
 }
 
 // Option is one button. Its label is a catalog message (Key, Params) or,
