@@ -225,19 +225,11 @@ func takeCourseDetails(r *run) (string, error) {
 	return eventAnswer, nil
 }
 
-func askPrior(r *run) error {
-	r.question("ask_vt_support", nil, row(opt("yes", "btn_yes"), opt("no", "btn_no")), row(opt("unknown", "btn_not_sure")))
-	return nil
-}
+func askPrior(r *run) error { return askVTSupport(r) } // profile.go
 
 func takePrior(r *run) (string, error) {
-	var vt *bool
-	switch c := r.choice(); c {
-	case "yes", "no":
-		b := c == "yes"
-		vt = &b
-	case "unknown":
-	default:
+	vt, ok := vtAnswer(r.choice()) // profile.go
+	if !ok {
 		return "", r.expect(&step{})
 	}
 	p, err := r.profile()

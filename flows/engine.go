@@ -10,7 +10,6 @@ import (
 	"reentrybot/i18n"
 )
 
-
 // Engine runs inputs through the flows. It holds no per-person state.
 type Engine struct {
 	now     func() time.Time

@@ -31,15 +31,6 @@ func (n Notice) params(ask bool) map[string]any {
 	return map[string]any{"Controller": n.Controller, "Contact": n.Contact, "Months": n.RetentionMonths, "Ask": ask}
 }
 
-// months is the retention the older consent texts state: they cannot say
-// "until you delete it", so without a limit they keep the default.
-func (n Notice) months() int {
-	if n.RetentionMonths > 0 {
-		return n.RetentionMonths
-	}
-	return DefaultRetentionMonths
-}
-
 // privacy answers /privacy with the notice, then asks the current
 // question again. Before consent that question is the notice itself.
 func (r *run) privacy() error {

@@ -19,7 +19,6 @@ type Attachment struct {
 	CaptionParams map[string]any
 }
 
-
 // Exporter is implemented by stores that can export a person's data
 // (*store.Tx does).
 type Exporter interface {
@@ -32,7 +31,6 @@ type Exporter interface {
 type Eraser interface {
 	ErasePerson(ctx context.Context, personID int64, at time.Time) error
 }
-
 
 // beginDelete asks to confirm erasing (/delete).
 func (r *run) beginDelete() error {
@@ -77,5 +75,5 @@ func (r *run) erase() error {
 	if err := r.saveProfile(); err != nil {
 		return err
 	}
-	return r.decide(map[Purpose]bool{})
+	return r.decide(map[Purpose]bool{}, r.shownHash("mydata_delete_confirm", nil))
 }

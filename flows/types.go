@@ -77,4 +77,3 @@ type Outcome struct {
 	// to hand to the counsellors after commit.
 	Cases []CaseRef
 }
-
