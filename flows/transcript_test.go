@@ -83,6 +83,7 @@ func TestTranscripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { checkPrivacyEverywhere(t) }) // after every transcript
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
 			t.Parallel()
@@ -230,6 +231,7 @@ func runScenario(t *testing.T, sc *scenario, cat *i18n.Catalog) {
 			f.clock = f.clock.Add(d)
 		}
 		got := f.step(t, i+1, st.In, cat)
+		f.checkPrivacy(t, i+1, cat) // privacy_states_test.go
 		b, err := marshal(got)
 		if err == nil {
 			b, err = canonical(b)
