@@ -112,15 +112,8 @@ func consentWithdrawTake(r *run) (string, error) {
 		return r.saveChoice(r.shownHash("consent_withdraw_confirm", params))
 	case "no":
 		// Keep what the person has now; they may choose again.
-		cs, err := r.consentsNow()
-		if err != nil {
+		if err := r.pickGranted(); err != nil { // menu.go
 			return "", err
-		}
-		r.d.Picked = nil
-		for _, p := range Purposes {
-			if cs[p] {
-				r.d.Picked = append(r.d.Picked, p)
-			}
 		}
 		r.reply("consent_kept", nil)
 		return eventBack, nil

@@ -227,18 +227,13 @@ func takeCourseDetails(r *run) (string, error) {
 
 func askPrior(r *run) error { return askVTSupport(r) } // profile.go
 
+// takePrior stores the answer in the profile and in the request.
 func takePrior(r *run) (string, error) {
-	vt, ok := vtAnswer(r.choice()) // profile.go
-	if !ok {
-		return "", r.expect(&step{})
+	ev, err := takeVTSupport(r) // profile.go
+	if ev == eventAnswer && err == nil {
+		r.d.Course.VTSupportBefore, r.d.Course.VTSupportUnknown = r.prof.VTSupportBefore, r.prof.VTSupportUnknown
 	}
-	p, err := r.profile()
-	if err != nil {
-		return "", err
-	}
-	p.VTSupportBefore, p.VTSupportUnknown = vt, vt == nil
-	r.d.Course.VTSupportBefore, r.d.Course.VTSupportUnknown = vt, vt == nil
-	return eventAnswer, r.saveProfile()
+	return ev, err
 }
 
 func courseSummary(r *run) error {

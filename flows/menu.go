@@ -297,18 +297,27 @@ func myDataTake(r *run) (string, error) {
 }
 
 func (r *run) toConsentChoose() error {
+	r.conv.Flow, r.conv.State = flowConsent, "choose"
+	r.d = convData{Back: flowMyData}
+	if err := r.pickGranted(); err != nil {
+		return err
+	}
+	return r.ask()
+}
+
+// pickGranted ticks, in the choice, the purposes granted now.
+func (r *run) pickGranted() error {
 	cs, err := r.consentsNow()
 	if err != nil {
 		return err
 	}
-	r.conv.Flow, r.conv.State = flowConsent, "choose"
-	r.d = convData{Back: flowMyData}
+	r.d.Picked = nil
 	for _, p := range Purposes {
 		if cs[p] {
 			r.d.Picked = append(r.d.Picked, p)
 		}
 	}
-	return r.ask()
+	return nil
 }
 
 func myDataPickAsk(r *run) error {
