@@ -17,8 +17,7 @@ func (r *run) shownHash(key string, params map[string]any) string {
 	if err != nil {
 		s = key // the hash then names the key; Render fails only on a broken catalog
 	}
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
+	return hashText(s)
 }
 
 // chooseText is the text of the purpose-by-purpose choice: the question
@@ -95,6 +94,7 @@ func consentWithdrawAsk(r *run) error {
 		return err
 	}
 	if params["Count"] == 0 { // closed meanwhile: nothing to warn about
+		r.conv.State = "choose"
 		return consentChooseAsk(r)
 	}
 	r.question("consent_withdraw_confirm", params,
