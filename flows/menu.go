@@ -291,7 +291,7 @@ func myDataTake(r *run) (string, error) {
 		return "delete", nil
 	case "menu":
 		r.reset()
-		return "", r.menu()
+		return "", r.command2("menu") // before any decision: the notice (engine.go)
 	}
 	return "", r.expect(&step{})
 }
