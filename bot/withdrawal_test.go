@@ -1,6 +1,9 @@
 package bot_test
 
 import (
+	"encoding/json"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -29,6 +32,9 @@ func TestWithdrawalClosesTheCase(t *testing.T) {
 	d.tap("consents")
 	d.tap("p:job")
 	d.tap("done")
+	// Asked first: what withdrawing closes.
+	r.waitText(u.ID, "Bạn vẫn muốn rút lại đồng ý?")
+	d.tap("yes")
 	r.waitText(u.ID, "đã đóng 1 yêu cầu")
 	var c struct {
 		Status  string `db:"status"`
@@ -61,5 +67,51 @@ func TestWithdrawalClosesTheCase(t *testing.T) {
 	var granted bool
 	if err := r.x.Get(&granted, `SELECT granted FROM consents WHERE purpose = 'job' ORDER BY decided_at DESC, id DESC LIMIT 1`); err != nil || granted {
 		t.Errorf("latest job consent granted=%v (%v)", granted, err)
+	}
+
+	before := len(r.botMessages(u.ID))
+
+	// The consent history outlives /delete: the person's export taken
+	// before names an evidence token, and under it afterwards are exactly
+	// the decisions the export listed, the withdrawal among them.
+	var pid int64
+	if err := r.x.Get(&pid, `SELECT id FROM people WHERE channel = 'telegram' AND external_id = $1`, strconv.FormatInt(u.ID, 10)); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Consents []store.ConsentRecord `json:"consents"`
+	}
+	if err := r.db.InTx(r.ctx, func(tx *store.Tx) error {
+		ex, err := tx.ExportPerson(r.ctx, pid, r.db.Now())
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(ex.JSON, &doc)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	last := doc.Consents[len(doc.Consents)-1]
+	if len(doc.Consents) != 5 || last.Purpose != "job" || last.Granted || len(last.TextHash) != 64 || last.Language != "vi" || last.Channel != "telegram" || last.Evidence == "" {
+		t.Fatalf("exported consents %+v", doc.Consents)
+	}
+	if len(r.botMessages(u.ID)) != before {
+		t.Error("the export sent something to the person")
+	}
+	d.say("/delete")
+	d.tap("yes")
+	r.waitText(u.ID, "Đã xóa thông tin của bạn")
+	kept, err := store.ConsentEvidence(r.ctx, r.db, last.Evidence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range kept {
+		kept[i].DecidedAt, doc.Consents[i].DecidedAt = kept[i].DecidedAt.UTC(), doc.Consents[i].DecidedAt.UTC()
+	}
+	if !reflect.DeepEqual(kept, doc.Consents) {
+		t.Errorf("after /delete the evidence differs from the export:\nexport: %+v\nkept:   %+v", doc.Consents, kept)
+	}
+	var named int
+	if err := r.x.Get(&named, `SELECT count(*) FROM consents WHERE person_id = $1`, pid); err != nil || named != 0 {
+		t.Errorf("%d consents still name the erased person (%v)", named, err)
 	}
 }

@@ -23,9 +23,15 @@ const (
 // Purposes lists every purpose in the order they are shown.
 var Purposes = []Purpose{PurposeJob, PurposeTraining, PurposeLoan, PurposeAnnouncements}
 
-// ConsentTextVersion names the consent text the person was shown; change it
-// whenever the consent_* texts change in substance.
-const ConsentTextVersion = "2026-11-v1"
+// ConsentTextVersion names the release of the catalogs the consent texts
+// come from (where to read the words again). It stays one label for every
+// text and language on purpose: what exactly a person read is named by
+// Consent.TextHash, the SHA-256 of the rendered text, which differs per
+// text, language and configured value (controller, months) and cannot be
+// forgotten the way a hand-kept version per text can. A test pins the
+// texts' hashes to this label, so a change of wording without a new label
+// fails (flows/consent_texts_test.go).
+const ConsentTextVersion = "2026-12-v3"
 
 // Consent is one recorded decision.
 type Consent struct {
@@ -33,8 +39,11 @@ type Consent struct {
 	Purpose     Purpose
 	Granted     bool
 	TextVersion string
-	Lang        string // the language the text was shown in
-	At          time.Time
+	// TextHash is the hex SHA-256 of the text the person answered, as
+	// rendered in their language with the configured values.
+	TextHash string
+	Lang     string // the language the text was shown in
+	At       time.Time
 }
 
 // Profile holds the person's answers that every flow reuses. Empty strings,

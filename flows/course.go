@@ -225,28 +225,15 @@ func takeCourseDetails(r *run) (string, error) {
 	return eventAnswer, nil
 }
 
-func askPrior(r *run) error {
-	r.question("ask_vt_support", nil, row(opt("yes", "btn_yes"), opt("no", "btn_no")), row(opt("unknown", "btn_not_sure")))
-	return nil
-}
+func askPrior(r *run) error { return askVTSupport(r) } // profile.go
 
+// takePrior stores the answer in the profile and in the request.
 func takePrior(r *run) (string, error) {
-	var vt *bool
-	switch c := r.choice(); c {
-	case "yes", "no":
-		b := c == "yes"
-		vt = &b
-	case "unknown":
-	default:
-		return "", r.expect(&step{})
+	ev, err := takeVTSupport(r) // profile.go
+	if ev == eventAnswer && err == nil {
+		r.d.Course.VTSupportBefore, r.d.Course.VTSupportUnknown = r.prof.VTSupportBefore, r.prof.VTSupportUnknown
 	}
-	p, err := r.profile()
-	if err != nil {
-		return "", err
-	}
-	p.VTSupportBefore, p.VTSupportUnknown = vt, vt == nil
-	r.d.Course.VTSupportBefore, r.d.Course.VTSupportUnknown = vt, vt == nil
-	return eventAnswer, r.saveProfile()
+	return ev, err
 }
 
 func courseSummary(r *run) error {

@@ -236,7 +236,8 @@ func (r *run) command2(cmd string) error {
 		return err
 	}
 	switch {
-	case !decided:
+	case !decided && cmd != "mydata":
+		// Seeing what is stored needs no decision first (issue 16, item 6).
 		return r.firstContact()
 	case cmd == "start":
 		r.reply("start_greeting", map[string]any{"Name": r.p.Name})

@@ -145,13 +145,25 @@ func takeTrades(r *run) (string, error) {
 }
 
 func askSkills(r *run) error {
+	if r.d.Job.Skills != "" { // asked again from the summary: keep or clear, said plainly
+		r.question("ask_job_skills", map[string]any{"Max": maxFreeText}, row(opt("keep", "btn_keep_as_is"), opt("clear", "btn_clear_answer")))
+		return nil
+	}
 	r.question("ask_job_skills", map[string]any{"Max": maxFreeText}, row(opt("skip", "btn_skip")))
 	return nil
 }
 
 func takeSkills(r *run) (string, error) {
-	if r.choice() == "skip" {
+	switch r.choice() {
+	case "skip":
 		r.d.Job.Skills = ""
+		return eventAnswer, nil
+	case "keep":
+		r.reply("answer_kept", nil)
+		return eventAnswer, nil
+	case "clear":
+		r.d.Job.Skills = ""
+		r.reply("answer_cleared", nil)
 		return eventAnswer, nil
 	}
 	s, ok := r.textAnswer()

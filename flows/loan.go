@@ -113,8 +113,21 @@ func loanFlow() *flowDef {
 		r.d.Loan = a
 		return nil
 	}
+	f.gate = loanGate
 	f.done = finishLoan
 	return f
+}
+
+// loanGate keeps people under 18 out of the loan flow: the bank lends to
+// adults. They are offered a job or a course instead.
+func loanGate(r *run) (bool, error) {
+	p, err := r.profile()
+	if err != nil || !r.minor(p) {
+		return false, err
+	}
+	r.reset()
+	r.reply("loan_minor", nil, row(opt("m:job", "btn_menu_job"), opt("m:course", "btn_menu_course")))
+	return true, nil
 }
 
 func loanChoice(key func(*loanAnswers) string, vals func(*loanAnswers) []string, labelPrefix string, set func(*loanAnswers, string)) *step {

@@ -52,6 +52,9 @@ type convData struct {
 	// Hint is the commune a deep link named (hint.go); unlike the rest it
 	// outlives flows: step carries it over every reset.
 	Hint string `json:"hint,omitempty"`
+	// Result is what a correction from My data did when it was not a new
+	// answer: "kept" or "cleared" (profile.go).
+	Result string `json:"result,omitempty"`
 
 	Job     *jobAnswers     `json:"job,omitempty"`
 	Course  *courseAnswers  `json:"course,omitempty"`
@@ -93,8 +96,11 @@ type flowDef struct {
 	// them again instead of returning straight to the summary.
 	noEditReturn map[string]bool
 	extra        func(r *run) fsm.Events
-	start        func(r *run) error
-	done         func(r *run) error
+	// gate, when it says stop, keeps the person out of the flow (it has
+	// replied); it is asked before consent and again after the profile.
+	gate  func(r *run) (stop bool, err error)
+	start func(r *run) error
+	done  func(r *run) error
 }
 
 func (f *flowDef) state(name string) *step {
@@ -246,6 +252,11 @@ func (r *run) begin(name string) error {
 		return r.menu()
 	}
 	f := flowDefs[name]
+	if f.gate != nil {
+		if stop, err := f.gate(r); stop || err != nil {
+			return err
+		}
+	}
 	if len(f.purposes) > 0 {
 		cs, err := r.consentsNow()
 		if err != nil {
@@ -374,8 +385,9 @@ func (r *run) anyDecided() (bool, error) {
 	return len(cs) > 0, err
 }
 
-// decide records the decisions that change something (or are the first).
-func (r *run) decide(granted map[Purpose]bool) error {
+// decide records the decisions that change something (or are the first);
+// shown is the hash of the text the person answered (consent.go).
+func (r *run) decide(granted map[Purpose]bool, shown string) error {
 	cs, err := r.consentsNow()
 	if err != nil {
 		return err
@@ -387,7 +399,7 @@ func (r *run) decide(granted map[Purpose]bool) error {
 		if ok && was == g {
 			continue
 		}
-		if err := r.st.RecordConsent(r.ctx, Consent{PersonID: r.p.ID, Purpose: p, Granted: g, TextVersion: ConsentTextVersion, Lang: r.lang, At: r.now}); err != nil {
+		if err := r.st.RecordConsent(r.ctx, Consent{PersonID: r.p.ID, Purpose: p, Granted: g, TextVersion: ConsentTextVersion, TextHash: shown, Lang: r.lang, At: r.now}); err != nil {
 			return err
 		}
 		cs[p] = g

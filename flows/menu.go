@@ -61,10 +61,15 @@ func consentFlow() *flowDef {
 		stateIntro: {ask: consentIntroAsk, take: consentIntroTake},
 		"choose":   {ask: consentChooseAsk, take: consentChooseTake},
 		"purpose":  {ask: consentPurposeAsk, take: consentPurposeTake},
+		"withdraw": {ask: consentWithdrawAsk, take: consentWithdrawTake}, // consent.go
 	}}
 	f.steps = func(r *run) []string { return []string{r.conv.State} }
 	f.extra = func(r *run) fsm.Events {
-		evs := fsm.Events{{Name: "choose", Src: []string{stateIntro}, Dst: "choose"}}
+		evs := fsm.Events{
+			{Name: "choose", Src: []string{stateIntro}, Dst: "choose"},
+			{Name: "withdraw", Src: []string{"choose"}, Dst: "withdraw"},
+			{Name: eventBack, Src: []string{"withdraw"}, Dst: "choose"},
+		}
 		if r.d.Back == "" {
 			evs = append(evs, fsm.EventDesc{Name: eventBack, Src: []string{"choose"}, Dst: stateIntro})
 		}
@@ -103,7 +108,7 @@ func consentIntroTake(r *run) (string, error) {
 		for _, p := range Purposes {
 			all[p] = true
 		}
-		if err := r.decide(all); err != nil {
+		if err := r.decide(all, r.shownHash("privacy_notice", r.e.notice.params(true, r.p))); err != nil {
 			return "", err
 		}
 		r.reply("consent_thanks", nil)
@@ -112,7 +117,7 @@ func consentIntroTake(r *run) (string, error) {
 		r.d.Picked = nil
 		return "choose", nil
 	case "decline":
-		if err := r.decide(map[Purpose]bool{}); err != nil {
+		if err := r.decide(map[Purpose]bool{}, r.shownHash("privacy_notice", r.e.notice.params(true, r.p))); err != nil {
 			return "", err
 		}
 		r.reply("consent_declined", nil)
@@ -144,29 +149,26 @@ func consentChooseTake(r *run) (string, error) {
 		}
 		return "", r.ask()
 	case c == "done":
-		m := map[Purpose]bool{}
-		for _, p := range r.d.Picked {
-			m[p] = true
-		}
-		if err := r.decide(m); err != nil {
+		// A withdrawal that closes an open request is asked about first.
+		kinds, _, err := r.withdrawing(r.pickedSet())
+		if err != nil {
 			return "", err
 		}
-		if len(m) == 0 {
-			r.reply("consent_declined", nil)
-		} else {
-			r.reply("consent_saved", nil)
+		if len(kinds) > 0 {
+			return "withdraw", nil
 		}
-		if then := flowDefs[r.d.Then]; then != nil && !slices.ContainsFunc(then.purposes, func(p Purpose) bool { return m[p] }) {
-			r.d.Then = ""
-		}
-		return eventAnswer, nil
+		return r.saveChoice(hashText(r.chooseText())) // consent.go
 	}
 	return "", r.expect(&step{})
 }
 
+func consentPurposeText(r *run) (string, map[string]any) {
+	return "consent_need_" + string(r.d.Need), r.e.notice.params(false, r.p)
+}
+
 func consentPurposeAsk(r *run) error {
-	r.question("consent_need_"+string(r.d.Need), map[string]any{"Months": r.e.notice.months()},
-		row(opt("yes", "btn_agree"), opt("no", "btn_no_thanks")))
+	key, params := consentPurposeText(r)
+	r.question(key, params, row(opt("yes", "btn_agree"), opt("no", "btn_no_thanks")))
 	return nil
 }
 
@@ -182,7 +184,7 @@ func consentPurposeTake(r *run) (string, error) {
 			m[p] = g
 		}
 		m[r.d.Need] = true
-		if err := r.decide(m); err != nil {
+		if err := r.decide(m, r.shownHash(consentPurposeText(r))); err != nil {
 			return "", err
 		}
 		return eventAnswer, nil
@@ -197,7 +199,7 @@ func consentPurposeTake(r *run) (string, error) {
 // My data: see the profile and the consents, edit a field, change the
 // consents, delete.
 
-var editableFields = []string{"name", "birth_year", "gender", "phone", "commune", "education", "sentence_end"}
+var editableFields = []string{"name", "birth_year", "gender", "phone", "commune", "education", "sentence_end", "vt_support"}
 
 func myDataFlow() *flowDef {
 	f := &flowDef{name: flowMyData, states: map[string]*step{
@@ -241,6 +243,13 @@ func (r *run) profileParams(p *Profile) map[string]any {
 	if p.SentenceEnd != nil {
 		m["Returned"] = monthYear(*p.SentenceEnd)
 	}
+	m["VTSupport"] = dash
+	switch {
+	case p.VTSupportBefore != nil:
+		m["VTSupport"] = r.label(map[bool]string{true: "btn_yes", false: "btn_no"}[*p.VTSupportBefore], nil)
+	case p.VTSupportUnknown:
+		m["VTSupport"] = r.label("btn_not_sure", nil)
+	}
 	return m
 }
 
@@ -263,7 +272,7 @@ func myDataAsk(r *run) error {
 		lines = append(lines, mark+" "+r.label("purpose_"+string(pu), map[string]any{"On": false}))
 	}
 	params["Consents"] = strings.Join(lines, "\n")
-	params["Months"] = r.e.notice.months()
+	params["Months"] = r.e.notice.RetentionMonths
 	r.question("mydata_view", params,
 		row(opt("edit", "btn_edit_data"), opt("consents", "btn_consents")),
 		row(opt("delete", "btn_delete_data"), opt("menu", "btn_menu")))
@@ -273,14 +282,8 @@ func myDataAsk(r *run) error {
 func myDataTake(r *run) (string, error) {
 	switch r.choice() {
 	case "edit":
-		cs, err := r.consentsNow()
-		if err != nil {
-			return "", err
-		}
-		if !cs[PurposeJob] && !cs[PurposeTraining] && !cs[PurposeLoan] {
-			r.reply("consent_first", nil)
-			return "", r.toConsentChoose()
-		}
+		// Seeing and correcting what is stored needs no consent: a person
+		// who withdrew or never agreed may still fix or clear it.
 		return "pick", nil
 	case "consents":
 		return "", r.toConsentChoose()
@@ -288,24 +291,33 @@ func myDataTake(r *run) (string, error) {
 		return "delete", nil
 	case "menu":
 		r.reset()
-		return "", r.menu()
+		return "", r.command2("menu") // before any decision: the notice (engine.go)
 	}
 	return "", r.expect(&step{})
 }
 
 func (r *run) toConsentChoose() error {
+	r.conv.Flow, r.conv.State = flowConsent, "choose"
+	r.d = convData{Back: flowMyData}
+	if err := r.pickGranted(); err != nil {
+		return err
+	}
+	return r.ask()
+}
+
+// pickGranted ticks, in the choice, the purposes granted now.
+func (r *run) pickGranted() error {
 	cs, err := r.consentsNow()
 	if err != nil {
 		return err
 	}
-	r.conv.Flow, r.conv.State = flowConsent, "choose"
-	r.d = convData{Back: flowMyData}
+	r.d.Picked = nil
 	for _, p := range Purposes {
 		if cs[p] {
 			r.d.Picked = append(r.d.Picked, p)
 		}
 	}
-	return r.ask()
+	return nil
 }
 
 func myDataPickAsk(r *run) error {

@@ -32,15 +32,6 @@ func (n Notice) params(ask bool, p Person) map[string]any {
 		"Carrier": p.Carrier, "Abroad": p.CarrierAbroad}
 }
 
-// months is the retention the older consent texts state: they cannot say
-// "until you delete it", so without a limit they keep the default.
-func (n Notice) months() int {
-	if n.RetentionMonths > 0 {
-		return n.RetentionMonths
-	}
-	return DefaultRetentionMonths
-}
-
 // privacy answers /privacy with the notice, then asks the current
 // question again. Before consent that question is the notice itself.
 func (r *run) privacy() error {

@@ -21,6 +21,7 @@ const (
 	fieldCommune     = "commune"
 	fieldEducation   = "education"
 	fieldSentenceEnd = "sentence_end"
+	fieldVTSupport   = "vt_support"
 	stateCommunePick = "commune_pick"
 )
 
@@ -50,6 +51,8 @@ func missing(p *Profile, fields []string) []string {
 			empty = p.Education == ""
 		case fieldSentenceEnd:
 			empty = p.SentenceEnd == nil
+		case fieldVTSupport:
+			empty = p.VTSupportBefore == nil && !p.VTSupportUnknown
 		}
 		if empty {
 			out = append(out, f)
@@ -68,18 +71,130 @@ func profileFlow() *flowDef {
 		stateCommunePick: {kind: askText, parent: fieldCommune, ask: askCommunePick, take: takeCommunePick},
 		fieldEducation:   {ask: askEducation, take: takeEducation},
 		fieldSentenceEnd: {kind: askText, ask: askSentenceEnd, take: takeSentenceEnd},
+		fieldVTSupport:   {ask: askVTSupport, take: takeVTSupport},
 	}}
+	// From My data every stored answer can also be cleared.
+	for name, st := range f.states {
+		if st.parent == "" {
+			f.states[name] = clearable(name, st)
+		}
+	}
 	f.steps = func(r *run) []string { return r.d.Steps }
 	f.extra = communeEvents
 	f.done = func(r *run) error {
-		then, edited := r.d.Then, r.d.Back == flowMyData
+		then, edited, result := r.d.Then, r.d.Back == flowMyData, r.d.Result
 		r.reset()
 		if edited {
-			r.reply("saved", nil)
+			// Say what happened: a kept or cleared answer was not "saved".
+			switch result {
+			case "cleared":
+				r.reply("answer_cleared", nil)
+			case "kept":
+				r.reply("answer_kept", nil)
+			default:
+				r.reply("saved", nil)
+			}
 		}
 		return r.begin(then)
 	}
 	return f
+}
+
+// editing reports whether the person came to this question from My data
+// to correct their answer.
+func (r *run) editing() bool { return r.conv.Flow == flowProfile && r.d.Back == flowMyData }
+
+// clearable adds, when a stored answer is being corrected from My data, a
+// button that clears it: a person may always remove what they told us,
+// with or without a consent (issue 16, item 6).
+func clearable(field string, st *step) *step {
+	ask, take := st.ask, st.take
+	c := *st
+	c.ask = func(r *run) error {
+		if err := ask(r); err != nil {
+			return err
+		}
+		p, err := r.profile()
+		if err != nil || !r.editing() || len(missing(p, []string{field})) > 0 || len(r.out.Replies) == 0 {
+			return err
+		}
+		last := &r.out.Replies[len(r.out.Replies)-1]
+		n := len(last.Options)
+		if n == 0 {
+			last.Options = [][]Option{row(opt("clear", "btn_clear_answer"))}
+			return nil
+		}
+		// Before the Back/Cancel/Help row.
+		last.Options = append(last.Options[:n-1:n-1], row(opt("clear", "btn_clear_answer")), last.Options[n-1])
+		return nil
+	}
+	c.take = func(r *run) (string, error) {
+		if r.choice() != "clear" || !r.editing() {
+			return take(r)
+		}
+		p, err := r.profile()
+		if err != nil {
+			return "", err
+		}
+		clearField(p, field)
+		r.d.Result = "cleared"
+		return eventAnswer, r.saveProfile()
+	}
+	return &c
+}
+
+// clearField empties one answer of the profile.
+func clearField(p *Profile, field string) {
+	switch field {
+	case fieldName:
+		p.FullName = ""
+	case fieldBirthYear:
+		p.BirthYear = 0
+	case fieldGender:
+		p.Gender = ""
+	case fieldPhone:
+		p.Phone = ""
+	case fieldCommune:
+		p.CommuneCode, p.CommuneName = "", ""
+	case fieldEducation:
+		p.Education = ""
+	case fieldSentenceEnd:
+		p.SentenceEnd = nil
+	case fieldVTSupport:
+		p.VTSupportBefore, p.VTSupportUnknown = nil, false
+	}
+}
+
+// askVTSupport asks again, from My data, about earlier vocational support
+// (the course flow asks it once).
+func askVTSupport(r *run) error {
+	r.question("ask_vt_support", nil, row(opt("yes", "btn_yes"), opt("no", "btn_no")), row(opt("unknown", "btn_not_sure")))
+	return nil
+}
+
+func takeVTSupport(r *run) (string, error) {
+	vt, ok := vtAnswer(r.choice())
+	if !ok {
+		return "", r.expect(&step{})
+	}
+	p, err := r.profile()
+	if err != nil {
+		return "", err
+	}
+	p.VTSupportBefore, p.VTSupportUnknown = vt, vt == nil
+	return eventAnswer, r.saveProfile()
+}
+
+// vtAnswer reads the yes / no / not sure buttons about earlier support.
+func vtAnswer(c string) (vt *bool, ok bool) {
+	switch c {
+	case "yes", "no":
+		b := c == "yes"
+		return &b, true
+	case "unknown":
+		return nil, true
+	}
+	return nil, false
 }
 
 // communeEvents: typing a name searches, "more" pages, "retype" asks again.
@@ -179,7 +294,17 @@ func (r *run) saveBirthYear(y int) (string, error) {
 		return "", err
 	}
 	p.BirthYear = y
+	if r.minor(p) {
+		r.reply("minor_guardian", nil)
+	}
 	return eventAnswer, r.saveProfile()
+}
+
+// minor reports whether the person is surely under 18 on the program's
+// date: with the year of birth only, someone turning 18 this year is not
+// (the bank checks the papers).
+func (r *run) minor(p *Profile) bool {
+	return p.BirthYear != 0 && r.now.In(r.e.hours.Loc).Year()-p.BirthYear < 18
 }
 
 func askGender(r *run) error {
@@ -429,12 +554,21 @@ func takeEducation(r *run) (string, error) {
 }
 
 func askSentenceEnd(r *run) error {
+	p, err := r.profile()
+	if err != nil {
+		return err
+	}
+	if p.SentenceEnd != nil { // skipping keeps it: say so on the button
+		r.question("ask_returned", nil, row(Option{ID: "skip", Key: "btn_keep_answer", Params: map[string]any{"Value": monthYear(*p.SentenceEnd)}}))
+		return nil
+	}
 	r.question("ask_returned", nil, row(opt("skip", "btn_skip")))
 	return nil
 }
 
 // takeSentenceEnd stores the month and year the person came back, or
-// nothing on skip; the loan flow notes a skip in its answers.
+// nothing on skip (a stored month is kept, and said to be); the loan flow
+// notes a skip in its answers.
 func takeSentenceEnd(r *run) (string, error) {
 	p, err := r.profile()
 	if err != nil {
@@ -443,6 +577,9 @@ func takeSentenceEnd(r *run) (string, error) {
 	if r.choice() == "skip" {
 		if r.d.Loan != nil {
 			r.d.Loan.ReturnedSkipped = true
+		}
+		if p.SentenceEnd != nil {
+			r.d.Result = "kept"
 		}
 		return eventAnswer, nil
 	}

@@ -76,5 +76,5 @@ func (r *run) erase() error {
 	if err := r.saveProfile(); err != nil {
 		return err
 	}
-	return r.decide(map[Purpose]bool{})
+	return r.decide(map[Purpose]bool{}, r.shownHash("mydata_delete_confirm", nil))
 }

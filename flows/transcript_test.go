@@ -83,6 +83,7 @@ func TestTranscripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { checkPrivacyEverywhere(t) }) // after every transcript
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
 			t.Parallel()
@@ -230,6 +231,7 @@ func runScenario(t *testing.T, sc *scenario, cat *i18n.Catalog) {
 			f.clock = f.clock.Add(d)
 		}
 		got := f.step(t, i+1, st.In, cat)
+		f.checkPrivacy(t, i+1, cat) // privacy_states_test.go
 		b, err := marshal(got)
 		if err == nil {
 			b, err = canonical(b)
@@ -430,7 +432,7 @@ func (f *fixture) rows(t *testing.T) dbRows {
 	var r dbRows
 	r.Person = queryRows(t, x, `SELECT language, full_name, birth_year, gender, phone, commune_code,
 		to_char(sentence_end, 'YYYY-MM-DD') AS sentence_end, education, vt_support_before, vt_support_unknown FROM people WHERE id = $1`, f.person)[0]
-	r.Consents = queryRows(t, x, `SELECT purpose, granted, text_version FROM consents WHERE person_id = $1 ORDER BY id`, f.person)
+	r.Consents = queryRows(t, x, `SELECT purpose, granted, text_version, text_hash, language, channel, evidence IS NOT NULL AS has_evidence FROM consents WHERE person_id = $1 ORDER BY id`, f.person)
 	r.Cases = queryRows(t, x, `SELECT id, kind, status, commune_code, answers::text AS answers, course_id, appointment_id,
 		updated_at > opened_at AS updated_later FROM cases WHERE person_id = $1 ORDER BY id`, f.person)
 	r.Appointments = queryRows(t, x, `SELECT id, loan_day_id, status FROM appointments WHERE person_id = $1 ORDER BY id`, f.person)

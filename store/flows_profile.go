@@ -30,14 +30,26 @@ func (tx *Tx) Consents(ctx context.Context, personID int64) (map[domain.Purpose]
 	return out, nil
 }
 
+// recordConsentSQL appends a decision with the person's channel (the flows
+// do not know it) and evidence token, giving the person one if they have
+// none yet.
 const recordConsentSQL = `
-INSERT INTO consents (person_id, purpose, granted, text_version, language, decided_at)
-VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6)`
+WITH p AS (
+    UPDATE people SET evidence_token = coalesce(evidence_token, gen_random_uuid())
+     WHERE id = $1 RETURNING id, channel, evidence_token)
+INSERT INTO consents (person_id, purpose, granted, text_version, text_hash, language, decided_at, channel, evidence)
+SELECT p.id, $2, $3, $4, NULLIF($5, ''), NULLIF($6, ''), $7, p.channel, p.evidence_token FROM p`
 
 // RecordConsent appends a grant or a withdrawal.
 func (tx *Tx) RecordConsent(ctx context.Context, c domain.Consent) error {
 	at := tx.db.at(c.At)
-	if _, err := tx.X.ExecContext(ctx, recordConsentSQL, c.PersonID, string(c.Purpose), c.Granted, c.TextVersion, c.Lang, at.UTC()); err != nil {
+	res, err := tx.X.ExecContext(ctx, recordConsentSQL, c.PersonID, string(c.Purpose), c.Granted, c.TextVersion, c.TextHash, c.Lang, at.UTC())
+	if err == nil {
+		if n, _ := res.RowsAffected(); n == 0 {
+			err = ErrNotFound
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("recording consent %s of %d: %w", c.Purpose, c.PersonID, err)
 	}
 	return nil

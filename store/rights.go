@@ -30,7 +30,7 @@ const ChannelErased = "erased"
 type Export struct {
 	ExportedAt   time.Time           `json:"exported_at"`
 	Person       exportPerson        `json:"person"`
-	Consents     []exportConsent     `json:"consents"`
+	Consents     []ConsentRecord     `json:"consents"`
 	Cases        []exportCase        `json:"cases"`
 	Appointments []exportAppointment `json:"appointments"`
 	Conversation *exportConversation `json:"conversation_in_progress,omitempty"`
@@ -57,12 +57,17 @@ type exportPerson struct {
 	Profile          map[string]any `json:"profile" db:"-"`
 }
 
-type exportConsent struct {
+// ConsentRecord is one consent decision as the export shows it; with its evidence
+// token the same row can be found after an erasure (ConsentEvidence).
+type ConsentRecord struct {
 	Purpose     string    `json:"purpose" db:"purpose"`
 	Granted     bool      `json:"granted" db:"granted"`
 	TextVersion string    `json:"text_version" db:"text_version"`
-	Language    string    `json:"language,omitempty" db:"language"` // empty: decided before it was kept
+	TextHash    string    `json:"text_sha256,omitempty" db:"text_hash"` // empty: decided before it was kept
+	Language    string    `json:"language,omitempty" db:"language"`     // empty: decided before it was kept
+	Channel     string    `json:"channel,omitempty" db:"channel"`
 	DecidedAt   time.Time `json:"decided_at" db:"decided_at"`
+	Evidence    string    `json:"evidence_token" db:"evidence"`
 }
 
 type exportCase struct {
@@ -142,7 +147,7 @@ func (tx *Tx) ExportPerson(ctx context.Context, personID int64, at time.Time) (d
 }
 
 func (tx *Tx) exportPerson(ctx context.Context, personID int64, at time.Time) (Export, error) {
-	e := Export{ExportedAt: at.UTC(), Consents: []exportConsent{}, Cases: []exportCase{}, Appointments: []exportAppointment{}}
+	e := Export{ExportedAt: at.UTC(), Consents: []ConsentRecord{}, Cases: []exportCase{}, Appointments: []exportAppointment{}}
 	p := &e.Person
 	err := tx.X.GetContext(ctx, p, `
 SELECT p.channel, p.external_id, p.language, p.full_name, p.birth_year, p.gender, p.phone, p.commune_code,
@@ -165,7 +170,7 @@ SELECT p.channel, p.external_id, p.language, p.full_name, p.birth_year, p.gender
 	setIf(p.Profile, "vocational_support_before", p.VTSupportUnknown, "not sure")
 
 	if err := tx.X.SelectContext(ctx, &e.Consents, `
-SELECT purpose, granted, text_version, coalesce(language, '') AS language, decided_at FROM consents WHERE person_id = $1 ORDER BY decided_at, id`, personID); err != nil {
+SELECT `+consentColumns+` FROM consents WHERE person_id = $1 ORDER BY decided_at, id`, personID); err != nil {
 		return e, fmt.Errorf("exporting consents of %d: %w", personID, err)
 	}
 	if err := tx.X.SelectContext(ctx, &e.Cases, `
@@ -265,7 +270,10 @@ type Erased struct {
 //     attachment reference and pending relay of the cases is dropped; the
 //     cases take new numbers and the bot's messages about them outside
 //     their topics are set aside for deletion (groups.go);
-//   - consents and the conversation are deleted, and the Telegram account
+//   - the consent decisions are kept as evidence but unlinked (no person,
+//     and the person's evidence token forgotten: only the token in their
+//     own earlier export finds them again); the conversation is deleted,
+//     and the Telegram account
 //     is removed from refused-command lines of the audit log;
 //   - the person's own row keeps only the account (the chat goes on) and
 //     is otherwise blank, as a new contact from now on.
@@ -361,8 +369,8 @@ UPDATE appointments a SET status = 'cancelled', cancelled_at = $2
 	if _, err := tx.X.ExecContext(ctx, `UPDATE appointments SET person_id = $2 WHERE person_id = $1`, personID, out.Anonymous); err != nil {
 		return fail("moving appointments", err)
 	}
-	if _, err := tx.X.ExecContext(ctx, `DELETE FROM consents WHERE person_id = $1`, personID); err != nil {
-		return fail("deleting consents", err)
+	if _, err := tx.X.ExecContext(ctx, `UPDATE consents SET person_id = NULL WHERE person_id = $1`, personID); err != nil {
+		return fail("unlinking consents", err)
 	}
 	if _, err := tx.X.ExecContext(ctx, `DELETE FROM conversations WHERE person_id = $1`, personID); err != nil {
 		return fail("deleting the conversation", err)
@@ -385,7 +393,7 @@ UPDATE appointments a SET status = 'cancelled', cancelled_at = $2
 	if _, err := tx.X.ExecContext(ctx, `
 UPDATE people SET full_name = NULL, birth_year = NULL, gender = NULL, phone = NULL, commune_code = NULL,
        sentence_end = NULL, education = NULL, vt_support_before = NULL, vt_support_unknown = false, off_hours_notice_at = NULL,
-       unreachable_why = NULL, created_at = $2
+       unreachable_why = NULL, evidence_token = NULL, created_at = $2
  WHERE id = $1`, personID, at); err != nil {
 		return fail("blanking the profile", err)
 	}

@@ -39,7 +39,7 @@ func init() {
 		{"demo", "demo [--script]", "run the bot locally with a private database and the test Bot API server", cmdDemo},
 		{"migrate", "migrate up|down|status", "apply, roll back one, or list the database migrations (DATABASE_URL)", cmdMigrate},
 		{"staff", "staff invite|list|revoke", "invite staff (one-time link and QR code), list them, revoke access", cmdStaff},
-		{"audit", "audit [--case N] [--staff N] [--day D]", "print the audit log of staff access to cases", cmdAudit},
+		{"audit", "audit [--case N] [--staff N] [--day D] | affected --from T --to T [--staff N] [--telegram-user N] [--case N,N] [--action A] [--csv] | held", "print the audit log of staff access to cases; who a breach affected (audit.go)", cmdAuditAll},
 		// Running it for a province: reference data, reports, retention
 		// (refdata_cmd.go, report_cmd.go).
 		{"import", "import communes|courses|loan-days|staff FILE", "import reference data or staff from a CSV file (checked first, all or nothing)", cmdImport},
