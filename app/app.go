@@ -21,6 +21,7 @@ import (
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
+	"reentrybot/zalo"
 )
 
 // App is a running bot.
@@ -37,6 +38,7 @@ type App struct {
 	metrics *http.Server
 	cancel  context.CancelFunc
 	done    chan error
+	zalo    *zalo.Channel // app/zalo.go
 }
 
 // WebhookPath is where the webhook endpoint is served.
@@ -118,6 +120,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return fail(err)
 	}
+	zch := addZalo(cfg, db, b, log)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fail(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
@@ -130,6 +133,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		}
 	}
 	a := &App{Bot: b, DB: db, Addr: ln.Addr().String(), log: log, done: make(chan error, 1)}
+	a.zalo = zch
 	b.Metrics.Registry.MustRegister(newHealthCollector(db, log), collectors.NewDBStatsCollector(db.X.DB, "reentrybot"))
 	a.srv = &http.Server{Handler: a.routes(cfg), ReadHeaderTimeout: 10 * time.Second}
 	go a.serve(a.srv, ln, "http")
@@ -141,6 +145,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	go func() { a.done <- b.Run(rctx) }()
+	go a.keepZaloToken(rctx)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -163,6 +168,7 @@ func (a *App) serve(srv *http.Server, ln net.Listener, name string) {
 func (a *App) routes(cfg config.Config) http.Handler {
 	mux := http.NewServeMux()
 	a.health(mux)
+	a.mountZalo(mux)
 	if cfg.WebhookURL != "" {
 		mux.Handle("POST "+WebhookPath, a.Bot.WebhookHandler())
 	}

@@ -55,6 +55,8 @@ type Config struct {
 	// controller, CONTROLLER_NAME) and how to reach them about it
 	// (CONTROLLER_CONTACT).
 	ControllerName, ControllerContact string
+	// Zalo is the Zalo OA channel (ZALO_*, config/zalo.go).
+	Zalo Zalo
 }
 
 // Var documents one environment variable; the README table is made from
@@ -240,6 +242,7 @@ func Load(get Getenv) (Config, error) {
 	if c.WorkStart, c.WorkEnd, err = parseHours(val("WORK_HOURS")); err != nil {
 		bad("WORK_HOURS", "%v", err)
 	}
+	errs = append(errs, c.loadZalo(val)...)
 	return c, errors.Join(errs...)
 }
 

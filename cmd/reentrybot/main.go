@@ -51,6 +51,7 @@ func init() {
 		{"config", "config", "print the effective settings, secrets masked", cmdConfig},
 		{"check", "check [--offline]", "check the database, migrations, Bot API, webhook, staff group and time zone; exit 1 if one fails", cmdCheck},
 		benchCommand,
+		zaloCommand,
 		{"version", "version", "print the version and commit", cmdVersion},
 	}
 }
