@@ -85,6 +85,10 @@ type Options struct {
 	// (Zalo: for hours, then it disables the webhook); RetryAfter the wait.
 	Retries    int
 	RetryAfter time.Duration
+	// OnSend, when set, hears of each message the OA sent (after it is
+	// recorded, outside the server's lock): the playground's and the
+	// benchmark's way to wait for answers.
+	OnSend func(userID string, m Message)
 }
 
 // Button is a button of a sent message, as the OA sent it.
@@ -520,6 +524,12 @@ var buttonTypes = map[string]bool{"oa.query.hide": true, "oa.query.show": true, 
 // cs is a consultation message: free for 48 h after the user's last
 // interaction, at most 8 in that time; refused otherwise.
 func (s *Server) cs(w http.ResponseWriter, r *http.Request) {
+	var sent func()
+	defer func() {
+		if sent != nil {
+			sent()
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if code, desc := s.checkToken(r); code != 0 {
@@ -554,6 +564,9 @@ func (s *Server) cs(w http.ResponseWriter, r *http.Request) {
 	u.Replies++
 	m.ID = s.id("m")
 	u.Messages = append(u.Messages, m)
+	if f := s.o.OnSend; f != nil {
+		sent = func() { f(u.ID, m) }
+	}
 	s.reply(w, r, 0, "", map[string]string{"message_id": m.ID, "user_id": u.ID})
 	if s.o.Echo && s.webhook != "" {
 		body := s.event("oa_send_text", u.ID, map[string]any{"msg_id": m.ID, "text": m.Text}, true)
@@ -638,6 +651,12 @@ var phoneRE = regexp.MustCompile(`^84[35789][0-9]{8}$`)
 // the phone in 84… form, each value short enough, and a template that is
 // not a transaction goes only in the allowed hours.
 func (s *Server) zns(w http.ResponseWriter, r *http.Request) {
+	var sent func()
+	defer func() {
+		if sent != nil {
+			sent()
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if code, desc := s.checkToken(r); code != 0 {
@@ -681,6 +700,10 @@ func (s *Server) zns(w http.ResponseWriter, r *http.Request) {
 	}
 	if to != nil {
 		to.Messages = append(to.Messages, m)
+		if f := s.o.OnSend; f != nil {
+			id := to.ID
+			sent = func() { f(id, m) }
+		}
 	} else {
 		s.phones[req.Phone] = append(s.phones[req.Phone], m)
 	}
