@@ -22,6 +22,7 @@ import (
 	"reentrybot/playground"
 	"reentrybot/refdata"
 	"reentrybot/store"
+	"reentrybot/zalotest"
 )
 
 // Demo is a running demo.
@@ -33,7 +34,8 @@ type Demo struct {
 	Officer    botapitest.User
 	Admin      botapitest.User
 	Group      botapitest.Chat
-	DBWhere    string // "private" or "DATABASE_URL"
+	DBWhere    string           // "private" or "DATABASE_URL"
+	Zalo       *zalotest.Server // the fake Zalo OA (demo/zalo.go)
 
 	cluster *pgtemp.Cluster
 }
@@ -83,9 +85,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 	d.API = botapitest.New(botapitest.WithLogger(log), botapitest.WithBotUser(7000001, "reentry_demo_bot"))
 	cfg.TelegramToken, cfg.TelegramAPIURL = d.API.Token(), d.API.URL()
 	cfg.WebhookURL, cfg.WebhookSecret = "", ""
+	d.startZalo(&cfg)
 
 	d.App, err = app.Start(ctx, cfg, log, app.WithClock(d.Clock.Now))
 	if err != nil {
+		return nil, err
+	}
+	if err := d.connectZalo(ctx); err != nil {
 		return nil, err
 	}
 	if err := d.seed(ctx); err != nil {
@@ -190,6 +196,9 @@ func (d *Demo) Stop() {
 	}
 	if d.API != nil {
 		d.API.Close()
+	}
+	if d.Zalo != nil {
+		d.Zalo.Close()
 	}
 	if d.cluster != nil {
 		_ = d.cluster.Stop()
