@@ -23,7 +23,9 @@ func TestLoadZalo(t *testing.T) {
 		wantErr string
 		check   func(Zalo) bool
 	}{
-		{"off by default", map[string]string{}, "", func(z Zalo) bool { return !z.Enabled() && z.AllowedFrom == 6 && z.AllowedTo == 22 && z.PaidMonthlyCap == 1000 }},
+		{"off by default", map[string]string{}, "", func(z Zalo) bool {
+			return !z.Enabled() && z.AllowedFrom == 6 && z.AllowedTo == 22 && z.PaidMonthlyCap == 1000
+		}},
 		{"on", full, "", func(z Zalo) bool {
 			return z.Enabled() && z.APIURL == "https://openapi.zalo.me" && z.ZNSURL == "https://business.openapi.zalo.me"
 		}},
