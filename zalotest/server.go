@@ -519,59 +519,69 @@ type csRequest struct {
 	} `json:"message"`
 }
 
+// sending runs a send call: under the lock the token is checked, the JSON
+// body read into req and decide run; the listener (OnSend) hears of what
+// decide sent after the lock is released.
+func (s *Server) sending(w http.ResponseWriter, r *http.Request, req any, decide func() (notify func())) {
+	var notify func()
+	func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if code, desc := s.checkToken(r); code != 0 {
+			s.reply(w, r, code, desc, nil)
+			return
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(req); err != nil {
+			s.reply(w, r, ErrBadParam, "body is not JSON: "+err.Error(), nil)
+			return
+		}
+		notify = decide()
+	}()
+	if notify != nil {
+		notify()
+	}
+}
+
 var buttonTypes = map[string]bool{"oa.query.hide": true, "oa.query.show": true, "oa.open.url": true, "oa.open.phone": true, "oa.open.sms": true}
 
 // cs is a consultation message: free for 48 h after the user's last
 // interaction, at most 8 in that time; refused otherwise.
 func (s *Server) cs(w http.ResponseWriter, r *http.Request) {
-	var sent func()
-	defer func() {
-		if sent != nil {
-			sent()
-		}
-	}()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if code, desc := s.checkToken(r); code != 0 {
-		s.reply(w, r, code, desc, nil)
-		return
-	}
 	var req csRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
-		s.reply(w, r, ErrBadParam, "body is not JSON: "+err.Error(), nil)
-		return
-	}
-	u := s.users[req.Recipient.UserID]
-	m := Message{Kind: "cs", Text: req.Message.Text, At: s.o.Now()}
-	if code, desc := s.checkMessage(req, &m); code != 0 {
-		s.reply(w, r, code, desc, nil)
-		return
-	}
-	switch {
-	case u == nil:
-		s.reply(w, r, ErrBadParam, "user_id is invalid", nil)
-		return
-	case !u.Following:
-		s.reply(w, r, ErrUserUnfollowed, "User has not followed the OA", nil)
-		return
-	case u.LastSeen.IsZero() || !m.At.Before(u.LastSeen.Add(FreeWindow)):
-		s.reply(w, r, ErrOutsideWindow, "User has not interacted with the OA in the last 48 hours", nil)
-		return
-	case u.Replies >= MaxFreeReplies:
-		s.reply(w, r, ErrOutsideWindow, "OA has sent the most consultation messages allowed since the user's last interaction", nil)
-		return
-	}
-	u.Replies++
-	m.ID = s.id("m")
-	u.Messages = append(u.Messages, m)
-	if f := s.o.OnSend; f != nil {
-		sent = func() { f(u.ID, m) }
-	}
-	s.reply(w, r, 0, "", map[string]string{"message_id": m.ID, "user_id": u.ID})
-	if s.o.Echo && s.webhook != "" {
-		body := s.event("oa_send_text", u.ID, map[string]any{"msg_id": m.ID, "text": m.Text}, true)
-		go s.deliver(body, 1)
-	}
+	s.sending(w, r, &req, func() (notify func()) {
+		u := s.users[req.Recipient.UserID]
+		m := Message{Kind: "cs", Text: req.Message.Text, At: s.o.Now()}
+		if code, desc := s.checkMessage(req, &m); code != 0 {
+			s.reply(w, r, code, desc, nil)
+			return nil
+		}
+		switch {
+		case u == nil:
+			s.reply(w, r, ErrBadParam, "user_id is invalid", nil)
+			return nil
+		case !u.Following:
+			s.reply(w, r, ErrUserUnfollowed, "User has not followed the OA", nil)
+			return nil
+		case u.LastSeen.IsZero() || !m.At.Before(u.LastSeen.Add(FreeWindow)):
+			s.reply(w, r, ErrOutsideWindow, "User has not interacted with the OA in the last 48 hours", nil)
+			return nil
+		case u.Replies >= MaxFreeReplies:
+			s.reply(w, r, ErrOutsideWindow, "OA has sent the most consultation messages allowed since the user's last interaction", nil)
+			return nil
+		}
+		u.Replies++
+		m.ID = s.id("m")
+		u.Messages = append(u.Messages, m)
+		if f := s.o.OnSend; f != nil {
+			notify = func() { f(u.ID, m) }
+		}
+		s.reply(w, r, 0, "", map[string]string{"message_id": m.ID, "user_id": u.ID})
+		if s.o.Echo && s.webhook != "" {
+			body := s.event("oa_send_text", u.ID, map[string]any{"msg_id": m.ID, "text": m.Text}, true)
+			go s.deliver(body, 1)
+		}
+		return notify
+	})
 }
 
 func (s *Server) checkMessage(req csRequest, m *Message) (int, string) {
@@ -651,63 +661,50 @@ var phoneRE = regexp.MustCompile(`^84[35789][0-9]{8}$`)
 // the phone in 84… form, each value short enough, and a template that is
 // not a transaction goes only in the allowed hours.
 func (s *Server) zns(w http.ResponseWriter, r *http.Request) {
-	var sent func()
-	defer func() {
-		if sent != nil {
-			sent()
-		}
-	}()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if code, desc := s.checkToken(r); code != 0 {
-		s.reply(w, r, code, desc, nil)
-		return
-	}
 	var req znsRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
-		s.reply(w, r, ErrBadParam, "body is not JSON: "+err.Error(), nil)
-		return
-	}
-	tag, ok := s.o.Templates[req.TemplateID]
-	now := s.o.Now()
-	h := now.In(vn).Hour()
-	switch {
-	case !ok:
-		s.reply(w, r, ErrNoTemplate, "template "+req.TemplateID+" is not approved", nil)
-		return
-	case !phoneRE.MatchString(req.Phone):
-		s.reply(w, r, ErrBadPhone, "phone "+req.Phone+" is not 84 and a mobile number", nil)
-		return
-	case tag != TagTransaction && (h < s.quiet[0] || h >= s.quiet[1]):
-		s.reply(w, r, ErrQuietHours, fmt.Sprintf("template of tag %d not allowed at %02d:00", tag, h), nil)
-		return
-	case req.TrackingID == "":
-		s.reply(w, r, ErrBadParam, "tracking_id is required", nil)
-		return
-	}
-	for k, v := range req.Data {
-		if n := utf8.RuneCountInString(v); n == 0 || n > MaxZNSParam {
-			s.reply(w, r, ErrBadParam, fmt.Sprintf("template_data %s of %d characters", k, n), nil)
-			return
+	s.sending(w, r, &req, func() (notify func()) {
+		tag, ok := s.o.Templates[req.TemplateID]
+		now := s.o.Now()
+		h := now.In(vn).Hour()
+		switch {
+		case !ok:
+			s.reply(w, r, ErrNoTemplate, "template "+req.TemplateID+" is not approved", nil)
+			return nil
+		case !phoneRE.MatchString(req.Phone):
+			s.reply(w, r, ErrBadPhone, "phone "+req.Phone+" is not 84 and a mobile number", nil)
+			return nil
+		case tag != TagTransaction && (h < s.quiet[0] || h >= s.quiet[1]):
+			s.reply(w, r, ErrQuietHours, fmt.Sprintf("template of tag %d not allowed at %02d:00", tag, h), nil)
+			return nil
+		case req.TrackingID == "":
+			s.reply(w, r, ErrBadParam, "tracking_id is required", nil)
+			return nil
 		}
-	}
-	m := Message{ID: s.id("zns"), Kind: "zns", TemplateID: req.TemplateID, Data: req.Data, At: now, Text: req.Data["message"]}
-	var to *User
-	for _, u := range s.users {
-		if u.Phone == req.Phone {
-			to = u
+		for k, v := range req.Data {
+			if n := utf8.RuneCountInString(v); n == 0 || n > MaxZNSParam {
+				s.reply(w, r, ErrBadParam, fmt.Sprintf("template_data %s of %d characters", k, n), nil)
+				return nil
+			}
 		}
-	}
-	if to != nil {
-		to.Messages = append(to.Messages, m)
-		if f := s.o.OnSend; f != nil {
-			id := to.ID
-			sent = func() { f(id, m) }
+		m := Message{ID: s.id("zns"), Kind: "zns", TemplateID: req.TemplateID, Data: req.Data, At: now, Text: req.Data["message"]}
+		var to *User
+		for _, u := range s.users {
+			if u.Phone == req.Phone {
+				to = u
+			}
 		}
-	} else {
-		s.phones[req.Phone] = append(s.phones[req.Phone], m)
-	}
-	s.reply(w, r, 0, "", map[string]any{"msg_id": m.ID, "sent_time": strconv.FormatInt(now.UnixMilli(), 10)})
+		if to != nil {
+			to.Messages = append(to.Messages, m)
+			if f := s.o.OnSend; f != nil {
+				id := to.ID
+				notify = func() { f(id, m) }
+			}
+		} else {
+			s.phones[req.Phone] = append(s.phones[req.Phone], m)
+		}
+		s.reply(w, r, 0, "", map[string]any{"msg_id": m.ID, "sent_time": strconv.FormatInt(now.UnixMilli(), 10)})
+		return notify
+	})
 }
 
 func (s *Server) userDetail(w http.ResponseWriter, r *http.Request) {
