@@ -193,18 +193,30 @@ func monthStart(t time.Time) string { return t.Format("2006-01") + "-01" }
 // person on the channel who gave it, is not erased, and whose latest
 // decision on one of purposes is consent. ok is false otherwise.
 func (db *DB) ZaloRecipient(ctx context.Context, channel, ref string, purposes []string) (phone string, ok bool, err error) {
-	var p sql.NullString
-	err = db.X.GetContext(ctx, &p, `
-SELECT p.phone FROM people p
- WHERE p.channel = $1 AND p.external_id = $2 AND p.erased_at IS NULL AND p.phone IS NOT NULL
+	phones, err := db.ZaloRecipients(ctx, channel, []string{ref}, purposes)
+	phone, ok = phones[ref]
+	return phone, ok, err
+}
+
+// ZaloRecipients is ZaloRecipient for many people at once (an
+// announcement's preview): their phones by ref, for those who qualify.
+func (db *DB) ZaloRecipients(ctx context.Context, channel string, refs, purposes []string) (map[string]string, error) {
+	var rows []struct {
+		Ref   string `db:"external_id"`
+		Phone string `db:"phone"`
+	}
+	err := db.X.SelectContext(ctx, &rows, `
+SELECT p.external_id, p.phone FROM people p
+ WHERE p.channel = $1 AND p.external_id = ANY($2) AND p.erased_at IS NULL AND p.phone IS NOT NULL
    AND EXISTS (SELECT 1 FROM unnest($3::text[]) AS want(purpose)
                 WHERE (SELECT c.granted FROM consents c WHERE c.person_id = p.id AND c.purpose = want.purpose
-                        ORDER BY c.decided_at DESC, c.id DESC LIMIT 1))`, channel, ref, pq.Array(purposes))
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
+                        ORDER BY c.decided_at DESC, c.id DESC LIMIT 1))`, channel, pq.Array(refs), pq.Array(purposes))
 	if err != nil {
-		return "", false, fmt.Errorf("reading the phone of %s:%s: %w", channel, ref, err)
+		return nil, fmt.Errorf("reading the phones of %d people on %s: %w", len(refs), channel, err)
 	}
-	return p.String, p.Valid, nil
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Ref] = r.Phone
+	}
+	return out, nil
 }

@@ -175,3 +175,47 @@ func shorten(s string, n int) string {
 	}
 	return string(r) + "…"
 }
+
+// Reach is how an announcement would reach Zalo followers now.
+type Reach struct {
+	Messages  int // inside the window: a free consultation message
+	Templates int // outside it: the announcement template (paid)
+	Skipped   int // neither: no template, no phone or consent, quiet hours, cap
+}
+
+// Preview sorts followers (Zalo user ids) by how an announcement sent now
+// would reach them, for the composer's preview; it sends nothing and
+// counts nothing.
+func (c *Channel) Preview(ctx context.Context, refs []string) (Reach, error) {
+	var r Reach
+	now := c.now()
+	wins, err := c.db.ZaloWindows(ctx, c.cfg.OAID, refs)
+	if err != nil {
+		return r, err
+	}
+	var outside []string
+	for _, ref := range refs {
+		if w, ok := wins[ref]; ok && w.LastInteraction.After(now.Add(-c.cfg.FreeWindow)) && w.Replies < c.cfg.MaxFreeReplies {
+			r.Messages++
+		} else {
+			outside = append(outside, ref)
+		}
+	}
+	tpl, ok := c.cfg.Templates[channel.PurposeAnnouncement]
+	local := now.In(c.cfg.Loc)
+	if h := local.Hour(); !ok || tpl.ID == "" || (!tpl.Transaction && (h < c.cfg.AllowedFrom || h >= c.cfg.AllowedTo)) {
+		r.Skipped = len(outside)
+		return r, nil
+	}
+	phones, err := c.db.ZaloRecipients(ctx, string(Name), outside, templatePurposes(channel.PurposeAnnouncement))
+	if err != nil {
+		return r, err
+	}
+	spent, err := c.db.ZaloPaidSends(ctx, c.cfg.OAID, local)
+	if err != nil {
+		return r, err
+	}
+	r.Templates = min(len(phones), max(c.cfg.PaidMonthlyCap-spent, 0))
+	r.Skipped = len(outside) - r.Templates
+	return r, nil
+}

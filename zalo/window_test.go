@@ -183,3 +183,25 @@ VALUES ('07840', '2026-12-10', 'Điểm giao dịch xã Hoàng Vân', '08:30', '
 		t.Fatalf("reminder went as %+v", last)
 	}
 }
+
+// The composer's preview: who an announcement reaches by message, by
+// template, or not at all, now.
+func TestAnnouncementPreview(t *testing.T) {
+	r := newRig(t, rigOpts{start: time.Date(2026, 11, 16, 9, 0, 0, 0, vn)})
+	old, _ := r.returnee("+84912345678", flows.Purposes...)
+	noConsent, _ := r.returnee("+84987654321", flows.PurposeJob)
+	r.clk.Advance(72 * time.Hour) // Thursday 09:00: both outside the window
+	recent, _ := r.returnee("+84911111111", flows.Purposes...)
+	refs := []string{old.ID, noConsent.ID, recent.ID}
+	got, err := r.ch.Preview(r.ctx, refs)
+	if err != nil || got != (zalo.Reach{Messages: 1, Templates: 1, Skipped: 1}) {
+		t.Fatalf("at 09:00: %+v (%v)", got, err)
+	}
+	r.clk.Advance(14 * time.Hour) // 23:00: no announcement template goes
+	if got, err := r.ch.Preview(r.ctx, refs); err != nil || got != (zalo.Reach{Messages: 1, Templates: 0, Skipped: 2}) {
+		t.Fatalf("at 23:00: %+v (%v)", got, err)
+	}
+	if n, _ := r.db.ZaloPaidSends(r.ctx, r.fake.Options().OAID, r.clk.Now()); n != 0 {
+		t.Fatalf("a preview counted %d paid sends", n)
+	}
+}
