@@ -190,7 +190,8 @@ func (db *DB) ZaloPaidSends(ctx context.Context, oa string, month time.Time) (in
 func monthStart(t time.Time) string { return t.Format("2006-01") + "-01" }
 
 // ZaloRecipient is the phone a template message may go to: that of a
-// person on the channel who gave it, is not erased, and whose latest
+// person on the channel who gave it, is not erased nor unreachable (who
+// unfollowed the OA wants no messages), and whose latest
 // decision on one of purposes is consent. ok is false otherwise.
 func (db *DB) ZaloRecipient(ctx context.Context, channel, ref string, purposes []string) (phone string, ok bool, err error) {
 	phones, err := db.ZaloRecipients(ctx, channel, []string{ref}, purposes)
@@ -207,7 +208,7 @@ func (db *DB) ZaloRecipients(ctx context.Context, channel string, refs, purposes
 	}
 	err := db.X.SelectContext(ctx, &rows, `
 SELECT p.external_id, p.phone FROM people p
- WHERE p.channel = $1 AND p.external_id = ANY($2) AND p.erased_at IS NULL AND p.phone IS NOT NULL
+ WHERE p.channel = $1 AND p.external_id = ANY($2) AND p.erased_at IS NULL AND p.reachable AND p.phone IS NOT NULL
    AND EXISTS (SELECT 1 FROM unnest($3::text[]) AS want(purpose)
                 WHERE (SELECT c.granted FROM consents c WHERE c.person_id = p.id AND c.purpose = want.purpose
                         ORDER BY c.decided_at DESC, c.id DESC LIMIT 1))`, channel, pq.Array(refs), pq.Array(purposes))

@@ -129,7 +129,7 @@ func (c *Channel) sendTemplate(ctx context.Context, to channel.Address, m channe
 		return &channel.Error{Kind: channel.Transient, Reason: err.Error()}
 	}
 	if !ok {
-		return &channel.Error{Kind: channel.NotDelivered, Reason: "outside Zalo's window, and the person gave no phone with consent for a ZNS message"}
+		return &channel.Error{Kind: channel.NotDelivered, Reason: "outside Zalo's window, and no phone to send a ZNS message to (none shared with consent, or the person unfollowed the OA)"}
 	}
 	now := c.now().In(c.cfg.Loc)
 	if h := now.Hour(); !tpl.Transaction && (h < c.cfg.AllowedFrom || h >= c.cfg.AllowedTo) {

@@ -2,6 +2,7 @@ package zalo_test
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"reentrybot/channel"
 	"reentrybot/zalo"
 	"reentrybot/zalotest"
 )
@@ -191,4 +193,33 @@ func TestBurstAcknowledgedInTime(t *testing.T) {
 		var n int
 		return r.x.Get(&n, `SELECT count(*) FROM inbox WHERE handled_at IS NULL`) == nil && n == 0
 	})
+}
+
+// Unfollowing marks the person unreachable; a later send is refused by
+// Zalo as such and reported so, not retried.
+func TestUnfollowIsUnreachable(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	u := r.fake.AddFollower("Tú")
+	r.say(u.ID, "/start")
+	if d, err := r.fake.Unfollow(u.ID); err != nil || d.Status != http.StatusOK {
+		t.Fatalf("unfollow: %+v %v", d, err)
+	}
+	r.waitFor("the person unreachable", func() bool {
+		ok, err := r.db.Reachable(r.ctx, "zalo", u.ID)
+		return err == nil && !ok
+	})
+	err := r.ch.Send(r.ctx, channel.Address{Channel: zalo.Name, Ref: u.ID}, channel.Message{Text: "Chào bạn"})
+	var ce *channel.Error
+	if !errors.As(err, &ce) || ce.Kind != channel.Unreachable {
+		t.Fatalf("send after unfollowing: %v", err)
+	}
+	// Nor does a template go to their phone once the window has closed.
+	if _, err := r.x.Exec(`UPDATE people SET phone = '+84912345678' WHERE external_id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.clk.Advance(50 * time.Hour)
+	err = r.ch.Send(r.ctx, channel.Address{Channel: zalo.Name, Ref: u.ID}, channel.Message{Text: "Chào bạn", Purpose: channel.PurposeCounsellor})
+	if why := notDelivered(err); !strings.Contains(why, "no phone") {
+		t.Fatalf("template after unfollowing: %v", err)
+	}
 }
