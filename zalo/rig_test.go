@@ -80,6 +80,7 @@ type rigOpts struct {
 	echo    bool
 	paidCap int
 	retries int
+	sweep   time.Duration // the bot's sweep of pending relays (15 s when zero)
 }
 
 func newRig(t *testing.T, o rigOpts) *rig {
@@ -111,6 +112,7 @@ func newRig(t *testing.T, o rigOpts) *rig {
 	t.Cleanup(cancel)
 	bo := bot.Options{Token: api.Token(), APIURL: api.URL(), PollTimeout: time.Second, Limits: bot.DefaultLimits(1000), Now: clk.Now, Loc: vn}
 	bo.Limits.BaseBackoff = 10 * time.Millisecond
+	bo.SweepEvery = o.sweep
 	b, err := bot.New(ctx, bo, db, flows.NewEngine(clk.Now, flows.WithCatalog(cat)), cat, log)
 	if err != nil {
 		t.Fatal(err)

@@ -205,3 +205,51 @@ func TestAnnouncementPreview(t *testing.T) {
 		t.Fatalf("a preview counted %d paid sends", n)
 	}
 }
+
+// A counsellor's answer through the bot's relay, 50 h after the person's
+// last message (Wednesday 11:00): it reaches them as the care template.
+// The next, at 23:00, cannot go; the case's topic is told so. Zalo never
+// refused a consultation message on the way.
+func TestCounsellorAnswerAfter50Hours(t *testing.T) {
+	r := newRig(t, rigOpts{sweep: 100 * time.Millisecond})
+	u, person := r.returnee("+84912345678", flows.Purposes...)
+	var caseID int64
+	if err := r.x.Get(&caseID, `INSERT INTO cases (person_id, kind, status, opened_at, updated_at) VALUES ($1, 'other', 'assigned', $2, $2) RETURNING id`, person, r.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	answer := func(text string) int64 {
+		t.Helper()
+		var id int64
+		err := r.db.InTx(r.ctx, func(tx *store.Tx) error {
+			var err error
+			id, err = tx.AddCaseEvent(r.ctx, store.NewEvent{CaseID: caseID, Actor: "staff", Kind: "message", Body: text, RelayTo: "returnee"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	r.clk.Advance(50 * time.Hour)
+	answer("Thứ Hai anh qua Trung tâm nhé")
+	r.waitFor("the answer as ZNS", func() bool {
+		ms := r.fake.Messages(u.ID)
+		last := ms[len(ms)-1]
+		return last.Kind == "zns" && last.TemplateID == "care-1" && strings.Contains(last.Data["message"], "Thứ Hai anh qua")
+	})
+	r.clk.Advance(12 * time.Hour) // 23:00
+	ev := answer("Anh nhớ mang giấy tờ")
+	r.waitFor("the topic told of the undelivered answer", func() bool {
+		var n int
+		return r.x.Get(&n, `SELECT count(*) FROM case_events WHERE case_id = $1 AND kind = 'notice' AND body = 'topic_not_delivered'`, caseID) == nil && n == 1
+	})
+	var why string
+	if err := r.x.Get(&why, `SELECT coalesce(relay_error, '') FROM case_events WHERE id = $1`, ev); err != nil || !strings.Contains(why, "06:00–22:00") {
+		t.Fatalf("relay error %q (%v)", why, err)
+	}
+	for _, c := range r.fake.Calls() {
+		if c.Error != 0 {
+			t.Errorf("the fake refused %s: %d %s", c.Path, c.Error, c.Desc)
+		}
+	}
+}
