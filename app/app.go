@@ -38,7 +38,9 @@ type App struct {
 	metrics *http.Server
 	cancel  context.CancelFunc
 	done    chan error
-	zalo    *zalo.Channel // app/zalo.go
+
+	zalo      *zalo.Channel // app/zalo.go
+	closeZalo func()
 }
 
 // WebhookPath is where the webhook endpoint is served.
@@ -120,7 +122,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return fail(err)
 	}
-	zch := addZalo(cfg, db, b, log)
+	zch, closeZalo, err := addZalo(ctx, cfg, db, b, log)
+	if err != nil {
+		return fail(err)
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fail(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
@@ -133,7 +138,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		}
 	}
 	a := &App{Bot: b, DB: db, Addr: ln.Addr().String(), log: log, done: make(chan error, 1)}
-	a.zalo = zch
+	a.zalo, a.closeZalo = zch, closeZalo
 	b.Metrics.Registry.MustRegister(newHealthCollector(db, log), collectors.NewDBStatsCollector(db.X.DB, "reentrybot"))
 	a.srv = &http.Server{Handler: a.routes(cfg), ReadHeaderTimeout: 10 * time.Second}
 	go a.serve(a.srv, ln, "http")
@@ -220,6 +225,7 @@ func (a *App) Stop() error {
 	if serr != nil {
 		err = errors.Join(err, serr)
 	}
+	a.closeZalo()
 	if cerr := a.DB.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}

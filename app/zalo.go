@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,7 +17,7 @@ import (
 // ZaloChannel builds the Zalo OA channel from the settings (nil when
 // ZALO_OA_ID is empty); notify tells the staff group when the OA needs an
 // admin (nil: only logged, as in `reentrybot zalo connect`).
-func ZaloChannel(cfg config.Config, db *store.DB, log *slog.Logger, notify func(context.Context, string) error) *zalo.Channel {
+func ZaloChannel(cfg config.Config, db *store.DB, log *slog.Logger, notify func(context.Context, string) error, extra ...zalo.Option) *zalo.Channel {
 	z := cfg.Zalo
 	if !z.Enabled() {
 		return nil
@@ -32,7 +33,7 @@ func ZaloChannel(cfg config.Config, db *store.DB, log *slog.Logger, notify func(
 	if z.AnnounceTemplate != "" {
 		templates[channel.PurposeAnnouncement] = zalo.Template{ID: z.AnnounceTemplate}
 	}
-	var opts []zalo.Option
+	opts := extra
 	if notify != nil {
 		opts = append(opts, zalo.WithNotify(notify))
 	}
@@ -44,13 +45,23 @@ func ZaloChannel(cfg config.Config, db *store.DB, log *slog.Logger, notify func(
 	}, db, log.With("channel", "zalo"), opts...)
 }
 
-// addZalo adds the Zalo channel to the bot when configured.
-func addZalo(cfg config.Config, db *store.DB, b *bot.Bot, log *slog.Logger) *zalo.Channel {
-	ch := ZaloChannel(cfg, db, log, b.TellStaff)
-	if ch != nil {
-		b.AddChannel(ch)
+// addZalo adds the Zalo channel to the bot when configured. Its webhook
+// writes the person's window through a small pool of its own, so that
+// Zalo's 2 s acknowledgement does not wait behind the bot's handling for
+// a connection; close releases it.
+func addZalo(ctx context.Context, cfg config.Config, db *store.DB, b *bot.Bot, log *slog.Logger) (ch *zalo.Channel, close func(), err error) {
+	if !cfg.Zalo.Enabled() {
+		return nil, func() {}, nil
 	}
-	return ch
+	intake, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("zalo intake pool: %w", err)
+	}
+	intake.X.SetMaxOpenConns(4)
+	intake.SetClock(db.Now)
+	ch = ZaloChannel(cfg, db, log, b.TellStaff, zalo.WithIntakeDB(intake))
+	b.AddChannel(ch)
+	return ch, func() { intake.Close() }, nil
 }
 
 // mountZalo serves Zalo's webhook on the public listener.

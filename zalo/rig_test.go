@@ -118,7 +118,14 @@ func newRig(t *testing.T, o rigOpts) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, ctx: ctx, clk: clk, db: db, x: x, url: url, api: api, bot: b, fake: fake, cat: cat}
-	r.ch = r.newChannel(db, b, o.paidCap)
+	intake, err := store.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { intake.Close() })
+	intake.X.SetMaxOpenConns(4)
+	intake.SetClock(clk.Now)
+	r.ch = r.newChannel(db, b, o.paidCap, zalo.WithIntakeDB(intake))
 	b.AddChannel(r.ch)
 	mux := http.NewServeMux()
 	mux.Handle("POST "+zalo.WebhookPath, r.ch.Webhook(b))
@@ -136,13 +143,13 @@ func newRig(t *testing.T, o rigOpts) *rig {
 }
 
 // newChannel is a channel of the rig's OA on db (a second process's).
-func (r *rig) newChannel(db *store.DB, b *bot.Bot, paidCap int) *zalo.Channel {
+func (r *rig) newChannel(db *store.DB, b *bot.Bot, paidCap int, opts ...zalo.Option) *zalo.Channel {
 	o := r.fake.Options()
 	return zalo.New(zalo.Config{
 		AppID: o.AppID, AppSecret: o.AppSecret, OAID: o.OAID, OASecret: o.OASecret,
 		APIURL: r.fake.URL, OAuthURL: r.fake.URL, ZNSURL: r.fake.URL,
 		Templates: channelTemplates(), Loc: vn, PaidMonthlyCap: paidCap,
-	}, db, testLogger(), zalo.WithNotify(b.TellStaff))
+	}, db, testLogger(), append(opts, zalo.WithNotify(b.TellStaff))...)
 }
 
 func (r *rig) waitFor(what string, cond func() bool) {

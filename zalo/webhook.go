@@ -103,8 +103,9 @@ func (c *Channel) Webhook(rcv Receiver) http.Handler {
 			return
 		}
 		ctx := r.Context()
+		t0 := time.Now()
 		if ev.Kind != channel.EvUnfollow {
-			if err := c.db.TouchZaloWindow(ctx, c.cfg.OAID, ev.From.Ref, ev.At); err != nil {
+			if err := c.intake.TouchZaloWindow(ctx, c.cfg.OAID, ev.From.Ref, ev.At); err != nil {
 				c.log.Error("zalo webhook: window", "err", err)
 				http.Error(w, "try again", http.StatusInternalServerError)
 				return
@@ -115,11 +116,13 @@ func (c *Channel) Webhook(rcv Receiver) http.Handler {
 				cancel()
 			}
 		}
+		t1 := time.Now()
 		if err := rcv.Receive(ctx, ev); err != nil {
 			c.log.Error("zalo webhook: intake", "event", ev.ID, "err", err)
 			http.Error(w, "try again", http.StatusInternalServerError) // Zalo retries
 			return
 		}
+		c.log.Debug("zalo webhook: taken", "event", ev.ID, "window", t1.Sub(t0), "inbox", time.Since(t1))
 		w.WriteHeader(http.StatusOK)
 	})
 }

@@ -153,46 +153,52 @@ func TestReorderedEvents(t *testing.T) {
 	}
 }
 
-// A burst of 200 events from 200 followers, 20 at a time: each is
-// acknowledged, none so late that Zalo would count it lost. Zalo's 2 s
-// is a speed target, measured by bench/zalo_test.go (BENCHMARKS.md); on a
-// shared, loaded machine this test only logs the p99 against it.
+// A burst of 200 events from 200 followers, 20 at a time: every event is
+// taken (Zalo retries one not acknowledged in time) and handled once.
+// Zalo's 2 s is a speed target, measured by bench/zalo_test.go
+// (BENCHMARKS.md); on a shared, loaded machine (or under -race) this test
+// only logs the p99 of the first tries against it.
 func TestBurstAcknowledgedInTime(t *testing.T) {
 	if testing.Short() {
 		t.Skip("burst")
 	}
-	r := newRig(t, rigOpts{})
+	r := newRig(t, rigOpts{retries: 5})
 	users := make([]string, 200)
 	for i := range users {
 		users[i] = r.fake.AddFollower("U").ID
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 20)
-	lat := make([]time.Duration, len(users))
 	for i, id := range users {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			d, err := r.fake.SendText(id, "/start")
-			if err != nil || d.Status != http.StatusOK {
-				t.Errorf("delivery %d: %+v %v", i, d, err)
+			if d, err := r.fake.SendText(id, "/start"); err != nil || d.Status != http.StatusOK {
+				t.Errorf("event %d not taken: %+v %v", i, d, err)
 			}
-			lat[i] = d.Latency
 		}()
 	}
 	wg.Wait()
-	slices.Sort(lat)
-	p99, worst := lat[len(lat)*99/100-1], lat[len(lat)-1]
-	t.Logf("200 events acknowledged: p99 %v, slowest %v (Zalo wants 2 s)", p99, worst)
-	if worst > 5*time.Second {
-		t.Errorf("an event was acknowledged after %v", worst)
+	var lat []time.Duration
+	late := 0
+	for _, d := range r.fake.Deliveries() {
+		lat = append(lat, d.Latency)
+		if d.Latency > 2*time.Second {
+			late++
+		}
 	}
+	slices.Sort(lat)
+	t.Logf("%d deliveries for 200 events: p99 %v, slowest %v, %d over Zalo's 2 s", len(lat), lat[len(lat)*99/100-1], lat[len(lat)-1], late)
 	r.waitFor("every event handled", func() bool {
 		var n int
 		return r.x.Get(&n, `SELECT count(*) FROM inbox WHERE handled_at IS NULL`) == nil && n == 0
 	})
+	var n int
+	if err := r.x.Get(&n, `SELECT count(*) FROM inbox WHERE channel = 'zalo'`); err != nil || n != 200 {
+		t.Fatalf("%d inbox rows for 200 events (%v)", n, err)
+	}
 }
 
 // Unfollowing marks the person unreachable; a later send is refused by

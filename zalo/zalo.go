@@ -106,6 +106,10 @@ var Caps = channel.Capabilities{
 type Channel struct {
 	cfg    Config
 	db     *store.DB
+	// intake writes the window on the webhook's path: a pool of its own,
+	// so that the acknowledgement does not queue behind the handling
+	// transactions for a connection (db when not set).
+	intake *store.DB
 	now    func() time.Time
 	log    *slog.Logger
 	client *http.Client
@@ -123,6 +127,10 @@ type Option func(*Channel)
 // WithHTTPClient sets the client for Zalo's APIs.
 func WithHTTPClient(c *http.Client) Option { return func(ch *Channel) { ch.client = c } }
 
+// WithIntakeDB gives the webhook's window write a connection pool of its
+// own (a few connections on the same database).
+func WithIntakeDB(db *store.DB) Option { return func(ch *Channel) { ch.intake = db } }
+
 // WithNotify sets how the staff are told that the OA needs an admin (the
 // bot's staff group).
 func WithNotify(f func(ctx context.Context, text string) error) Option {
@@ -135,6 +143,9 @@ func New(cfg Config, db *store.DB, log *slog.Logger, opts ...Option) *Channel {
 	c := &Channel{cfg: cfg, db: db, now: db.Now, log: log, client: &http.Client{Timeout: 15 * time.Second}, names: map[string]string{}}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.intake == nil {
+		c.intake = db
 	}
 	return c
 }
