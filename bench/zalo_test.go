@@ -85,8 +85,13 @@ func newZaloEnv() (*zaloEnv, error) {
 		return nil, err
 	}
 	o := e.fake.Options()
+	intake, err := store.Open(ctx, dbURL) // as app.Start wires it
+	if err != nil {
+		return nil, err
+	}
+	intake.X.SetMaxOpenConns(4)
 	ch := zalo.New(zalo.Config{AppID: o.AppID, AppSecret: o.AppSecret, OAID: o.OAID, OASecret: o.OASecret,
-		APIURL: e.fake.URL, OAuthURL: e.fake.URL, ZNSURL: e.fake.URL}, db, log)
+		APIURL: e.fake.URL, OAuthURL: e.fake.URL, ZNSURL: e.fake.URL}, db, log, zalo.WithIntakeDB(intake))
 	bt.AddChannel(ch)
 	mux := http.NewServeMux()
 	mux.Handle("POST "+zalo.WebhookPath, ch.Webhook(bt))
@@ -111,6 +116,7 @@ func newZaloEnv() (*zaloEnv, error) {
 		hook.Close()
 		e.fake.Close()
 		tg.Close()
+		intake.Close()
 		db.Close()
 		shared.pg.dropDatabase(name)
 	})
