@@ -31,7 +31,7 @@ type Receiver interface {
 type zaloEvent struct {
 	AppID     string `json:"app_id"`
 	EventName string `json:"event_name"`
-	Timestamp string `json:"timestamp"`
+	Timestamp stamp  `json:"timestamp"`
 	OAID      string `json:"oa_id"`
 	Sender    struct {
 		ID string `json:"id"`
@@ -52,6 +52,24 @@ type zaloEvent struct {
 	Info struct {
 		Phone string `json:"phone"`
 	} `json:"info"`
+}
+
+// stamp is the body's timestamp as its text: Zalo sends it as a string
+// of milliseconds; a number is taken too.
+type stamp string
+
+func (s *stamp) UnmarshalJSON(b []byte) error {
+	var v string
+	if err := json.Unmarshal(b, &v); err == nil {
+		*s = stamp(v)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*s = stamp(n.String())
+	return nil
 }
 
 // Verify checks Zalo's signature of a body: X-ZEvent-Signature is the hex
@@ -92,7 +110,7 @@ func (c *Channel) Webhook(rcv Receiver) http.Handler {
 			http.Error(w, "not JSON", http.StatusBadRequest)
 			return
 		}
-		if !c.Verify(body, r.Header.Get("X-ZEvent-Signature"), ze.Timestamp) {
+		if !c.Verify(body, r.Header.Get("X-ZEvent-Signature"), string(ze.Timestamp)) {
 			c.log.Warn("zalo webhook: bad signature", "remote", r.RemoteAddr, "event", ze.EventName)
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
@@ -144,13 +162,13 @@ func (c *Channel) toEvent(ze zaloEvent) (channel.Event, bool) {
 	}
 	id := ze.Message.MsgID
 	if id == "" {
-		id = ze.EventName + ":" + user + ":" + ze.Timestamp
+		id = ze.EventName + ":" + user + ":" + string(ze.Timestamp)
 	}
 	// When the person acted: Zalo's timestamp, unless it is ahead of the
 	// program's clock. A retried delivery keeps its time, so a number
 	// typed for a list that was replaced meanwhile is recognised as stale.
 	at := c.now()
-	if ms, err := strconv.ParseInt(ze.Timestamp, 10, 64); err == nil && ms > 0 {
+	if ms, err := strconv.ParseInt(string(ze.Timestamp), 10, 64); err == nil && ms > 0 {
 		if t := time.UnixMilli(ms); t.Before(at) {
 			at = t
 		}

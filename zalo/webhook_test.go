@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -228,4 +229,19 @@ func TestUnfollowIsUnreachable(t *testing.T) {
 	if why := notDelivered(err); !strings.Contains(why, "no phone") {
 		t.Fatalf("template after unfollowing: %v", err)
 	}
+}
+
+// Zalo's timestamp is a string of milliseconds; a body with a number
+// there is read and verified the same way.
+func TestNumericTimestamp(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	u := r.fake.AddFollower("Ngọc")
+	o := r.fake.Options()
+	ts := strconv.FormatInt(r.clk.Now().UnixMilli(), 10)
+	body := []byte(`{"app_id":"` + o.AppID + `","event_name":"user_send_text","timestamp":` + ts +
+		`,"sender":{"id":"` + u.ID + `"},"recipient":{"id":"` + o.OAID + `"},"message":{"msg_id":"n1","text":"/start"}}`)
+	if status, err := r.fake.PostRaw(body, zalotest.Sign(o.AppID, o.OASecret, body, ts)); err != nil || status != http.StatusOK {
+		t.Fatalf("status %d (%v)", status, err)
+	}
+	r.waitFor("the event in the inbox", func() bool { return r.inboxCount(u.ID) == 1 })
 }

@@ -104,8 +104,8 @@ var Caps = channel.Capabilities{
 
 // Channel is one OA. It is safe for concurrent use.
 type Channel struct {
-	cfg    Config
-	db     *store.DB
+	cfg Config
+	db  *store.DB
 	// intake writes the window on the webhook's path: a pool of its own,
 	// so that the acknowledgement does not queue behind the handling
 	// transactions for a connection (db when not set).
