@@ -22,6 +22,7 @@ import (
 	"reentrybot/i18n"
 	"reentrybot/store"
 	"reentrybot/webchat"
+	"reentrybot/zalo"
 )
 
 // App is a running bot.
@@ -40,6 +41,9 @@ type App struct {
 	metrics *http.Server
 	cancel  context.CancelFunc
 	done    chan error
+
+	zalo      *zalo.Channel // app/zalo.go
+	closeZalo func()
 }
 
 // WebhookPath is where the webhook endpoint is served.
@@ -125,6 +129,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return fail(err)
 	}
+	zch, closeZalo, err := addZalo(ctx, cfg, db, b, log)
+	if err != nil {
+		return fail(err)
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fail(fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err))
@@ -137,6 +145,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		}
 	}
 	a := &App{Bot: b, DB: db, Addr: ln.Addr().String(), WebChat: wc, log: log, done: make(chan error, 1)}
+	a.zalo, a.closeZalo = zch, closeZalo
 	b.Metrics.Registry.MustRegister(newHealthCollector(db, log), collectors.NewDBStatsCollector(db.X.DB, "reentrybot"))
 	a.srv = &http.Server{Handler: a.routes(cfg), ReadHeaderTimeout: 10 * time.Second}
 	go a.serve(a.srv, ln, "http")
@@ -148,6 +157,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	go func() { a.done <- b.Run(rctx) }()
+	go a.keepZaloToken(rctx)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -171,6 +181,7 @@ func (a *App) routes(cfg config.Config) http.Handler {
 	mux := http.NewServeMux()
 	a.health(mux)
 	a.mountWebChat(mux)
+	a.mountZalo(mux)
 	if cfg.WebhookURL != "" {
 		mux.Handle("POST "+WebhookPath, a.Bot.WebhookHandler())
 	}
@@ -228,6 +239,7 @@ func (a *App) Stop() error {
 	if a.WebChat != nil {
 		a.WebChat.Wait() // push notifications under way
 	}
+	a.closeZalo()
 	if cerr := a.DB.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}

@@ -59,6 +59,8 @@ type Config struct {
 	Reach Reach
 	// WebChat is the web chat's settings (config/webchat.go).
 	WebChat WebChat
+	// Zalo is the Zalo OA channel (ZALO_*, config/zalo.go).
+	Zalo Zalo
 }
 
 // Var documents one environment variable; the README table is made from
@@ -246,6 +248,7 @@ func Load(get Getenv) (Config, error) {
 	}
 	c.Reach = loadReach(val, bad)
 	c.WebChat = loadWebChat(val, bad)
+	errs = append(errs, c.loadZalo(val)...)
 	return c, errors.Join(errs...)
 }
 

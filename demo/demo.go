@@ -22,6 +22,7 @@ import (
 	"reentrybot/playground"
 	"reentrybot/refdata"
 	"reentrybot/store"
+	"reentrybot/zalotest"
 )
 
 // Demo is a running demo.
@@ -33,7 +34,8 @@ type Demo struct {
 	Officer    botapitest.User
 	Admin      botapitest.User
 	Group      botapitest.Chat
-	DBWhere    string // "private" or "DATABASE_URL"
+	DBWhere    string           // "private" or "DATABASE_URL"
+	Zalo       *zalotest.Server // the fake Zalo OA (demo/zalo.go)
 
 	cluster *pgtemp.Cluster
 }
@@ -84,9 +86,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 	cfg.TelegramToken, cfg.TelegramAPIURL = d.API.Token(), d.API.URL()
 	cfg.WebhookURL, cfg.WebhookSecret = "", ""
 	cfg.WebChat.FrameAncestors = append(cfg.WebChat.FrameAncestors, d.API.URL()) // the playground frames /chat
+	d.startZalo(&cfg)
 
 	d.App, err = app.Start(ctx, cfg, log, app.WithClock(d.Clock.Now))
 	if err != nil {
+		return nil, err
+	}
+	if err := d.connectZalo(ctx); err != nil {
 		return nil, err
 	}
 	if err := d.seed(ctx); err != nil {
@@ -192,6 +198,9 @@ func (d *Demo) Stop() {
 	}
 	if d.API != nil {
 		d.API.Close()
+	}
+	if d.Zalo != nil {
+		d.Zalo.Close()
 	}
 	if d.cluster != nil {
 		_ = d.cluster.Stop()

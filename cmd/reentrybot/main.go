@@ -52,6 +52,7 @@ func init() {
 		{"check", "check [--offline]", "check the database, migrations, Bot API, webhook, staff group and time zone; exit 1 if one fails", cmdCheck},
 		benchCommand,
 		posterCommand, // poster.go
+		zaloCommand,
 		{"version", "version", "print the version and commit", cmdVersion},
 	}
 }

@@ -1,0 +1,147 @@
+package playground
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"reentrybot/zalotest"
+)
+
+// Zalo is the returnees' side through the fake Zalo OA: followers who
+// write to the OA, press its buttons (the payload comes back as their
+// text) and answer its share-phone card. People are numbered by their
+// Zalo user id; a press names the message by its place in the
+// follower's history (1 = the first the OA sent) and its button's
+// payload. Following is starting; unfollowing is Blocked.
+type Zalo struct {
+	S   *zalotest.Server
+	seq atomic.Int64 // stands for an update id: Zalo events have none
+}
+
+var _ Returnees = (*Zalo)(nil)
+
+func zaloPerson(u zalotest.User) Person {
+	id, _ := strconv.ParseInt(u.ID, 10, 64)
+	return Person{ID: id, FirstName: u.Name, Lang: "vi", Blocked: !u.Following}
+}
+
+// People lists the followers, oldest first.
+func (z *Zalo) People() []Person {
+	var out []Person
+	for _, u := range z.S.Users() {
+		out = append(out, zaloPerson(u))
+	}
+	return out
+}
+
+// Person is one follower.
+func (z *Zalo) Person(id int64) (Person, bool) {
+	u, ok := z.S.User(strconv.FormatInt(id, 10))
+	if !ok {
+		return Person{}, false
+	}
+	return zaloPerson(u), true
+}
+
+// NewPerson makes a Zalo user who follows the OA (Zalo's "start"); Zalo
+// tells no language, so lang is not used.
+func (z *Zalo) NewPerson(firstName, _ string) Person {
+	u := z.S.NewUser(firstName)
+	_, _ = z.S.Follow(u.ID)
+	p, _ := z.Person(zaloPerson(u).ID)
+	return p
+}
+
+func (z *Zalo) user(id int64) (string, error) {
+	ref := strconv.FormatInt(id, 10)
+	if _, ok := z.S.User(ref); !ok {
+		return "", badInput("unknown user_id %d", id)
+	}
+	return ref, nil
+}
+
+// delivered turns a webhook delivery into the page's answer.
+func (z *Zalo) delivered(d zalotest.Delivery, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	if d.Err != nil || d.Status != 200 {
+		return 0, fmt.Errorf("playground: the bot answered Zalo's webhook with %d (%v)", d.Status, d.Err)
+	}
+	return z.seq.Add(1), nil
+}
+
+// SendText is a typed message.
+func (z *Zalo) SendText(id int64, text string) (int64, error) {
+	ref, err := z.user(id)
+	if err != nil {
+		return 0, err
+	}
+	return z.delivered(z.S.SendText(ref, text))
+}
+
+// Press taps button data of the follower's messageID-th message.
+func (z *Zalo) Press(id int64, messageID int, data string) (int64, error) {
+	ref, err := z.user(id)
+	if err != nil {
+		return 0, err
+	}
+	ms := z.S.Messages(ref)
+	if messageID < 1 || messageID > len(ms) {
+		return 0, badInput("chat %d has no message %d", id, messageID)
+	}
+	for _, b := range ms[messageID-1].Buttons {
+		if p, _ := b.Payload.(string); p == data {
+			return z.delivered(z.S.Press(ref, b))
+		}
+	}
+	return 0, badInput("message %d has no button %q", messageID, data)
+}
+
+// ShareContact answers the share-phone card; Zalo gives the phone as 84….
+func (z *Zalo) ShareContact(id int64, phone string) (int64, error) {
+	ref, err := z.user(id)
+	if err != nil {
+		return 0, err
+	}
+	p := strings.NewReplacer("+", "", " ", "", ".", "").Replace(phone)
+	if strings.HasPrefix(p, "0") {
+		p = "84" + p[1:]
+	}
+	return z.delivered(z.S.SubmitInfo(ref, p))
+}
+
+// SendMedia sends a photo, sticker, voice, document or location.
+func (z *Zalo) SendMedia(id int64, m Media) (int64, error) {
+	ref, err := z.user(id)
+	if err != nil {
+		return 0, err
+	}
+	kind, ok := map[string]string{"photo": "image", "sticker": "sticker", "voice": "audio", "document": "file", "location": "location"}[m.Kind]
+	if !ok {
+		return 0, fmt.Errorf("playground: media kind %q", m.Kind)
+	}
+	return z.delivered(z.S.SendMedia(ref, kind))
+}
+
+// SetBlocked unfollows (or follows again).
+func (z *Zalo) SetBlocked(id int64, blocked bool) error {
+	ref, err := z.user(id)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		_, err = z.S.Unfollow(ref)
+	} else {
+		_, err = z.S.Follow(ref)
+	}
+	return err
+}
+
+// History is what the OA sent the follower, oldest first (the page's
+// view of a Zalo chat).
+func (z *Zalo) History(id int64) []zalotest.Message {
+	return z.S.Messages(strconv.FormatInt(id, 10))
+}
