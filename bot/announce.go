@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel"
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/report"
@@ -335,10 +338,76 @@ func (b *Bot) summaryText(ctx context.Context, tx *store.Tx, lang, key string, r
 		when = b.whenText(lang, d.ScheduledAt.Time)
 	}
 	shown, plural := shownCount(role, n) // the summary is HTML: "<" is escaped
-	return b.cat.T(lang, key, map[string]any{
+	text := b.cat.T(lang, key, map[string]any{
 		"ID": d.ID, "Count": plural, "People": html.EscapeString(shown), "Where": where, "Who": b.cat.T(lang, "interest_"+d.Interest, nil),
 		"When": when, "Author": escape(d.AuthorName),
-	}), nil
+	})
+	by, err := b.channelsText(ctx, tx, lang, role, d)
+	if err != nil || by == "" {
+		return text, err
+	}
+	return text + "\n" + by, nil
+}
+
+// reacher is a channel that can tell how an announcement sent now would
+// reach its people (Zalo: message inside the window, template, or not).
+type reacher interface {
+	Preview(ctx context.Context, refs []string) (channel.Reach, error)
+}
+
+// channelsText says how many recipients each channel has, and how a
+// channel with rules of its own would reach them; "" when everyone is on
+// Telegram. Every figure below 5 reads "< 5" to an officer.
+func (b *Bot) channelsText(ctx context.Context, tx *store.Tx, lang string, role store.Role, d store.Broadcast) (string, error) {
+	counts, err := tx.CountAudienceByChannel(ctx, d.Audience())
+	if err != nil || len(counts) == 0 || (len(counts) == 1 && counts["telegram"] > 0) {
+		return "", err
+	}
+	names := slices.Sorted(maps.Keys(counts))
+	slices.SortStableFunc(names, func(a, b string) int { return cmpBool(a != "telegram", b != "telegram") })
+	show := func(n int) string { v, _ := shownCount(role, n); return html.EscapeString(v) }
+	var parts []string
+	for _, name := range names {
+		part := b.cat.T(lang, "announce_on_channel", map[string]any{"Channel": channelLabel(name), "People": show(counts[name])})
+		if r, ok := b.channels[channel.Name(name)].(reacher); ok {
+			refs, err := tx.AudienceRefs(ctx, d.Audience(), name)
+			if err != nil {
+				return "", err
+			}
+			how, err := r.Preview(ctx, refs)
+			if err != nil {
+				b.log.Warn("previewing an announcement's reach", "channel", name, "err", err)
+			} else {
+				part += " " + b.cat.T(lang, "announce_reach_how", map[string]any{
+					"Messages": show(how.Messages), "Templates": show(how.Templates), "Skipped": show(how.Skipped)})
+			}
+		}
+		parts = append(parts, part)
+	}
+	return b.cat.T(lang, "announce_by_channel", map[string]any{"List": strings.Join(parts, "; ")}), nil
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// channelLabel is a channel's name as staff know it.
+func channelLabel(name string) string {
+	switch name {
+	case "telegram":
+		return "Telegram"
+	case "zalo":
+		return "Zalo"
+	case "web":
+		return "Web chat"
+	}
+	return name
 }
 
 // whereText names the audience's communes (the first few), or the province.

@@ -164,6 +164,14 @@ func Rows(bs []Button, caps Capabilities) [][]Button {
 	return rows
 }
 
+// Reach is how a message sent now would reach a set of people on a
+// channel whose rules depend on time (Zalo's window), for a preview.
+type Reach struct {
+	Messages  int // as an ordinary message
+	Templates int // as a paid, pre-approved template
+	Skipped   int // not at all
+}
+
 // Menu is a numbered list of options offered at a conversation version.
 type Menu struct {
 	Version int64

@@ -143,6 +143,18 @@ func (tx *Tx) CountAudienceByChannel(ctx context.Context, a Audience) (map[strin
 	return out, nil
 }
 
+// AudienceRefs lists the addresses on channel of who would receive a
+// broadcast now, for a channel that tells how it would reach them (Zalo's
+// window).
+func (tx *Tx) AudienceRefs(ctx context.Context, a Audience, channel string) ([]string, error) {
+	var refs []string
+	args := append(audienceArgs(a), channel)
+	if err := tx.X.SelectContext(ctx, &refs, `SELECT p.chat_ref`+audienceFrom+` AND p.channel = $4`, args...); err != nil {
+		return nil, fmt.Errorf("listing the audience on %s: %w", channel, err)
+	}
+	return refs, nil
+}
+
 // NewDraft starts a composer for the staff member, dropping an older draft.
 func (tx *Tx) NewDraft(ctx context.Context, staffID, chatID int64, lang string) (Broadcast, error) {
 	if _, err := tx.X.ExecContext(ctx, `DELETE FROM broadcasts WHERE author_staff_id = $1 AND status = 'draft'`, staffID); err != nil {

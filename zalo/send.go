@@ -176,12 +176,8 @@ func shorten(s string, n int) string {
 	return string(r) + "…"
 }
 
-// Reach is how an announcement would reach Zalo followers now.
-type Reach struct {
-	Messages  int // inside the window: a free consultation message
-	Templates int // outside it: the announcement template (paid)
-	Skipped   int // neither: no template, no phone or consent, quiet hours, cap
-}
+// Reach is how an announcement would reach followers (channel.Reach).
+type Reach = channel.Reach
 
 // Preview sorts followers (Zalo user ids) by how an announcement sent now
 // would reach them, for the composer's preview; it sends nothing and
