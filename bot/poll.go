@@ -52,6 +52,7 @@ func (b *Bot) poll(ctx context.Context) error {
 		if err := b.receiveUpdates(ctx, updates); err != nil {
 			// Not durable: ask for the same updates again.
 			b.log.Error("writing updates to the inbox, will fetch them again", "first", updates[0].ID, "err", err)
+			b.Metrics.Updates.WithLabelValues("intake", "retry").Add(float64(len(updates)))
 			backoff = time.Second
 			continue
 		}
