@@ -17,15 +17,16 @@ const (
 	PurposeJob           Purpose = "job"           // job counselling and placement
 	PurposeTraining      Purpose = "training"      // vocational training
 	PurposeLoan          Purpose = "loan"          // loan referral to the Bank for Social Policies
+	PurposeOther         Purpose = "other"         // a counsellor's help with anything else: papers, health, family
 	PurposeAnnouncements Purpose = "announcements" // news of job fairs, courses, loan days
 )
 
 // Purposes lists every purpose in the order they are shown.
-var Purposes = []Purpose{PurposeJob, PurposeTraining, PurposeLoan, PurposeAnnouncements}
+var Purposes = []Purpose{PurposeJob, PurposeTraining, PurposeLoan, PurposeOther, PurposeAnnouncements}
 
 // ConsentTextVersion names the consent text the person was shown; change it
 // whenever the consent_* texts change in substance.
-const ConsentTextVersion = "2026-11-v1"
+const ConsentTextVersion = "2026-12-v1"
 
 // Consent is one recorded decision.
 type Consent struct {
