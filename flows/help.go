@@ -32,7 +32,10 @@ func papersTake(r *run) (string, error) {
 		r.reset()
 		return "", r.menu()
 	}
-	return "", r.expect(&step{})
+	// The card asks nothing: anything else is read as at the menu, without
+	// sending the long card again.
+	r.reset()
+	return "", r.menuInput()
 }
 
 func helpFlow() *flowDef {
