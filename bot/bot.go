@@ -502,7 +502,7 @@ func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p 
 		return false, err
 	}
 	consents, err := tx.Consents(ctx, p.ID)
-	if err != nil || !(consents[flows.PurposeJob] || consents[flows.PurposeTraining] || consents[flows.PurposeLoan]) {
+	if err != nil || !consents[flows.PurposeOther] { // a counsellor request rests on "other"
 		return false, err
 	}
 	prof, err := tx.Profile(ctx, p.ID)

@@ -194,7 +194,7 @@ func TestPrivateTakeWithoutGroup(t *testing.T) {
 	d.say("Em viết thêm trước khi ai nhận")
 
 	r.waitSeen(r.api.SendText(counsellor, "/queue"))
-	r.waitText(counsellor.ID, "#1 · Tư vấn · Hiệp Hòa")
+	r.waitText(counsellor.ID, "#1 · Tư vấn, hỗ trợ khác · Hiệp Hòa")
 	r.waitSeen(r.api.SendText(officer, "/queue"))
 	r.waitText(officer.ID, "không xem nội dung hồ sơ")
 	r.waitSeen(r.api.SendText(other, "/take 1"))

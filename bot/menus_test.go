@@ -30,7 +30,7 @@ func TestTelegramSurfaces(t *testing.T) {
 	if d := r.api.Description(false, ""); !strings.Contains(d, "miễn phí") || strings.Contains(strings.ToLower(d), "tù") {
 		t.Errorf("Vietnamese description %q", d)
 	}
-	if d := r.api.Description(true, "en"); !strings.Contains(d, "Free help") {
+	if d := r.api.Description(true, "en"); !strings.Contains(d, "Free advice") {
 		t.Errorf("English short description %q", d)
 	}
 

@@ -234,7 +234,7 @@ VALUES ($1, 'job', 'closed', '07840', $2, 'job_found') RETURNING id`, p, local(2
 	r.runReminders()
 	r.wantBotCount(u.ID, 1, "09:00 on day 30")
 	q := r.botMessages(u.ID)[0]
-	if !strings.Contains(q.Text, "Bạn còn đang đi làm không?") && !strings.Contains(q.Text, "bạn còn đang đi làm không?") {
+	if !strings.Contains(q.Text, "hiện bạn đã có việc làm chưa?") {
 		t.Fatalf("follow-up %q", q.Text)
 	}
 	var buttons []models.InlineKeyboardButton

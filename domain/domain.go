@@ -17,11 +17,12 @@ const (
 	PurposeJob           Purpose = "job"           // job counselling and placement
 	PurposeTraining      Purpose = "training"      // vocational training
 	PurposeLoan          Purpose = "loan"          // loan referral to the Bank for Social Policies
+	PurposeOther         Purpose = "other"         // a counsellor's help with anything else: papers, health, family
 	PurposeAnnouncements Purpose = "announcements" // news of job fairs, courses, loan days
 )
 
 // Purposes lists every purpose in the order they are shown.
-var Purposes = []Purpose{PurposeJob, PurposeTraining, PurposeLoan, PurposeAnnouncements}
+var Purposes = []Purpose{PurposeJob, PurposeTraining, PurposeLoan, PurposeOther, PurposeAnnouncements}
 
 // ConsentTextVersion names the release of the catalogs the consent texts
 // come from (where to read the words again). It stays one label for every
@@ -31,7 +32,7 @@ var Purposes = []Purpose{PurposeJob, PurposeTraining, PurposeLoan, PurposeAnnoun
 // forgotten the way a hand-kept version per text can. A test pins the
 // texts' hashes to this label, so a change of wording without a new label
 // fails (flows/consent_texts_test.go).
-const ConsentTextVersion = "2026-12-v3"
+const ConsentTextVersion = "2026-12-v4"
 
 // Consent is one recorded decision.
 type Consent struct {

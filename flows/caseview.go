@@ -40,7 +40,11 @@ func (e *Engine) CaseView(lang, kind string, answers json.RawMessage) (string, m
 		if err := json.Unmarshal(answers, &a); err != nil {
 			return "", nil, fmt.Errorf("counsellor answers: %w", err)
 		}
-		return "card_other", map[string]any{"Reason": a.Reason}, nil
+		area := ""
+		if a.Area != "" {
+			area = r.label("help_area_"+a.Area, nil)
+		}
+		return "card_other", map[string]any{"Area": area, "Reason": a.Reason}, nil
 	}
 	return "", nil, fmt.Errorf("unknown case kind %q", kind)
 }

@@ -35,6 +35,10 @@ func TestCaseViewOldAndNewAnswers(t *testing.T) {
 		{"job now", "job",
 			`{"trades":["garment"],"work_status":"casual","qualification":"intermediate","where":"province","hours":"full","wage":"7to10","start":"now","abroad":"no","barriers":["none"],"priority":["near_poor"]}`,
 			map[string]string{"Status": "Làm thời vụ, không ổn định", "Qualification": "Trung cấp", "Wage": "7–10 triệu đ", "Abroad": "Không", "Priority": "Hộ cận nghèo"}},
+		{"counsellor request", "other", `{"reason":"Tôi cần hỏi"}`,
+			map[string]string{"Area": "", "Reason": "Tôi cần hỏi"}},
+		{"other help, words skipped", "other", `{"area":"legal","reason":""}`,
+			map[string]string{"Area": "⚖️ Trợ giúp pháp lý", "Reason": ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,14 +2,17 @@ package flows
 
 import "errors"
 
+// counselAnswers are a request to a counsellor: from "meet a counsellor"
+// (a reason) or from the papers card (an area, and a reason if given).
 type counselAnswers struct {
+	Area   string `json:"area,omitempty"`
 	Reason string `json:"reason"`
 }
 
 func counselFlow() *flowDef {
 	f := &flowDef{
 		name:     flowCounsel,
-		purposes: []Purpose{PurposeJob, PurposeTraining, PurposeLoan},
+		purposes: []Purpose{PurposeOther},
 		profile:  []string{fieldName, fieldPhone, fieldCommune},
 		states: map[string]*step{
 			"reason": {kind: askText, ask: askReason, take: takeReason},

@@ -25,6 +25,7 @@ const (
 	PurposeJob           = domain.PurposeJob
 	PurposeTraining      = domain.PurposeTraining
 	PurposeLoan          = domain.PurposeLoan
+	PurposeOther         = domain.PurposeOther
 	PurposeAnnouncements = domain.PurposeAnnouncements
 	ConsentTextVersion   = domain.ConsentTextVersion
 )

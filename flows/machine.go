@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,8 @@ const (
 	flowCourse    = "course"
 	flowLoan      = "loan"
 	flowCounsel   = "counsellor"
+	flowPapers    = "papers"
+	flowHelp      = "help"
 	stateMenu     = "menu"
 	stateIntro    = "intro"
 	stateSummary  = "summary"
@@ -124,6 +127,8 @@ func init() {
 		flowCourse:  courseFlow(),
 		flowLoan:    loanFlow(),
 		flowCounsel: counselFlow(),
+		flowPapers:  papersFlow(),
+		flowHelp:    helpFlow(),
 	}
 }
 
@@ -410,8 +415,11 @@ func (r *run) decide(granted map[Purpose]bool, shown string) error {
 	if len(kinds) == 0 {
 		return nil
 	}
-	if !cs[PurposeJob] && !cs[PurposeTraining] && !cs[PurposeLoan] {
-		kinds = append(kinds, "other") // "meet a counsellor" rests on any of the three
+	other := purposeKind[PurposeOther]
+	if !cs[PurposeOther] && !cs[PurposeJob] && !cs[PurposeTraining] && !cs[PurposeLoan] && !slices.Contains(kinds, other) {
+		// A counsellor request made before "other" had a purpose of its own
+		// rested on any of the three.
+		kinds = append(kinds, other)
 	}
 	// A withdrawal has effects: the requests it covered close, and
 	// nothing more is sent about them.
@@ -427,7 +435,7 @@ func (r *run) decide(granted map[Purpose]bool, shown string) error {
 }
 
 // purposeKind is the kind of case each purpose's requests open.
-var purposeKind = map[Purpose]string{PurposeJob: "job", PurposeTraining: "course", PurposeLoan: "loan"}
+var purposeKind = map[Purpose]string{PurposeJob: "job", PurposeTraining: "course", PurposeLoan: "loan", PurposeOther: "other"}
 
 // today is the date in the people's time zone, as a UTC midnight.
 func (r *run) today() time.Time {

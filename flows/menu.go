@@ -36,10 +36,7 @@ func (r *run) menuInput() error {
 		r.langPicker()
 		return nil
 	case "m:papers":
-		// Where to go and what to bring: information only, so it asks for
-		// no consent and stores nothing.
-		r.reply("papers_info", nil)
-		return r.menu()
+		return r.begin(flowPapers) // help.go
 	case "m:help":
 		r.reply("services_info", nil)
 		r.reply("help_text", nil)

@@ -5,10 +5,11 @@ import (
 	"time"
 )
 
-// AtRest reports whether the person is at the main menu, in no flow: typed
-// text then is not an answer to any question, and the transport may pass
-// it to a counsellor instead.
-func AtRest(c Conversation) bool { return c.Flow == flowMenu }
+// AtRest reports whether the person is at the main menu, in no flow, or
+// reading the papers card, which asks nothing: typed text then is not an
+// answer to any question, and the transport may pass it to a counsellor
+// instead.
+func AtRest(c Conversation) bool { return c.Flow == flowMenu || c.Flow == flowPapers }
 
 // Expect says when a counsellor can be expected to answer, seen at now, as
 // a catalog message and its parameters.

@@ -45,7 +45,7 @@ func TestMyDataFile(t *testing.T) {
 	if err := json.Unmarshal(file.Data, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Person.Profile["full_name"] != "Nguyễn Văn An" || len(doc.Consents) != 4 {
+	if doc.Person.Profile["full_name"] != "Nguyễn Văn An" || len(doc.Consents) != len(flows.Purposes) {
 		t.Errorf("export %s", file.Data)
 	}
 	for _, lang := range cat.Langs() {

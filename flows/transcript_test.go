@@ -40,8 +40,9 @@ type scenario struct {
 	Clock string `json:"clock,omitempty"`
 	// Lang is the person's stored language when first seen ("" = vi).
 	Lang string `json:"lang,omitempty"`
-	// Given names fixtures: consented, declined, profile, returned,
-	// no_courses, no_loan_days, full_loan_days.
+	// Given names fixtures: consented, declined, legacy (consents from
+	// before the purpose "other"), profile, counsel_case (an open "other"
+	// request), returned, no_courses, no_loan_days, full_loan_days.
 	Given []string         `json:"given,omitempty"`
 	Steps []transcriptStep `json:"steps"`
 	// Rows is the database after the last step (generated).
@@ -195,6 +196,17 @@ func given(ctx context.Context, tx *store.Tx, person int64, what string, now tim
 				return err
 			}
 		}
+	case "legacy":
+		// Consents given before "other" had a purpose of its own.
+		for _, p := range []flows.Purpose{flows.PurposeJob, flows.PurposeTraining, flows.PurposeLoan, flows.PurposeAnnouncements} {
+			if err := tx.RecordConsent(ctx, flows.Consent{PersonID: person, Purpose: p, Granted: true, TextVersion: "2026-11-v1", At: now}); err != nil {
+				return err
+			}
+		}
+	case "counsel_case":
+		_, err := tx.X.ExecContext(ctx, `INSERT INTO cases (person_id, kind, commune_code, opened_at, answers)
+VALUES ($1, 'other', '07339', $2, '{"reason": "Tôi cần hỏi"}')`, person, now.Add(-time.Hour))
+		return err
 	case "profile":
 		return tx.SaveProfile(ctx, person, flows.Profile{
 			FullName: "Nguyễn Văn An", BirthYear: 1990, Gender: "male", Phone: "+84912345678",

@@ -145,7 +145,7 @@ func TestExportPerson(t *testing.T) {
 	if strings.Contains(s, "đã gọi chị Hạnh") {
 		t.Error("the export shows a counsellor's internal note")
 	}
-	if len(doc.Consents) != 4 || doc.Person.Profile["birth_year"] != float64(1988) || len(doc.Cases[0].Events) != 2 || doc.Conversation == nil {
+	if len(doc.Consents) != len(flows.Purposes) || doc.Person.Profile["birth_year"] != float64(1988) || len(doc.Cases[0].Events) != 2 || doc.Conversation == nil {
 		t.Errorf("export: %s", s)
 	}
 }

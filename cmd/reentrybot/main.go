@@ -43,7 +43,7 @@ func init() {
 		// Running it for a province: reference data, reports, retention
 		// (refdata_cmd.go, report_cmd.go).
 		{"import", "import communes|courses|loan-days|staff FILE", "import reference data or staff from a CSV file (checked first, all or nothing)", cmdImport},
-		{"export", "export communes|courses|loan-days [FILE|-] | job-needs --month YYYY-MM [--commune CODE] [FILE|-] | appointments --day YYYY-MM-DD --commune CODE FILE.xlsx", "write reference data as CSV, in the format import reads; the month's job needs for the Employment Service Centre; a loan day's appointments for the bank's desk", cmdExport},
+		{"export", "export communes|courses|loan-days [FILE|-] | job-needs --month YYYY-MM [--commune CODE] [FILE.csv|FILE.xlsx|-] | appointments --day YYYY-MM-DD --commune CODE FILE.xlsx", "write reference data as CSV, in the format import reads; the month's job needs for the Employment Service Centre; a loan day's appointments for the bank's desk", cmdExport},
 		{"report", "report [--month YYYY-MM] [--format csv|xlsx]", "the monthly figures per commune for the Employment Service Centre", cmdReport},
 		{"retention", "retention [--dry-run]", "erase the data of people not seen for RETENTION_MONTHS (24) and old message texts", cmdRetention},
 		{"backup", "backup --out FILE [--key FILE]", "dump the database with pg_dump (custom format), optionally encrypted", cmdBackup},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -209,8 +210,9 @@ func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		if *commune != "" && !communeCodeRe.MatchString(*commune) {
 			return fmt.Errorf("--commune: %q is not a commune code", *commune)
 		}
+		xlsx := len(pos) == 2 && strings.EqualFold(filepath.Ext(pos[1]), ".xlsx")
 		export = func(ctx context.Context, db *store.DB, w io.Writer) (int, error) {
-			return exportJobNeeds(ctx, db, w, loc, *month, *commune)
+			return exportJobNeeds(ctx, db, w, loc, *month, *commune, xlsx)
 		}
 	}
 	if pos[0] == "appointments" {
@@ -256,9 +258,9 @@ func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 }
 
 // exportJobNeeds writes the job needs registered in the month as the
-// Employment Service Centre's CSV. The file holds personal data, so every
+// Employment Service Centre's CSV, or its workbook when xlsx. The file holds personal data, so every
 // export is in the audit log (by the server's operator: no staff id).
-func exportJobNeeds(ctx context.Context, db *store.DB, w io.Writer, loc *time.Location, month, commune string) (int, error) {
+func exportJobNeeds(ctx context.Context, db *store.DB, w io.Writer, loc *time.Location, month, commune string, xlsx bool) (int, error) {
 	from, err := report.ParseMonth(month, loc)
 	if err != nil {
 		return 0, fmt.Errorf("--month: %w", err)
@@ -278,6 +280,9 @@ func exportJobNeeds(ctx context.Context, db *store.DB, w io.Writer, loc *time.Lo
 	detail := fmt.Sprintf("job-needs %s %s: %d rows", from.Format("2006-01"), where, len(needs))
 	if err := db.Audit(ctx, 0, 0, "export_job_needs", 0, detail); err != nil {
 		return 0, err
+	}
+	if xlsx {
+		return len(needs), report.JobNeedsXLSX(w, needs, cat, "vi", loc)
 	}
 	return len(needs), report.JobNeedsCSV(w, needs, cat, "vi", loc)
 }
