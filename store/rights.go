@@ -383,6 +383,9 @@ UPDATE appointments a SET status = 'cancelled', cancelled_at = $2
 	if err := eraseWebChat(ctx, tx, p.Channel, p.ExternalID); err != nil {
 		return fail("clearing the web chat", err)
 	}
+	if err := eraseZalo(ctx, tx, p.Channel, p.ExternalID); err != nil {
+		return fail("clearing the Zalo window", err)
+	}
 	if p.Channel == "telegram" {
 		if id, err := strconv.ParseInt(p.ExternalID, 10, 64); err == nil {
 			if _, err := tx.X.ExecContext(ctx, `UPDATE audit_log SET telegram_user_id = NULL WHERE staff_id IS NULL AND telegram_user_id = $1`, id); err != nil {

@@ -221,3 +221,13 @@ SELECT p.external_id, p.phone FROM people p
 	}
 	return out, nil
 }
+
+// eraseZalo forgets a Zalo follower's window (when they last wrote) on
+// erasure: it names their Zalo user id.
+func eraseZalo(ctx context.Context, tx *Tx, channel, ref string) error {
+	if channel != "zalo" {
+		return nil
+	}
+	_, err := tx.X.ExecContext(ctx, `DELETE FROM zalo_window WHERE user_id = $1`, ref)
+	return err
+}

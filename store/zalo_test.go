@@ -175,3 +175,27 @@ func TestZaloTokenRow(t *testing.T) {
 		t.Fatalf("after connecting again: %+v", tok)
 	}
 }
+
+// Erasing a Zalo follower forgets their window, which names their user id.
+func TestZaloWindowErased(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewFake(time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC))
+	db := &store.DB{X: dbtest.New(t)}
+	db.SetClock(clk.Now)
+	var id int64
+	if err := db.X.Get(&id, `INSERT INTO people (channel, external_id, chat_ref) VALUES ('zalo', 'u1', 'u1') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"u1", "u2"} {
+		if err := db.TouchZaloWindow(ctx, "oa", u, clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ErasePerson(ctx, id, clk.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	w, err := db.ZaloWindows(ctx, "oa", []string{"u1", "u2"})
+	if err != nil || len(w) != 1 || w["u2"].LastInteraction.IsZero() {
+		t.Fatalf("windows after erasing u1: %+v (%v), want u2's only", w, err)
+	}
+}
