@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"reentrybot/botapitest"
 	"reentrybot/store"
 )
 
@@ -45,12 +46,26 @@ func TestOtherHelpOpensACase(t *testing.T) {
 	if !strings.Contains(topic.Name, "#1") || !strings.Contains(topic.Name, "Tư vấn, hỗ trợ khác") || strings.Contains(topic.Name, "Hà") {
 		t.Errorf("topic title %q: want the number and the kind, no name", topic.Name)
 	}
+	// The topic's card is short; what help is asked for is in the full
+	// profile, one audited press away (issue 16, item 1).
+	var card botapitest.Message
 	r.waitFor("the case card", func() bool {
 		for _, m := range r.api.TopicMessages(g.ID, topic.ThreadID) {
-			if strings.Contains(m.Text, "Cần giúp: ⚖️ Trợ giúp pháp lý") && strings.Contains(m.Text, "Lý do: Tôi cần hỏi về giấy tờ nhà") {
+			if strings.Contains(m.Text, "Tên gọi: Hà") {
+				card = m
 				return true
 			}
 		}
 		return false
 	})
+	before := len(r.botMessages(admin.ID))
+	id, err := r.api.PressButton(admin, card, "k:profile:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitSeen(id)
+	msgs := r.waitBot(admin.ID, before+1)
+	if full := msgs[len(msgs)-1].Text; !strings.Contains(full, "Cần giúp: ⚖️ Trợ giúp pháp lý") || !strings.Contains(full, "Lý do: Tôi cần hỏi về giấy tờ nhà") {
+		t.Errorf("the full profile does not say what help is asked for: %q", full)
+	}
 }

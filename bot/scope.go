@@ -139,8 +139,8 @@ func firstName(full string) string {
 	return f[len(f)-1]
 }
 
-// topicCard is the card in a case's topic: number, kind, commune, status
-// and the first name; nothing more.
+// topicCard is the card in a case's topic: number, kind, commune, status,
+// the first name and the channel when not Telegram; nothing more.
 func (b *Bot) topicCard(ctx context.Context, tx *store.Tx, c store.Case) (string, error) {
 	p, err := tx.ProfileOf(ctx, c.PersonID)
 	if err != nil {
@@ -153,6 +153,9 @@ func (b *Bot) topicCard(ctx context.Context, tx *store.Tx, c store.Case) (string
 		"Opened": c.OpenedAt.In(b.loc).Format("02/01/2006 15:04"), "Status": b.cat.T(lang, "status_"+string(c.Status), nil),
 	}))
 	sb.WriteString("\n" + b.cat.T(lang, "topic_card_name", map[string]any{"Name": escape(firstName(p.FullName.String))}))
+	if key := "card_channel_" + c.PersonChannel; b.cat.Has(lang, key) { // where answers go, and the window there
+		sb.WriteString("\n" + b.cat.T(lang, key, nil))
+	}
 	if c.Open() {
 		sb.WriteString("\n\n" + b.cat.T(lang, "topic_card_hint", nil))
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"reentrybot/flows"
 	"reentrybot/store"
 )
 
@@ -91,7 +92,7 @@ func TestWithdrawalClosesTheCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := doc.Consents[len(doc.Consents)-1]
-	if len(doc.Consents) != 5 || last.Purpose != "job" || last.Granted || len(last.TextHash) != 64 || last.Language != "vi" || last.Channel != "telegram" || last.Evidence == "" {
+	if len(doc.Consents) != len(flows.Purposes)+1 || last.Purpose != "job" || last.Granted || len(last.TextHash) != 64 || last.Language != "vi" || last.Channel != "telegram" || last.Evidence == "" {
 		t.Fatalf("exported consents %+v", doc.Consents)
 	}
 	if len(r.botMessages(u.ID)) != before {

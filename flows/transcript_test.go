@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 
 	"reentrybot/dbtest"
 	"reentrybot/flows"
+	"reentrybot/flows/flowtest"
 	"reentrybot/i18n"
 	"reentrybot/refdata"
 	"reentrybot/store"
@@ -170,7 +170,7 @@ func newFixture(t *testing.T, sc *scenario) *fixture {
 		}
 		f.person = p.ID
 		for _, g := range sc.Given {
-			if err := given(ctx, tx, p.ID, g, f.clock); err != nil {
+			if err := flowtest.Given(ctx, tx, p.ID, g, f.clock); err != nil {
 				return err
 			}
 		}
@@ -180,54 +180,6 @@ func newFixture(t *testing.T, sc *scenario) *fixture {
 		t.Fatalf("fixture: %v", err)
 	}
 	return f
-}
-
-func given(ctx context.Context, tx *store.Tx, person int64, what string, now time.Time) error {
-	switch what {
-	case "consented":
-		for _, p := range flows.Purposes {
-			if err := tx.RecordConsent(ctx, flows.Consent{PersonID: person, Purpose: p, Granted: true, TextVersion: flows.ConsentTextVersion, At: now}); err != nil {
-				return err
-			}
-		}
-	case "declined":
-		for _, p := range flows.Purposes {
-			if err := tx.RecordConsent(ctx, flows.Consent{PersonID: person, Purpose: p, Granted: false, TextVersion: flows.ConsentTextVersion, At: now}); err != nil {
-				return err
-			}
-		}
-	case "legacy":
-		// Consents given before "other" had a purpose of its own.
-		for _, p := range []flows.Purpose{flows.PurposeJob, flows.PurposeTraining, flows.PurposeLoan, flows.PurposeAnnouncements} {
-			if err := tx.RecordConsent(ctx, flows.Consent{PersonID: person, Purpose: p, Granted: true, TextVersion: "2026-11-v1", At: now}); err != nil {
-				return err
-			}
-		}
-	case "counsel_case":
-		_, err := tx.X.ExecContext(ctx, `INSERT INTO cases (person_id, kind, commune_code, opened_at, answers)
-VALUES ($1, 'other', '07339', $2, '{"reason": "Tôi cần hỏi"}')`, person, now.Add(-time.Hour))
-		return err
-	case "profile":
-		return tx.SaveProfile(ctx, person, flows.Profile{
-			FullName: "Nguyễn Văn An", BirthYear: 1990, Gender: "male", Phone: "+84912345678",
-			CommuneCode: "07339", Education: "upper_secondary",
-		})
-	case "returned":
-		_, err := tx.X.ExecContext(ctx, `UPDATE people SET sentence_end = '2019-03-01' WHERE id = $1`, person)
-		return err
-	case "no_courses":
-		_, err := tx.X.ExecContext(ctx, `DELETE FROM courses`)
-		return err
-	case "no_loan_days":
-		_, err := tx.X.ExecContext(ctx, `DELETE FROM loan_days`)
-		return err
-	case "full_loan_days":
-		_, err := tx.X.ExecContext(ctx, `UPDATE loan_days SET capacity = 0`)
-		return err
-	default:
-		return fmt.Errorf("unknown fixture %q", what)
-	}
-	return nil
 }
 
 func runScenario(t *testing.T, sc *scenario, cat *i18n.Catalog) {
