@@ -104,31 +104,37 @@ func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update) error
 func (b *Bot) drainChat(ctx context.Context, chat int64) <-chan error {
 	addr := strconv.FormatInt(chat, 10)
 	return b.lanes.submit(ctx, chat, func(ctx context.Context) error {
-		var last int64
+		handled := map[int64]bool{} // by this drain: seen again, it was handled without a mark
 		for {
-			e, ok, err := b.db.OldestInboxEvent(ctx, "telegram", addr)
+			evs, err := b.db.OldestInboxEvents(ctx, "telegram", addr, drainBatch)
 			if err != nil {
 				b.retrySoon(chat, func() { b.drainChat(b.sendCtx, chat) })
-			}
-			if err != nil || !ok {
 				return err
 			}
-			var upd models.Update
-			if e.ID == last || json.Unmarshal(e.Event, &upd) != nil {
-				// Handled without a mark (nothing to record), or unreadable.
-				if _, err := b.db.FinishInboxEventOnce(ctx, e.ID); err != nil {
+			if len(evs) == 0 {
+				return nil
+			}
+			for _, e := range evs {
+				var upd models.Update
+				if handled[e.ID] || json.Unmarshal(e.Event, &upd) != nil {
+					// Handled without a mark (nothing to record), or unreadable.
+					if _, err := b.db.FinishInboxEventOnce(ctx, e.ID); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := b.handleUpdate(ctx, &upd); err != nil {
+					b.retrySoon(chat, func() { b.drainChat(b.sendCtx, chat) })
 					return err
 				}
-				continue
+				handled[e.ID] = true
 			}
-			if err := b.handleUpdate(ctx, &upd); err != nil {
-				b.retrySoon(chat, func() { b.drainChat(b.sendCtx, chat) })
-				return err
-			}
-			last = e.ID
 		}
 	})
 }
+
+// drainBatch is how many of a chat's events one inbox read takes.
+const drainBatch = 16
 
 // retrySoon runs drain again in a second, while the bot runs: a chat
 // whose handling found the database away is taken up again as soon as it

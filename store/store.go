@@ -145,6 +145,30 @@ func (db *DB) prepare(query string) {
 	db.prepared.Store(query, st)
 }
 
+// selectHot is SelectContext outside a transaction through query
+// prepared once per connection, as getHot.
+func (db *DB) selectHot(ctx context.Context, dest any, query string, args ...any) error {
+	if v, ok := db.prepared.Load(query); ok {
+		if st, isStmt := v.(*sqlx.Stmt); isStmt {
+			return st.SelectContext(ctx, dest, args...)
+		}
+		return db.X.SelectContext(ctx, dest, query, args...)
+	}
+	st, err := db.X.PreparexContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("preparing: %w", err)
+	}
+	if v, loaded := db.prepared.LoadOrStore(query, st); loaded {
+		st.Close()
+		if prev, isStmt := v.(*sqlx.Stmt); isStmt {
+			st = prev
+		} else {
+			return db.X.SelectContext(ctx, dest, query, args...)
+		}
+	}
+	return st.SelectContext(ctx, dest, args...)
+}
+
 // getHot is GetContext outside a transaction through query prepared once
 // per connection. Preparing here is safe: the caller holds no connection.
 func (db *DB) getHot(ctx context.Context, dest any, query string, args ...any) error {

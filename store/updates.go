@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 )
@@ -46,27 +44,25 @@ func (db *DB) UpdateSeen(ctx context.Context, updateID int64) (bool, error) {
 	return ok, nil
 }
 
-// OldestInboxEvent is the address's oldest unhandled event, without a
-// lock: the handling transaction's mark (MarkUpdateSeen) is what makes it
-// once, and an event is only offered after every earlier one of the
-// address has committed, which keeps a chat's order across processes.
-// Telegram's are ordered by update id (webhook deliveries may overtake
-// one another), others by arrival.
-func (db *DB) OldestInboxEvent(ctx context.Context, channel, address string) (InboxEvent, bool, error) {
-	var e InboxEvent
-	err := db.X.GetContext(ctx, &e, `
+// OldestInboxEvents are the address's oldest unhandled events, up to
+// limit, without a lock: the handling transaction's mark (MarkUpdateSeen)
+// is what makes each once, and an event is only offered after every
+// earlier one of the address has committed, which keeps a chat's order
+// across processes. Telegram's are ordered by update id (webhook
+// deliveries may overtake one another), others by arrival.
+func (db *DB) OldestInboxEvents(ctx context.Context, channel, address string, limit int) ([]InboxEvent, error) {
+	var out []InboxEvent
+	if err := db.selectHot(ctx, &out, oldestInboxSQL, channel, address, limit); err != nil {
+		return nil, fmt.Errorf("reading the inbox of %s:%s: %w", channel, address, err)
+	}
+	return out, nil
+}
+
+const oldestInboxSQL = `
 SELECT id, channel, event_id, address, event, received_at FROM inbox
  WHERE channel = $1 AND address = $2 AND handled_at IS NULL
  ORDER BY CASE WHEN channel = 'telegram' THEN length(event_id) END, CASE WHEN channel = 'telegram' THEN event_id END, id
- LIMIT 1`, channel, address)
-	if errors.Is(err, sql.ErrNoRows) {
-		return e, false, nil
-	}
-	if err != nil {
-		return e, false, fmt.Errorf("reading the inbox of %s:%s: %w", channel, address, err)
-	}
-	return e, true, nil
-}
+ LIMIT $3`
 
 // FinishInboxEventOnce marks an event handled unless it is already; it
 // returns whether it did.
