@@ -414,6 +414,16 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			return err
 		}
 		saved = out.Version != conv.Version
+		if out.Erased {
+			// The chat holds what the person told the bot and what it
+			// answered: deleted up to this update (erasure.go).
+			if last := lastMessageID(upd); last > 0 {
+				if err := tx.PlanChatErasure(ctx, from.ID, 1, last); err != nil {
+					return err
+				}
+				fx.add(func() { go b.eraseChats(b.sendCtx) })
+			}
+		}
 		return noteUpdatedCases(ctx, tx, out)
 	})
 	if err != nil {

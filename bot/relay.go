@@ -367,6 +367,7 @@ func (b *Bot) sweep(ctx context.Context) {
 	b.learnGroups(ctx)      // membership.go
 	b.enforceGroup(ctx, 0)  // membership.go: revoked staff leave every group
 	b.erasePosts(ctx)       // erasure.go
+	b.eraseChats(ctx)       // erasure.go
 }
 
 func (b *Bot) sweeper(ctx context.Context) {

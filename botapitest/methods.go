@@ -628,6 +628,34 @@ func (s *Server) deleteMessage(_ context.Context, p *params) (any, *apiError) {
 	return true, nil
 }
 
+// deleteMessages deletes 1–100 messages of a chat; ids that cannot be
+// found are skipped, as Telegram does.
+func (s *Server) deleteMessages(_ context.Context, p *params) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, e := s.chatByParam(p, "chat_id")
+	if e != nil {
+		return nil, e
+	}
+	if c.blocked {
+		return nil, errBlocked
+	}
+	var ids []int
+	if ok, err := p.jsonField("message_ids", &ids); err != nil || !ok {
+		return nil, badRequest("message_ids must be an array of integers")
+	}
+	if len(ids) < 1 || len(ids) > 100 {
+		return nil, badRequest("message_ids must hold 1-100 ids")
+	}
+	for _, id := range ids {
+		if m := c.byID[id]; m != nil && !m.Deleted {
+			m.Deleted = true
+			s.publishLocked("deleted", m)
+		}
+	}
+	return true, nil
+}
+
 // Telegram only accepts these topic icon colours.
 var topicColors = []int{7322096, 16766590, 13338331, 9367192, 16749490, 16478047}
 

@@ -292,6 +292,7 @@ func init() {
 	register("setMyDescription", describer("description", 512))
 	register("setMyShortDescription", describer("short_description", 120))
 	register("deleteMessage", (*Server).deleteMessage)
+	register("deleteMessages", (*Server).deleteMessages)
 	register("createForumTopic", (*Server).createForumTopic)
 	register("editForumTopic", (*Server).editForumTopic)
 	register("closeForumTopic", (*Server).closeForumTopic)

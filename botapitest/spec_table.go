@@ -57,6 +57,10 @@ var specMethods = map[string][]specField{
 		{"chat_id", []string{"Integer", "String"}, true},
 		{"message_id", []string{"Integer"}, true},
 	},
+	"deleteMessages": {
+		{"chat_id", []string{"Integer", "String"}, true},
+		{"message_ids", []string{"Array of Integer"}, true},
+	},
 	"deleteMyCommands": {
 		{"scope", []string{"BotCommandScope"}, false},
 		{"language_code", []string{"String"}, false},

@@ -69,6 +69,7 @@ func (r *run) erase() error {
 		if err := er.ErasePerson(r.ctx, r.p.ID, r.now); err != nil {
 			return err
 		}
+		r.out.Erased = true
 		r.prof, r.consents = &Profile{}, map[Purpose]bool{}
 		return nil
 	}

@@ -81,4 +81,7 @@ type Outcome struct {
 	// Cases lists the cases this input opened or updated, for the channel
 	// to hand to the counsellors after commit.
 	Cases []CaseRef
+	// Erased: this input erased the person's data; the channel clears
+	// what it holds of them too (Telegram: the messages in their chat).
+	Erased bool
 }

@@ -310,3 +310,47 @@ UPDATE reminders r SET ref_id = m.new FROM unnest($1::bigint[], $2::bigint[]) AS
 	}
 	return news, nil
 }
+
+// ChatErasure is a range of message ids of a person's own chat still to
+// delete after their erasure (chat_erasures).
+type ChatErasure struct {
+	ID     int64 `db:"id"`
+	ChatID int64 `db:"chat_id"`
+	From   int   `db:"from_id"`
+	To     int   `db:"to_id"`
+}
+
+// PlanChatErasure records that the messages from..to of chat are to be
+// deleted, in the transaction that erased the person.
+func (tx *Tx) PlanChatErasure(ctx context.Context, chat int64, from, to int) error {
+	if to < from {
+		return nil
+	}
+	if _, err := tx.X.ExecContext(ctx, `INSERT INTO chat_erasures (chat_id, from_id, to_id, created_at) VALUES ($1, $2, $3, $4)`,
+		chat, from, to, tx.db.Now()); err != nil {
+		return fmt.Errorf("planning the erasure of chat %d: %w", chat, err)
+	}
+	return nil
+}
+
+// ChatErasures lists the ranges still to delete, oldest first.
+func (db *DB) ChatErasures(ctx context.Context, limit int) ([]ChatErasure, error) {
+	var out []ChatErasure
+	if err := db.X.SelectContext(ctx, &out, `SELECT id, chat_id, from_id, to_id FROM chat_erasures ORDER BY id LIMIT $1`, limit); err != nil {
+		return nil, fmt.Errorf("listing chat erasures: %w", err)
+	}
+	return out, nil
+}
+
+// ChatErasedDownTo records that the range's ids above to are deleted; the
+// row goes once nothing is left.
+func (db *DB) ChatErasedDownTo(ctx context.Context, id int64, to int) error {
+	q := `UPDATE chat_erasures SET to_id = $2 WHERE id = $1`
+	if _, err := db.X.ExecContext(ctx, `DELETE FROM chat_erasures WHERE id = $1 AND from_id > $2`, id, to); err != nil {
+		return fmt.Errorf("finishing chat erasure %d: %w", id, err)
+	}
+	if _, err := db.X.ExecContext(ctx, q, id, to); err != nil {
+		return fmt.Errorf("advancing chat erasure %d: %w", id, err)
+	}
+	return nil
+}

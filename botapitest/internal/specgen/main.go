@@ -30,7 +30,7 @@ var methods = []string{
 	"sendMessage", "editMessageText", "editMessageCaption", "editMessageReplyMarkup",
 	"answerCallbackQuery", "sendChatAction", "copyMessage", "forwardMessage",
 	"sendPhoto", "sendDocument", "sendVoice", "sendSticker", "sendLocation", "sendContact",
-	"setMyCommands", "getMyCommands", "deleteMyCommands", "deleteMessage",
+	"setMyCommands", "getMyCommands", "deleteMyCommands", "deleteMessage", "deleteMessages",
 	"setMyDescription", "setMyShortDescription",
 	"createForumTopic", "editForumTopic", "closeForumTopic", "reopenForumTopic", "deleteForumTopic", "getChat",
 	"getChatMember", "getChatAdministrators", "banChatMember", "unbanChatMember",
