@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel"
 	"reentrybot/flows"
 	"reentrybot/store"
 )
@@ -28,6 +29,11 @@ type staffFn func(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s stor
 // startFn handles /start with a payload it owns (a deep link), the
 // payload's prefix already cut.
 type startFn func(b *Bot, ctx context.Context, upd *models.Update, from models.User, payload string) error
+
+// channelFn handles an event of a returnee on another channel that a
+// feature owns, inside the handling's transaction (channel_extras.go);
+// handled false leaves it to the flows, whose replies follow pre.
+type channelFn func(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (handled bool, msgs, pre []channel.Message, err error)
 
 // command is who may use a command and who answers it.
 type command struct {
@@ -58,6 +64,10 @@ type router struct {
 	starts   map[string]startFn
 	owners   map[string]string // "kind name" → feature, to refuse a second claim
 	updates  []updateRoute
+
+	// Other channels' returnees (no staff there): commands, exact button
+	// data, button data prefixes.
+	chCommands, chData, chPrefixes map[string]channelFn
 }
 
 var routes = newRouter()
@@ -66,6 +76,7 @@ func newRouter() *router {
 	return &router{
 		commands: map[string]command{}, data: map[string]button{}, prefixes: map[string]button{},
 		starts: map[string]startFn{}, owners: map[string]string{},
+		chCommands: map[string]channelFn{}, chData: map[string]channelFn{}, chPrefixes: map[string]channelFn{},
 	}
 }
 
@@ -153,13 +164,7 @@ func (r *router) private(in flows.Input, cq *models.CallbackQuery) (route button
 		if bt, ok := r.data[cq.Data]; ok {
 			return bt, true
 		}
-		best := ""
-		for p := range r.prefixes {
-			if len(p) > len(best) && strings.HasPrefix(cq.Data, p) {
-				best = p
-			}
-		}
-		return r.prefixes[best], best != ""
+		return longestPrefix(r.prefixes, cq.Data)
 	}
 	if in.Kind != flows.InCommand {
 		return button{}, false
@@ -187,4 +192,54 @@ func init() {
 	for _, name := range []string{"language", "mydata", "delete", "privacy"} {
 		routes.command(name, command{feature: "flows"})
 	}
+}
+
+// longestPrefix is the value of the longest key of m that prefixes s.
+func longestPrefix[T any](m map[string]T, s string) (T, bool) {
+	best := ""
+	for p := range m {
+		if len(p) > len(best) && strings.HasPrefix(s, p) {
+			best = p
+		}
+	}
+	v, ok := m[best]
+	return v, ok && best != ""
+}
+
+// channelCommand registers what a returnee on another channel gets for a
+// command, before the flows.
+func (r *router) channelCommand(name, feature string, fn channelFn) {
+	r.claim("channel command", name, feature)
+	r.chCommands[name] = fn
+}
+
+// channelButton registers exact button data on other channels.
+func (r *router) channelButton(data, feature string, fn channelFn) {
+	r.claim("channel button data", data, feature)
+	r.chData[data] = fn
+}
+
+// channelButtonPrefix registers a prefix of button data on other channels;
+// the longest match wins.
+func (r *router) channelButtonPrefix(prefix, feature string, fn channelFn) {
+	r.claim("channel button prefix", prefix, feature)
+	r.chPrefixes[prefix] = fn
+}
+
+// forChannel is the handler of an event on another channel, nil for the
+// flows.
+func (r *router) forChannel(ev channel.Event) channelFn {
+	switch ev.Kind {
+	case channel.EvText:
+		if cmd, _, ok := parseCommand(ev.Text, ""); ok {
+			return r.chCommands[cmd]
+		}
+	case channel.EvButton:
+		if fn, ok := r.chData[ev.Data]; ok {
+			return fn
+		}
+		fn, _ := longestPrefix(r.chPrefixes, ev.Data)
+		return fn
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -41,6 +43,9 @@ func TestRoutesRefuseASecondClaim(t *testing.T) {
 		{"same update handler",
 			func(r *router) { r.update("membership", match, whole) },
 			func(r *router) { r.update("membership", match, whole) }, true},
+		{"same channel button prefix",
+			func(r *router) { r.channelButtonPrefix("k:", "desk", nil) },
+			func(r *router) { r.channelButtonPrefix("k:", "reminders", nil) }, true},
 		{"a button without a handler", func(*router) {},
 			func(r *router) { r.button("n:x", button{feature: "announce"}) }, true},
 		{"an empty prefix", func(*router) {},
@@ -157,5 +162,40 @@ func TestPrivateRoutes(t *testing.T) {
 	}
 	if fn, _ := routes.startPayload(flows.Input{Kind: flows.InCommand, Command: "start", Arg: "ref42"}); fn != nil {
 		t.Error("a payload no feature owns was taken")
+	}
+}
+
+// Events of other channels go to the feature that registered them.
+func TestChannelRoutes(t *testing.T) {
+	text := func(s string) channel.Event { return channel.Event{Kind: channel.EvText, Text: s} }
+	press := func(data string) channel.Event { return channel.Event{Kind: channel.EvButton, Data: data} }
+	tests := []struct {
+		name string
+		ev   channel.Event
+		want channelFn
+	}{
+		{"/stop", text("/stop"), chStop},
+		{"/start", text("/start"), chStart},
+		{"stop typed", text("stop"), nil},
+		{"/queue", text("/queue"), nil},
+		{"back on", press(backOnData), chBackOn},
+		{"keep off", press(keepOffData), chKeepOff},
+		{"the Telegram stop button", press(stopData), nil},
+		{"follow-up", press(caseData(followupAction, 7, "yes")), chFollowup},
+		{"rating", press(caseData("rate", 7, "5")), chRate},
+		{"a flows button", press(channel.ButtonData(3, "k:12")), nil},
+	}
+	name := func(fn channelFn) string {
+		if fn == nil {
+			return "the flows"
+		}
+		return runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := routes.forChannel(tt.ev); name(got) != name(tt.want) {
+				t.Errorf("routed to %s, want %s", name(got), name(tt.want))
+			}
+		})
 	}
 }
