@@ -143,17 +143,17 @@ func (r *router) forUpdate(upd *models.Update) *updateRoute {
 	return nil
 }
 
-// startPayload is the handler of a /start deep link, and its payload.
+// startPayload is the handler of a /start deep link (the longest
+// registered prefix of its payload), and the payload after that prefix.
 func (r *router) startPayload(in flows.Input) (startFn, string) {
 	if in.Kind != flows.InCommand || in.Command != "start" {
 		return nil, ""
 	}
-	for p, fn := range r.starts {
-		if rest, ok := strings.CutPrefix(in.Arg, p); ok {
-			return fn, rest
-		}
+	p, fn, ok := longestPrefix(r.starts, in.Arg)
+	if !ok {
+		return nil, ""
 	}
-	return nil, ""
+	return fn, strings.TrimPrefix(in.Arg, p)
 }
 
 // private is the route of a private-chat input; ok is false for the
@@ -164,7 +164,8 @@ func (r *router) private(in flows.Input, cq *models.CallbackQuery) (route button
 		if bt, ok := r.data[cq.Data]; ok {
 			return bt, true
 		}
-		return longestPrefix(r.prefixes, cq.Data)
+		_, bt, ok := longestPrefix(r.prefixes, cq.Data)
+		return bt, ok
 	}
 	if in.Kind != flows.InCommand {
 		return button{}, false
@@ -194,16 +195,15 @@ func init() {
 	}
 }
 
-// longestPrefix is the value of the longest key of m that prefixes s.
-func longestPrefix[T any](m map[string]T, s string) (T, bool) {
-	best := ""
+// longestPrefix is the longest key of m that prefixes s, and its value.
+func longestPrefix[T any](m map[string]T, s string) (key string, v T, ok bool) {
 	for p := range m {
-		if len(p) > len(best) && strings.HasPrefix(s, p) {
-			best = p
+		if len(p) > len(key) && strings.HasPrefix(s, p) {
+			key = p
 		}
 	}
-	v, ok := m[best]
-	return v, ok && best != ""
+	v, ok = m[key]
+	return key, v, ok && key != ""
 }
 
 // channelCommand registers what a returnee on another channel gets for a
@@ -238,7 +238,7 @@ func (r *router) forChannel(ev channel.Event) channelFn {
 		if fn, ok := r.chData[ev.Data]; ok {
 			return fn
 		}
-		fn, _ := longestPrefix(r.chPrefixes, ev.Data)
+		_, fn, _ := longestPrefix(r.chPrefixes, ev.Data)
 		return fn
 	}
 	return nil
