@@ -50,9 +50,68 @@ func canAnnounce(s store.Staff) bool {
 	return s.Role == store.RoleAdmin || s.Role == store.RoleOfficer && len(s.Communes) > 0
 }
 
+// The announcements' commands (staff only), and a returnee's /stop and
+// answers to "Nhận lại thông báo?" (routes.go).
+func init() {
+	cmd := command{feature: "announce", staffOnly: true, staff: (*Bot).announceCommand}
+	routes.command("announce", cmd)
+	routes.command("announcements", cmd)
+	routes.command("cancel", cmd)
+	choice := func(c announceChoice) othersFn {
+		return func(b *Bot, ctx context.Context, upd *models.Update, from models.User, _ flows.Input) error {
+			return b.handleAnnounceChoice(ctx, upd, from, c)
+		}
+	}
+	routes.command("stop", command{feature: "announce", others: choice(announceStop)})
+	routes.button(stopData, button{feature: "announce", others: choice(announceStop)})
+	routes.button(backOnData, button{feature: "announce", others: choice(announceBackOn)})
+	routes.button(keepOffData, button{feature: "announce", others: choice(announceKeepOff)})
+}
+
+// announceCommand answers /announce, /announcements and /cancel in a staff
+// member's private chat.
+func (b *Bot) announceCommand(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, in flows.Input) error {
+	lang := staffLang(from)
+	say := func(key string, p map[string]any) { b.replyAfter(fx, from.ID, b.cat.T(lang, key, p), nil) }
+	if !canAnnounce(s) {
+		b.log.Warn("announcement command refused", "staff", s.ID, "command", in.Command)
+		say("announce_not_allowed", nil)
+		return tx.Audit(ctx, s.ID, from.ID, "denied_announce", 0, in.Command)
+	}
+	switch in.Command {
+	case "announce":
+		if _, err := tx.NewDraft(ctx, s.ID, from.ID, lang); err != nil {
+			return err
+		}
+		say("announce_ask_content", map[string]any{"MaxText": maxAnnounceText, "MaxCaption": maxAnnounceCaption})
+		return nil
+	case "announcements":
+		return b.listAnnouncements(ctx, fx, s, from)
+	}
+	if in.Arg == "" {
+		dropped, err := tx.DiscardDraft(ctx, s.ID)
+		if err != nil {
+			return err
+		}
+		if dropped {
+			say("announce_discarded", nil)
+		} else {
+			say("announce_no_draft", nil)
+		}
+		return nil
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(in.Arg, "#"), 10, 64)
+	if err != nil || id <= 0 {
+		say("announce_no_draft", nil)
+		return nil
+	}
+	_, err = b.cancelAnnouncement(ctx, tx, fx, s, from, id)
+	return err
+}
+
 // announceHook takes what belongs to announcements in a staff member's
-// private chat: /announce, /announcements, /cancel, the composer's buttons
-// and typed answers, approvals and the cancel button. handled false leaves
+// private chat: the composer's buttons and typed answers, approvals and the
+// cancel button (the commands come through announceCommand). handled false leaves
 // the update to the case work.
 func (b *Bot) announceHook(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, in flows.Input, cq *models.CallbackQuery) (handled bool, toast string, err error) {
 	lang := staffLang(from)
@@ -66,48 +125,10 @@ func (b *Bot) announceHook(ctx context.Context, tx *store.Tx, fx *effects, s sto
 		}
 		return false, "", nil
 	}
-	say := func(key string, p map[string]any) { b.replyAfter(fx, from.ID, b.cat.T(lang, key, p), nil) }
 	if in.Kind == flows.InCommand {
-		switch in.Command {
-		case "announce", "announcements", "cancel":
-		default:
-			return false, "", nil
-		}
-		if !canAnnounce(s) {
-			b.log.Warn("announcement command refused", "staff", s.ID, "command", in.Command)
-			say("announce_not_allowed", nil)
-			return true, "", tx.Audit(ctx, s.ID, from.ID, "denied_announce", 0, in.Command)
-		}
-		switch in.Command {
-		case "announce":
-			if _, err := tx.NewDraft(ctx, s.ID, from.ID, lang); err != nil {
-				return true, "", err
-			}
-			say("announce_ask_content", map[string]any{"MaxText": maxAnnounceText, "MaxCaption": maxAnnounceCaption})
-			return true, "", nil
-		case "announcements":
-			return true, "", b.listAnnouncements(ctx, fx, s, from)
-		}
-		if in.Arg == "" {
-			dropped, err := tx.DiscardDraft(ctx, s.ID)
-			if err != nil {
-				return true, "", err
-			}
-			if dropped {
-				say("announce_discarded", nil)
-			} else {
-				say("announce_no_draft", nil)
-			}
-			return true, "", nil
-		}
-		id, err := strconv.ParseInt(strings.TrimPrefix(in.Arg, "#"), 10, 64)
-		if err != nil || id <= 0 {
-			say("announce_no_draft", nil)
-			return true, "", nil
-		}
-		_, err = b.cancelAnnouncement(ctx, tx, fx, s, from, id)
-		return true, "", err
+		return false, "", nil // announceCommand, through routes.go
 	}
+	say := func(key string, p map[string]any) { b.replyAfter(fx, from.ID, b.cat.T(lang, key, p), nil) }
 	if !canAnnounce(s) {
 		return false, "", nil
 	}
@@ -853,23 +874,6 @@ func (b *Bot) handleAnnounceChoice(ctx context.Context, upd *models.Update, from
 		b.Metrics.Updates.WithLabelValues(updateType(upd), "handled").Inc()
 	}
 	return nil
-}
-
-// announceChoiceOf reports a returnee's /stop or a press of the stop
-// button or of an answer to "Nhận lại thông báo?".
-func announceChoiceOf(in flows.Input, cq *models.CallbackQuery) (announceChoice, bool) {
-	if cq != nil {
-		switch cq.Data {
-		case stopData:
-			return announceStop, true
-		case backOnData:
-			return announceBackOn, true
-		case keepOffData:
-			return announceKeepOff, true
-		}
-		return 0, false
-	}
-	return announceStop, in.Kind == flows.InCommand && in.Command == "stop"
 }
 
 // askAnnouncementsBackOn asks a person who turned announcements off and

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -325,24 +324,18 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	if isGroupUpdate(upd) {
-		return b.handleGroup(ctx, upd)
-	}
-	if upd.ChatMember != nil { // membership.go
-		return b.handleChatMember(ctx, upd)
+	if r := routes.forUpdate(upd); r != nil { // the staff group, membership changes
+		return r.handle(b, ctx, upd)
 	}
 	in, from, ok := b.toInput(upd)
 	if !ok {
 		return b.handleOther(ctx, upd, updateType(upd))
 	}
-	if in.Kind == flows.InCommand && in.Command == "start" && strings.HasPrefix(in.Arg, InvitePrefix) {
-		return b.redeemInvite(ctx, upd, from, strings.TrimPrefix(in.Arg, InvitePrefix))
+	if start, payload := routes.startPayload(in); start != nil { // deep links: staff invites
+		return start(b, ctx, upd, from, payload)
 	}
-	choice, stop := announceChoiceOf(in, upd.CallbackQuery)
-	followup := isFollowupAnswer(upd.CallbackQuery)
-	rating := upd.CallbackQuery != nil && strings.HasPrefix(upd.CallbackQuery.Data, "k:")
-	staffCmd := in.Kind == flows.InCommand && staffCommands[in.Command]
-	if !stop && !followup && !rating && !staffCmd {
+	route, routed := routes.private(in, upd.CallbackQuery) // routes.go
+	if !routed {
 		// The common case: handleReturnee checks for staff in its first
 		// statement and hands staff over.
 		return b.handleReturnee(ctx, upd, in, from)
@@ -354,14 +347,8 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if isStaff {
 		return b.handleStaffPrivate(ctx, upd, s, from, in, upd.CallbackQuery)
 	}
-	if stop { // announcements off or back on (announce.go)
-		return b.handleAnnounceChoice(ctx, upd, from, choice)
-	}
-	if followup { // reminders.go
-		return b.handleFollowup(ctx, upd, upd.CallbackQuery)
-	}
-	if rating {
-		return b.handleRating(ctx, upd, upd.CallbackQuery)
+	if route.others != nil {
+		return route.others(b, ctx, upd, from, in)
 	}
 	return b.refuseStaffCommand(ctx, upd, from, in.Command)
 }

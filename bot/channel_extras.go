@@ -14,58 +14,86 @@ import (
 // /start, answer a follow-up question, rate a closed case. Staff stay on Telegram, so nothing here is
 // a staff action.
 
-// channelExtras handles ev when it is one of those; pre are messages to
-// send before the flows' replies when the flows still run (the
-// announcements question after /start).
+// channelExtras handles ev when a feature registered it (routes.go); pre
+// are messages to send before the flows' replies when the flows still run
+// (the announcements question after /start).
 func (b *Bot) channelExtras(ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (handled bool, msgs, pre []channel.Message, err error) {
-	lang := p.Language
-	text := func(key string) []channel.Message {
-		return channel.Render(b.cat, lang, flows.Reply{Key: key}, 0, caps)
-	}
-	switch ev.Kind {
-	case channel.EvText:
-		cmd, _, ok := parseCommand(ev.Text, "")
-		switch {
-		case ok && cmd == "stop":
-			_, err = tx.SetAnnouncementsOff(ctx, p.ID, true)
-			return true, text("announce_stopped"), nil, err
-		case ok && cmd == "start" && p.AnnouncementsOff:
-			return false, nil, b.backOnQuestion(lang, caps), nil
-		}
-	case channel.EvButton:
-		switch ev.Data {
-		case backOnData:
-			_, err = tx.SetAnnouncementsOff(ctx, p.ID, false)
-			return true, text("announce_back_on"), nil, err
-		case keepOffData:
-			return true, text("announce_still_off"), nil, nil
-		}
-		action, id, arg, ok := parseCaseData(ev.Data)
-		if !ok {
-			return false, nil, nil, nil
-		}
-		if action == followupAction && arg != "" {
-			stored, err := tx.AnswerFollowup(ctx, id, p.ID, arg, b.now())
-			if err != nil || !stored {
-				return true, text("button_stale"), nil, err
-			}
-			return true, text("followup_thanks_" + arg), nil, nil
-		}
-		n, _ := strconv.Atoi(arg)
-		if action != "rate" || n < 1 || n > 5 {
-			b.log.Warn("forged case button from a returnee", "from", ev.From.String(), "data", ev.Data)
-			return true, text("button_stale"), nil, tx.Audit(ctx, 0, 0, "denied_callback", 0, "returnee "+string(ev.From.Channel))
-		}
-		rated, err := tx.RateCase(ctx, id, p.ID, n)
-		if err != nil || !rated {
-			return true, text("button_stale"), nil, err
-		}
-		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: id, Actor: "returnee", Kind: "rated", Body: arg}); err != nil {
-			return true, nil, nil, err
-		}
-		return true, text("rating_thanks"), nil, nil
+	if fn := routes.forChannel(ev); fn != nil {
+		return fn(b, ctx, tx, caps, p, ev)
 	}
 	return false, nil, nil, nil
+}
+
+func init() {
+	routes.channelCommand("stop", "announce", chStop)
+	routes.channelCommand("start", "announce", chStart)
+	routes.channelButton(backOnData, "announce", chBackOn)
+	routes.channelButton(keepOffData, "announce", chKeepOff)
+	routes.channelButtonPrefix("k:", "desk", chRate)
+	routes.channelButtonPrefix("k:"+followupAction+":", "reminders", chFollowup)
+}
+
+// channelReply renders one catalog text for p on a channel.
+func (b *Bot) channelReply(p store.Person, caps channel.Capabilities, key string) []channel.Message {
+	return channel.Render(b.cat, p.Language, flows.Reply{Key: key}, 0, caps)
+}
+
+func chStop(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, _ channel.Event) (bool, []channel.Message, []channel.Message, error) {
+	_, err := tx.SetAnnouncementsOff(ctx, p.ID, true)
+	return true, b.channelReply(p, caps, "announce_stopped"), nil, err
+}
+
+func chStart(b *Bot, _ context.Context, _ *store.Tx, caps channel.Capabilities, p store.Person, _ channel.Event) (bool, []channel.Message, []channel.Message, error) {
+	if !p.AnnouncementsOff {
+		return false, nil, nil, nil
+	}
+	return false, nil, b.backOnQuestion(p.Language, caps), nil
+}
+
+func chBackOn(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, _ channel.Event) (bool, []channel.Message, []channel.Message, error) {
+	_, err := tx.SetAnnouncementsOff(ctx, p.ID, false)
+	return true, b.channelReply(p, caps, "announce_back_on"), nil, err
+}
+
+func chKeepOff(b *Bot, _ context.Context, _ *store.Tx, caps channel.Capabilities, p store.Person, _ channel.Event) (bool, []channel.Message, []channel.Message, error) {
+	return true, b.channelReply(p, caps, "announce_still_off"), nil, nil
+}
+
+// chFollowup stores an answer to a follow-up; one without an answer is
+// judged like any other case button.
+func chFollowup(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (bool, []channel.Message, []channel.Message, error) {
+	action, id, arg, ok := parseCaseData(ev.Data)
+	if !ok || action != followupAction || arg == "" {
+		return chRate(b, ctx, tx, caps, p, ev)
+	}
+	stored, err := tx.AnswerFollowup(ctx, id, p.ID, arg, b.now())
+	if err != nil || !stored {
+		return true, b.channelReply(p, caps, "button_stale"), nil, err
+	}
+	return true, b.channelReply(p, caps, "followup_thanks_"+arg), nil, nil
+}
+
+// chRate stores a rating of a closed case; any other case button is
+// forged (a returnee has no other).
+func chRate(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (bool, []channel.Message, []channel.Message, error) {
+	text := func(key string) []channel.Message { return b.channelReply(p, caps, key) }
+	action, id, arg, ok := parseCaseData(ev.Data)
+	if !ok {
+		return false, nil, nil, nil
+	}
+	n, _ := strconv.Atoi(arg)
+	if action != "rate" || n < 1 || n > 5 {
+		b.log.Warn("forged case button from a returnee", "from", ev.From.String(), "data", ev.Data)
+		return true, text("button_stale"), nil, tx.Audit(ctx, 0, 0, "denied_callback", 0, "returnee "+string(ev.From.Channel))
+	}
+	rated, err := tx.RateCase(ctx, id, p.ID, n)
+	if err != nil || !rated {
+		return true, text("button_stale"), nil, err
+	}
+	if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: id, Actor: "returnee", Kind: "rated", Body: arg}); err != nil {
+		return true, nil, nil, err
+	}
+	return true, text("rating_thanks"), nil, nil
 }
 
 // backOnQuestion asks whether announcements should come again, with

@@ -11,6 +11,9 @@ import (
 	"reentrybot/store"
 )
 
+// The staff group is the desk's (routes.go).
+func init() { routes.update("desk group", isGroupUpdate, (*Bot).handleGroup) }
+
 // isGroupUpdate reports updates from groups (the staff workspace).
 func isGroupUpdate(upd *models.Update) bool {
 	switch {

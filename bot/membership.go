@@ -47,6 +47,11 @@ func memberStatus(m models.ChatMember) (string, models.User) {
 	return string(m.Type), *u
 }
 
+// chat_member updates (routes.go).
+func init() {
+	routes.update("membership", func(upd *models.Update) bool { return upd.ChatMember != nil }, (*Bot).handleChatMember)
+}
+
 // handleChatMember records a change of membership in a staff group and
 // removes the account if it may not be there.
 func (b *Bot) handleChatMember(ctx context.Context, upd *models.Update) error {

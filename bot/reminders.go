@@ -11,6 +11,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
+	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
 )
@@ -204,9 +205,12 @@ func channelButtons(kb models.ReplyMarkup) []channel.Button {
 	return out
 }
 
-// isFollowupAnswer reports callback data of a follow-up answer button.
-func isFollowupAnswer(cq *models.CallbackQuery) bool {
-	return cq != nil && strings.HasPrefix(cq.Data, "k:"+followupAction+":")
+// A returnee's answer to a follow-up (routes.go): inside the desk's "k:"
+// case buttons, the longer prefix wins.
+func init() {
+	routes.buttonPrefix("k:"+followupAction+":", button{feature: "reminders", others: func(b *Bot, ctx context.Context, upd *models.Update, _ models.User, _ flows.Input) error {
+		return b.handleFollowup(ctx, upd, upd.CallbackQuery)
+	}})
 }
 
 // handleFollowup stores a returnee's answer to their own follow-up, on the

@@ -50,8 +50,16 @@ func (b *Bot) sendAttachment(ctx context.Context, chatID int64, lang string, a *
 	return b.sendFile(ctx, chatID, false, a.Name, a.Data, caption)
 }
 
-// adminCommand answers /report and /audit in a staff member's private chat
-// (staff.go routes them here).
+// Operations commands: staff only (routes.go).
+func init() {
+	admin := func(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, in flows.Input) error {
+		return b.adminCommand(ctx, tx, fx, s, from, in.Command, in.Arg)
+	}
+	routes.command("report", command{feature: "operations", staffOnly: true, staff: admin})
+	routes.command("audit", command{feature: "operations", staffOnly: true, staff: admin})
+}
+
+// adminCommand answers /report and /audit in a staff member's private chat.
 func (b *Bot) adminCommand(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, cmd, arg string) error {
 	if cmd == "audit" {
 		return b.staffAudit(ctx, tx, fx, s, from, arg)

@@ -23,12 +23,22 @@ import (
 // InvitePrefix starts the /start payload of a staff invitation link.
 const InvitePrefix = "s_"
 
-// staffCommands are refused to non-staff exactly like unknown commands.
-var staffCommands = map[string]bool{
-	"queue": true, "mine": true, "take": true, "done": true, "note": true,
-	"close": true, "case": true, "setup": true,
-	"announce": true, "announcements": true, "cancel": true, // announce.go
-	"report": true, "audit": true, // report.go
+// The counsellor desk's commands in a staff member's private chat (routes.go),
+// refused to anyone else exactly like unknown commands, and its invites.
+func init() {
+	desk := func(fn staffFn) command { return command{feature: "desk", staffOnly: true, staff: fn} }
+	routes.command("queue", desk(queueCmd))
+	routes.command("mine", desk(queueCmd))
+	routes.command("take", desk(openCaseCmd))
+	routes.command("case", desk(openCaseCmd))
+	routes.command("done", desk(doneCmd))
+	routes.command("close", desk(closeCmd))
+	routes.command("note", desk(noteCmd))
+	routes.command("setup", desk(setupCmd))
+	routes.start(InvitePrefix, "desk", (*Bot).redeemInvite)
+	routes.buttonPrefix("k:", button{feature: "desk", others: func(b *Bot, ctx context.Context, upd *models.Update, _ models.User, _ flows.Input) error {
+		return b.handleRating(ctx, upd, upd.CallbackQuery)
+	}})
 }
 
 // NewInviteCode returns a fresh one-time code and the hash stored for it.
@@ -202,7 +212,6 @@ func (b *Bot) refuseStaffCommand(ctx context.Context, upd *models.Update, from m
 
 // handleStaffPrivate handles what a staff member does in a private chat.
 func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s store.Staff, from models.User, in flows.Input, cq *models.CallbackQuery) error {
-	lang := staffLang(from)
 	fx := &effects{}
 	toast := ""
 	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
@@ -216,55 +225,8 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 			toast, err = b.caseCallback(ctx, tx, fx, s, from, cq)
 			return err
 		}
-		say := func(key string, p map[string]any) { b.replyAfter(fx, from.ID, b.cat.T(lang, key, p), nil) }
 		if in.Kind == flows.InCommand {
-			switch in.Command {
-			case "start", "help", "menu":
-				say(staffHelp(s), nil)
-				return nil
-			case "queue", "mine":
-				if !s.HandlesCases() {
-					say("officer_no_cases", nil)
-					return nil
-				}
-				return b.listCases(ctx, tx, fx, s, from, in.Command == "mine")
-			case "take", "case":
-				id, err := strconv.ParseInt(strings.TrimPrefix(in.Arg, "#"), 10, 64)
-				if err != nil || id <= 0 {
-					say("take_usage", nil)
-					return nil
-				}
-				return b.staffOpenCase(ctx, tx, fx, s, from, id, in.Command == "take")
-			case "done":
-				if err := tx.SetPrivateCase(ctx, s.ID, 0); err != nil {
-					return err
-				}
-				say("done_private", nil)
-				return nil
-			case "close":
-				id := s.PrivateCaseID.Int64
-				if in.Arg != "" {
-					id, _ = strconv.ParseInt(strings.TrimPrefix(in.Arg, "#"), 10, 64)
-				}
-				c, ok, err := b.caseInScope(ctx, tx, s, from, id, "close")
-				if err != nil || !ok {
-					if ok2 := err == nil; ok2 {
-						say("case_not_found", map[string]any{"ID": id})
-					}
-					return err
-				}
-				b.replyAfter(fx, from.ID, b.cat.T(lang, "choose_outcome", map[string]any{"ID": c.ID}), b.outcomeKeyboard(lang, c.ID))
-				return nil
-			case "note":
-				return b.privateCaseMessage(ctx, tx, fx, s, from, upd.Message, in.Arg, true)
-			case "setup":
-				say("setup_in_group", nil)
-				return nil
-			case "report", "audit": // report.go
-				return b.adminCommand(ctx, tx, fx, s, from, in.Command, in.Arg)
-			}
-			say(staffHelp(s), nil)
-			return nil
+			return routes.staffCommand(b, ctx, tx, fx, s, from, upd.Message, in) // routes.go
 		}
 		if upd.Message == nil {
 			return nil
@@ -284,6 +246,69 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 	}
 	fx.run()
 	b.Metrics.Updates.WithLabelValues(updateType(upd), "handled").Inc()
+	return nil
+}
+
+// staffSay answers a staff member in their private chat, after commit.
+func (b *Bot) staffSay(fx *effects, from models.User, key string, p map[string]any) {
+	b.replyAfter(fx, from.ID, b.cat.T(staffLang(from), key, p), nil)
+}
+
+// The desk's commands in a staff member's private chat (registered above).
+
+func staffHelpCmd(b *Bot, _ context.Context, _ *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, _ flows.Input) error {
+	b.staffSay(fx, from, staffHelp(s), nil)
+	return nil
+}
+
+func queueCmd(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, in flows.Input) error {
+	if !s.HandlesCases() {
+		b.staffSay(fx, from, "officer_no_cases", nil)
+		return nil
+	}
+	return b.listCases(ctx, tx, fx, s, from, in.Command == "mine")
+}
+
+func openCaseCmd(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, in flows.Input) error {
+	id, err := strconv.ParseInt(strings.TrimPrefix(in.Arg, "#"), 10, 64)
+	if err != nil || id <= 0 {
+		b.staffSay(fx, from, "take_usage", nil)
+		return nil
+	}
+	return b.staffOpenCase(ctx, tx, fx, s, from, id, in.Command == "take")
+}
+
+func doneCmd(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, _ flows.Input) error {
+	if err := tx.SetPrivateCase(ctx, s.ID, 0); err != nil {
+		return err
+	}
+	b.staffSay(fx, from, "done_private", nil)
+	return nil
+}
+
+func closeCmd(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, in flows.Input) error {
+	lang := staffLang(from)
+	id := s.PrivateCaseID.Int64
+	if in.Arg != "" {
+		id, _ = strconv.ParseInt(strings.TrimPrefix(in.Arg, "#"), 10, 64)
+	}
+	c, ok, err := b.caseInScope(ctx, tx, s, from, id, "close")
+	if err != nil || !ok {
+		if ok2 := err == nil; ok2 {
+			b.staffSay(fx, from, "case_not_found", map[string]any{"ID": id})
+		}
+		return err
+	}
+	b.replyAfter(fx, from.ID, b.cat.T(lang, "choose_outcome", map[string]any{"ID": c.ID}), b.outcomeKeyboard(lang, c.ID))
+	return nil
+}
+
+func noteCmd(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, in flows.Input) error {
+	return b.privateCaseMessage(ctx, tx, fx, s, from, m, in.Arg, true)
+}
+
+func setupCmd(b *Bot, _ context.Context, _ *store.Tx, fx *effects, _ store.Staff, from models.User, _ *models.Message, _ flows.Input) error {
+	b.staffSay(fx, from, "setup_in_group", nil)
 	return nil
 }
 

@@ -1,0 +1,245 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+
+	"reentrybot/channel"
+	"reentrybot/flows"
+	"reentrybot/store"
+)
+
+// The routes of a Telegram update (issue 13, item 4). Features register,
+// from their own files' init, the commands, the button data and the /start
+// payloads they own, and the handlers of whole kinds of updates (the staff
+// group, membership changes); handleOnce asks here instead of knowing every
+// feature. A second claim to a name panics at init: two features can never
+// both believe they own it.
+
+// othersFn handles what someone who is not staff sent in a private chat.
+type othersFn func(b *Bot, ctx context.Context, upd *models.Update, from models.User, in flows.Input) error
+
+// staffFn handles a staff member's command in their private chat, inside
+// the update's transaction (handleStaffPrivate).
+type staffFn func(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, in flows.Input) error
+
+// startFn handles /start with a payload it owns (a deep link), the
+// payload's prefix already cut.
+type startFn func(b *Bot, ctx context.Context, upd *models.Update, from models.User, payload string) error
+
+// channelFn handles an event of a returnee on another channel that a
+// feature owns, inside the handling's transaction (channel_extras.go);
+// handled false leaves it to the flows, whose replies follow pre.
+type channelFn func(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (handled bool, msgs, pre []channel.Message, err error)
+
+// command is who may use a command and who answers it.
+type command struct {
+	feature   string
+	staffOnly bool     // anyone else is refused like an unknown command, and audited
+	others    othersFn // nil: the flows answer (handleReturnee)
+	staff     staffFn  // nil: the staff member gets their help
+}
+
+// button is a feature's callback data: staff pressing it go to
+// handleStaffPrivate, anyone else to others.
+type button struct {
+	feature string
+	others  othersFn
+}
+
+// updateRoute takes a whole kind of update before the private-chat routes.
+type updateRoute struct {
+	feature string
+	match   func(*models.Update) bool
+	handle  func(b *Bot, ctx context.Context, upd *models.Update) error
+}
+
+type router struct {
+	commands map[string]command
+	data     map[string]button // exact callback data
+	prefixes map[string]button // callback data prefixes; the longest match wins
+	starts   map[string]startFn
+	owners   map[string]string // "kind name" → feature, to refuse a second claim
+	updates  []updateRoute
+
+	// Other channels' returnees (no staff there): commands, exact button
+	// data, button data prefixes.
+	chCommands, chData, chPrefixes map[string]channelFn
+}
+
+var routes = newRouter()
+
+func newRouter() *router {
+	return &router{
+		commands: map[string]command{}, data: map[string]button{}, prefixes: map[string]button{},
+		starts: map[string]startFn{}, owners: map[string]string{},
+		chCommands: map[string]channelFn{}, chData: map[string]channelFn{}, chPrefixes: map[string]channelFn{},
+	}
+}
+
+// claim panics when name is already owned: a programming error, found by
+// any test at init.
+func (r *router) claim(kind, name, feature string) {
+	key := kind + " " + name
+	if name == "" {
+		panic(fmt.Sprintf("routes: %s claims an empty %s", feature, kind))
+	}
+	if prev, ok := r.owners[key]; ok {
+		panic(fmt.Sprintf("routes: %s %q claimed by %s and %s", kind, name, prev, feature))
+	}
+	r.owners[key] = feature
+}
+
+// command registers a command.
+func (r *router) command(name string, c command) {
+	r.claim("command", name, c.feature)
+	r.commands[name] = c
+}
+
+// button registers exact callback data.
+func (r *router) button(data string, bt button) {
+	mustHandle(bt)
+	r.claim("button data", data, bt.feature)
+	r.data[data] = bt
+}
+
+// buttonPrefix registers a prefix of callback data.
+func (r *router) buttonPrefix(prefix string, bt button) {
+	mustHandle(bt)
+	r.claim("button prefix", prefix, bt.feature)
+	r.prefixes[prefix] = bt
+}
+
+// mustHandle refuses a button nobody but staff could press: a returnee's
+// press of it would have no answer.
+func mustHandle(bt button) {
+	if bt.others == nil {
+		panic(fmt.Sprintf("routes: %s registers a button without a handler", bt.feature))
+	}
+}
+
+// start registers a /start payload prefix.
+func (r *router) start(prefix, feature string, fn startFn) {
+	r.claim("start payload", prefix, feature)
+	r.starts[prefix] = fn
+}
+
+// update registers a handler of a whole kind of update.
+func (r *router) update(feature string, match func(*models.Update) bool, handle func(b *Bot, ctx context.Context, upd *models.Update) error) {
+	r.claim("update", feature, feature)
+	r.updates = append(r.updates, updateRoute{feature, match, handle})
+}
+
+// forUpdate is the handler that takes upd whole, if any.
+func (r *router) forUpdate(upd *models.Update) *updateRoute {
+	for i := range r.updates {
+		if r.updates[i].match(upd) {
+			return &r.updates[i]
+		}
+	}
+	return nil
+}
+
+// startPayload is the handler of a /start deep link (the longest
+// registered prefix of its payload), and the payload after that prefix.
+func (r *router) startPayload(in flows.Input) (startFn, string) {
+	if in.Kind != flows.InCommand || in.Command != "start" {
+		return nil, ""
+	}
+	p, fn, ok := longestPrefix(r.starts, in.Arg)
+	if !ok {
+		return nil, ""
+	}
+	return fn, strings.TrimPrefix(in.Arg, p)
+}
+
+// private is the route of a private-chat input; ok is false for the
+// common case, the flows (handleReturnee, which hands staff over itself).
+// A route without others is for staff only.
+func (r *router) private(in flows.Input, cq *models.CallbackQuery) (route button, ok bool) {
+	if cq != nil {
+		if bt, ok := r.data[cq.Data]; ok {
+			return bt, true
+		}
+		_, bt, ok := longestPrefix(r.prefixes, cq.Data)
+		return bt, ok
+	}
+	if in.Kind != flows.InCommand {
+		return button{}, false
+	}
+	c, ok := r.commands[in.Command]
+	if !ok || (!c.staffOnly && c.others == nil) {
+		return button{}, false
+	}
+	return button{feature: c.feature, others: c.others}, true
+}
+
+// staffCommand answers a staff member's command in their private chat.
+func (r *router) staffCommand(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, in flows.Input) error {
+	if c, ok := r.commands[in.Command]; ok && c.staff != nil {
+		return c.staff(b, ctx, tx, fx, s, from, m, in)
+	}
+	return staffHelpCmd(b, ctx, tx, fx, s, from, m, in)
+}
+
+// The flows' own commands: anyone may use them; staff get their help.
+func init() {
+	for _, name := range []string{"start", "help", "menu"} {
+		routes.command(name, command{feature: "flows", staff: staffHelpCmd})
+	}
+	for _, name := range []string{"language", "mydata", "delete", "privacy"} {
+		routes.command(name, command{feature: "flows"})
+	}
+}
+
+// longestPrefix is the longest key of m that prefixes s, and its value.
+func longestPrefix[T any](m map[string]T, s string) (key string, v T, ok bool) {
+	for p := range m {
+		if len(p) > len(key) && strings.HasPrefix(s, p) {
+			key = p
+		}
+	}
+	v, ok = m[key]
+	return key, v, ok && key != ""
+}
+
+// channelCommand registers what a returnee on another channel gets for a
+// command, before the flows.
+func (r *router) channelCommand(name, feature string, fn channelFn) {
+	r.claim("channel command", name, feature)
+	r.chCommands[name] = fn
+}
+
+// channelButton registers exact button data on other channels.
+func (r *router) channelButton(data, feature string, fn channelFn) {
+	r.claim("channel button data", data, feature)
+	r.chData[data] = fn
+}
+
+// channelButtonPrefix registers a prefix of button data on other channels;
+// the longest match wins.
+func (r *router) channelButtonPrefix(prefix, feature string, fn channelFn) {
+	r.claim("channel button prefix", prefix, feature)
+	r.chPrefixes[prefix] = fn
+}
+
+// forChannel is the handler of an event on another channel, nil for the
+// flows.
+func (r *router) forChannel(ev channel.Event) channelFn {
+	switch ev.Kind {
+	case channel.EvText:
+		if cmd, _, ok := parseCommand(ev.Text, ""); ok {
+			return r.chCommands[cmd]
+		}
+	case channel.EvButton:
+		if fn, ok := r.chData[ev.Data]; ok {
+			return fn
+		}
+		_, fn, _ := longestPrefix(r.chPrefixes, ev.Data)
+		return fn
+	}
+	return nil
+}
