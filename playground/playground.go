@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"reentrybot/botapitest"
+	"reentrybot/zalotest"
 )
 
 //go:embed web
@@ -43,6 +44,11 @@ type Options struct {
 	// WebChatURL is the bot's web chat page (/chat), shown in a frame
 	// beside the Telegram columns (playground/webchat.go). Empty hides it.
 	WebChatURL string
+	// Zalo is the fake Zalo OA whose followers are shown beside the
+	// Telegram returnees (playground/zaloweb.go); make it with
+	// OnSend: Playground.ZaloSent, or the page sees the OA's answers only
+	// with the next other change. Nil hides them.
+	Zalo *zalotest.Server
 }
 
 // Persona is a pre-made user the playground shows as its own column.
@@ -66,10 +72,12 @@ type Playground struct {
 	static    fs.FS
 	streams   atomic.Int32 // open event streams
 
-	mu      sync.Mutex
-	hidden  map[int64]bool // returnee columns closed on the page
-	changed chan struct{}  // closed and replaced when hidden changes
-	rnd     *rand.Rand
+	mu         sync.Mutex
+	hidden     map[int64]bool // returnee columns closed on the page
+	changed    chan struct{}  // closed and replaced when hidden changes
+	zalo       *Zalo          // nil without Options.Zalo
+	zaloHidden map[int64]bool // Zalo columns closed on the page
+	rnd        *rand.Rand
 }
 
 // New returns the playground of the test server s.
@@ -80,14 +88,18 @@ func New(s *botapitest.Server, opts Options) *Playground {
 		panic("playground: embedded web files: " + err.Error())
 	}
 	p := &Playground{
-		returnees: telegram{s},
-		s:         s,
-		opts:      opts,
-		keepAlive: 15 * time.Second,
-		static:    static,
-		hidden:    map[int64]bool{},
-		changed:   make(chan struct{}),
-		rnd:       rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
+		returnees:  telegram{s},
+		s:          s,
+		opts:       opts,
+		keepAlive:  15 * time.Second,
+		static:     static,
+		hidden:     map[int64]bool{},
+		zaloHidden: map[int64]bool{},
+		changed:    make(chan struct{}),
+		rnd:        rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
+	}
+	if opts.Zalo != nil {
+		p.zalo = &Zalo{S: opts.Zalo}
 	}
 	if opts.GroupChatID != 0 {
 		for _, per := range opts.Personas {
@@ -112,6 +124,7 @@ var staticFiles = map[string]string{
 	"index.html": "text/html; charset=utf-8",
 	"app.js":     "text/javascript; charset=utf-8",
 	"webchat.js": "text/javascript; charset=utf-8",
+	"zalo.js":    "text/javascript; charset=utf-8",
 	"style.css":  "text/css; charset=utf-8",
 	"icon.svg":   "image/svg+xml",
 }
