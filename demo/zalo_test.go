@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -20,18 +19,7 @@ import (
 // The demo starts the fake Zalo OA beside the test Bot API server, with
 // the bot connected to it: a follower who follows the OA is greeted.
 func TestDemoZaloFollowerIsGreeted(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	env := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off", "DATABASE_URL": dbtest.URL(t)}
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := demo.Start(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
+	d := startDemo(t)
 	u := d.Zalo.NewUser("Lan")
 	if dl, err := d.Zalo.Follow(u.ID); err != nil || dl.Status != http.StatusOK {
 		t.Fatalf("follow: %+v %v", dl, err)
@@ -53,18 +41,7 @@ func TestDemoZaloFollowerIsGreeted(t *testing.T) {
 // than Zalo's 5 buttons, so it comes as a numbered list in plain text, and
 // typing its number answers it.
 func TestDemoPlaygroundZaloConsent(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	env := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off", "DATABASE_URL": dbtest.URL(t)}
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := demo.Start(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
+	d := startDemo(t)
 	post := func(action, body string) map[string]any {
 		t.Helper()
 		resp, err := http.Post(d.URL()+"api/"+action, "application/json", strings.NewReader(body))
@@ -132,4 +109,22 @@ func TestDemoPlaygroundZaloConsent(t *testing.T) {
 	}
 	post("zalo-send", fmt.Sprintf(`{"user_id":%d,"text":"1"}`, id))
 	waitOA(id, "Cảm ơn bạn.")
+}
+
+// startDemo starts a demo on a fresh database, stopped at the test's end.
+func startDemo(t *testing.T) *demo.Demo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	env := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off", "DATABASE_URL": dbtest.URL(t)}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := demo.Start(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Stop)
+	return d
 }

@@ -29,19 +29,8 @@ func startZaloBot(t *testing.T, fake *zalotest.Server) {
 	t.Helper()
 	token, _, _ := fake.IssueTokens()
 	send := func(user string, msg map[string]any) {
-		body, _ := json.Marshal(map[string]any{"recipient": map[string]string{"user_id": user}, "message": msg})
-		req, _ := http.NewRequest(http.MethodPost, fake.URL+"/v3.0/oa/message/cs", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("access_token", token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Errorf("zalo bot: %v", err)
-			return
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !bytes.Contains(raw, []byte(`"error":0`)) {
-			t.Errorf("zalo bot: the fake refused %s: %s", body, raw)
+		if raw := oaSend(fake, token, user, msg); !bytes.Contains(raw, []byte(`"error":0`)) {
+			t.Errorf("zalo bot: the fake refused %v: %s", msg, raw)
 		}
 	}
 	buttons := func(text string, bs ...[2]string) map[string]any {
@@ -82,6 +71,22 @@ func startZaloBot(t *testing.T, fake *zalotest.Server) {
 	}))
 	t.Cleanup(hook.Close)
 	fake.SetWebhook(hook.URL)
+}
+
+// oaSend sends msg to a follower as the OA, a consultation message, and
+// returns the fake's answer.
+func oaSend(fake *zalotest.Server, token, user string, msg map[string]any) []byte {
+	body, _ := json.Marshal(map[string]any{"recipient": map[string]string{"user_id": user}, "message": msg})
+	req, _ := http.NewRequest(http.MethodPost, fake.URL+"/v3.0/oa/message/cs", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("access_token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return []byte(err.Error())
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return raw
 }
 
 // newZaloFixture is the playground with a fake OA and its tiny bot.
