@@ -61,8 +61,7 @@ func TestDemoPlaygroundZaloConsent(t *testing.T) {
 		Buttons []json.RawMessage `json:"buttons"`
 	}
 	// waitOA waits for a message from the OA whose text has all of want,
-	// sent after the person's last action (the follow greeting also asks
-	// for consent; a number typed at it would answer a stale menu).
+	// sent after the person's last action.
 	waitOA := func(id int64, want ...string) zmsg {
 		t.Helper()
 		var last []zmsg
@@ -102,6 +101,11 @@ func TestDemoPlaygroundZaloConsent(t *testing.T) {
 		return zmsg{}
 	}
 	id := int64(post("zalo-users", `{"first_name":"Lan"}`)["user"].(map[string]any)["id"].(float64))
+	// Following is starting: the greeting (which names her) comes first.
+	// /start only after it, or the greeting's menu could replace /start's
+	// while she types.
+	waitOA(id, "Xin chào Lan!")
+	waitOA(id, "Bạn có đồng ý không?")
 	post("zalo-send", fmt.Sprintf(`{"user_id":%d,"text":"/start"}`, id))
 	q := waitOA(id, "Bạn có đồng ý không?", "1. ✅ Đồng ý tất cả", "Gõ số")
 	if len(q.Buttons) != 0 || strings.ContainsAny(q.Text, "<>*") {
