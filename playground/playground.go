@@ -2,7 +2,9 @@
 // users side by side against the bot (returnees, and staff personas with the
 // counsellors' forum group). It drives the project's test Bot API server
 // (botapitest) only through that package's exported API, the same methods
-// the Go tests use (SendText, PressButton, ShareContact, ...).
+// the Go tests use (SendText, PressButton, ShareContact, ...). With a fake
+// Zalo OA (Options.Zalo) it also shows Zalo followers, driven through
+// zalotest's exported API the same way (zaloweb.go).
 //
 // The page is plain HTML, CSS and JavaScript embedded below; it talks to a
 // small JSON API under /playground/api/ and follows changes through
