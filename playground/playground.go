@@ -74,12 +74,13 @@ type Playground struct {
 	static    fs.FS
 	streams   atomic.Int32 // open event streams
 
-	mu         sync.Mutex
-	hidden     map[int64]bool // returnee columns closed on the page
-	changed    chan struct{}  // closed and replaced when hidden changes
+	mu      sync.Mutex
+	hidden  map[int64]bool // returnee columns closed on the page
+	changed chan struct{}  // closed and replaced when hidden changes
+	rnd     *rand.Rand
+
 	zalo       *Zalo          // nil without Options.Zalo
-	zaloHidden map[int64]bool // Zalo columns closed on the page
-	rnd        *rand.Rand
+	zaloHidden map[int64]bool // Zalo columns closed on the page (under mu)
 }
 
 // New returns the playground of the test server s.
@@ -90,18 +91,17 @@ func New(s *botapitest.Server, opts Options) *Playground {
 		panic("playground: embedded web files: " + err.Error())
 	}
 	p := &Playground{
-		returnees:  telegram{s},
-		s:          s,
-		opts:       opts,
-		keepAlive:  15 * time.Second,
-		static:     static,
-		hidden:     map[int64]bool{},
-		zaloHidden: map[int64]bool{},
-		changed:    make(chan struct{}),
-		rnd:        rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
+		returnees: telegram{s},
+		s:         s,
+		opts:      opts,
+		keepAlive: 15 * time.Second,
+		static:    static,
+		hidden:    map[int64]bool{},
+		changed:   make(chan struct{}),
+		rnd:       rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
 	}
 	if opts.Zalo != nil {
-		p.zalo = &Zalo{S: opts.Zalo}
+		p.zalo, p.zaloHidden = &Zalo{S: opts.Zalo}, map[int64]bool{}
 	}
 	if opts.GroupChatID != 0 {
 		for _, per := range opts.Personas {
