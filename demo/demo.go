@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"reentrybot/app"
@@ -38,6 +39,7 @@ type Demo struct {
 	Zalo       *zalotest.Server // the fake Zalo OA (demo/zalo.go)
 
 	cluster *pgtemp.Cluster
+	page    atomic.Pointer[playground.Playground] // hears the fake OA's sends
 }
 
 // Clock is the bot's clock: the program's (clock.System) plus an offset
@@ -98,7 +100,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 	if err := d.seed(ctx); err != nil {
 		return nil, fmt.Errorf("sample data: %w", err)
 	}
-	d.API.Mount(playground.New(d.API, playground.Options{
+	page := playground.New(d.API, playground.Options{
 		AdvanceClock: d.Clock.Advance,
 		Personas: []playground.Persona{
 			{Label: "Tư vấn viên · Counsellor", User: d.Counsellor, Group: true},
@@ -107,7 +109,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 		},
 		GroupChatID: d.Group.ID,
 		WebChatURL:  d.webChatURL(),
-	}))
+		Zalo:        d.Zalo,
+	})
+	d.page.Store(page)
+	d.API.Mount(page)
 	return d, nil
 }
 

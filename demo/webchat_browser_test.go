@@ -2,16 +2,12 @@ package demo_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"reentrybot/browsertest"
-	"reentrybot/config"
-	"reentrybot/dbtest"
-	"reentrybot/demo"
 )
 
 // The playground shows the bot's real web chat page in a frame beside
@@ -23,16 +19,7 @@ func TestPlaygroundFramesWebChat(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	env := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "off", "DATABASE_URL": dbtest.URL(t)}
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := demo.Start(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Stop)
+	d := startDemo(t)
 	p := &page{t: t, ctx: browsertest.Start(t, ctx, chromedp.WindowSize(1600, 1000))}
 	p.do("open the playground, add a web chat returnee",
 		chromedp.Navigate(d.URL()),

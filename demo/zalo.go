@@ -16,6 +16,13 @@ import (
 func (d *Demo) startZalo(cfg *config.Config) {
 	d.Zalo = zalotest.New(zalotest.Options{
 		Now: d.Clock.Now,
+		// The playground shows Zalo followers beside the Telegram ones and
+		// must hear of what the OA sent them.
+		OnSend: func(id string, m zalotest.Message) {
+			if p := d.page.Load(); p != nil {
+				p.ZaloSent(id, m)
+			}
+		},
 		Templates: map[string]int{
 			"demo-care": zalotest.TagCare, "demo-reminder": zalotest.TagTransaction, "demo-news": zalotest.TagPromotion,
 		},

@@ -74,6 +74,8 @@ type webState struct {
 	Clock bool   `json:"clock"` // AdvanceClock is available
 	// WebChat is the web chat page to frame, if any.
 	WebChat string `json:"webchat,omitempty"`
+	// Zalo is the fake OA's followers and their chats, if any.
+	Zalo *webZalo `json:"zalo,omitempty"`
 	webMeta
 	Chats map[string][]webMessage `json:"chats"` // chat id -> messages, oldest first
 }
@@ -241,6 +243,7 @@ func (p *Playground) state() webState {
 		Bot:     webBot{ID: bot.ID, Username: bot.Username},
 		Clock:   p.opts.AdvanceClock != nil,
 		WebChat: p.opts.WebChatURL,
+		Zalo:    p.zaloState(),
 		webMeta: p.meta(),
 		Chats:   map[string][]webMessage{},
 	}
@@ -462,6 +465,7 @@ func (p *Playground) apiReset(w http.ResponseWriter, r *http.Request) (map[strin
 		}
 	}
 	p.mu.Unlock()
+	p.hideZalo()
 	return map[string]any{"user": p.newReturnee("", "vi")}, nil
 }
 

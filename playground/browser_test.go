@@ -19,6 +19,7 @@ import (
 
 	"reentrybot/botapitest"
 	"reentrybot/browsertest"
+	"reentrybot/zalotest"
 )
 
 // startEchoBot runs a tiny bot on s: it answers any private text with an
@@ -83,7 +84,11 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	counsellor := s.NewUser("Lan", "vi")
 	officer := s.NewUser("Hùng", "vi")
 	group := s.NewGroup("Tư vấn việc làm Bắc Ninh", true)
-	mount(s, Options{
+	var pg *Playground
+	oa := zalotest.New(zalotest.Options{OnSend: func(id string, m zalotest.Message) { pg.ZaloSent(id, m) }})
+	defer oa.Close()
+	pg = mount(s, Options{
+		Zalo:         oa,
 		AdvanceClock: func(time.Duration) error { return nil },
 		Personas: []Persona{
 			{Label: "Counsellor", User: counsellor, Group: true},
@@ -92,6 +97,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		GroupChatID: group.ID,
 	})
 	b := startEchoBot(t, s)
+	startZaloBot(t, oa)
 
 	// A case topic with a case card, as the real bot makes them.
 	topic, err := b.CreateForumTopic(ctx, &bot.CreateForumTopicParams{ChatID: group.ID, Name: "Việc làm · Minh · Yên Phong"})
@@ -189,6 +195,60 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Fatalf("contact: %+v", h[len(h)-1])
 	}
 
+	// A Zalo returnee, added from the page, says /start and gets the
+	// consent question: plain text, its buttons one per row.
+	if err := chromedp.Do(bctx, chromedp.Click(css(`[data-testid="new-zalo"]`))); err != nil {
+		t.Fatalf("add a Zalo returnee: %v", err)
+	}
+	zu := waitZaloUser(t, ctx, oa)
+	zid := strconv.FormatInt(zu, 10)
+	zmsg := `[data-testid="zmsg-` + zid + `-1"]`
+	if err := chromedp.Do(bctx,
+		chromedp.WaitVisible(css(`[data-testid="zalo-input-`+zid+`"]`)),
+		chromedp.SendKeys(css(`[data-testid="zalo-input-`+zid+`"]`), "/start"+kb.Enter),
+		chromedp.WaitVisible(css(zmsg+` [data-testid="zbtn-Không đồng ý"]`)),
+	); err != nil {
+		t.Fatalf("Zalo /start, see the consent question: %v", err)
+	}
+	type zview struct {
+		Text, Head       string
+		Bold, Mine       int
+		Buttons, Columns int
+		Titles           []string
+	}
+	v, err := chromedp.Run(bctx, chromedp.Evaluate[zview](`(() => {
+		const m = document.querySelector('`+zmsg+`');
+		const bs = [...m.querySelectorAll('.zbtn')];
+		return {
+			Text: m.querySelector('.ztext').textContent,
+			Head: getComputedStyle(document.querySelector('[data-testid="zalo-chat-`+zid+`"] .zhead')).backgroundColor,
+			Bold: m.querySelectorAll('b, strong').length,
+			Mine: document.querySelectorAll('[data-testid="zalo-messages-`+zid+`"] .zrow.me').length,
+			Buttons: bs.length,
+			Columns: new Set(bs.map((b) => Math.round(b.getBoundingClientRect().left))).size,
+			Titles: bs.map((b) => b.textContent),
+		};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Text != zaloConsentQ || v.Bold != 0 || v.Mine != 1 || v.Buttons != 2 || v.Columns != 1 ||
+		!slices.Equal(v.Titles, []string{"Đồng ý", "Không đồng ý"}) || v.Head != "rgb(0, 104, 255)" {
+		t.Fatalf("Zalo consent question on the page: %+v", v)
+	}
+	// Consenting brings the share-phone card; sharing brings the long menu
+	// as a numbered list, with the hint to type a number.
+	if err := chromedp.Do(bctx,
+		chromedp.Click(css(zmsg+` [data-testid="zbtn-Đồng ý"]`)),
+		chromedp.Click(css(`[data-testid="zalo-share-`+zid+`"]`)),
+		chromedp.WaitVisible(css(`[data-testid="zalo-hint-`+zid+`"]`)),
+	); err != nil {
+		t.Fatalf("Zalo consent, share the phone: %v", err)
+	}
+	if u, _ := oa.User(zid); u.Phone != "84912345678" {
+		t.Fatalf("phone at the OA: %q", u.Phone)
+	}
+
 	png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
@@ -223,6 +283,22 @@ func TestPlaygroundInBrowser(t *testing.T) {
 }
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// waitZaloUser waits until the page has made a follower of the OA.
+func waitZaloUser(t *testing.T, ctx context.Context, oa *zalotest.Server) int64 {
+	t.Helper()
+	for {
+		if us := oa.Users(); len(us) > 0 {
+			id, _ := strconv.ParseInt(us[0].ID, 10, 64)
+			return id
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the page made no Zalo follower")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
 
 // text returns the visible text of the first element matching sel.
 func text(t *testing.T, ctx context.Context, sel string) string {

@@ -13,6 +13,7 @@ import (
 //
 //	event: message | edited | deleted   data: {"type":..., "message": webMessage}
 //	event: meta                         data: webMeta (users, blocked flags, topics)
+//	event: zalo                         data: webZalo (the Zalo columns, whole)
 //
 // plus a ": keep-alive" comment every keepAlive. A client that reconnects
 // re-fetches api/state, since events are not replayed (and Subscribe drops
@@ -33,7 +34,11 @@ func (p *Playground) serveEvents(w http.ResponseWriter, r *http.Request) {
 	defer p.streams.Add(-1)
 	events, unsubscribe := p.s.Subscribe()
 	defer unsubscribe()
+	// The change channels are taken before each look at the state, so a
+	// change made while the state is read still wakes the next select.
+	changed, pageChanged := p.s.Changed(), p.pageChanged()
 	lastMeta, _ := json.Marshal(p.meta())
+	lastZalo, _ := json.Marshal(p.zaloState())
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
@@ -53,7 +58,6 @@ func (p *Playground) serveEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		default:
 		}
-		changed, pageChanged := p.s.Changed(), p.pageChanged()
 		var err error
 		select {
 		case ev, open := <-events:
@@ -70,12 +74,19 @@ func (p *Playground) serveEvents(w http.ResponseWriter, r *http.Request) {
 		case <-p.s.Done():
 			return
 		}
+		changed, pageChanged = p.s.Changed(), p.pageChanged()
 		if err == nil {
 			// Topics, users and blocked flags have no events of their
 			// own: compare them after every change.
 			if meta, _ := json.Marshal(p.meta()); string(meta) != string(lastMeta) {
 				lastMeta = meta
 				_, err = fmt.Fprintf(w, "event: meta\ndata: %s\n\n", meta)
+			}
+		}
+		if err == nil && p.zalo != nil {
+			if z, _ := json.Marshal(p.zaloState()); string(z) != string(lastZalo) {
+				lastZalo = z
+				_, err = fmt.Fprintf(w, "event: zalo\ndata: %s\n\n", z)
 			}
 		}
 		if err != nil {

@@ -2,7 +2,9 @@
 // users side by side against the bot (returnees, and staff personas with the
 // counsellors' forum group). It drives the project's test Bot API server
 // (botapitest) only through that package's exported API, the same methods
-// the Go tests use (SendText, PressButton, ShareContact, ...).
+// the Go tests use (SendText, PressButton, ShareContact, ...). With a fake
+// Zalo OA (Options.Zalo) it also shows Zalo followers, driven through
+// zalotest's exported API the same way (zaloweb.go).
 //
 // The page is plain HTML, CSS and JavaScript embedded below; it talks to a
 // small JSON API under /playground/api/ and follows changes through
@@ -21,6 +23,7 @@ import (
 	"time"
 
 	"reentrybot/botapitest"
+	"reentrybot/zalotest"
 )
 
 //go:embed web
@@ -43,6 +46,11 @@ type Options struct {
 	// WebChatURL is the bot's web chat page (/chat), shown in a frame
 	// beside the Telegram columns (playground/webchat.go). Empty hides it.
 	WebChatURL string
+	// Zalo is the fake Zalo OA whose followers are shown beside the
+	// Telegram returnees (playground/zaloweb.go); make it with
+	// OnSend: Playground.ZaloSent, or the page sees the OA's answers only
+	// with the next other change. Nil hides them.
+	Zalo *zalotest.Server
 }
 
 // Persona is a pre-made user the playground shows as its own column.
@@ -70,6 +78,9 @@ type Playground struct {
 	hidden  map[int64]bool // returnee columns closed on the page
 	changed chan struct{}  // closed and replaced when hidden changes
 	rnd     *rand.Rand
+
+	zalo       *Zalo          // nil without Options.Zalo
+	zaloHidden map[int64]bool // Zalo columns closed on the page (under mu)
 }
 
 // New returns the playground of the test server s.
@@ -88,6 +99,9 @@ func New(s *botapitest.Server, opts Options) *Playground {
 		hidden:    map[int64]bool{},
 		changed:   make(chan struct{}),
 		rnd:       rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
+	}
+	if opts.Zalo != nil {
+		p.zalo, p.zaloHidden = &Zalo{S: opts.Zalo}, map[int64]bool{}
 	}
 	if opts.GroupChatID != 0 {
 		for _, per := range opts.Personas {
@@ -112,6 +126,7 @@ var staticFiles = map[string]string{
 	"index.html": "text/html; charset=utf-8",
 	"app.js":     "text/javascript; charset=utf-8",
 	"webchat.js": "text/javascript; charset=utf-8",
+	"zalo.js":    "text/javascript; charset=utf-8",
 	"style.css":  "text/css; charset=utf-8",
 	"icon.svg":   "image/svg+xml",
 }

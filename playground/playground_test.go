@@ -30,6 +30,7 @@ type pgState struct {
 	Users []webUser `json:"users"`
 	Group *webGroup `json:"group"`
 	Chats map[string][]webMessage
+	Zalo  *webZalo `json:"zalo"`
 }
 
 type pgFixture struct {

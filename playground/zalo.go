@@ -2,9 +2,12 @@ package playground
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"reentrybot/zalotest"
 )
@@ -18,6 +21,46 @@ import (
 type Zalo struct {
 	S   *zalotest.Server
 	seq atomic.Int64 // stands for an update id: Zalo events have none
+
+	mu    sync.Mutex
+	said  map[int64][]zaloSaid // what each follower did, for the page
+	noted int64
+}
+
+// zaloSaid is one of a follower's actions as the page shows it: the fake
+// records only what the OA sent, so the page keeps the other side.
+type zaloSaid struct {
+	n     int64  // tells the action apart, to take it back if it failed
+	after int    // how many OA messages the follower had before it
+	kind  string // text, press, contact or media
+	text  string
+	at    time.Time
+}
+
+// note records an action about to be posted and returns its number.
+func (z *Zalo) note(id int64, after int, kind, text string) int64 {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.said == nil {
+		z.said = map[int64][]zaloSaid{}
+	}
+	z.noted++
+	z.said[id] = append(z.said[id], zaloSaid{n: z.noted, after: after, kind: kind, text: text, at: z.S.Options().Now()})
+	return z.noted
+}
+
+// unnote takes back an action the bot did not take.
+func (z *Zalo) unnote(id, n int64) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.said[id] = slices.DeleteFunc(z.said[id], func(s zaloSaid) bool { return s.n == n })
+}
+
+// said1 is what the follower did on the page, oldest first.
+func (z *Zalo) said1(id int64) []zaloSaid {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return append([]zaloSaid(nil), z.said[id]...)
 }
 
 var _ Returnees = (*Zalo)(nil)
@@ -75,11 +118,25 @@ func (z *Zalo) delivered(d zalotest.Delivery, err error) (int64, error) {
 
 // SendText is a typed message.
 func (z *Zalo) SendText(id int64, text string) (int64, error) {
+	return z.act(id, "text", text, func(ref string) (zalotest.Delivery, error) { return z.S.SendText(ref, text) })
+}
+
+// act runs one of the follower's actions and, once the bot took it,
+// notes it for the page.
+func (z *Zalo) act(id int64, kind, text string, do func(ref string) (zalotest.Delivery, error)) (int64, error) {
 	ref, err := z.user(id)
 	if err != nil {
 		return 0, err
 	}
-	return z.delivered(z.S.SendText(ref, text))
+	// Noted before posting: the bot may answer before the delivery
+	// returns, and the page must show the question before the answer.
+	n := z.note(id, len(z.S.Messages(ref)), kind, text)
+	upd, err := z.delivered(do(ref))
+	if err != nil {
+		z.unnote(id, n)
+		return 0, err
+	}
+	return upd, nil
 }
 
 // Press taps button data of the follower's messageID-th message.
@@ -94,7 +151,7 @@ func (z *Zalo) Press(id int64, messageID int, data string) (int64, error) {
 	}
 	for _, b := range ms[messageID-1].Buttons {
 		if p, _ := b.Payload.(string); p == data {
-			return z.delivered(z.S.Press(ref, b))
+			return z.act(id, "press", b.Title, func(ref string) (zalotest.Delivery, error) { return z.S.Press(ref, b) })
 		}
 	}
 	return 0, badInput("message %d has no button %q", messageID, data)
@@ -102,28 +159,20 @@ func (z *Zalo) Press(id int64, messageID int, data string) (int64, error) {
 
 // ShareContact answers the share-phone card; Zalo gives the phone as 84….
 func (z *Zalo) ShareContact(id int64, phone string) (int64, error) {
-	ref, err := z.user(id)
-	if err != nil {
-		return 0, err
-	}
 	p := strings.NewReplacer("+", "", " ", "", ".", "").Replace(phone)
 	if strings.HasPrefix(p, "0") {
 		p = "84" + p[1:]
 	}
-	return z.delivered(z.S.SubmitInfo(ref, p))
+	return z.act(id, "contact", p, func(ref string) (zalotest.Delivery, error) { return z.S.SubmitInfo(ref, p) })
 }
 
 // SendMedia sends a photo, sticker, voice, document or location.
 func (z *Zalo) SendMedia(id int64, m Media) (int64, error) {
-	ref, err := z.user(id)
-	if err != nil {
-		return 0, err
-	}
 	kind, ok := map[string]string{"photo": "image", "sticker": "sticker", "voice": "audio", "document": "file", "location": "location"}[m.Kind]
 	if !ok {
 		return 0, fmt.Errorf("playground: media kind %q", m.Kind)
 	}
-	return z.delivered(z.S.SendMedia(ref, kind))
+	return z.act(id, "media", m.Kind, func(ref string) (zalotest.Delivery, error) { return z.S.SendMedia(ref, kind) })
 }
 
 // SetBlocked unfollows (or follows again).

@@ -3,7 +3,6 @@ package playground
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -43,17 +42,10 @@ func TestZaloReturnees(t *testing.T) {
 	}
 	// The OA sends Lan a message with a button, as the bot would.
 	a, _, _ := fake.IssueTokens()
-	body, _ := json.Marshal(map[string]any{"recipient": map[string]string{"user_id": itoa(lan.ID)},
-		"message": map[string]any{"text": "Chọn:", "attachment": map[string]any{"type": "template", "payload": map[string]any{
-			"buttons": []map[string]string{{"title": "Có", "type": "oa.query.hide", "payload": "#btn:1:yes"}}}}}})
-	req, _ := http.NewRequest(http.MethodPost, fake.URL+"/v3.0/oa/message/cs", bytes.NewReader(body))
-	req.Header.Set("access_token", a)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if raw := oaSend(fake, a, itoa(lan.ID), map[string]any{"text": "Chọn:", "attachment": map[string]any{"type": "template", "payload": map[string]any{
+		"buttons": []map[string]string{{"title": "Có", "type": "oa.query.hide", "payload": "#btn:1:yes"}}}}}); !bytes.Contains(raw, []byte(`"error":0`)) {
+		t.Fatalf("send as the OA: %s", raw)
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
 
 	tests := []struct {
 		name, wantErr, event string

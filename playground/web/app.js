@@ -129,6 +129,7 @@
     }
     applyMeta(st);
     for (const id of S.chats.keys()) markDirty(id);
+    if (st.zalo) zalo(st.zalo);
   }
 
   function applyMeta(meta) {
@@ -136,6 +137,9 @@
     S.group = meta.group || null;
     reconcileColumns();
   }
+
+  // The Zalo columns are zalo.js's: hand it each snapshot.
+  function zalo(z) { document.dispatchEvent(new CustomEvent('playground-zalo', { detail: z })); }
 
   function userByID(id) { return S.users.find((u) => u.id === id); }
 
@@ -738,6 +742,7 @@
       });
     }
     es.addEventListener('meta', (ev) => applyMeta(JSON.parse(ev.data)));
+    es.addEventListener('zalo', (ev) => zalo(JSON.parse(ev.data)));
   }
 
   // Script errors show as a toast and are counted on <html> for the tests.
