@@ -266,7 +266,7 @@ func (b *Bot) drain() {
 // Dispatch queues an update and returns a channel that yields nil once its
 // handling has committed, or the error that kept it from committing.
 func (b *Bot) Dispatch(ctx context.Context, upd *models.Update) <-chan error {
-	if err := b.receiveUpdates(ctx, []models.Update{*upd}); err != nil {
+	if err := b.receiveUpdates(ctx, []models.Update{*upd}, nil); err != nil {
 		done := make(chan error, 1)
 		done <- err
 		return done

@@ -224,3 +224,14 @@ func TestSender(t *testing.T) {
 }
 
 func int64s(v []int64) any { return pq.Array(v) }
+
+// A text holding a NUL (which PostgreSQL's jsonb refuses) neither blocks
+// the intake nor is lost: it is handled, and the next update too.
+func TestNulInTextIsHandled(t *testing.T) {
+	r := newRig(t, withFastLimits())
+	r.run()
+	u := r.api.NewUser("Nul", "vi")
+	first := r.api.SendText(u, "xin\x00chao")
+	second := r.api.SendText(u, "/start")
+	r.waitSeen(first, second)
+}

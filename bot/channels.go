@@ -51,7 +51,7 @@ func (b *Bot) Receive(ctx context.Context, evs ...channel.Event) error {
 		if err != nil {
 			return fmt.Errorf("encoding event %s: %w", ev.ID, err)
 		}
-		rows = append(rows, store.InboxEvent{Channel: string(ev.From.Channel), EventID: ev.ID, Address: ev.From.Ref, Event: raw})
+		rows = append(rows, store.InboxEvent{Channel: string(ev.From.Channel), EventID: ev.ID, Address: ev.From.Ref, Event: jsonbSafe(raw)})
 	}
 	if _, err := b.db.AddToInbox(ctx, rows); err != nil {
 		return err

@@ -33,7 +33,7 @@ func (b *Bot) poll(ctx context.Context) error {
 			case <-time.After(backoff):
 			}
 		}
-		updates, retryAfter, err := b.getUpdates(ctx, offset, b.opts.PollTimeout)
+		updates, raws, retryAfter, err := b.getUpdates(ctx, offset, b.opts.PollTimeout)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -49,7 +49,7 @@ func (b *Bot) poll(ctx context.Context) error {
 		if len(updates) == 0 {
 			continue
 		}
-		if err := b.receiveUpdates(ctx, updates); err != nil {
+		if err := b.receiveUpdates(ctx, updates, raws); err != nil {
 			// Not durable: ask for the same updates again.
 			b.log.Error("writing updates to the inbox, will fetch them again", "first", updates[0].ID, "err", err)
 			b.Metrics.Updates.WithLabelValues("intake", "retry").Add(float64(len(updates)))
@@ -62,7 +62,7 @@ func (b *Bot) poll(ctx context.Context) error {
 	if offset > 0 {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 		defer cancel()
-		if _, _, err := b.getUpdates(cctx, offset, 0); err != nil {
+		if _, _, _, err := b.getUpdates(cctx, offset, 0); err != nil {
 			b.log.Warn("confirming offset at shutdown", "err", err)
 		}
 	}
@@ -72,15 +72,22 @@ func (b *Bot) poll(ctx context.Context) error {
 // receiveUpdates writes updates to the intake inbox in one statement and,
 // once they are durable, hands each chat to its lane. A redelivered
 // update adds nothing.
-func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update) error {
+// raws, when given, are the updates as Telegram sent them (stored as
+// they are, rather than encoded again).
+func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update, raws []json.RawMessage) error {
 	rows := make([]store.InboxEvent, 0, len(updates))
 	for i := range updates {
-		raw, err := json.Marshal(&updates[i])
-		if err != nil {
-			return fmt.Errorf("encoding update %d: %w", updates[i].ID, err)
+		var raw []byte
+		if len(raws) == len(updates) {
+			raw = raws[i]
+		} else {
+			var err error
+			if raw, err = json.Marshal(&updates[i]); err != nil {
+				return fmt.Errorf("encoding update %d: %w", updates[i].ID, err)
+			}
 		}
 		rows = append(rows, store.InboxEvent{Channel: "telegram", EventID: strconv.FormatInt(updates[i].ID, 10),
-			Address: strconv.FormatInt(chatKey(&updates[i]), 10), Event: raw})
+			Address: strconv.FormatInt(chatKey(&updates[i]), 10), Event: jsonbSafe(raw)})
 	}
 	if _, err := b.db.AddToInbox(ctx, rows); err != nil {
 		return err
@@ -93,6 +100,16 @@ func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update) error
 		}
 	}
 	return nil
+}
+
+// jsonbSafe replaces the escaped NUL that PostgreSQL's jsonb refuses
+// (a text holding one would otherwise keep its whole batch out of the
+// inbox, fetched again forever) with U+FFFD.
+func jsonbSafe(raw []byte) []byte {
+	if !bytes.Contains(raw, []byte(`\u0000`)) {
+		return raw
+	}
+	return bytes.ReplaceAll(raw, []byte(`\u0000`), []byte(`\ufffd`))
 }
 
 // drainChat handles the chat's unhandled updates in its lane, oldest
@@ -128,6 +145,11 @@ func (b *Bot) drainChat(ctx context.Context, chat int64) <-chan error {
 					return err
 				}
 				handled[e.ID] = true
+			}
+			if len(evs) < drainBatch {
+				// All there was: what arrives later has its own drain
+				// queued behind this one (receiveUpdates), or the sweep's.
+				return nil
 			}
 		}
 	})
@@ -172,15 +194,15 @@ type apiResponse struct {
 
 // getUpdates calls the Bot API directly: go-telegram/bot keeps its
 // getUpdates private and confirms updates before they are handled.
-func (b *Bot) getUpdates(ctx context.Context, offset int64, wait time.Duration) ([]models.Update, time.Duration, error) {
+func (b *Bot) getUpdates(ctx context.Context, offset int64, wait time.Duration) ([]models.Update, []json.RawMessage, time.Duration, error) {
 	body, err := json.Marshal(getUpdatesRequest{Offset: offset, Limit: 100, Timeout: int(wait.Seconds()), AllowedUpdates: allowedUpdates})
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	url := b.opts.APIURL + "/bot" + b.opts.Token + "/getUpdates"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates request: %w", err)
+		return nil, nil, 0, fmt.Errorf("getUpdates request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.client.Do(req)
@@ -188,26 +210,32 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64, wait time.Duration) 
 		// The URL holds the token: keep it out of logs.
 		var uerr interface{ Unwrap() error }
 		if errors.As(err, &uerr) {
-			return nil, 0, fmt.Errorf("getUpdates: %w", uerr.Unwrap())
+			return nil, nil, 0, fmt.Errorf("getUpdates: %w", uerr.Unwrap())
 		}
-		return nil, 0, errors.New("getUpdates: request failed")
+		return nil, nil, 0, errors.New("getUpdates: request failed")
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: reading answer: %w", err)
+		return nil, nil, 0, fmt.Errorf("getUpdates: reading answer: %w", err)
 	}
 	var r apiResponse
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: HTTP %d, undecodable answer: %w", resp.StatusCode, err)
+		return nil, nil, 0, fmt.Errorf("getUpdates: HTTP %d, undecodable answer: %w", resp.StatusCode, err)
 	}
 	if !r.OK {
-		return nil, time.Duration(r.Parameters.RetryAfter) * time.Second,
+		return nil, nil, time.Duration(r.Parameters.RetryAfter) * time.Second,
 			fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
 	}
-	var ups []models.Update
-	if err := json.Unmarshal(r.Result, &ups); err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: decoding updates: %w", err)
+	var raws []json.RawMessage
+	if err := json.Unmarshal(r.Result, &raws); err != nil {
+		return nil, nil, 0, fmt.Errorf("getUpdates: decoding updates: %w", err)
 	}
-	return ups, 0, nil
+	ups := make([]models.Update, len(raws))
+	for i, raw := range raws {
+		if err := json.Unmarshal(raw, &ups[i]); err != nil {
+			return nil, nil, 0, fmt.Errorf("getUpdates: decoding an update: %w", err)
+		}
+	}
+	return ups, raws, 0, nil
 }

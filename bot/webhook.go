@@ -28,12 +28,13 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		var upd models.Update
-		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&upd); err != nil || upd.ID == 0 {
+		if err != nil || json.Unmarshal(raw, &upd) != nil || upd.ID == 0 {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		if err := b.receiveUpdates(r.Context(), []models.Update{upd}); err != nil {
+		if err := b.receiveUpdates(r.Context(), []models.Update{upd}, []json.RawMessage{raw}); err != nil {
 			b.log.Error("writing a webhook update to the inbox", "update", upd.ID, "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
