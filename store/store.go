@@ -145,50 +145,46 @@ func (db *DB) prepare(query string) {
 	db.prepared.Store(query, st)
 }
 
-// selectHot is SelectContext outside a transaction through query
-// prepared once per connection, as getHot.
-func (db *DB) selectHot(ctx context.Context, dest any, query string, args ...any) error {
+// hotStmt is query prepared once per connection for use outside a
+// transaction (preparing here is safe: the caller holds no connection);
+// nil while a transaction is preparing it, when the query runs unprepared.
+func (db *DB) hotStmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	if v, ok := db.prepared.Load(query); ok {
-		if st, isStmt := v.(*sqlx.Stmt); isStmt {
-			return st.SelectContext(ctx, dest, args...)
-		}
-		return db.X.SelectContext(ctx, dest, query, args...)
+		st, _ := v.(*sqlx.Stmt)
+		return st, nil
 	}
 	st, err := db.X.PreparexContext(ctx, query)
 	if err != nil {
-		return fmt.Errorf("preparing: %w", err)
+		return nil, fmt.Errorf("preparing: %w", err)
 	}
 	if v, loaded := db.prepared.LoadOrStore(query, st); loaded {
 		st.Close()
-		if prev, isStmt := v.(*sqlx.Stmt); isStmt {
-			st = prev
-		} else {
-			return db.X.SelectContext(ctx, dest, query, args...)
-		}
+		prev, _ := v.(*sqlx.Stmt)
+		return prev, nil
+	}
+	return st, nil
+}
+
+// selectHot is SelectContext through hotStmt.
+func (db *DB) selectHot(ctx context.Context, dest any, query string, args ...any) error {
+	st, err := db.hotStmt(ctx, query)
+	switch {
+	case err != nil:
+		return err
+	case st == nil:
+		return db.X.SelectContext(ctx, dest, query, args...)
 	}
 	return st.SelectContext(ctx, dest, args...)
 }
 
-// getHot is GetContext outside a transaction through query prepared once
-// per connection. Preparing here is safe: the caller holds no connection.
+// getHot is GetContext through hotStmt.
 func (db *DB) getHot(ctx context.Context, dest any, query string, args ...any) error {
-	if v, ok := db.prepared.Load(query); ok {
-		if st, isStmt := v.(*sqlx.Stmt); isStmt {
-			return st.GetContext(ctx, dest, args...)
-		}
-		return db.X.GetContext(ctx, dest, query, args...) // a transaction is preparing it
-	}
-	st, err := db.X.PreparexContext(ctx, query)
-	if err != nil {
-		return fmt.Errorf("preparing: %w", err)
-	}
-	if v, loaded := db.prepared.LoadOrStore(query, st); loaded {
-		st.Close()
-		if prev, isStmt := v.(*sqlx.Stmt); isStmt {
-			st = prev
-		} else {
-			return db.X.GetContext(ctx, dest, query, args...)
-		}
+	st, err := db.hotStmt(ctx, query)
+	switch {
+	case err != nil:
+		return err
+	case st == nil:
+		return db.X.GetContext(ctx, dest, query, args...)
 	}
 	return st.GetContext(ctx, dest, args...)
 }
