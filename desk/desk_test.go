@@ -493,3 +493,42 @@ func TestTakeRace(t *testing.T) {
 		t.Errorf("%d assigned events: %v", takes, err)
 	}
 }
+
+// Bad answers and outcomes get a polite refusal on the case page and
+// write nothing.
+func TestBadInput(t *testing.T) {
+	r := newRig(t)
+	id := r.newCase(communeA, "telegram", "Mai Văn Long")
+	other := r.newCase(communeA, "telegram", "Lý Văn Minh")
+	b, _ := r.member(store.RoleCounsellor, "Chị Nga", "nga", communeA)
+	c, _ := r.member(store.RoleCounsellor, "Anh Phúc", "phuc", communeA)
+	if st, _, _ := c.post("/case/"+strconv.FormatInt(other, 10)+"/take", url.Values{"csrf": {c.csrf}}); st != http.StatusSeeOther {
+		t.Fatalf("take: %d", st)
+	}
+	path := "/case/" + strconv.FormatInt(id, 10)
+	tests := []struct {
+		name, path string
+		form       url.Values
+		want       string
+	}{
+		{"empty answer", path + "/answer", url.Values{"text": {"  \r\n "}}, "trống"},
+		{"overlong answer", path + "/answer", url.Values{"text": {strings.Repeat("ă", 3501)}}, "dài quá"},
+		{"broken UTF-8", path + "/answer", url.Values{"text": {"xin chao \xff\xfe"}}, "không hợp lệ"},
+		{"someone else's case", "/case/" + strconv.FormatInt(other, 10) + "/answer", url.Values{"text": {"chào"}}, "Anh Phúc"},
+		{"unknown outcome", path + "/close", url.Values{"outcome": {"<script>"}}, "chọn kết quả"},
+		{"not a case number", "/case/abc/take", url.Values{}, "Không tìm thấy"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.form.Set("csrf", b.csrf)
+			st, body, _ := b.post(tt.path, tt.form)
+			if (st != http.StatusConflict && st != http.StatusNotFound) || !strings.Contains(body, tt.want) {
+				t.Errorf("%d, want a refusal saying %q:\n%s", st, tt.want, body)
+			}
+		})
+	}
+	var events int
+	if err := r.db.X.Get(&events, `SELECT count(*) FROM case_events WHERE case_id = $1 OR (case_id = $2 AND kind <> 'assigned')`, id, other); err != nil || events != 0 {
+		t.Errorf("%d events written by refused posts (%v)", events, err)
+	}
+}
