@@ -211,6 +211,23 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request, sess store.Desk
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
+// signoutEverywhere ends every session of the member (a browser left
+// signed in elsewhere), this one included.
+func (s *Server) signoutEverywhere(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	err := s.db.InTx(r.Context(), func(tx *store.Tx) error {
+		if err := tx.EndDeskSessions(r.Context(), sess.ID); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), sess.ID, 0, "desk_signout_everywhere", 0, "")
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
 // InvitePath is the desk's page that redeems an invite code (the same
 // codes as the Telegram invite links): the desk's URL + InvitePath + code.
 const InvitePath = "/invite/"

@@ -181,6 +181,7 @@ var notices = map[string]string{
 	"taken":    "Bạn đã nhận ca này.",
 	"answered": "Đã gửi câu trả lời. Người dùng sẽ nhận được qua kênh của họ.",
 	"closed":   "Đã đóng ca.",
+	"noted":    "Đã lưu ghi chú nội bộ.",
 }
 
 // eventText says what an event was, for the history.
@@ -349,15 +350,10 @@ func (s *Server) assign(ctx context.Context, tx *store.Tx, sess store.DeskSessio
 // relay writes (relayed to the returnee, signed with the display name on
 // their channel), taking the case first when nobody has.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
-	text := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"))
+	text := formText(r)
 	s.caseAction(w, r, sess, "message", "answered", func(tx *store.Tx, c store.Case) (string, error) {
-		switch {
-		case text == "":
-			return "Câu trả lời đang trống.", nil
-		case !utf8.ValidString(text) || strings.ContainsRune(text, 0):
-			return "Câu trả lời có ký tự không hợp lệ.", nil
-		case utf8.RuneCountInString(text) > maxAnswer:
-			return fmt.Sprintf("Câu trả lời dài quá %d ký tự: hãy chia thành nhiều tin.", maxAnswer), nil
+		if refusal := textRefusal(text); refusal != "" {
+			return refusal, nil
 		}
 		if refusal := takeRefusal(sess, c); refusal != "" {
 			return refusal, nil
@@ -378,6 +374,42 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess store.DeskS
 			return "", err
 		}
 		return "", tx.Audit(ctx, sess.ID, 0, "message", c.ID, "desk")
+	})
+}
+
+// formText is the form's text, trimmed, with the browser's line ends.
+func formText(r *http.Request) string {
+	return strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"))
+}
+
+// textRefusal is why a text cannot be sent or kept ("" when it can).
+func textRefusal(text string) string {
+	switch {
+	case text == "":
+		return "Nội dung đang trống."
+	case !utf8.ValidString(text) || strings.ContainsRune(text, 0):
+		return "Nội dung có ký tự không hợp lệ."
+	case utf8.RuneCountInString(text) > maxAnswer:
+		return fmt.Sprintf("Nội dung dài quá %d ký tự: hãy chia thành nhiều tin.", maxAnswer)
+	}
+	return ""
+}
+
+// note keeps an internal note on the case, never sent to the person (the
+// same event as /note in Telegram).
+func (s *Server) note(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	text := formText(r)
+	s.caseAction(w, r, sess, "note", "noted", func(tx *store.Tx, c store.Case) (string, error) {
+		if refusal := textRefusal(text); refusal != "" {
+			return refusal, nil
+		}
+		if !c.Open() {
+			return "Ca này đã đóng.", nil
+		}
+		if _, err := tx.AddCaseEvent(r.Context(), store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "note", Body: text}); err != nil {
+			return "", err
+		}
+		return "", tx.Audit(r.Context(), sess.ID, 0, "note", c.ID, "desk")
 	})
 }
 

@@ -131,7 +131,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /case/{id}/profile", s.staff(s.profile))
 	mux.HandleFunc("POST /case/{id}/take", s.staff(s.take))
 	mux.HandleFunc("POST /case/{id}/answer", s.staff(s.answer))
+	mux.HandleFunc("POST /case/{id}/note", s.staff(s.note))
 	mux.HandleFunc("POST /case/{id}/close", s.staff(s.closeCase))
+	mux.HandleFunc("POST /signout-everywhere", s.staff(s.signoutEverywhere))
 	return headers(mux)
 }
 

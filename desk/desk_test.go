@@ -42,6 +42,7 @@ type rig struct {
 	srv     *httptest.Server
 	mu      sync.Mutex
 	changed []int64
+	secrets map[string]string // TOTP secrets by login
 }
 
 func newRig(t *testing.T) *rig {
@@ -54,7 +55,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, db: db, clk: clk}
+	r := &rig{t: t, db: db, clk: clk, secrets: map[string]string{}}
 	s, err := desk.New(db, cat, desk.Options{
 		HashInvite: bot.HashInviteCode,
 		CaseChanged: func(id int64) {
@@ -167,6 +168,7 @@ func (r *rig) member(role store.Role, name, login string, communes ...string) (*
 	r.t.Helper()
 	b := r.browser()
 	secret := b.redeem(r.invite(role, name, communes...), login)
+	r.secrets[login] = secret
 	r.clk.Advance(30 * time.Second) // the code of the redeem's step is spent
 	if st, loc := b.signIn(login, password, secret); st != http.StatusSeeOther || loc != "/queue" {
 		r.t.Fatalf("sign-in of %s: %d %s", login, st, loc)
@@ -278,6 +280,13 @@ func TestFullFlow(t *testing.T) {
 		t.Errorf("the history shows the answer escaped, signed:\n%s", body)
 	}
 
+	if st, _, _ := b.post(path+"/note", url.Values{"csrf": {b.csrf}, "text": {"Anh An biết hàn điện"}}); st != http.StatusSeeOther {
+		t.Fatalf("note: %d", st)
+	}
+	var relayed int
+	if err := r.db.X.Get(&relayed, `SELECT count(*) FROM case_events WHERE case_id = $1 AND kind = 'note' AND relay_to IS NULL`, id); err != nil || relayed != 1 {
+		t.Errorf("the note: %d kept unrelayed (%v)", relayed, err)
+	}
 	if st, _, _ := b.post(path+"/close", url.Values{"csrf": {b.csrf}, "outcome": {"job_found"}}); st != http.StatusSeeOther {
 		t.Fatalf("close: %d", st)
 	}
@@ -285,15 +294,15 @@ func TestFullFlow(t *testing.T) {
 	if err := r.db.X.QueryRow(`SELECT status, outcome FROM cases WHERE id = $1`, id).Scan(&status, &outcome); err != nil || status != "closed" || outcome != "job_found" {
 		t.Errorf("case after close: %s %s %v", status, outcome, err)
 	}
-	for _, a := range []string{"take", "message", "close"} {
+	for _, a := range []string{"take", "message", "note", "close"} {
 		if r.audited(a, staffID) != 1 {
 			t.Errorf("%s not audited once", a)
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.changed) != 3 {
-		t.Errorf("relay told of %v, want the case three times", r.changed)
+	if len(r.changed) != 4 {
+		t.Errorf("relay told of %v, want the case four times", r.changed)
 	}
 }
 
@@ -436,6 +445,24 @@ func TestRevokedAndIdle(t *testing.T) {
 		t.Errorf("revoked member taking a case: %d", st)
 	}
 
+	// Signing out everywhere ends the member's other browsers too.
+	e1, _ := r.member(store.RoleCounsellor, "Anh Sơn", "son", communeA)
+	e2 := r.browser()
+	r.clk.Advance(30 * time.Second)
+	if st, _ := e2.signIn("son", password, r.secrets["son"]); st != http.StatusSeeOther {
+		t.Fatalf("second browser's sign-in: %d", st)
+	}
+	if st, _, loc := e1.post("/signout-everywhere", url.Values{"csrf": {e1.csrf}}); st != http.StatusSeeOther || loc != "/signin" {
+		t.Errorf("sign out everywhere: %d %s", st, loc)
+	}
+	var live int
+	if err := r.db.X.Get(&live, `SELECT count(*) FROM desk_sessions s JOIN desk_accounts a USING (staff_id) WHERE a.login = 'son' AND s.ended_at IS NULL`); err != nil || live != 0 {
+		t.Errorf("%d sessions left after signing out everywhere (%v)", live, err)
+	}
+	if st, _, _ := e2.get("/queue"); st != http.StatusSeeOther {
+		t.Errorf("the other browser after signing out everywhere: %d", st)
+	}
+
 	c, _ := r.member(store.RoleCounsellor, "Chị Thu", "thu", communeA)
 	r.clk.Advance(29 * time.Minute)
 	if st, _, _ := c.get("/queue"); st != http.StatusOK {
@@ -512,6 +539,7 @@ func TestBadInput(t *testing.T) {
 		want       string
 	}{
 		{"empty answer", path + "/answer", url.Values{"text": {"  \r\n "}}, "trống"},
+		{"empty note", path + "/note", url.Values{"text": {""}}, "trống"},
 		{"overlong answer", path + "/answer", url.Values{"text": {strings.Repeat("ă", 3501)}}, "dài quá"},
 		{"broken UTF-8", path + "/answer", url.Values{"text": {"xin chao \xff\xfe"}}, "không hợp lệ"},
 		{"someone else's case", "/case/" + strconv.FormatInt(other, 10) + "/answer", url.Values{"text": {"chào"}}, "Anh Phúc"},
