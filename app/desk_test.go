@@ -5,15 +5,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pquerna/otp/totp"
 
 	"reentrybot/app"
 	"reentrybot/bot"
@@ -21,6 +17,7 @@ import (
 	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/dbtest"
+	"reentrybot/desk/desktest"
 	"reentrybot/store"
 )
 
@@ -65,51 +62,13 @@ func TestDeskAnswerReachesTelegram(t *testing.T) {
 	if _, err := a.DB.CreateInvite(ctx, store.RoleCounsellor, []string{"07840"}, "Chị Hạnh", hash, clk.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-
-	base := "http://" + a.DeskAddr
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	csrfRe, secretRe := regexp.MustCompile(`name="csrf" value="([^"]+)"`), regexp.MustCompile(`name="secret" value="([A-Z2-7]+)"`)
-	var csrf string
-	do := func(method, path string, form url.Values) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if m := csrfRe.FindSubmatch(b); m != nil {
-			csrf = string(m[1])
-		}
-		return resp.StatusCode, string(b)
-	}
-	otp := func(secret string) string {
-		code, err := totp.GenerateCode(secret, clk.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return code
-	}
-	_, body := do("GET", "/invite/"+code, nil)
-	m := secretRe.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("invite page:\n%s", body)
-	}
-	secret := m[1]
-	if st, body := do("POST", "/invite/"+code, url.Values{"csrf": {csrf}, "login": {"hanh"}, "password": {"mật khẩu dài 2026"},
-		"password2": {"mật khẩu dài 2026"}, "secret": {secret}, "totp": {otp(secret)}}); st != http.StatusOK || !strings.Contains(body, "Đã tạo tài khoản") {
-		t.Fatalf("redeem: %d\n%s", st, body)
-	}
-	clk.Advance(30 * time.Second)
-	if st, body := do("POST", "/signin", url.Values{"csrf": {csrf}, "login": {"hanh"}, "password": {"mật khẩu dài 2026"}, "code": {otp(secret)}}); st != http.StatusOK || !strings.Contains(body, "/case/"+strconv.FormatInt(caseID, 10)) {
-		t.Fatalf("sign-in to the queue: %d\n%s", st, body)
-	}
+	b := desktest.Member(t, "http://"+a.DeskAddr, code, "hanh", clk.Now())
 	path := "/case/" + strconv.FormatInt(caseID, 10)
-	do("GET", path, nil)
-	if st, _ := do("POST", path+"/answer", url.Values{"csrf": {csrf}, "text": {"Chào anh Bình, mai anh qua Trung tâm nhé."}}); st != http.StatusOK {
+	if st, body, _ := b.Get("/queue"); st != http.StatusOK || !strings.Contains(body, path) {
+		t.Fatalf("queue: %d\n%s", st, body)
+	}
+	b.Get(path)
+	if st, _, _ := b.Post(path+"/answer", url.Values{"csrf": {b.CSRF}, "text": {"Chào anh Bình, mai anh qua Trung tâm nhé."}}); st != http.StatusSeeOther {
 		t.Fatalf("answer: %d", st)
 	}
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
