@@ -35,6 +35,9 @@ type App struct {
 	MetricsAddr string
 	// WebChat is the web chat channel at /chat (nil when WEBCHAT is off).
 	WebChat *webchat.Channel
+	// DeskAddr is where the staff desk listens (empty when DESK_ADDR is
+	// off; app/desk.go).
+	DeskAddr string
 
 	log     *slog.Logger
 	srv     *http.Server
@@ -144,6 +147,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 			return fail(fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err))
 		}
 	}
+	dln, err := listenDesk(cfg) // app/desk.go
+	if err != nil {
+		ln.Close()
+		if mln != nil {
+			mln.Close()
+		}
+		return fail(err)
+	}
 	a := &App{Bot: b, DB: db, Addr: ln.Addr().String(), WebChat: wc, log: log, done: make(chan error, 1)}
 	a.zalo, a.closeZalo = zch, closeZalo
 	b.Metrics.Registry.MustRegister(newHealthCollector(db, log), collectors.NewDBStatsCollector(db.X.DB, "reentrybot"))
@@ -156,6 +167,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
+	if err := a.serveDesk(rctx, dln, cfg, cat); err != nil {
+		log.Error("staff desk not served", "err", err)
+	}
 	go func() { a.done <- b.Run(rctx) }()
 	go a.keepZaloToken(rctx)
 	go func() {

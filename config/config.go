@@ -61,6 +61,8 @@ type Config struct {
 	WebChat WebChat
 	// Zalo is the Zalo OA channel (ZALO_*, config/zalo.go).
 	Zalo Zalo
+	// Desk is the staff desk in the browser (DESK_*, config/desk.go).
+	Desk Desk
 }
 
 // Var documents one environment variable; the README table is made from
@@ -248,6 +250,7 @@ func Load(get Getenv) (Config, error) {
 	}
 	c.Reach = loadReach(val, bad)
 	c.WebChat = loadWebChat(val, bad)
+	c.Desk = loadDesk(val, bad)
 	errs = append(errs, c.loadZalo(val)...)
 	return c, errors.Join(errs...)
 }

@@ -63,10 +63,16 @@ SELECT c.id, c.person_id, c.kind, c.status, c.commune_code, c.answers, c.opened_
   LEFT JOIN communes m ON m.code = c.commune_code
   LEFT JOIN staff s ON s.id = c.assignee_staff_id`
 
-// Case reads a case and locks it for the transaction.
+// Case reads a case and locks it for the transaction. It locks first and
+// reads after: a statement that waited for the lock sees the case row's
+// new version but the joined rows (the assignee's name) of its own older
+// snapshot, so a second taker would be told "taken by" nobody.
 func (tx *Tx) Case(ctx context.Context, id int64) (Case, error) {
 	var c Case
-	if err := tx.X.GetContext(ctx, &c, caseSelect+` WHERE c.id = $1 FOR UPDATE OF c`, id); err != nil {
+	if _, err := tx.X.ExecContext(ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return c, fmt.Errorf("locking case %d: %w", id, err)
+	}
+	if err := tx.X.GetContext(ctx, &c, caseSelect+` WHERE c.id = $1`, id); err != nil {
 		return c, fmt.Errorf("reading case %d: %w", id, notFound(err))
 	}
 	return c, nil

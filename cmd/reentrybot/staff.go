@@ -17,6 +17,7 @@ import (
 	"reentrybot/bot"
 	"reentrybot/clock"
 	"reentrybot/config"
+	"reentrybot/desk"
 	"reentrybot/store"
 )
 
@@ -156,6 +157,9 @@ func staffInvite(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "staff #%d (%s) invited; the link works once, until %s:\n%s\nQR code: %s\n",
 		id, r, clock.System().Add(*expires).Format("2006-01-02 15:04"), link, path)
+	if cfg.Desk.URL != "" { // the same code redeems on the web desk (package desk)
+		fmt.Fprintf(stdout, "or in a browser, without Telegram: %s\n", cfg.Desk.URL+desk.InvitePath+code)
+	}
 	return nil
 }
 

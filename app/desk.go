@@ -1,0 +1,52 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"reentrybot/bot"
+	"reentrybot/config"
+	"reentrybot/desk"
+	"reentrybot/i18n"
+)
+
+// listenDesk opens the staff desk's own listener (DESK_ADDR); nil when
+// the desk is off.
+func listenDesk(cfg config.Config) (net.Listener, error) {
+	if cfg.Desk.Addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.Desk.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("DESK_ADDR %s: %w", cfg.Desk.Addr, err)
+	}
+	return ln, nil
+}
+
+// serveDesk serves the staff desk on ln until ctx ends (Stop).
+func (a *App) serveDesk(ctx context.Context, ln net.Listener, cfg config.Config, cat *i18n.Catalog) error {
+	if ln == nil {
+		return nil
+	}
+	d, err := desk.New(a.DB, cat, desk.Options{
+		IdleTimeout: cfg.Desk.IdleTimeout, LockAfter: cfg.Desk.LockAfter, LockFor: cfg.Desk.LockFor,
+		Loc: cfg.TimeZone, HashInvite: bot.HashInviteCode, CaseChanged: a.Bot.DeskChanged,
+	}, a.log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	a.DeskAddr = ln.Addr().String()
+	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go a.serve(srv, ln, "desk")
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	return nil
+}

@@ -1,0 +1,361 @@
+package desk
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pquerna/otp/totp"
+	qrcode "github.com/skip2/go-qrcode"
+	"golang.org/x/crypto/argon2"
+
+	"reentrybot/store"
+)
+
+// Argon2id parameters: OWASP's second recommended set (19 MiB, 2 passes),
+// light enough for a small server signing in a few dozen staff.
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// hashPassword encodes an argon2id hash in the usual PHC string form.
+func hashPassword(pw string) (string, error) {
+	salt := make([]byte, 16)
+	copy(salt, hashToken(newToken()))
+	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// checkPassword compares pw with an encoded hash, with the parameters the
+// hash was made with.
+func checkPassword(encoded, pw string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err1 := enc.DecodeString(parts[4])
+	want, err2 := enc.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// totpStep returns the 30-second step whose code is code, looking one step
+// either side of now (clocks drift); ok is false for a wrong code.
+func totpStep(secret, code string, now time.Time) (int64, bool) {
+	code = strings.TrimSpace(code)
+	if len(code) != 6 {
+		return 0, false
+	}
+	for _, d := range []int64{0, -1, 1} {
+		at := now.Add(time.Duration(d) * 30 * time.Second)
+		want, err := totp.GenerateCode(secret, at)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return at.Unix() / 30, true
+		}
+	}
+	return 0, false
+}
+
+var loginRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,39}$`)
+
+// Password lengths: long enough to resist guessing with the lockout, short
+// enough to bound the hashing work a request can ask for.
+const (
+	minPassword = 10
+	maxPassword = 128
+)
+
+// preToken returns the sign-in forms' CSRF token, setting its cookie when
+// the browser has none yet.
+func (s *Server) preToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(preCookie); err == nil && len(c.Value) >= 40 && len(c.Value) <= 100 {
+		return c.Value
+	}
+	t := newToken()
+	s.setCookie(w, r, preCookie, t, 0)
+	return t
+}
+
+// preChecked reports whether a sign-in form's POST carries the token of
+// its cookie.
+func (s *Server) preChecked(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	c, err := r.Cookie(preCookie)
+	if err != nil || !sameToken(r.PostFormValue("csrf"), c.Value) {
+		s.log.Warn("desk sign-in form without a valid CSRF token", "path", r.URL.Path)
+		s.message(w, http.StatusForbidden, "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+		return false
+	}
+	return true
+}
+
+func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
+	data := map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r)}
+	if r.URL.Query().Get("m") == "created" {
+		data["Notice"] = "Đã tạo tài khoản. Vui lòng đăng nhập bằng mật khẩu và mã từ ứng dụng xác thực."
+	}
+	s.render(w, http.StatusOK, "signin", data)
+}
+
+// Outcomes of a sign-in attempt.
+const (
+	signinOK = iota
+	signinWrong
+	signinLocked
+)
+
+func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
+	if !s.preChecked(w, r) {
+		return
+	}
+	ctx := r.Context()
+	login := strings.ToLower(strings.TrimSpace(r.PostFormValue("login")))
+	pw, code := r.PostFormValue("password"), r.PostFormValue("code")
+	token, csrf := newToken(), newToken()
+	result := signinWrong
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		result = signinWrong
+		now := s.db.Now()
+		a, found, err := tx.DeskAccountByLogin(ctx, login)
+		if err != nil {
+			return err
+		}
+		if !found || len(pw) > maxPassword {
+			checkPassword(s.dummyHash, pw) // as slow as a known login
+			return tx.Audit(ctx, 0, 0, "desk_signin_failed", 0, "unknown login "+strconv.Quote(clip(login, 40)))
+		}
+		if a.LockedUntil.Valid && a.LockedUntil.Time.After(now) {
+			result = signinLocked
+			return tx.Audit(ctx, a.ID, 0, "desk_signin_locked", 0, "")
+		}
+		step, codeOK := totpStep(a.TOTPSecret, code, now)
+		pwOK := checkPassword(a.PasswordHash, pw)
+		if pwOK && codeOK {
+			ok, err := tx.DeskSignedIn(ctx, a.ID, step, hashToken(token), csrf)
+			if err != nil {
+				return err
+			}
+			if ok {
+				result = signinOK
+				return tx.Audit(ctx, a.ID, 0, "desk_signin", 0, "")
+			}
+			codeOK = false // a code already used
+		}
+		why := "password"
+		if pwOK {
+			why = "code"
+		}
+		locked, err := tx.DeskSignInFailed(ctx, a.ID, s.opt.LockAfter, now.Add(s.opt.LockFor))
+		if err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, a.ID, 0, "desk_signin_failed", 0, why); err != nil {
+			return err
+		}
+		if locked {
+			s.log.Warn("desk account locked after wrong sign-ins", "staff", a.ID)
+			return tx.Audit(ctx, a.ID, 0, "desk_locked", 0, s.opt.LockFor.String())
+		}
+		return nil
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	switch result {
+	case signinOK:
+		s.setCookie(w, r, sessionCookie, token, 0)
+		http.Redirect(w, r, "/queue", http.StatusSeeOther)
+		return
+	case signinLocked:
+		s.render(w, http.StatusTooManyRequests, "signin", map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r), "Login": login,
+			"Error": "Tài khoản tạm khoá vì nhập sai nhiều lần. Vui lòng thử lại sau ít phút."})
+		return
+	}
+	s.render(w, http.StatusUnauthorized, "signin", map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r), "Login": login,
+		"Error": "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng."})
+}
+
+func (s *Server) signout(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.db.EndDeskSession(r.Context(), hashToken(c.Value)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.audit(r.Context(), sess.ID, "desk_signout", 0, "")
+	s.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// signoutEverywhere ends every session of the member (a browser left
+// signed in elsewhere), this one included.
+func (s *Server) signoutEverywhere(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	err := s.db.InTx(r.Context(), func(tx *store.Tx) error {
+		if err := tx.EndDeskSessions(r.Context(), sess.ID); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), sess.ID, 0, "desk_signout_everywhere", 0, "")
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// InvitePath is the desk's page that redeems an invite code (the same
+// codes as the Telegram invite links): the desk's URL + InvitePath + code.
+const InvitePath = "/invite/"
+
+// invitePage shows the account form of a valid invite, with a fresh TOTP
+// secret and its QR code.
+func (s *Server) invitePage(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	st, err := s.db.DeskInvite(r.Context(), s.opt.HashInvite(code))
+	if errors.Is(err, store.ErrInviteInvalid) {
+		s.message(w, http.StatusNotFound, "Đường dẫn mời không đúng, đã dùng hoặc đã hết hạn. Vui lòng xin quản trị viên một lời mời mới.")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.opt.Issuer, AccountName: st.DisplayName})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.inviteForm(w, r, http.StatusOK, st, key.Secret(), "", "")
+}
+
+func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request, status int, st store.Staff, secret, login, problem string) {
+	uri := "otpauth://totp/" + urlEscape(s.opt.Issuer) + ":" + urlEscape(st.DisplayName) + "?secret=" + secret + "&issuer=" + urlEscape(s.opt.Issuer)
+	png, err := qrcode.Encode(uri, qrcode.Medium, 220)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, status, "invite", map[string]any{
+		"Title": "Tạo tài khoản", "CSRF": s.preToken(w, r), "Name": st.DisplayName, "Role": "role_" + string(st.Role),
+		"Secret": secret, "QR": template.URL(dataURL(png)), "Login": login, "Error": problem, "Code": r.PathValue("code"),
+		"MinPassword": minPassword,
+	})
+}
+
+// redeem creates the account: login, password twice, and a code from the
+// authenticator app proving it holds the secret.
+func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
+	if !s.preChecked(w, r) {
+		return
+	}
+	ctx := r.Context()
+	code := r.PathValue("code")
+	hash := s.opt.HashInvite(code)
+	st, err := s.db.DeskInvite(ctx, hash)
+	if errors.Is(err, store.ErrInviteInvalid) {
+		s.audit(ctx, 0, "desk_invite_refused", 0, "")
+		s.message(w, http.StatusNotFound, "Đường dẫn mời không đúng, đã dùng hoặc đã hết hạn. Vui lòng xin quản trị viên một lời mời mới.")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	login := strings.ToLower(strings.TrimSpace(r.PostFormValue("login")))
+	pw, pw2 := r.PostFormValue("password"), r.PostFormValue("password2")
+	secret := r.PostFormValue("secret")
+	if _, err := base32Secret(secret); err != nil {
+		s.message(w, http.StatusBadRequest, "Yêu cầu không hợp lệ. Vui lòng mở lại đường dẫn mời.")
+		return
+	}
+	problem := ""
+	step, codeOK := totpStep(secret, r.PostFormValue("totp"), s.db.Now())
+	switch {
+	case !loginRe.MatchString(login):
+		problem = "Tên đăng nhập gồm 3–40 chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới."
+	case !utf8.ValidString(pw) || utf8.RuneCountInString(pw) < minPassword || len(pw) > maxPassword:
+		problem = fmt.Sprintf("Mật khẩu cần từ %d đến %d ký tự.", minPassword, maxPassword)
+	case pw != pw2:
+		problem = "Hai lần nhập mật khẩu không giống nhau."
+	case !codeOK:
+		problem = "Mã xác thực không đúng. Hãy quét mã QR bằng ứng dụng xác thực rồi nhập mã 6 số đang hiện."
+	}
+	if problem != "" {
+		s.inviteForm(w, r, http.StatusBadRequest, st, secret, login, problem)
+		return
+	}
+	ph, err := hashPassword(pw)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		st, err = tx.RedeemDeskInvite(ctx, hash, login, ph, secret, step)
+		if err != nil {
+			return err
+		}
+		return tx.Audit(ctx, st.ID, 0, "desk_invite_redeemed", 0, string(st.Role))
+	})
+	switch {
+	case errors.Is(err, store.ErrLoginTaken):
+		s.inviteForm(w, r, http.StatusConflict, st, secret, login, "Tên đăng nhập này đã có người dùng. Vui lòng chọn tên khác.")
+		return
+	case errors.Is(err, store.ErrInviteInvalid): // used meanwhile
+		s.message(w, http.StatusNotFound, "Đường dẫn mời không đúng, đã dùng hoặc đã hết hạn. Vui lòng xin quản trị viên một lời mời mới.")
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/signin?m=created", http.StatusSeeOther)
+}
+
+func base32Secret(s string) ([]byte, error) {
+	if len(s) < 16 || len(s) > 64 {
+		return nil, errors.New("secret length")
+	}
+	return base32NoPad.DecodeString(s)
+}
+
+func dataURL(png []byte) string {
+	var b bytes.Buffer
+	b.WriteString("data:image/png;base64,")
+	b.WriteString(base64.StdEncoding.EncodeToString(png))
+	return b.String()
+}
+
+// clip cuts s to at most n bytes on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,439 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"reentrybot/store"
+)
+
+// maxAnswer bounds an answer's length: a Telegram message holds 4096
+// characters and the relay adds the counsellor's name.
+const maxAnswer = 3500
+
+// channelNames are how the pages name a person's channel.
+var channelNames = map[string]string{"telegram": "Telegram", "zalo": "Zalo", "web": "Trò chuyện trên web"}
+
+func channelName(c string) string {
+	if n, ok := channelNames[c]; ok {
+		return n
+	}
+	return c
+}
+
+// queueRow is one line of the queue.
+type queueRow struct {
+	store.Case
+	Age     string
+	Channel string
+}
+
+func (s *Server) queue(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	if !sess.HandlesCases() {
+		s.render(w, http.StatusForbidden, "queue", map[string]any{"Title": "Hàng chờ", "Sess": sess, "NoCases": true})
+		return
+	}
+	cases, err := s.db.OpenCases(r.Context(), sess.Staff, false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r.Context(), sess.ID, "queue", 0, "desk "+strconv.Itoa(len(cases)))
+	now := s.db.Now()
+	rows := make([]queueRow, len(cases))
+	for i, c := range cases {
+		rows[i] = queueRow{Case: c, Age: age(now.Sub(c.OpenedAt)), Channel: channelName(c.PersonChannel)}
+	}
+	s.render(w, http.StatusOK, "queue", map[string]any{"Title": "Hàng chờ", "Sess": sess, "Rows": rows})
+}
+
+// age says how long ago, coarsely (as the Telegram queue does).
+func age(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%d phút", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d giờ", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d ngày", int(d.Hours()/24))
+}
+
+// errOutOfScope is a case the member may not see: answered as not found,
+// so a URL tells nobody which case numbers exist.
+var errOutOfScope = errors.New("case out of scope")
+
+// inScope checks the staff member may work on c (refusals are audited by
+// denied, after any transaction holding the case's row: the audit line
+// refers to the case and would wait for that lock).
+func inScope(sess store.DeskSession, c store.Case) error {
+	if sess.HandlesCases() && sess.InScope(c.CommuneCode.String) {
+		return nil
+	}
+	return errOutOfScope
+}
+
+// denied audits a refused case access with the action name the Telegram
+// side uses (denied_<action>).
+func (s *Server) denied(ctx context.Context, sess store.DeskSession, id int64, action string) {
+	s.log.Warn("desk case out of scope", "staff", sess.ID, "case", id, "action", action)
+	s.audit(ctx, sess.ID, "denied_"+action, id, "desk, out of scope")
+}
+
+// caseID reads the path's case number; 0 when it is not one.
+func caseID(r *http.Request) int64 {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
+}
+
+func (s *Server) notFound(w http.ResponseWriter) {
+	s.message(w, http.StatusNotFound, "Không tìm thấy ca này, hoặc ca không thuộc phạm vi của bạn.")
+}
+
+// eventLine is one line of a case's history.
+type eventLine struct {
+	store.CaseEvent
+	Who  string
+	What string
+}
+
+// casePage shows the short card and the history; profile is the full
+// profile when the member pressed "show" (already audited).
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	s.showCase(w, r, sess, http.StatusOK, nil, "")
+}
+
+func (s *Server) showCase(w http.ResponseWriter, r *http.Request, sess store.DeskSession, status int, profile *store.CaseProfile, notice string) {
+	ctx := r.Context()
+	id := caseID(r)
+	c, err := s.db.CaseByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || id == 0 {
+		s.notFound(w)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if inScope(sess, c) != nil {
+		s.denied(ctx, sess, c.ID, "view")
+		s.notFound(w)
+		return
+	}
+	if profile == nil {
+		s.audit(ctx, sess.ID, "view", c.ID, "desk")
+	}
+	var first string
+	var reachable bool
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		p, err := tx.ProfileOf(ctx, c.PersonID)
+		first, reachable = firstName(p.FullName.String), p.Reachable
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	evs, err := s.db.CaseEvents(ctx, c.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names := map[int64]string{}
+	lines := make([]eventLine, 0, len(evs))
+	for _, e := range evs {
+		l := eventLine{CaseEvent: e}
+		switch e.Actor {
+		case "returnee":
+			l.Who = first
+		case "staff":
+			if _, ok := names[e.StaffID.Int64]; !ok {
+				names[e.StaffID.Int64], _ = s.db.StaffName(ctx, e.StaffID.Int64)
+			}
+			l.Who = names[e.StaffID.Int64]
+		default:
+			l.Who = "Hệ thống"
+		}
+		l.What = s.eventText(e)
+		lines = append(lines, l)
+	}
+	if notice == "" {
+		notice = notices[r.URL.Query().Get("m")]
+	}
+	s.render(w, status, "case", map[string]any{
+		"Title": fmt.Sprintf("Ca #%d", c.ID), "Sess": sess, "Case": c, "First": first, "Reachable": reachable,
+		"Channel": channelName(c.PersonChannel), "Events": lines, "Profile": profile, "Notice": notice,
+		"Mine": c.AssigneeStaffID.Int64 == sess.ID, "Outcomes": store.Outcomes, "MaxAnswer": maxAnswer,
+	})
+}
+
+// notices are the messages a redirect after an action may ask for.
+var notices = map[string]string{
+	"taken":    "Bạn đã nhận ca này.",
+	"answered": "Đã gửi câu trả lời. Người dùng sẽ nhận được qua kênh của họ.",
+	"closed":   "Đã đóng ca.",
+	"noted":    "Đã lưu ghi chú nội bộ.",
+}
+
+// eventText says what an event was, for the history.
+func (s *Server) eventText(e store.CaseEvent) string {
+	switch e.Kind {
+	case "message", "note":
+		t := e.Body.String
+		if e.Media.Valid {
+			t = "[" + e.Media.String + "] " + t
+		}
+		if e.Kind == "note" {
+			t = "(ghi chú nội bộ) " + t
+		}
+		return t
+	case "assigned":
+		return "đã nhận ca"
+	case "closed":
+		return "đã đóng ca: " + s.cat.T("vi", "outcome_"+e.Body.String, nil)
+	case "reopened":
+		return "đã mở lại ca"
+	case "rated":
+		return "đánh giá " + e.Body.String + "/5"
+	}
+	if e.Actor == "system" && e.Body.Valid && s.cat.Has("vi", e.Body.String) {
+		return stripTags(s.cat.T("vi", e.Body.String, map[string]any{"ID": e.CaseID}))
+	}
+	return e.Kind + " " + e.Body.String
+}
+
+// stripTags drops the Telegram HTML of a catalog text.
+func stripTags(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// firstName is what the short card calls the person: the given name, last
+// in a Vietnamese full name.
+func firstName(full string) string {
+	f := strings.Fields(full)
+	if len(f) == 0 {
+		return "—"
+	}
+	return f[len(f)-1]
+}
+
+// profile shows the full profile, audited as in the topic's button.
+func (s *Server) profile(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	var p store.CaseProfile
+	ok := s.withCase(w, r, sess, "profile", func(tx *store.Tx, c store.Case) (err error) {
+		if err := tx.Audit(r.Context(), sess.ID, 0, "view_profile", c.ID, "desk"); err != nil {
+			return err
+		}
+		p, err = tx.ProfileOf(r.Context(), c.PersonID)
+		return err
+	})
+	if ok {
+		s.showCase(w, r, sess, http.StatusOK, &p, "")
+	}
+}
+
+// withCase runs fn in a transaction on the path's case, locked, when it is
+// in the member's scope; otherwise (or on an error) it answers and returns
+// false.
+func (s *Server) withCase(w http.ResponseWriter, r *http.Request, sess store.DeskSession, action string, fn func(tx *store.Tx, c store.Case) error) bool {
+	ctx := r.Context()
+	id := caseID(r)
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		c, err := tx.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := inScope(sess, c); err != nil {
+			return err
+		}
+		return fn(tx, c)
+	})
+	if errors.Is(err, errOutOfScope) {
+		s.denied(ctx, sess, id, action)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound) || errors.Is(err, errOutOfScope):
+		s.notFound(w)
+	case err != nil:
+		s.fail(w, r, err)
+	}
+	return err == nil
+}
+
+// caseAction runs fn on the locked case in scope; fn returns a notice to
+// show on the case page instead of redirecting (the action did not
+// happen), or "" when it did. done names the notice after the redirect.
+func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, sess store.DeskSession, action, done string, fn func(tx *store.Tx, c store.Case) (string, error)) {
+	refusal := ""
+	ok := s.withCase(w, r, sess, action, func(tx *store.Tx, c store.Case) (err error) {
+		refusal, err = fn(tx, c)
+		return err
+	})
+	if !ok {
+		return
+	}
+	if refusal != "" {
+		s.showCase(w, r, sess, http.StatusConflict, nil, refusal)
+		return
+	}
+	id := caseID(r)
+	if s.opt.CaseChanged != nil {
+		s.opt.CaseChanged(id)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/case/%d?m=%s", id, done), http.StatusSeeOther)
+}
+
+// take gives the case to the member, as the topic's take button does: the
+// case row is locked, so of two takers one wins and the other is told.
+func (s *Server) take(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	s.caseAction(w, r, sess, "take", "taken", func(tx *store.Tx, c store.Case) (string, error) {
+		if refusal := takeRefusal(sess, c); refusal != "" {
+			return refusal, nil
+		}
+		if c.AssigneeStaffID.Int64 == sess.ID && c.Status != store.CaseNew {
+			return "Bạn đã nhận ca này rồi.", nil
+		}
+		return "", s.assign(r.Context(), tx, sess, c)
+	})
+}
+
+// takeRefusal is why the member cannot take or answer c: closed, or
+// someone else's.
+func takeRefusal(sess store.DeskSession, c store.Case) string {
+	if !c.Open() {
+		return "Ca này đã đóng."
+	}
+	if c.AssigneeStaffID.Valid && c.AssigneeStaffID.Int64 != sess.ID {
+		return "Ca này đã được " + c.AssigneeName.String + " nhận."
+	}
+	return ""
+}
+
+// assign is bot.assign's store side: status, audit, the assigned event.
+func (s *Server) assign(ctx context.Context, tx *store.Tx, sess store.DeskSession, c store.Case) error {
+	st := c.Status
+	if st == store.CaseNew {
+		st = store.CaseAssigned
+	}
+	if err := tx.SetCaseStatus(ctx, c.ID, st, sess.ID); err != nil {
+		return err
+	}
+	if err := tx.Audit(ctx, sess.ID, 0, "take", c.ID, "desk"); err != nil {
+		return err
+	}
+	_, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "assigned"})
+	return err
+}
+
+// answer sends the member's text to the person: the same event the topic
+// relay writes (relayed to the returnee, signed with the display name on
+// their channel), taking the case first when nobody has.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	text := formText(r)
+	s.caseAction(w, r, sess, "message", "answered", func(tx *store.Tx, c store.Case) (string, error) {
+		if refusal := textRefusal(text); refusal != "" {
+			return refusal, nil
+		}
+		if refusal := takeRefusal(sess, c); refusal != "" {
+			return refusal, nil
+		}
+		ctx := r.Context()
+		if c.Status == store.CaseNew || !c.AssigneeStaffID.Valid {
+			if err := s.assign(ctx, tx, sess, c); err != nil {
+				return "", err
+			}
+		}
+		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "message", Body: text, RelayTo: "returnee"}); err != nil {
+			return "", err
+		}
+		if err := tx.SetCaseStatus(ctx, c.ID, store.CaseWaiting, 0); err != nil {
+			return "", err
+		}
+		if err := tx.MarkFirstResponse(ctx, c.ID, s.db.Now()); err != nil {
+			return "", err
+		}
+		return "", tx.Audit(ctx, sess.ID, 0, "message", c.ID, "desk")
+	})
+}
+
+// formText is the form's text, trimmed, with the browser's line ends.
+func formText(r *http.Request) string {
+	return strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"))
+}
+
+// textRefusal is why a text cannot be sent or kept ("" when it can).
+func textRefusal(text string) string {
+	switch {
+	case text == "":
+		return "Nội dung đang trống."
+	case !utf8.ValidString(text) || strings.ContainsRune(text, 0):
+		return "Nội dung có ký tự không hợp lệ."
+	case utf8.RuneCountInString(text) > maxAnswer:
+		return fmt.Sprintf("Nội dung dài quá %d ký tự: hãy chia thành nhiều tin.", maxAnswer)
+	}
+	return ""
+}
+
+// note keeps an internal note on the case, never sent to the person (the
+// same event as /note in Telegram).
+func (s *Server) note(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	text := formText(r)
+	s.caseAction(w, r, sess, "note", "noted", func(tx *store.Tx, c store.Case) (string, error) {
+		if refusal := textRefusal(text); refusal != "" {
+			return refusal, nil
+		}
+		if !c.Open() {
+			return "Ca này đã đóng.", nil
+		}
+		if _, err := tx.AddCaseEvent(r.Context(), store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "note", Body: text}); err != nil {
+			return "", err
+		}
+		return "", tx.Audit(r.Context(), sess.ID, 0, "note", c.ID, "desk")
+	})
+}
+
+// closeCase closes with an outcome; the person is told and asked for a
+// rating through the relay, as when closing from Telegram.
+func (s *Server) closeCase(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	outcome := r.PostFormValue("outcome")
+	s.caseAction(w, r, sess, "close", "closed", func(tx *store.Tx, c store.Case) (string, error) {
+		if !slices.Contains(store.Outcomes, outcome) {
+			return "Vui lòng chọn kết quả của ca.", nil
+		}
+		if !c.Open() {
+			return "Ca này đã đóng.", nil
+		}
+		ctx := r.Context()
+		if err := tx.CloseCase(ctx, c.ID, outcome, s.db.Now()); err != nil {
+			return "", err
+		}
+		if err := tx.Audit(ctx, sess.ID, 0, "close", c.ID, outcome); err != nil {
+			return "", err
+		}
+		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "closed", Body: outcome, RelayTo: "returnee"}); err != nil {
+			return "", err
+		}
+		return "", tx.ClearPrivateCase(ctx, c.ID)
+	})
+}
