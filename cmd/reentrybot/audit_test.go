@@ -15,7 +15,7 @@ import (
 // notify; audit held counts everyone a database leak would reach.
 func TestAuditAffected(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": dbtest.URL(t), "TELEGRAM_BOT_TOKEN": "", "TIME_ZONE": "Asia/Ho_Chi_Minh"}
-	if code, _, errOut := runCmd(t, env, "staff", "invite", "--role", "counsellor", "--communes", "all", "--name", "Chị Lan", "--bot", "reentry_bot"); code != 0 {
+	if code, _, errOut := runCmd(t, env, "staff", "invite", "--role", "counsellor", "--communes", "all", "--name", "Chị Lan", "--bot", "reentry_bot", "--qr", t.TempDir()+"/qr.png"); code != 0 {
 		t.Fatal(errOut)
 	}
 	ctx := context.Background()
