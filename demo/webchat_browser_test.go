@@ -38,9 +38,21 @@ func TestPlaygroundFramesWebChat(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="start"]`), chromedp.FromNode(frame())),
 		chromedp.Click(css(`[data-testid="start"]`), chromedp.FromNode(frame())),
 	)
-	time.Sleep(300 * time.Millisecond) // the frame navigates to the chat
-	p.do("the first question in the frame",
-		chromedp.WaitVisible(css(`[data-testid="my-code"]`), chromedp.FromNode(frame())),
-		chromedp.WaitVisible(css(`#log .msg.bot button`), chromedp.FromNode(frame())),
-	)
+	// The frame navigates to the chat: its document changes under the
+	// frame node, so each try looks the frame up again.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		tctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
+		_, err := chromedp.Run(tctx, chromedp.WaitVisible(css(`[data-testid="my-code"]`), chromedp.FromNode(frame())))
+		if err == nil {
+			_, err = chromedp.Run(tctx, chromedp.WaitVisible(css(`#log .msg.bot button`), chromedp.FromNode(frame())))
+		}
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first question in the frame: %v", err)
+		}
+	}
 }
