@@ -34,25 +34,36 @@ func TestPlaygroundFramesWebChat(t *testing.T) {
 		}
 		return nodes[0]
 	}
-	p.do("start in the frame",
-		chromedp.WaitVisible(css(`[data-testid="start"]`), chromedp.FromNode(frame())),
-		chromedp.Click(css(`[data-testid="start"]`), chromedp.FromNode(frame())),
-	)
-	// The frame navigates to the chat: its document changes under the
-	// frame node, so each try looks the frame up again.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		tctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
-		_, err := chromedp.Run(tctx, chromedp.WaitVisible(css(`[data-testid="my-code"]`), chromedp.FromNode(frame())))
-		if err == nil {
-			_, err = chromedp.Run(tctx, chromedp.WaitVisible(css(`#log .msg.bot button`), chromedp.FromNode(frame())))
-		}
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the first question in the frame: %v", err)
+	// The frame loads, then navigates to the chat: its document changes
+	// under the frame node, so each try looks the frame up again.
+	inFrame := func(what string, actions ...func(*chromedp.Node) chromedp.Action[chromedp.Void]) {
+		deadline := time.Now().Add(40 * time.Second)
+		for {
+			tctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
+			var err error
+			for _, a := range actions {
+				if _, err = chromedp.Run(tctx, a(frame())); err != nil {
+					break
+				}
+			}
+			cancel()
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %v", what, err)
+			}
 		}
 	}
+	inFrame("the start page in the frame", func(f *chromedp.Node) chromedp.Action[chromedp.Void] {
+		return chromedp.WaitVisible(css(`[data-testid="start"]`), chromedp.FromNode(f))
+	})
+	inFrame("start in the frame", func(f *chromedp.Node) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(css(`[data-testid="start"]`), chromedp.FromNode(f))
+	})
+	inFrame("the first question in the frame", func(f *chromedp.Node) chromedp.Action[chromedp.Void] {
+		return chromedp.WaitVisible(css(`[data-testid="my-code"]`), chromedp.FromNode(f))
+	}, func(f *chromedp.Node) chromedp.Action[chromedp.Void] {
+		return chromedp.WaitVisible(css(`#log .msg.bot button`), chromedp.FromNode(f))
+	})
 }
