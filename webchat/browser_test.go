@@ -147,7 +147,14 @@ func (p *phone) press(id string) {
 		return null;
 	})`, id, p.seen)
 	p.seen = b.Msg
+	before := p.newestBot()
 	p.do("press "+id, chromedp.Click(chromedp.CSS(`#log .msg[data-id="`+itoa(b.Msg)+`"] button[value="`+b.Data+`"]`)))
+	// Wait for the answer to the press, so that what is typed next cannot
+	// overtake it (every step here answers a press).
+	p.poll("the answer to "+id, nil, `((after) => {
+		const m = document.querySelectorAll('#log .msg.bot');
+		return m.length && Number(m[m.length - 1].dataset.id) > after;
+	})`, before)
 }
 
 func (p *phone) offered(id string) bool {
