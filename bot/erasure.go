@@ -82,18 +82,23 @@ func (b *Bot) eraseChats(ctx context.Context) {
 				return err
 			})
 			var perm *PermanentError
+			next := to - 100
 			switch {
 			case errors.Is(err, ErrUnreachable), errors.As(err, &perm):
-				// Blocked, or nothing there to delete: the rest neither.
+				// Blocked, or nothing there to delete: the rest neither,
+				// so the whole range is recorded as done.
 				b.log.Info("an erased person's chat could not be cleared further", "err", err)
-				to = r.From - 1 + 100 // ends the loop after recording
+				next = r.From - 1
 			case err != nil:
 				b.log.Warn("clearing an erased person's chat, the next sweep goes on", "err", err)
 				return
 			}
-			if err := b.db.ChatErasedDownTo(ctx, r.ID, to-100); err != nil {
+			if err := b.db.ChatErasedDownTo(ctx, r.ID, next); err != nil {
 				b.log.Warn("recording a chat erasure", "err", err)
 				return
+			}
+			if next < r.From {
+				break
 			}
 		}
 	}

@@ -20,14 +20,24 @@ func (s *Server) getMe(_ context.Context, _ *params) (any, *apiError) {
 	return u, nil
 }
 
-// targetLocked resolves chat_id and message_thread_id of a send.
-func (s *Server) targetLocked(p *params) (*chat, int, *apiError) {
+// openChatLocked resolves chat_id to a chat the bot may act in: a
+// private chat whose user blocked the bot refuses every call.
+func (s *Server) openChatLocked(p *params) (*chat, *apiError) {
 	c, e := s.chatByParam(p, "chat_id")
 	if e != nil {
-		return nil, 0, e
+		return nil, e
 	}
 	if c.blocked {
-		return nil, 0, errBlocked
+		return nil, errBlocked
+	}
+	return c, nil
+}
+
+// targetLocked resolves chat_id and message_thread_id of a send.
+func (s *Server) targetLocked(p *params) (*chat, int, *apiError) {
+	c, e := s.openChatLocked(p)
+	if e != nil {
+		return nil, 0, e
 	}
 	thread, e := p.integer("message_thread_id")
 	if e != nil {
@@ -132,12 +142,9 @@ func (s *Server) editableLocked(p *params) (*chat, *Message, *apiError) {
 	if p.str("inline_message_id") != "" {
 		return nil, nil, badRequest("inline messages are not supported by botapitest")
 	}
-	c, e := s.chatByParam(p, "chat_id")
+	c, e := s.openChatLocked(p)
 	if e != nil {
 		return nil, nil, e
-	}
-	if c.blocked {
-		return nil, nil, errBlocked
 	}
 	id, e := p.integer("message_id")
 	if e != nil {
@@ -608,12 +615,9 @@ func (s *Server) deleteMyCommands(_ context.Context, p *params) (any, *apiError)
 func (s *Server) deleteMessage(_ context.Context, p *params) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, e := s.chatByParam(p, "chat_id")
+	c, e := s.openChatLocked(p)
 	if e != nil {
 		return nil, e
-	}
-	if c.blocked {
-		return nil, errBlocked
 	}
 	id, e := p.integer("message_id")
 	if e != nil {
@@ -633,12 +637,9 @@ func (s *Server) deleteMessage(_ context.Context, p *params) (any, *apiError) {
 func (s *Server) deleteMessages(_ context.Context, p *params) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, e := s.chatByParam(p, "chat_id")
+	c, e := s.openChatLocked(p)
 	if e != nil {
 		return nil, e
-	}
-	if c.blocked {
-		return nil, errBlocked
 	}
 	var ids []int
 	if ok, err := p.jsonField("message_ids", &ids); err != nil || !ok {
