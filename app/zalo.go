@@ -17,7 +17,7 @@ import (
 // ZaloChannel builds the Zalo OA channel from the settings (nil when
 // ZALO_OA_ID is empty); notify tells the staff group when the OA needs an
 // admin (nil: only logged, as in `reentrybot zalo connect`).
-func ZaloChannel(cfg config.Config, db *store.DB, log *slog.Logger, notify func(context.Context, string) error, extra ...zalo.Option) *zalo.Channel {
+func ZaloChannel(cfg config.Config, db *store.DB, log *slog.Logger, notify func(ctx context.Context, oa, why string) error, extra ...zalo.Option) *zalo.Channel {
 	z := cfg.Zalo
 	if !z.Enabled() {
 		return nil
@@ -59,7 +59,7 @@ func addZalo(ctx context.Context, cfg config.Config, db *store.DB, b *bot.Bot, l
 	}
 	intake.X.SetMaxOpenConns(4)
 	intake.SetClock(db.Now)
-	ch = ZaloChannel(cfg, db, log, b.TellStaff, zalo.WithIntakeDB(intake))
+	ch = ZaloChannel(cfg, db, log, b.ZaloNeedsAdmin, zalo.WithIntakeDB(intake))
 	b.AddChannel(ch)
 	return ch, func() { intake.Close() }, nil
 }

@@ -24,3 +24,9 @@ func (b *Bot) TellStaff(ctx context.Context, html string) error {
 	}
 	return b.sendGroup(ctx, group, 0, html, nil)
 }
+
+// ZaloNeedsAdmin tells the staff group that the Zalo OA stopped and how an
+// admin connects it again (zalo.WithNotify).
+func (b *Bot) ZaloNeedsAdmin(ctx context.Context, oa, why string) error {
+	return b.TellStaff(ctx, b.cat.T(groupLang, "zalo_needs_admin", map[string]any{"OA": escape(oa), "Why": escape(why)}))
+}

@@ -13,7 +13,6 @@ package zalo
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -114,7 +113,7 @@ type Channel struct {
 	now    func() time.Time
 	log    *slog.Logger
 	client *http.Client
-	notify func(ctx context.Context, text string) error
+	notify func(ctx context.Context, oa, why string) error
 
 	mu        sync.Mutex
 	token     store.ZaloToken // the pair last read or made
@@ -132,9 +131,9 @@ func WithHTTPClient(c *http.Client) Option { return func(ch *Channel) { ch.clien
 // own (a few connections on the same database).
 func WithIntakeDB(db *store.DB) Option { return func(ch *Channel) { ch.intake = db } }
 
-// WithNotify sets how the staff are told that the OA needs an admin (the
-// bot's staff group).
-func WithNotify(f func(ctx context.Context, text string) error) Option {
+// WithNotify sets how the staff are told that the OA needs an admin and
+// why (the bot's staff group, in its language: the text is the caller's).
+func WithNotify(f func(ctx context.Context, oa, why string) error) Option {
 	return func(ch *Channel) { ch.notify = f }
 }
 
@@ -160,15 +159,12 @@ func (c *Channel) Capabilities() channel.Capabilities { return Caps }
 // Config is the channel's configuration with defaults applied.
 func (c *Channel) Config() Config { return c.cfg }
 
-// needsAdminText tells the staff group, in its language, why Zalo stopped.
-const needsAdminText = "⚠️ Kênh Zalo OA %s đã dừng: %s. Quản trị viên cần kết nối lại bằng lệnh <code>reentrybot zalo connect</code>; đến lúc đó tin nhắn qua Zalo không được gửi."
-
 func (c *Channel) tellStaff(ctx context.Context, why string) {
 	c.log.Error("zalo: the OA needs an admin", "oa", c.cfg.OAID, "why", why)
 	if c.notify == nil {
 		return
 	}
-	if err := c.notify(ctx, fmt.Sprintf(needsAdminText, c.cfg.OAID, why)); err != nil {
+	if err := c.notify(ctx, c.cfg.OAID, why); err != nil {
 		c.log.Warn("zalo: telling the staff group", "err", err)
 	}
 }

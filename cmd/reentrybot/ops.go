@@ -101,6 +101,9 @@ func runChecks(ctx context.Context, offline bool) []checkResult {
 				err = errors.New("no staff group: an admin sends /setup in the counsellors' supergroup (until then counsellors work from their private chats)")
 			}
 			out = append(out, checkResult{name: "staff group bound", err: err, warn: true, detail: group})
+			if cfg.Zalo.Enabled() {
+				out = append(out, zaloCheck(ctx, db, cfg.Zalo.OAID))
+			}
 		}
 	}
 	if offline {
@@ -140,4 +143,26 @@ func runChecks(ctx context.Context, offline bool) []checkResult {
 		hook.detail = fmt.Sprintf("%s, %d update(s) waiting", info.URL, info.PendingUpdateCount)
 	}
 	return append(out, hook)
+}
+
+// zaloCheck says whether the OA's tokens are usable: connected, not
+// waiting for an admin, the refresh token not past its expiry (the bot
+// refreshes the access token itself).
+func zaloCheck(ctx context.Context, db *store.DB, oa string) checkResult {
+	r := checkResult{name: "Zalo OA connected"}
+	t, ok, err := db.ZaloToken(ctx, oa)
+	now := db.Now()
+	switch {
+	case err != nil:
+		r.err = err
+	case !ok:
+		r.err = fmt.Errorf("OA %s has no token: an admin runs `reentrybot zalo connect`", oa)
+	case t.NeedsAdmin.Valid:
+		r.err = fmt.Errorf("OA %s stopped (%s): an admin runs `reentrybot zalo connect`", oa, t.NeedsAdmin.String)
+	case !t.RefreshExpiresAt.After(now):
+		r.err = fmt.Errorf("OA %s: the refresh token expired at %s: an admin runs `reentrybot zalo connect`", oa, t.RefreshExpiresAt.Format(time.RFC3339))
+	default:
+		r.detail = fmt.Sprintf("OA %s, refresh token valid until %s", oa, t.RefreshExpiresAt.Format("2006-01-02"))
+	}
+	return r
 }

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/dbtest"
 )
@@ -19,7 +22,19 @@ func TestCheck(t *testing.T) {
 	good := dbtest.URL(t)
 	behind, _ := dbtest.URLBehind(t)
 	bound := dbtest.URL(t)
-	for url, q := range map[string]string{bound: `INSERT INTO settings (key, value) VALUES ('staff_group', '-100123')`} {
+	zaloOK, zaloStopped, zaloExpired := dbtest.URL(t), dbtest.URL(t), dbtest.URL(t)
+	// The check compares with the program's clock, which the date guard
+	// moves: the tokens' times are set from it.
+	now := clock.System().UTC()
+	stamp := func(d time.Duration) string { return "'" + now.Add(d).Format(time.RFC3339) + "'" }
+	const tokens = `INSERT INTO zalo_tokens (oa_id, access_token, refresh_token, access_expires_at, refresh_expires_at, refreshed_at, needs_admin)
+	                VALUES ('4455', 'a', 'r', %s, %s, %s, %s)`
+	for url, q := range map[string]string{
+		bound:       `INSERT INTO settings (key, value) VALUES ('staff_group', '-100123')`,
+		zaloOK:      fmt.Sprintf(tokens, stamp(time.Hour), stamp(40*24*time.Hour), stamp(-time.Hour), "NULL"),
+		zaloStopped: fmt.Sprintf(tokens, stamp(time.Hour), stamp(40*24*time.Hour), stamp(-time.Hour), "'the refresh token was already used'"),
+		zaloExpired: fmt.Sprintf(tokens, stamp(-24*time.Hour), stamp(-time.Hour), stamp(-90*24*time.Hour), "NULL"),
+	} {
 		db, err := sql.Open("postgres", url)
 		if err != nil {
 			t.Fatal(err)
@@ -48,6 +63,14 @@ func TestCheck(t *testing.T) {
 			[]string{"FAIL  migrations current: the database is behind", "migrate up"}, []string{"Bot API"}},
 		{"database unreachable", map[string]string{"DATABASE_URL": "postgres://u@127.0.0.1:1/x?sslmode=disable"}, []string{"--offline"}, 1,
 			[]string{"FAIL  database reachable"}, nil},
+		{"zalo connected", map[string]string{"DATABASE_URL": zaloOK, "ZALO_OA_ID": "4455", "ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET": "o"}, []string{"--offline"}, 0,
+			[]string{"ok    Zalo OA connected: OA 4455, refresh token valid until " + now.Add(40*24*time.Hour).Format("2006-01-02")}, nil},
+		{"zalo not connected", map[string]string{"DATABASE_URL": good, "ZALO_OA_ID": "4455", "ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET": "o"}, []string{"--offline"}, 1,
+			[]string{"FAIL  Zalo OA connected: OA 4455 has no token"}, nil},
+		{"zalo stopped", map[string]string{"DATABASE_URL": zaloStopped, "ZALO_OA_ID": "4455", "ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET": "o"}, []string{"--offline"}, 1,
+			[]string{"FAIL  Zalo OA connected: OA 4455 stopped (the refresh token was already used)"}, nil},
+		{"zalo refresh token expired", map[string]string{"DATABASE_URL": zaloExpired, "ZALO_OA_ID": "4455", "ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET": "o"}, []string{"--offline"}, 1,
+			[]string{"FAIL  Zalo OA connected: OA 4455: the refresh token expired"}, nil},
 		{"bad configuration", map[string]string{"DATABASE_URL": good, "LOG_FORMAT": "xml"}, nil, 1,
 			[]string{"FAIL  configuration", "LOG_FORMAT"}, []string{"database"}},
 	}
