@@ -386,6 +386,13 @@ func (b *Bot) sweeper(ctx context.Context) {
 			if _, err := b.db.PruneInbox(ctx, b.now().Add(-7*24*time.Hour)); err != nil {
 				b.log.Warn("pruning the inbox", "err", err)
 			}
+			months := b.opts.RetentionMonths
+			if months <= 0 {
+				months = store.DefaultRetentionMonths
+			}
+			if _, err := b.db.PruneWebChat(ctx, b.now().AddDate(0, -months, 0)); err != nil {
+				b.log.Warn("pruning the web chat", "err", err)
+			}
 			pruned = time.Now()
 		}
 		if b.opts.RetentionMonths > 0 && time.Since(retained) > 24*time.Hour {

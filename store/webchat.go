@@ -253,3 +253,40 @@ func eraseWebChat(ctx context.Context, tx *Tx, channel, ref string) error {
 	_, err := tx.X.ExecContext(ctx, `DELETE FROM webchat_messages WHERE ref = $1`, ref)
 	return err
 }
+
+// WebChatPruned says what PruneWebChat removed.
+type WebChatPruned struct {
+	Sessions int64 // ended a week ago, or unused for the retention period
+	Visitors int64 // opened the page, never became a person, a month ago
+}
+
+// PruneWebChat forgets what the web chat no longer needs: sessions ended
+// more than a week ago or unused since idleCutoff (the retention period:
+// a cookie that old opens nothing a person expects), and visitors who
+// opened the page more than 30 days ago but never wrote (no person row,
+// nothing waiting in the inbox, no live session), with their outbox and
+// push subscriptions.
+func (db *DB) PruneWebChat(ctx context.Context, idleCutoff time.Time) (WebChatPruned, error) {
+	var p WebChatPruned
+	now := db.Now()
+	err := db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.X.ExecContext(ctx, `
+DELETE FROM webchat_sessions WHERE ended_at < $1 OR last_seen_at < $2`, now.Add(-7*24*time.Hour), idleCutoff)
+		if err != nil {
+			return fmt.Errorf("pruning web chat sessions: %w", err)
+		}
+		p.Sessions, _ = res.RowsAffected()
+		res, err = tx.X.ExecContext(ctx, `
+DELETE FROM webchat_people w
+ WHERE w.created_at < $1
+   AND NOT EXISTS (SELECT 1 FROM people pe WHERE pe.channel = 'web' AND pe.external_id = w.ref)
+   AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.channel = 'web' AND i.address = w.ref AND i.handled_at IS NULL)
+   AND NOT EXISTS (SELECT 1 FROM webchat_sessions s WHERE s.ref = w.ref AND s.ended_at IS NULL)`, now.Add(-30*24*time.Hour))
+		if err != nil {
+			return fmt.Errorf("pruning web chat visitors: %w", err)
+		}
+		p.Visitors, _ = res.RowsAffected()
+		return nil
+	})
+	return p, err
+}

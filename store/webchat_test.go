@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -110,4 +111,86 @@ func TestWebChatStore(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("keys made %d times, want once", calls)
 	}
+}
+
+// PruneWebChat removes ended and long-unused sessions and visitors who
+// never wrote, and nothing of a person who did, or who may still write.
+func TestPruneWebChat(t *testing.T) {
+	ctx := context.Background()
+	db := &store.DB{X: dbtest.New(t)}
+	clk := clock.NewFake(testNow)
+	db.SetClock(clk.Now)
+	const day = 24 * time.Hour
+	visitors := []struct {
+		ref       string
+		person    bool // wrote, so a person row exists
+		pending   bool // wrote, not handled yet
+		endedAgo  time.Duration
+		unusedFor time.Duration
+		wantGone  bool // the visitor and their outbox
+		wantLive  bool // their session still opens the chat
+	}{
+		{"person", true, false, 0, 40 * day, false, true},
+		{"visitor-old", false, false, 10 * day, 0, true, false},
+		{"visitor-live", false, false, 0, 35 * day, false, true},
+		{"visitor-pending", false, true, 10 * day, 0, false, false},
+		{"visitor-ended-yesterday", false, false, day, 0, true, false}, // no way back: no phone, session ended
+		{"person-ended", true, false, 10 * day, 0, false, false},
+		{"visitor-idle-years", false, false, 0, 800 * day, true, false},
+	}
+	for i, v := range visitors {
+		if err := db.NewWebPerson(ctx, v.ref, fmt.Sprintf("CODE%04d", i), []byte("tok-"+v.ref), "c"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddWebMessage(ctx, v.ref, false, []byte(`{"text":"Chào bạn"}`), "", "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(40 * day)
+	now := clk.Now()
+	for _, v := range visitors {
+		if _, err := db.X.ExecContext(ctx, `UPDATE webchat_sessions SET last_seen_at = $2, ended_at = $3 WHERE ref = $1`,
+			v.ref, now.Add(-v.unusedFor), nullTime(v.endedAgo, now)); err != nil {
+			t.Fatal(err)
+		}
+		if v.person {
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				_, err := tx.TouchPerson(ctx, "web", v.ref, v.ref, "vi")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if v.pending {
+			if _, err := db.X.ExecContext(ctx, `INSERT INTO inbox (channel, event_id, address, event, received_at) VALUES ('web', $1, $1, '{}', $2)`, v.ref, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := db.PruneWebChat(ctx, now.AddDate(0, -24, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Visitors != 3 || got.Sessions != 4 {
+		t.Errorf("pruned %+v, want 3 visitors and 4 sessions", got)
+	}
+	for _, v := range visitors {
+		var left int
+		if err := db.X.GetContext(ctx, &left, `SELECT count(*) FROM webchat_messages WHERE ref = $1`, v.ref); err != nil {
+			t.Fatal(err)
+		}
+		if gone := left == 0; gone != v.wantGone {
+			t.Errorf("%s: outbox gone %v, want %v", v.ref, gone, v.wantGone)
+		}
+		if _, live, _ := db.WebSessionByToken(ctx, []byte("tok-"+v.ref)); live != v.wantLive {
+			t.Errorf("%s: session live %v, want %v", v.ref, live, v.wantLive)
+		}
+	}
+}
+
+func nullTime(ago time.Duration, now time.Time) any {
+	if ago == 0 {
+		return nil
+	}
+	return now.Add(-ago)
 }
