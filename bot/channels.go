@@ -401,6 +401,8 @@ func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, ht
 					return &PermanentError{Method: "send", Reason: ce.Reason}
 				case channel.NotDelivered:
 					return &NotDeliveredError{Reason: ce.Reason}
+				case channel.Held:
+					return &HeldError{Until: ce.Until, Reason: ce.Reason}
 				}
 			}
 			return err

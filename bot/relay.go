@@ -76,7 +76,20 @@ func (b *Bot) relayOne(ctx context.Context, caseID int64, to string) (more bool,
 		}
 		var perm *PermanentError
 		var nd *NotDeliveredError
+		var held *HeldError
 		switch {
+		case errors.As(sendErr, &held) && to == relayReturnee:
+			// Later events of the case wait behind it (order holds); the
+			// sweep tries again. The counsellors are told once.
+			first, err := tx.HoldRelay(ctx, ev.ID, held.Until)
+			if err != nil || !first {
+				return err
+			}
+			if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "system", Kind: "notice", Body: "topic_held", RelayTo: relayTopic}); err != nil {
+				return err
+			}
+			after.add(func() { b.kickRelay(c.ID, relayTopic) })
+			return nil
 		case sendErr == nil:
 			more = true
 			return tx.FinishRelay(ctx, ev.ID, "")

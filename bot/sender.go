@@ -26,6 +26,15 @@ type NotDeliveredError struct{ Reason string }
 
 func (e *NotDeliveredError) Error() string { return "not delivered: " + e.Reason }
 
+// HeldError: another channel's rules allow the message from Until, not
+// now (Zalo's day-time templates); it stays pending and is tried again.
+type HeldError struct {
+	Until  time.Time
+	Reason string
+}
+
+func (e *HeldError) Error() string { return "held until " + e.Until.Format(time.RFC3339) + ": " + e.Reason }
+
 // PermanentError is a Bot API refusal that a retry will not change (a 4xx
 // other than 403 and 429); Reason is Telegram's description.
 type PermanentError struct {

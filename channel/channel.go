@@ -232,6 +232,7 @@ func Numbered(text string) (int, bool) {
 type Error struct {
 	Kind   ErrorKind
 	Retry  time.Duration // for Throttled: how long to wait
+	Until  time.Time     // for Held: when the messenger allows it
 	Reason string
 }
 
@@ -247,8 +248,11 @@ const (
 	// Zalo's window, no template for it) though the person stays
 	// reachable; the staff side is told rather than left guessing.
 	NotDelivered
+	// Held: the messenger's rules allow this message later (Zalo's
+	// templates go only by day): the sender keeps it and tries again.
+	Held
 )
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("channel: %s: %s", [...]string{"permanent", "throttled", "unreachable", "transient", "not delivered"}[e.Kind], e.Reason)
+	return fmt.Sprintf("channel: %s: %s", [...]string{"permanent", "throttled", "unreachable", "transient", "not delivered", "held"}[e.Kind], e.Reason)
 }

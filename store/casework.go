@@ -261,6 +261,18 @@ UPDATE case_events SET relayed_at = CASE WHEN $2 = '' THEN $3::timestamptz END, 
 	return nil
 }
 
+// HoldRelay notes that a pending event waits for its channel to allow it
+// (until); first is true the first time, so that the counsellors are told
+// once however often the sweep tries again.
+func (tx *Tx) HoldRelay(ctx context.Context, eventID int64, until time.Time) (first bool, err error) {
+	res, err := tx.X.ExecContext(ctx, `UPDATE case_events SET held_until = $2 WHERE id = $1 AND held_until IS NULL`, eventID, until)
+	if err != nil {
+		return false, fmt.Errorf("holding relay %d: %w", eventID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // PendingRelay is a case with events waiting to go in one direction.
 type PendingRelay struct {
 	CaseID  int64  `db:"case_id"`

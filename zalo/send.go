@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"reentrybot/channel"
@@ -133,7 +134,12 @@ func (c *Channel) sendTemplate(ctx context.Context, to channel.Address, m channe
 	}
 	now := c.now().In(c.cfg.Loc)
 	if h := now.Hour(); !tpl.Transaction && (h < c.cfg.AllowedFrom || h >= c.cfg.AllowedTo) {
-		return &channel.Error{Kind: channel.NotDelivered, Reason: fmt.Sprintf("outside Zalo's window, and ZNS messages of this kind go only %02d:00–%02d:00", c.cfg.AllowedFrom, c.cfg.AllowedTo)}
+		why := fmt.Sprintf("outside Zalo's window, and ZNS messages of this kind go only %02d:00–%02d:00", c.cfg.AllowedFrom, c.cfg.AllowedTo)
+		if m.Purpose == channel.PurposeCounsellor {
+			// A counsellor's answer is worth the wait: kept until morning.
+			return &channel.Error{Kind: channel.Held, Until: c.nextAllowed(now), Reason: why}
+		}
+		return &channel.Error{Kind: channel.NotDelivered, Reason: why}
 	}
 	paid, err := c.db.TakeZaloPaid(ctx, c.cfg.OAID, now, c.cfg.PaidMonthlyCap)
 	if err != nil {
@@ -214,4 +220,14 @@ func (c *Channel) Preview(ctx context.Context, refs []string) (Reach, error) {
 	r.Templates = min(len(phones), max(c.cfg.PaidMonthlyCap-spent, 0))
 	r.Skipped = len(outside) - r.Templates
 	return r, nil
+}
+
+// nextAllowed is the next start of the hours in which non-transaction
+// templates may go, after now (in the configured zone).
+func (c *Channel) nextAllowed(now time.Time) time.Time {
+	day := time.Date(now.Year(), now.Month(), now.Day(), c.cfg.AllowedFrom, 0, 0, 0, now.Location())
+	if !day.After(now) {
+		day = day.AddDate(0, 0, 1)
+	}
+	return day
 }

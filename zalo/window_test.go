@@ -71,7 +71,8 @@ func TestWindowPolicy(t *testing.T) {
 		{"counsellor 50 h after: ZNS", 50 * time.Hour, channel.PurposeCounsellor, "+84912345678", flows.Purposes, 0, "zns:care-1"},
 		{"counsellor 50 h after, no phone", 50 * time.Hour, channel.PurposeCounsellor, "", flows.Purposes, 0, "no phone"},
 		{"counsellor 50 h after, consent withdrawn", 50 * time.Hour, channel.PurposeCounsellor, "+84912345678", []flows.Purpose{flows.PurposeAnnouncements}, 0, "no phone"},
-		{"counsellor at 23:00", 62 * time.Hour, channel.PurposeCounsellor, "+84912345678", flows.Purposes, 0, "06:00–22:00"},
+		{"counsellor at 23:00: held until 06:00", 62 * time.Hour, channel.PurposeCounsellor, "+84912345678", flows.Purposes, 0, "held:2026-11-19T06:00:00+07:00"},
+		{"follow-up at 23:00", 62 * time.Hour, channel.PurposeFollowUp, "+84912345678", flows.Purposes, 0, "06:00–22:00"},
 		{"reminder at 23:00: a transaction", 62 * time.Hour, channel.PurposeReminder, "+84912345678", flows.Purposes, 0, "zns:remind-1"},
 		{"announcement 8 days after", 8 * 24 * time.Hour, channel.PurposeAnnouncement, "+84912345678", flows.Purposes, 0, "zns:news-1"},
 		{"announcement without its consent", 8 * 24 * time.Hour, channel.PurposeAnnouncement, "+84912345678", []flows.Purpose{flows.PurposeJob}, 0, "no phone"},
@@ -110,6 +111,11 @@ func TestWindowPolicy(t *testing.T) {
 				n, err := r.db.ZaloPaidSends(r.ctx, r.fake.Options().OAID, r.clk.Now().In(vn))
 				if err != nil || n != 1 {
 					t.Fatalf("%d paid sends counted (%v)", n, err)
+				}
+			case strings.HasPrefix(tt.want, "held:"):
+				var ce *channel.Error
+				if !errors.As(err, &ce) || ce.Kind != channel.Held || ce.Until.Format(time.RFC3339) != strings.TrimPrefix(tt.want, "held:") || len(got) != 0 {
+					t.Fatalf("err %v, sent %+v; want %s", err, got, tt.want)
 				}
 			default:
 				if why := notDelivered(err); !strings.Contains(why, tt.want) || len(got) != 0 {
@@ -208,8 +214,10 @@ func TestAnnouncementPreview(t *testing.T) {
 
 // A counsellor's answer through the bot's relay, 50 h after the person's
 // last message (Wednesday 11:00): it reaches them as the care template.
-// The next, at 23:00, cannot go; the case's topic is told so. Zalo never
-// refused a consultation message on the way.
+// The next, at 23:00, cannot go before 06:00: the case's topic is told
+// once (however often the sweep tries), and the answer goes by itself in
+// the morning, before the one written after it. Zalo never refused a
+// message on the way.
 func TestCounsellorAnswerAfter50Hours(t *testing.T) {
 	r := newRig(t, rigOpts{sweep: 100 * time.Millisecond})
 	u, person := r.returnee("+84912345678", flows.Purposes...)
@@ -239,14 +247,41 @@ func TestCounsellorAnswerAfter50Hours(t *testing.T) {
 	})
 	r.clk.Advance(12 * time.Hour) // 23:00
 	ev := answer("Anh nhớ mang giấy tờ")
-	r.waitFor("the topic told of the undelivered answer", func() bool {
+	next := answer("Mai 8 giờ nhé")
+	notices := func(key string) int {
 		var n int
-		return r.x.Get(&n, `SELECT count(*) FROM case_events WHERE case_id = $1 AND kind = 'notice' AND body = 'topic_not_delivered'`, caseID) == nil && n == 1
-	})
-	var why string
-	if err := r.x.Get(&why, `SELECT coalesce(relay_error, '') FROM case_events WHERE id = $1`, ev); err != nil || !strings.Contains(why, "06:00–22:00") {
-		t.Fatalf("relay error %q (%v)", why, err)
+		if err := r.x.Get(&n, `SELECT count(*) FROM case_events WHERE case_id = $1 AND kind = 'notice' AND body = $2`, caseID, key); err != nil {
+			t.Fatal(err)
+		}
+		return n
 	}
+	r.waitFor("the topic told the answer waits", func() bool { return notices("topic_held") == 1 })
+	// Several sweeps later: still one notice, nothing sent, nothing failed.
+	sent := len(r.fake.Messages(u.ID))
+	time.Sleep(300 * time.Millisecond) // three sweeps at 100 ms: nothing may happen
+	var held struct {
+		Until  time.Time `db:"held_until"`
+		Failed string    `db:"failed"`
+		Sent   bool      `db:"sent"`
+	}
+	if err := r.x.Get(&held, `SELECT held_until, coalesce(relay_error, '') AS failed, relayed_at IS NOT NULL AS sent FROM case_events WHERE id = $1`, ev); err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 19, 6, 0, 0, 0, vn); !held.Until.Equal(want) || held.Failed != "" || held.Sent {
+		t.Fatalf("held answer %+v, want held until %s", held, want)
+	}
+	if notices("topic_held") != 1 || notices("topic_not_delivered") != 0 || len(r.fake.Messages(u.ID)) != sent {
+		t.Fatalf("at night: %d held notices, %d not delivered, %d sent", notices("topic_held"), notices("topic_not_delivered"), len(r.fake.Messages(u.ID))-sent)
+	}
+	r.clk.Advance(7 * time.Hour) // 06:00
+	r.waitFor("both answers in the morning, in order", func() bool {
+		ms := r.fake.Messages(u.ID)
+		return len(ms) == sent+2 && strings.Contains(ms[sent].Data["message"], "mang giấy tờ") && strings.Contains(ms[sent+1].Data["message"], "8 giờ")
+	})
+	r.waitFor("both answers marked relayed", func() bool {
+		var pending int
+		return r.x.Get(&pending, `SELECT count(*) FROM case_events WHERE id IN ($1, $2) AND relayed_at IS NULL`, ev, next) == nil && pending == 0
+	})
 	for _, c := range r.fake.Calls() {
 		if c.Error != 0 {
 			t.Errorf("the fake refused %s: %d %s", c.Path, c.Error, c.Desc)
