@@ -8,6 +8,7 @@ package desk
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -108,7 +109,7 @@ type inviteForm struct {
 type newInvite struct {
 	ID                  int64
 	Name, Web, Telegram string
-	QR                  string
+	QR                  template.URL
 	Until               time.Time
 }
 
@@ -224,7 +225,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, sess store.DeskS
 	if s.opt.InviteLink != nil {
 		created.Telegram = s.opt.InviteLink(code)
 		if png, err := qrcode.Encode(created.Telegram, qrcode.Medium, 256); err == nil {
-			created.QR = dataURL(png)
+			created.QR = template.URL(dataURL(png)) // made here, not from input
 		}
 	}
 	s.showStaff(w, r, sess, http.StatusOK, inviteForm{Role: string(store.RoleCounsellor), Days: 7}, nil, "", created)

@@ -3,6 +3,7 @@ package desk
 import (
 	"bytes"
 	"encoding/csv"
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -71,7 +72,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess store.D
 	data["Scope"] = scope
 	data["Head"] = table[0]
 	data["Rows"] = table[1:]
-	data["Chart"] = dataURL(chart)
+	data["Chart"] = template.URL(dataURL(chart)) // made here, not from input
 	s.render(w, http.StatusOK, "report", data)
 }
 
