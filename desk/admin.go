@@ -38,7 +38,9 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 }
 
 // canReport is bot.staffReport's rule: admins and commune officers.
-func canReport(st store.Staff) bool { return st.Role == store.RoleAdmin || st.Role == store.RoleOfficer }
+func canReport(st store.Staff) bool {
+	return st.Role == store.RoleAdmin || st.Role == store.RoleOfficer
+}
 
 // isAdmin is the rule of /audit, staff invites and imports.
 func isAdmin(st store.Staff) bool { return st.Role == store.RoleAdmin }

@@ -538,3 +538,28 @@ func TestImport(t *testing.T) {
 		t.Errorf("refused requests changed courses: %d", n)
 	}
 }
+
+// Retiring what a communes file leaves out is previewed, rolled back: the
+// preview counts the communes that would go, and none has gone.
+func TestImportRetirePreview(t *testing.T) {
+	r := newRig(t)
+	admin, _ := r.member(store.RoleAdmin, "Quản trị", "quantri")
+	active := r.count(`SELECT count(*) FROM communes WHERE active`)
+	names := r.count(`SELECT count(*) FROM communes WHERE code IN ($1, $2) AND name IN ('Hiệp Hòa', 'Hợp Thịnh')`, communeA, communeB)
+	st, body, _ := admin.upload("/import/preview", url.Values{"csrf": {admin.csrf}, "kind": {"communes"}, "retire": {"on"}}, "communes.csv", fixture(t, "communes-two.csv"))
+	if st != http.StatusOK || !strings.Contains(body, strconv.Itoa(active-2)+" ngừng dùng") || !strings.Contains(body, `name="retire" value="on"`) {
+		t.Fatalf("preview with retiring (%d active): %d\n%.2000s", active, st, body)
+	}
+	if n := r.count(`SELECT count(*) FROM communes WHERE active`); n != active || active < 50 {
+		t.Errorf("after the preview %d communes active, was %d", n, active)
+	}
+	if n := r.count(`SELECT count(*) FROM communes WHERE code IN ($1, $2) AND name IN ('Hiệp Hòa', 'Hợp Thịnh')`, communeA, communeB); n != names {
+		t.Errorf("the preview changed names")
+	}
+	// Loan days take no retiring: the box is ignored, as the CLI has none.
+	st, body, _ = admin.upload("/import/preview", url.Values{"csrf": {admin.csrf}, "kind": {"loan-days"}, "retire": {"on"}}, "l.csv",
+		[]byte("commune_code,day,place,starts_at,ends_at,capacity\n"+communeA+",2027-01-12,UBND xã,07:30,11:00,20\n"))
+	if st != http.StatusOK || !strings.Contains(body, "1 thêm mới") || strings.Contains(body, `name="retire" value="on"`) {
+		t.Errorf("loan days preview: %d\n%.1500s", st, body)
+	}
+}

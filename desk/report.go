@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"html/template"
 	"net/http"
-	"strings"
 	"time"
 
 	"reentrybot/i18n"
@@ -47,17 +46,17 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess store.D
 		s.fail(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := rep.CSV(&buf, s.cat, i18n.Default); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	table, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff"))).ReadAll()
+	file, err := s.reportBytes(rep, "csv")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	chart, err := rep.ChartPNG(s.cat, i18n.Default)
+	table, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(file, []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	chart, err := s.reportBytes(rep, "png")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -98,17 +97,7 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request, sess store.D
 		s.fail(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	switch format {
-	case "csv":
-		err = rep.CSV(&buf, s.cat, i18n.Default)
-	case "xlsx":
-		err = rep.XLSX(&buf, s.cat, i18n.Default)
-	case "png":
-		var b []byte
-		b, err = rep.ChartPNG(s.cat, i18n.Default)
-		buf.Write(b)
-	}
+	file, err := s.reportBytes(rep, format)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -116,5 +105,19 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request, sess store.D
 	s.audit(ctx, sess.ID, "report", 0, "desk "+month.Format("2006-01")+" "+format)
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+rep.FileName(format)+`"`)
-	w.Write(buf.Bytes())
+	w.Write(file)
+}
+
+// reportBytes makes one of the report's files, as Telegram sends them.
+func (s *Server) reportBytes(rep *report.Report, format string) ([]byte, error) {
+	if format == "png" {
+		return rep.ChartPNG(s.cat, i18n.Default)
+	}
+	var buf bytes.Buffer
+	err := rep.CSV(&buf, s.cat, i18n.Default)
+	if format == "xlsx" {
+		buf.Reset()
+		err = rep.XLSX(&buf, s.cat, i18n.Default)
+	}
+	return buf.Bytes(), err
 }

@@ -25,6 +25,19 @@ func DryRun(ctx context.Context) context.Context { return context.WithValue(ctx,
 
 func dryRun(ctx context.Context) bool { v, _ := ctx.Value(dryRunKey{}).(bool); return v }
 
+// dayRange is the filter's day as a time range (nulls without a day).
+func (f AuditFilter) dayRange() (from, to sql.NullTime) {
+	if f.Day.IsZero() {
+		return from, to
+	}
+	loc := f.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := time.Date(f.Day.Year(), f.Day.Month(), f.Day.Day(), 0, 0, 0, 0, loc)
+	return sql.NullTime{Time: d, Valid: true}, sql.NullTime{Time: d.AddDate(0, 0, 1), Valid: true}
+}
+
 // AuditPage is one page of the audit log, newest first.
 type AuditPage struct {
 	Entries []AuditEntry
@@ -34,15 +47,7 @@ type AuditPage struct {
 // AuditLogPage lists the lines matching f, newest first, skipping offset
 // and returning at most limit.
 func (db *DB) AuditLogPage(ctx context.Context, f AuditFilter, offset, limit int) (AuditPage, error) {
-	var from, to sql.NullTime
-	if !f.Day.IsZero() {
-		loc := f.Loc
-		if loc == nil {
-			loc = time.UTC
-		}
-		d := time.Date(f.Day.Year(), f.Day.Month(), f.Day.Day(), 0, 0, 0, 0, loc)
-		from, to = sql.NullTime{Time: d, Valid: true}, sql.NullTime{Time: d.AddDate(0, 0, 1), Valid: true}
-	}
+	from, to := f.dayRange()
 	const where = `
  WHERE ($1 = 0 OR a.case_id = $1) AND ($2 = 0 OR a.staff_id = $2)
    AND ($3::timestamptz IS NULL OR (a.at >= $3 AND a.at < $4))`
