@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	"reentrybot/domain"
 	"reentrybot/store"
 )
 
@@ -148,12 +150,19 @@ func (s *Server) showStaff(w http.ResponseWriter, r *http.Request, sess store.De
 		}
 		rows[i] = row
 	}
+	// The codes to type, for reference (active communes only).
+	var communes []domain.Commune
+	if err := s.db.InTx(r.Context(), func(tx *store.Tx) (err error) { communes, err = tx.AllCommunes(r.Context()); return err }); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	communes = slices.DeleteFunc(communes, func(c domain.Commune) bool { return !c.Active })
 	roles := []map[string]string{}
 	for _, ro := range []store.Role{store.RoleCounsellor, store.RoleOfficer, store.RoleAdmin} {
 		roles = append(roles, map[string]string{"Value": string(ro), "Name": roleNames[ro]})
 	}
 	s.render(w, status, "staff", map[string]any{"Title": "Nhân viên", "Sess": sess, "Rows": rows, "Form": form,
-		"Roles": roles, "Problems": problems, "Notice": notice, "Created": created, "MaxDays": maxInviteDays, "MaxName": maxDisplayName})
+		"Roles": roles, "Problems": problems, "Notice": notice, "Communes": communes, "Created": created, "MaxDays": maxInviteDays, "MaxName": maxDisplayName})
 }
 
 // invite creates a staff record and its one-time code (store.CreateInvite,
