@@ -34,6 +34,7 @@ func (a *App) serveDesk(ctx context.Context, ln net.Listener, cfg config.Config,
 	d, err := desk.New(a.DB, cat, desk.Options{
 		IdleTimeout: cfg.Desk.IdleTimeout, LockAfter: cfg.Desk.LockAfter, LockFor: cfg.Desk.LockFor,
 		Loc: cfg.TimeZone, HashInvite: bot.HashInviteCode, CaseChanged: a.Bot.DeskChanged,
+		URL: cfg.Desk.URL, InviteLink: func(code string) string { return bot.InviteLink(a.Bot.Username(), code) },
 	}, a.log)
 	if err != nil {
 		ln.Close()

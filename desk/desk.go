@@ -45,6 +45,12 @@ type Options struct {
 	// CaseChanged is told after the desk changed a case (taken, answered,
 	// closed), so the relay sends at once rather than at its next sweep.
 	CaseChanged func(caseID int64)
+	// URL is the desk's address as staff browsers reach it (DESK_URL):
+	// the web link of a new invite. Empty: the address of the request.
+	URL string
+	// InviteLink is the Telegram link that redeems an invite code
+	// (bot.InviteLink with the bot's username); nil shows none.
+	InviteLink func(code string) string
 }
 
 // Server serves the desk.
@@ -92,7 +98,7 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 		"t":    func(key string) string { return cat.T(i18n.Default, key, nil) },
 		"when": func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
 	}
-	for _, p := range []string{"signin", "invite", "queue", "case", "message"} {
+	for _, p := range []string{"signin", "invite", "queue", "case", "message", "report", "audit", "staff", "import"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, err
@@ -134,6 +140,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /case/{id}/note", s.staff(s.note))
 	mux.HandleFunc("POST /case/{id}/close", s.staff(s.closeCase))
 	mux.HandleFunc("POST /signout-everywhere", s.staff(s.signoutEverywhere))
+	s.adminRoutes(mux) // admin.go
 	return headers(mux)
 }
 
@@ -168,7 +175,7 @@ func (s *Server) staff(h func(http.ResponseWriter, *http.Request, store.DeskSess
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(r)) // admin.go
 			if !sameToken(r.PostFormValue("csrf"), sess.CSRF) {
 				s.log.Warn("desk POST without a valid CSRF token", "staff", sess.ID, "path", r.URL.Path)
 				s.message(w, http.StatusForbidden, "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại.")

@@ -58,6 +58,7 @@ func newRig(t *testing.T) *rig {
 	r := &rig{t: t, db: db, clk: clk, secrets: map[string]string{}}
 	s, err := desk.New(db, cat, desk.Options{
 		HashInvite: bot.HashInviteCode,
+		InviteLink: func(code string) string { return bot.InviteLink("reentry_test_bot", code) },
 		CaseChanged: func(id int64) {
 			r.mu.Lock()
 			r.changed = append(r.changed, id)

@@ -225,15 +225,7 @@ type AuditFilter struct {
 
 // AuditLog lists audit lines in time order.
 func (db *DB) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	var from, to sql.NullTime
-	if !f.Day.IsZero() {
-		loc := f.Loc
-		if loc == nil {
-			loc = time.UTC
-		}
-		d := time.Date(f.Day.Year(), f.Day.Month(), f.Day.Day(), 0, 0, 0, 0, loc)
-		from, to = sql.NullTime{Time: d, Valid: true}, sql.NullTime{Time: d.AddDate(0, 0, 1), Valid: true}
-	}
+	from, to := f.dayRange() // desk_admin.go
 	var out []AuditEntry
 	err := db.X.SelectContext(ctx, &out, `
 SELECT a.id, a.at, a.staff_id, a.telegram_user_id, a.action, a.case_id, a.detail, s.display_name AS staff_name

@@ -225,6 +225,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(&Tx{X: x, db: db}); err != nil {
 		return err
 	}
+	if dryRun(ctx) { // store/desk_admin.go
+		return ErrDryRun
+	}
 	if err = x.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
