@@ -33,7 +33,9 @@ type HeldError struct {
 	Reason string
 }
 
-func (e *HeldError) Error() string { return "held until " + e.Until.Format(time.RFC3339) + ": " + e.Reason }
+func (e *HeldError) Error() string {
+	return "held until " + e.Until.Format(time.RFC3339) + ": " + e.Reason
+}
 
 // PermanentError is a Bot API refusal that a retry will not change (a 4xx
 // other than 403 and 429); Reason is Telegram's description.
