@@ -18,6 +18,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 	"golang.org/x/crypto/argon2"
 
+	"reentrybot/clientaddr"
 	"reentrybot/store"
 )
 
@@ -132,12 +133,17 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	addr := clientaddr.Of(r)
+	if s.addrBlocked(w, r, addr) { // ratelimit.go
+		return
+	}
 	login := strings.ToLower(strings.TrimSpace(r.PostFormValue("login")))
 	pw, code := r.PostFormValue("password"), r.PostFormValue("code")
 	token, csrf := newToken(), newToken()
-	result := signinWrong
+	from := " from " + addr
+	result, left := signinWrong, -1
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		result = signinWrong
+		result, left = signinWrong, -1
 		now := s.db.Now()
 		a, found, err := tx.DeskAccountByLogin(ctx, login)
 		if err != nil {
@@ -145,34 +151,64 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		}
 		if !found || len(pw) > maxPassword {
 			checkPassword(s.dummyHash, pw) // as slow as a known login
-			return tx.Audit(ctx, 0, 0, "desk_signin_failed", 0, "unknown login "+strconv.Quote(clip(login, 40)))
+			if err := s.addrFailed(ctx, tx, addr); err != nil {
+				return err
+			}
+			return tx.Audit(ctx, 0, 0, "desk_signin_failed", 0, "unknown login "+strconv.Quote(clip(login, 40))+from)
 		}
 		if a.LockedUntil.Valid && a.LockedUntil.Time.After(now) {
 			result = signinLocked
-			return tx.Audit(ctx, a.ID, 0, "desk_signin_locked", 0, "")
+			if err := s.addrFailed(ctx, tx, addr); err != nil {
+				return err
+			}
+			return tx.Audit(ctx, a.ID, 0, "desk_signin_locked", 0, strings.TrimPrefix(from, " "))
 		}
-		step, codeOK := totpStep(a.TOTPSecret, code, now)
 		pwOK := checkPassword(a.PasswordHash, pw)
-		if pwOK && codeOK {
-			ok, err := tx.DeskSignedIn(ctx, a.ID, step, hashToken(token), csrf)
+		recovery := normalizeRecovery(code) // recovery.go; "" for a TOTP code
+		if pwOK && recovery != "" {
+			used, n, err := tx.UseDeskRecoveryCode(ctx, a.ID, recoveryHash(recovery))
 			if err != nil {
 				return err
 			}
-			if ok {
-				result = signinOK
-				return tx.Audit(ctx, a.ID, 0, "desk_signin", 0, "")
+			if used {
+				result, left = signinOK, n
+				if err := tx.DeskSignedInRecovery(ctx, a.ID, hashToken(token), csrf); err != nil {
+					return err
+				}
+				if err := tx.Audit(ctx, a.ID, 0, "desk_recovery_used", 0, strconv.Itoa(n)+" left"); err != nil {
+					return err
+				}
+				return tx.Audit(ctx, a.ID, 0, "desk_signin", 0, "recovery code"+from)
 			}
-			codeOK = false // a code already used
+		}
+		if pwOK && recovery == "" {
+			if step, codeOK := totpStep(a.TOTPSecret, code, now); codeOK {
+				ok, err := tx.DeskSignedIn(ctx, a.ID, step, hashToken(token), csrf)
+				if err != nil {
+					return err
+				}
+				if ok {
+					result = signinOK
+					return tx.Audit(ctx, a.ID, 0, "desk_signin", 0, "authenticator code"+from)
+				}
+				// a code already used: wrong
+			}
 		}
 		why := "password"
 		if pwOK {
 			why = "code"
+			if recovery != "" {
+				why = "recovery code"
+			}
 		}
 		locked, err := tx.DeskSignInFailed(ctx, a.ID, s.opt.LockAfter, now.Add(s.opt.LockFor))
 		if err != nil {
 			return err
 		}
-		if err := tx.Audit(ctx, a.ID, 0, "desk_signin_failed", 0, why); err != nil {
+		if err := s.addrFailed(ctx, tx, addr); err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, a.ID, 0, "desk_signin_failed", 0, why+from); err != nil {
 			return err
 		}
 		if locked {
@@ -185,12 +221,16 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	switch result {
-	case signinOK:
+	switch {
+	case result == signinOK && left >= 0:
+		s.setCookie(w, r, sessionCookie, token, 0)
+		http.Redirect(w, r, "/recovery?m=used", http.StatusSeeOther) // the count left, a new set
+		return
+	case result == signinOK:
 		s.setCookie(w, r, sessionCookie, token, 0)
 		http.Redirect(w, r, "/queue", http.StatusSeeOther)
 		return
-	case signinLocked:
+	case result == signinLocked:
 		s.render(w, http.StatusTooManyRequests, "signin", map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r), "Login": login,
 			"Error": "Tài khoản tạm khoá vì nhập sai nhiều lần. Vui lòng thử lại sau ít phút."})
 		return
@@ -268,7 +308,8 @@ func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 // redeem creates the account: login, password twice, and a code from the
-// authenticator app proving it holds the secret.
+// authenticator app proving it holds the secret; it shows the recovery
+// codes once.
 func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	if !s.preChecked(w, r) {
 		return
@@ -314,9 +355,16 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	codes, hashes := newRecoveryCodes() // recovery.go
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		st, err = tx.RedeemDeskInvite(ctx, hash, login, ph, secret, step)
 		if err != nil {
+			return err
+		}
+		if err := tx.SetDeskRecoveryCodes(ctx, st.ID, hashes); err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, st.ID, 0, "desk_recovery_codes_made", 0, strconv.Itoa(len(codes))); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, st.ID, 0, "desk_invite_redeemed", 0, string(st.Role))
@@ -332,7 +380,9 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/signin?m=created", http.StatusSeeOther)
+	// The recovery codes, shown this once (a reload would post the used
+	// invite again and be refused).
+	s.render(w, http.StatusOK, "recovery", map[string]any{"Title": "Mã dự phòng", "Codes": codes, "Created": true})
 }
 
 func base32Secret(s string) ([]byte, error) {

@@ -37,6 +37,8 @@ type Options struct {
 	IdleTimeout time.Duration  // a session unused this long ends (30 min)
 	LockAfter   int            // wrong sign-ins in a row that lock an account (20)
 	LockFor     time.Duration  // how long the lock lasts (15 min)
+	AddrLimit   int            // failed sign-ins per client address in AddrWindow (50; ratelimit.go)
+	AddrWindow  time.Duration  // the window they are counted in (15 min)
 	Loc         *time.Location // times on the pages (UTC)
 	Issuer      string         // the name authenticator apps show ("reentrybot")
 	// HashInvite is how invite codes are stored (bot.HashInviteCode):
@@ -78,6 +80,12 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 	if opt.LockFor == 0 {
 		opt.LockFor = 15 * time.Minute
 	}
+	if opt.AddrLimit == 0 {
+		opt.AddrLimit = defaultAddrLimit
+	}
+	if opt.AddrWindow == 0 {
+		opt.AddrWindow = defaultAddrWindow
+	}
 	if opt.Loc == nil {
 		opt.Loc = time.UTC
 	}
@@ -92,7 +100,7 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 		"t":    func(key string) string { return cat.T(i18n.Default, key, nil) },
 		"when": func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
 	}
-	for _, p := range []string{"signin", "invite", "queue", "case", "message"} {
+	for _, p := range []string{"signin", "invite", "queue", "case", "message", "recovery"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, err
@@ -134,6 +142,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /case/{id}/note", s.staff(s.note))
 	mux.HandleFunc("POST /case/{id}/close", s.staff(s.closeCase))
 	mux.HandleFunc("POST /signout-everywhere", s.staff(s.signoutEverywhere))
+	mux.HandleFunc("GET /recovery", s.staff(s.recoveryPage)) // recovery.go
+	mux.HandleFunc("POST /recovery", s.staff(s.regenerate))
 	return headers(mux)
 }
 

@@ -21,6 +21,7 @@ import (
 	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/desk"
+	"reentrybot/desk/desktest"
 	"reentrybot/i18n"
 	"reentrybot/store"
 )
@@ -78,6 +79,8 @@ type browser struct {
 	r    *rig
 	c    *http.Client
 	csrf string // the session's, from the last page read
+	// recovery is the recovery codes shown once at redeem.
+	recovery []string
 }
 
 func (r *rig) browser() *browser {
@@ -143,8 +146,9 @@ func (b *browser) redeem(code, login string) string {
 	}
 	st, body, loc := b.post("/invite/"+code, url.Values{"csrf": {b.csrf}, "login": {login}, "password": {password},
 		"password2": {password}, "secret": {secret}, "totp": {otp}})
-	if st != http.StatusSeeOther || loc != "/signin?m=created" {
-		t.Fatalf("redeeming: %d %s\n%s", st, loc, body)
+	b.recovery = desktest.RecoveryCodes(body)
+	if st != http.StatusOK || loc != "" || len(b.recovery) != 10 {
+		t.Fatalf("redeeming: %d %s, %d recovery codes\n%s", st, loc, len(b.recovery), body)
 	}
 	return secret
 }

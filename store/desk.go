@@ -121,12 +121,8 @@ UPDATE desk_accounts SET failed = 0, locked_until = NULL, totp_last_step = $2
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	now := tx.db.Now()
-	_, err = tx.X.ExecContext(ctx, `
-INSERT INTO desk_sessions (token_hash, staff_id, csrf, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)`,
-		tokenHash, staffID, csrf, now)
-	if err != nil {
-		return false, fmt.Errorf("opening a desk session of %d: %w", staffID, err)
+	if err := tx.OpenDeskSession(ctx, staffID, tokenHash, csrf); err != nil { // desk_auth.go
+		return false, err
 	}
 	return true, nil
 }
