@@ -46,7 +46,10 @@ type rig struct {
 	secrets map[string]string // TOTP secrets by login
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, nil) }
+
+// newRigWith is newRig with options changed by opt (nil: the defaults).
+func newRigWith(t *testing.T, opt func(*desk.Options)) *rig {
 	t.Helper()
 	db := &store.DB{X: dbtest.New(t)}
 	clk := clock.NewFake(time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC))
@@ -57,14 +60,18 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, db: db, clk: clk, secrets: map[string]string{}}
-	s, err := desk.New(db, cat, desk.Options{
+	o := desk.Options{
 		HashInvite: bot.HashInviteCode,
 		CaseChanged: func(id int64) {
 			r.mu.Lock()
 			r.changed = append(r.changed, id)
 			r.mu.Unlock()
 		},
-	}, log)
+	}
+	if opt != nil {
+		opt(&o)
+	}
+	s, err := desk.New(db, cat, o, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +120,9 @@ func (b *browser) read(resp *http.Response) (int, string, string) {
 	body, _ := io.ReadAll(resp.Body)
 	if m := csrfRe.FindSubmatch(body); m != nil {
 		b.csrf = string(m[1])
+	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") && resp.StatusCode/100 != 3 { // not a redirect's stub
+		checkAccessible(b.r.t, resp.Request.URL.Path, string(body)) // a11y_test.go
 	}
 	return resp.StatusCode, string(body), resp.Header.Get("Location")
 }
