@@ -107,16 +107,17 @@ func (s *Server) preChecked(w http.ResponseWriter, r *http.Request) bool {
 	c, err := r.Cookie(preCookie)
 	if err != nil || !sameToken(r.PostFormValue("csrf"), c.Value) {
 		s.log.Warn("desk sign-in form without a valid CSRF token", "path", r.URL.Path)
-		s.message(w, http.StatusForbidden, "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+		s.say(w, r, http.StatusForbidden, "desk_bad_request", nil)
 		return false
 	}
 	return true
 }
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
-	data := map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r)}
+	data := s.pageData(r, "desk_signin_title", "/signin")
+	data["CSRF"] = s.preToken(w, r)
 	if r.URL.Query().Get("m") == "created" {
-		data["Notice"] = "Đã tạo tài khoản. Vui lòng đăng nhập bằng mật khẩu và mã từ ứng dụng xác thực."
+		data["Notice"] = s.tr(r, "desk_created", nil)
 	}
 	s.render(w, http.StatusOK, "signin", data)
 }
@@ -230,13 +231,14 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		s.setCookie(w, r, sessionCookie, token, 0)
 		http.Redirect(w, r, "/queue", http.StatusSeeOther)
 		return
-	case result == signinLocked:
-		s.render(w, http.StatusTooManyRequests, "signin", map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r), "Login": login,
-			"Error": "Tài khoản tạm khoá vì nhập sai nhiều lần. Vui lòng thử lại sau ít phút."})
-		return
 	}
-	s.render(w, http.StatusUnauthorized, "signin", map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r), "Login": login,
-		"Error": "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng."})
+	data := s.pageData(r, "desk_signin_title", "/signin")
+	data["CSRF"], data["Login"], data["Error"] = s.preToken(w, r), login, s.tr(r, "desk_wrong", nil)
+	status := http.StatusUnauthorized
+	if result == signinLocked {
+		status, data["Error"] = http.StatusTooManyRequests, s.tr(r, "desk_locked", nil)
+	}
+	s.render(w, status, "signin", data)
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
@@ -278,7 +280,7 @@ func (s *Server) invitePage(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
 	st, err := s.db.DeskInvite(r.Context(), s.opt.HashInvite(code))
 	if errors.Is(err, store.ErrInviteInvalid) {
-		s.message(w, http.StatusNotFound, "Đường dẫn mời không đúng, đã dùng hoặc đã hết hạn. Vui lòng xin quản trị viên một lời mời mới.")
+		s.say(w, r, http.StatusNotFound, "desk_invite_invalid", nil)
 		return
 	}
 	if err != nil {
@@ -300,11 +302,15 @@ func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request, status int, 
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, status, "invite", map[string]any{
-		"Title": "Tạo tài khoản", "CSRF": s.preToken(w, r), "Name": st.DisplayName, "Role": "role_" + string(st.Role),
+	data := s.pageData(r, "desk_invite_title", InvitePath+r.PathValue("code"))
+	for k, v := range map[string]any{
+		"CSRF": s.preToken(w, r), "Name": st.DisplayName, "Role": "role_" + string(st.Role),
 		"Secret": secret, "QR": template.URL(dataURL(png)), "Login": login, "Error": problem, "Code": r.PathValue("code"),
 		"MinPassword": minPassword,
-	})
+	} {
+		data[k] = v
+	}
+	s.render(w, status, "invite", data)
 }
 
 // redeem creates the account: login, password twice, and a code from the
@@ -320,7 +326,7 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	st, err := s.db.DeskInvite(ctx, hash)
 	if errors.Is(err, store.ErrInviteInvalid) {
 		s.audit(ctx, 0, "desk_invite_refused", 0, "")
-		s.message(w, http.StatusNotFound, "Đường dẫn mời không đúng, đã dùng hoặc đã hết hạn. Vui lòng xin quản trị viên một lời mời mới.")
+		s.say(w, r, http.StatusNotFound, "desk_invite_invalid", nil)
 		return
 	}
 	if err != nil {
@@ -331,20 +337,20 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	pw, pw2 := r.PostFormValue("password"), r.PostFormValue("password2")
 	secret := r.PostFormValue("secret")
 	if _, err := base32Secret(secret); err != nil {
-		s.message(w, http.StatusBadRequest, "Yêu cầu không hợp lệ. Vui lòng mở lại đường dẫn mời.")
+		s.say(w, r, http.StatusBadRequest, "desk_invite_bad", nil)
 		return
 	}
 	problem := ""
 	step, codeOK := totpStep(secret, r.PostFormValue("totp"), s.db.Now())
 	switch {
 	case !loginRe.MatchString(login):
-		problem = "Tên đăng nhập gồm 3–40 chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới."
+		problem = s.tr(r, "desk_login_rule", nil)
 	case !utf8.ValidString(pw) || utf8.RuneCountInString(pw) < minPassword || len(pw) > maxPassword:
-		problem = fmt.Sprintf("Mật khẩu cần từ %d đến %d ký tự.", minPassword, maxPassword)
+		problem = s.tr(r, "desk_password_rule", map[string]any{"Min": minPassword, "Max": maxPassword})
 	case pw != pw2:
-		problem = "Hai lần nhập mật khẩu không giống nhau."
+		problem = s.tr(r, "desk_password_mismatch", nil)
 	case !codeOK:
-		problem = "Mã xác thực không đúng. Hãy quét mã QR bằng ứng dụng xác thực rồi nhập mã 6 số đang hiện."
+		problem = s.tr(r, "desk_totp_wrong", nil)
 	}
 	if problem != "" {
 		s.inviteForm(w, r, http.StatusBadRequest, st, secret, login, problem)
@@ -371,10 +377,10 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, store.ErrLoginTaken):
-		s.inviteForm(w, r, http.StatusConflict, st, secret, login, "Tên đăng nhập này đã có người dùng. Vui lòng chọn tên khác.")
+		s.inviteForm(w, r, http.StatusConflict, st, secret, login, s.tr(r, "desk_login_taken", nil))
 		return
 	case errors.Is(err, store.ErrInviteInvalid): // used meanwhile
-		s.message(w, http.StatusNotFound, "Đường dẫn mời không đúng, đã dùng hoặc đã hết hạn. Vui lòng xin quản trị viên một lời mời mới.")
+		s.say(w, r, http.StatusNotFound, "desk_invite_invalid", nil)
 		return
 	case err != nil:
 		s.fail(w, r, err)
@@ -382,7 +388,9 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	}
 	// The recovery codes, shown this once (a reload would post the used
 	// invite again and be refused).
-	s.render(w, http.StatusOK, "recovery", map[string]any{"Title": "Mã dự phòng", "Codes": codes, "Created": true})
+	data := s.pageData(r, "desk_recovery_title", "/signin")
+	data["Codes"], data["Created"] = codes, true
+	s.render(w, http.StatusOK, "recovery", data)
 }
 
 func base32Secret(s string) ([]byte, error) {

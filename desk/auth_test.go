@@ -31,16 +31,23 @@ func (b *browser) signInCode(login, pw, code string) (int, string) {
 // browserFrom is a browser whose requests reach the desk through the
 // reverse proxy on this machine, for the client address addr.
 func (r *rig) browserFrom(addr string) *browser {
+	return r.browserWith(map[string]string{"X-Forwarded-For": addr})
+}
+
+// browserWith is a browser that sends these headers with every request.
+func (r *rig) browserWith(h map[string]string) *browser {
 	b := r.browser()
-	b.c.Transport = forwarded{addr}
+	b.c.Transport = withHeaders(h)
 	return b
 }
 
-type forwarded struct{ addr string }
+type withHeaders map[string]string
 
-func (f forwarded) RoundTrip(req *http.Request) (*http.Response, error) {
+func (h withHeaders) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
-	req.Header.Set("X-Forwarded-For", f.addr)
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
 	return http.DefaultTransport.RoundTrip(req)
 }
 
@@ -90,7 +97,7 @@ func TestRecoveryCodes(t *testing.T) {
 		t.Fatalf("sign-in with a recovery code typed %q: %d %s", typed, st, loc)
 	}
 	st, body, _ := c.get(loc)
-	if st != http.StatusOK || !strings.Contains(body, "<strong>9</strong>") || !strings.Contains(body, "vừa đăng nhập bằng một mã dự phòng") {
+	if st != http.StatusOK || !strings.Contains(body, "Bạn còn 9 mã dự phòng") || !strings.Contains(body, "vừa đăng nhập bằng một mã dự phòng") {
 		t.Errorf("recovery page after its use: %d\n%s", st, body)
 	}
 	if d := r.auditDetails("desk_recovery_used", staffID); !slices.Equal(d, []string{"9 left"}) {
@@ -305,5 +312,74 @@ func TestSignInBadInput(t *testing.T) {
 				t.Errorf("%d\n%s", st, body)
 			}
 		})
+	}
+}
+
+// The sign-in, account and recovery pages follow the browser's language
+// when it prefers English, else stay Vietnamese; a link switches, and the
+// choice holds over the browser's.
+func TestPageLanguage(t *testing.T) {
+	r := newRig(t)
+	for _, tt := range []struct{ accept, want, says string }{
+		{"", "vi", "Đăng nhập"},
+		{"en-US,en;q=0.9", "en", "Sign in"},
+		{"en-GB", "en", "Sign in"},
+		{"vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7", "vi", "Đăng nhập"},
+		{"fr-FR,fr;q=0.9", "vi", "Đăng nhập"},
+		{";;q=x,,", "vi", "Đăng nhập"},
+	} {
+		t.Run(tt.accept, func(t *testing.T) {
+			st, body, _ := r.browserWith(map[string]string{"Accept-Language": tt.accept}).get("/signin")
+			if st != http.StatusOK || !strings.Contains(body, `<html lang="`+tt.want+`">`) || !strings.Contains(body, "<h1>"+tt.says+"</h1>") {
+				t.Errorf("%d, want %s\n%s", st, tt.want, body)
+			}
+		})
+	}
+
+	en := r.browserWith(map[string]string{"Accept-Language": "en-US,en;q=0.9"})
+	code := r.invite(store.RoleCounsellor, "Ms Hoa", communeA)
+	st, body, _ := en.get("/invite/" + code)
+	if st != http.StatusOK || !strings.Contains(body, "Create your account") || !strings.Contains(body, "(counsellor)") || strings.Contains(body, "Mật khẩu") {
+		t.Fatalf("invite page in English: %d\n%s", st, body)
+	}
+	secret := secretRe.FindStringSubmatch(body)[1]
+	form := url.Values{"csrf": {en.csrf}, "login": {"hoa.en"}, "password": {password}, "password2": {password + "x"},
+		"secret": {secret}, "totp": {desktest.Code(t, secret, r.clk.Now())}}
+	if st, body, _ := en.post("/invite/"+code, form); st != http.StatusBadRequest || !strings.Contains(body, `role="alert">The two passwords are not the same.`) {
+		t.Errorf("a problem in English: %d\n%s", st, body)
+	}
+	form.Set("password2", password)
+	st, body, _ = en.post("/invite/"+code, form)
+	if st != http.StatusOK || !strings.Contains(body, "Recovery codes") || len(desktest.RecoveryCodes(body)) != 10 {
+		t.Fatalf("recovery codes in English: %d\n%s", st, body)
+	}
+	if st, body, _ := en.get("/invite/" + code); st != http.StatusNotFound || !strings.Contains(body, "already used or expired") {
+		t.Errorf("a used invite in English: %d\n%s", st, body)
+	}
+	r.clk.Advance(30 * time.Second)
+	if st, _ := en.signInCode("hoa.en", "wrong password!", "123456"); st != http.StatusUnauthorized {
+		t.Errorf("wrong sign-in: %d", st)
+	}
+	en.get("/signin")
+	_, body, _ = en.post("/signin", url.Values{"csrf": {en.csrf}, "login": {"hoa.en"}, "password": {"x"}, "code": {"1"}})
+	if !strings.Contains(body, "The login name, password or code is not right.") {
+		t.Errorf("the sign-in error in English:\n%s", body)
+	}
+
+	// The link switches to Vietnamese and back; only our own pages are
+	// gone back to.
+	for _, tt := range []struct{ path, loc, lang string }{
+		{"/lang/vi?to=/invite/" + code, "/invite/" + code, "vi"},
+		{"/lang/en?to=//evil.example/x", "/signin", "en"},
+		{"/lang/xx?to=https://evil.example", "/signin", "vi"},
+		{"/lang/vi?to=/signin", "/signin", "vi"},
+	} {
+		st, _, loc := en.get(tt.path)
+		if st != http.StatusSeeOther || loc != tt.loc {
+			t.Errorf("%s: %d %s, want %s", tt.path, st, loc, tt.loc)
+		}
+		if _, body, _ := en.get("/signin"); !strings.Contains(body, `<html lang="`+tt.lang+`">`) {
+			t.Errorf("after %s: the page is not in %s", tt.path, tt.lang)
+		}
 	}
 }

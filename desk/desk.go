@@ -60,6 +60,8 @@ type Server struct {
 	// dummyHash is checked for an unknown login, so that a sign-in takes
 	// as long whether or not the login exists.
 	dummyHash string
+	// translated are the pages of the other languages (lang.go).
+	translated map[string]map[string]*template.Template
 }
 
 // Cookie names: the session, and the sign-in forms' CSRF token before
@@ -99,6 +101,7 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 	funcs := template.FuncMap{
 		"t":    func(key string) string { return cat.T(i18n.Default, key, nil) },
 		"when": func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
+		"tv":   s.tv(i18n.Default), // lang.go
 	}
 	for _, p := range []string{"signin", "invite", "queue", "case", "message", "recovery"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
@@ -106,6 +109,9 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 			return nil, err
 		}
 		s.pages[p] = t
+	}
+	if err := s.parseTranslated(); err != nil { // lang.go
+		return nil, err
 	}
 	css, err := files.ReadFile("templates/style.css")
 	if err != nil {
@@ -144,6 +150,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /signout-everywhere", s.staff(s.signoutEverywhere))
 	mux.HandleFunc("GET /recovery", s.staff(s.recoveryPage)) // recovery.go
 	mux.HandleFunc("POST /recovery", s.staff(s.regenerate))
+	mux.HandleFunc("GET /lang/{code}", s.setLang) // lang.go
 	return headers(mux)
 }
 
@@ -239,7 +246,11 @@ func sameToken(got, want string) bool {
 func (s *Server) render(w http.ResponseWriter, status int, page string, data map[string]any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := s.pages[page].Execute(w, data); err != nil {
+	t := s.pages[page]
+	if l, _ := data["Lang"].(string); s.translated[l][page] != nil {
+		t = s.translated[l][page]
+	}
+	if err := t.Execute(w, data); err != nil {
 		s.log.Error("rendering a desk page", "page", page, "err", err)
 	}
 }

@@ -33,8 +33,7 @@ func (s *Server) addrBlocked(w http.ResponseWriter, r *http.Request, addr string
 	wait := max(until.Sub(s.db.Now()), time.Second)
 	s.log.Warn("desk sign-in refused: too many failures from the address", "addr", addr)
 	w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-	s.message(w, http.StatusTooManyRequests, "Có quá nhiều lần đăng nhập sai từ mạng này. Vui lòng đợi khoảng "+
-		strconv.Itoa(int((wait+time.Minute-1)/time.Minute))+" phút rồi thử lại.")
+	s.say(w, r, http.StatusTooManyRequests, "desk_addr_limited", map[string]any{"Minutes": int((wait + time.Minute - 1) / time.Minute)})
 	return true
 }
 

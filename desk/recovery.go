@@ -87,9 +87,10 @@ func (s *Server) recoveryForm(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, r, err)
 		return
 	}
-	data := map[string]any{"Title": "Mã dự phòng", "Sess": sess, "Left": left, "Error": problem}
+	data := s.pageData(r, "desk_recovery_title", "/recovery")
+	data["Sess"], data["Left"], data["Error"] = sess, left, problem
 	if r.URL.Query().Get("m") == "used" {
-		data["Notice"] = "Bạn vừa đăng nhập bằng một mã dự phòng; mã đó không dùng lại được."
+		data["Notice"] = s.tr(r, "desk_recovery_used", nil)
 	}
 	s.render(w, status, "recovery", data)
 }
@@ -107,7 +108,7 @@ func (s *Server) regenerate(w http.ResponseWriter, r *http.Request, sess store.D
 	}
 	if len(pw) > maxPassword || !checkPassword(hash, pw) {
 		s.audit(ctx, sess.ID, "desk_recovery_refused", 0, "wrong password")
-		s.recoveryForm(w, r, http.StatusUnauthorized, sess, "Mật khẩu không đúng. Chưa tạo mã mới.")
+		s.recoveryForm(w, r, http.StatusUnauthorized, sess, s.tr(r, "desk_recovery_wrong_password", nil))
 		return
 	}
 	codes, hashes := newRecoveryCodes()
@@ -121,5 +122,7 @@ func (s *Server) regenerate(w http.ResponseWriter, r *http.Request, sess store.D
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "recovery", map[string]any{"Title": "Mã dự phòng", "Sess": sess, "Codes": codes, "Left": len(codes)})
+	data := s.pageData(r, "desk_recovery_title", "/recovery")
+	data["Sess"], data["Codes"] = sess, codes
+	s.render(w, http.StatusOK, "recovery", data)
 }
