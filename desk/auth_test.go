@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -381,5 +383,59 @@ func TestPageLanguage(t *testing.T) {
 		if _, body, _ := en.get("/signin"); !strings.Contains(body, `<html lang="`+tt.lang+`">`) {
 			t.Errorf("after %s: the page is not in %s", tt.path, tt.lang)
 		}
+	}
+}
+
+// Failed sign-ins from one address at the same moment are each counted
+// (the count is one row, updated under its lock), the limit is audited
+// once, and addresses cleaning up ended windows at once do not trip over
+// each other.
+func TestAddressLimitConcurrent(t *testing.T) {
+	r := newRigWith(t, func(o *desk.Options) { o.AddrLimit = 6 })
+	for i := range 4 { // ended windows for the failures below to clean up
+		r.browserFrom("203.0.113." + strconv.Itoa(10+i)).signInCode("khong-ai", "sai", "123456")
+	}
+	r.clk.Advance(16 * time.Minute)
+	var browsers []*browser
+	for i := range 10 {
+		addr := "198.51.100.9"
+		if i >= 6 {
+			addr = "203.0.113." + strconv.Itoa(20+i)
+		}
+		b := r.browserFrom(addr)
+		b.get("/signin")
+		browsers = append(browsers, b)
+	}
+	status := make([]int, len(browsers))
+	var wg sync.WaitGroup
+	for i, b := range browsers {
+		wg.Go(func() {
+			resp, err := b.c.PostForm(r.srv.URL+"/signin", url.Values{"csrf": {b.csrf}, "login": {"khong-ai-" + strconv.Itoa(i)}, "password": {"sai"}, "code": {"123456"}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			status[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	for i, st := range status {
+		if st != http.StatusUnauthorized {
+			t.Errorf("failure %d: %d", i, st)
+		}
+	}
+	var failures, rows int
+	if err := r.db.X.QueryRow(`SELECT (SELECT failures FROM desk_signin_limits WHERE addr = '198.51.100.9'), (SELECT count(*) FROM desk_signin_limits)`).Scan(&failures, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if failures != 6 || rows != 5 {
+		t.Errorf("%d failures counted, %d rows; want 6 and 5 (the ended windows dropped)", failures, rows)
+	}
+	if n := r.audited("desk_addr_limited", 0); n != 1 {
+		t.Errorf("limit audited %d times", n)
+	}
+	if st, _ := r.browserFrom("198.51.100.9").signInCode("khong-ai", "sai", "123456"); st != http.StatusTooManyRequests {
+		t.Errorf("after the concurrent failures: %d", st)
 	}
 }

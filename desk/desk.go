@@ -181,14 +181,14 @@ func (s *Server) staff(h func(http.ResponseWriter, *http.Request, store.DeskSess
 				http.Redirect(w, r, "/signin", http.StatusSeeOther)
 				return
 			}
-			s.message(w, http.StatusForbidden, "Phiên làm việc đã hết. Vui lòng đăng nhập lại.")
+			s.say(w, r, http.StatusForbidden, "desk_session_ended", nil) // lang.go
 			return
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 			if !sameToken(r.PostFormValue("csrf"), sess.CSRF) {
 				s.log.Warn("desk POST without a valid CSRF token", "staff", sess.ID, "path", r.URL.Path)
-				s.message(w, http.StatusForbidden, "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+				s.say(w, r, http.StatusForbidden, "desk_bad_request", nil)
 				return
 			}
 		}

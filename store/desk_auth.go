@@ -83,10 +83,15 @@ SELECT window_start FROM desk_signin_limits WHERE addr = $1 AND window_start > $
 // DeskAddrFailed counts a failed sign-in from addr: a window older than
 // window starts again at one. It returns the count in the window (the
 // caller notes the one that reaches the limit). Rows of ended windows
-// are dropped on the way, so the table stays small.
+// are dropped on the way (a hundred at a time), so the table stays small.
 func (tx *Tx) DeskAddrFailed(ctx context.Context, addr string, window time.Duration) (int, error) {
 	now := tx.db.Now()
-	if _, err := tx.X.ExecContext(ctx, `DELETE FROM desk_signin_limits WHERE window_start <= $1 AND addr <> $2`, now.Add(-window), addr); err != nil {
+	// Rows another sign-in holds are skipped: two cleaning at once must
+	// not wait on each other (nor deadlock).
+	if _, err := tx.X.ExecContext(ctx, `
+DELETE FROM desk_signin_limits WHERE addr IN (
+  SELECT addr FROM desk_signin_limits WHERE window_start <= $1 AND addr <> $2
+   LIMIT 100 FOR UPDATE SKIP LOCKED)`, now.Add(-window), addr); err != nil {
 		return 0, fmt.Errorf("dropping ended sign-in windows: %w", err)
 	}
 	var n int
