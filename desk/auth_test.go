@@ -393,7 +393,7 @@ func TestPageLanguage(t *testing.T) {
 func TestAddressLimitConcurrent(t *testing.T) {
 	r := newRigWith(t, func(o *desk.Options) { o.AddrLimit = 6 })
 	for i := range 4 { // ended windows for the failures below to clean up
-		r.browserFrom("203.0.113." + strconv.Itoa(10+i)).signInCode("khong-ai", "sai", "123456")
+		r.browserFrom("203.0.113."+strconv.Itoa(10+i)).signInCode("khong-ai", "sai", "123456")
 	}
 	r.clk.Advance(16 * time.Minute)
 	var browsers []*browser
