@@ -142,9 +142,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	pw, code := r.PostFormValue("password"), r.PostFormValue("code")
 	token, csrf := newToken(), newToken()
 	from := " from " + addr
-	result, left := signinWrong, -1
+	result, left, lang := signinWrong, -1, ""
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		result, left = signinWrong, -1
+		result, left, lang = signinWrong, -1, ""
 		now := s.db.Now()
 		a, found, err := tx.DeskAccountByLogin(ctx, login)
 		if err != nil {
@@ -165,6 +165,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 			return tx.Audit(ctx, a.ID, 0, "desk_signin_locked", 0, strings.TrimPrefix(from, " "))
 		}
 		pwOK := checkPassword(a.PasswordHash, pw)
+		lang = a.Language
 		recovery := normalizeRecovery(code) // recovery.go; "" for a TOTP code
 		if pwOK && recovery != "" {
 			used, n, err := tx.UseDeskRecoveryCode(ctx, a.ID, recoveryHash(recovery))
@@ -221,6 +222,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if result == signinOK && lang != "" {
+		s.setCookie(w, r, langCookie, lang, 365*24*3600) // the member's own, on this browser too
 	}
 	switch {
 	case result == signinOK && left >= 0:

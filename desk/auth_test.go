@@ -439,3 +439,28 @@ func TestAddressLimitConcurrent(t *testing.T) {
 		t.Errorf("after the concurrent failures: %d", st)
 	}
 }
+
+// A signed-in member's pick of language is kept on their account: another
+// browser they sign in from shows their language, whatever it prefers.
+func TestMemberLanguage(t *testing.T) {
+	r := newRig(t)
+	b, staffID := r.member(store.RoleCounsellor, "Ms Lien", "lien", communeA)
+	if st, _, loc := b.get("/lang/en?to=/recovery"); st != http.StatusSeeOther || loc != "/recovery" {
+		t.Fatalf("switching: %d %s", st, loc)
+	}
+	var lang string
+	if err := r.db.X.Get(&lang, `SELECT language FROM desk_accounts WHERE staff_id = $1`, staffID); err != nil || lang != "en" {
+		t.Errorf("account language %q (%v)", lang, err)
+	}
+	other := r.browserWith(map[string]string{"Accept-Language": "vi-VN,vi"})
+	if _, body, _ := other.get("/signin"); !strings.Contains(body, `<html lang="vi">`) {
+		t.Errorf("before signing in, the browser's language")
+	}
+	r.clk.Advance(30 * time.Second)
+	if st, _ := other.signIn("lien", password, r.secrets["lien"]); st != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", st)
+	}
+	if _, body, _ := other.get("/recovery"); !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "unused recovery codes") {
+		t.Errorf("the member's language after signing in elsewhere:\n%s", body)
+	}
+}

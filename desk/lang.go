@@ -13,9 +13,9 @@ import (
 
 // The desk is Vietnamese first. The sign-in, account and recovery-code
 // pages (and the layout around them) also come in the catalog's other
-// languages (English): the language a member picked on the desk (a
-// cookie, since there is no language on the staff record), else the one
-// the browser prefers, else Vietnamese. The queue and case pages are
+// languages (English): the language a member picked on the desk (kept on
+// their account, and in a cookie on each browser they sign in from), else
+// the one the browser prefers, else Vietnamese. The queue and case pages are
 // still written in Vietnamese in their templates.
 
 const langCookie = "desk_lang"
@@ -97,6 +97,11 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 		l = i18n.Default
 	}
 	s.setCookie(w, r, langCookie, l, 365*24*3600)
+	if sess, ok := s.session(r); ok { // signed in: it follows the member
+		if err := s.db.SetDeskLanguage(r.Context(), sess.ID, l); err != nil {
+			s.log.Error("desk language", "err", err)
+		}
+	}
 	to := r.URL.Query().Get("to")
 	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.ContainsAny(to, "\\\r\n") {
 		to = "/signin" // only our own pages: no open redirect

@@ -126,3 +126,11 @@ func (tx *Tx) DeskSignedInRecovery(ctx context.Context, staffID int64, tokenHash
 	}
 	return tx.OpenDeskSession(ctx, staffID, tokenHash, csrf)
 }
+
+// SetDeskLanguage keeps the language a member picked on the desk.
+func (db *DB) SetDeskLanguage(ctx context.Context, staffID int64, lang string) error {
+	if _, err := db.X.ExecContext(ctx, `UPDATE desk_accounts SET language = $2 WHERE staff_id = $1`, staffID, lang); err != nil {
+		return fmt.Errorf("setting the desk language of %d: %w", staffID, err)
+	}
+	return nil
+}
