@@ -177,7 +177,7 @@ func TestAddressLimit(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "quá nhiều lần đăng nhập sai") {
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), `role="alert">Có quá nhiều lần đăng nhập sai`) {
 		t.Errorf("right password from a limited address: %d, Retry-After %q\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 	checkAccessible(t, "/signin (429)", string(body))
@@ -355,7 +355,7 @@ func TestPageLanguage(t *testing.T) {
 	if st != http.StatusOK || !strings.Contains(body, "Recovery codes") || len(desktest.RecoveryCodes(body)) != 10 {
 		t.Fatalf("recovery codes in English: %d\n%s", st, body)
 	}
-	if st, body, _ := en.get("/invite/" + code); st != http.StatusNotFound || !strings.Contains(body, "already used or expired") {
+	if st, body, _ := en.get("/invite/" + code); st != http.StatusNotFound || !strings.Contains(body, `role="alert">This invitation link is not valid, already used or expired`) {
 		t.Errorf("a used invite in English: %d\n%s", st, body)
 	}
 	r.clk.Advance(30 * time.Second)

@@ -257,7 +257,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, data map
 
 // message is a page that only says something.
 func (s *Server) message(w http.ResponseWriter, status int, text string) {
-	s.render(w, status, "message", map[string]any{"Title": "Bàn làm việc", "Text": text})
+	s.render(w, status, "message", map[string]any{"Title": "Bàn làm việc", "Text": text, "Alert": status >= 400}) // a refusal is announced
 }
 
 // fail answers an internal error politely and logs it.

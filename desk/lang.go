@@ -113,7 +113,8 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 // language.
 func (s *Server) say(w http.ResponseWriter, r *http.Request, status int, key string, params map[string]any) {
 	l := s.lang(r)
-	s.render(w, status, "message", map[string]any{"Title": s.cat.T(l, "desk_name", nil), "Text": s.cat.T(l, key, params), "Lang": l})
+	s.render(w, status, "message", map[string]any{"Title": s.cat.T(l, "desk_name", nil), "Text": s.cat.T(l, key, params), "Lang": l,
+		"Alert": status >= 400})
 }
 
 // tr renders a catalog message in the request's language.
