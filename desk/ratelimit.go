@@ -31,7 +31,7 @@ func (s *Server) addrBlocked(w http.ResponseWriter, r *http.Request, addr string
 		return false
 	}
 	wait := max(until.Sub(s.db.Now()), time.Second)
-	s.log.Warn("desk sign-in refused: too many failures from the address", "addr", addr)
+	s.log.Debug("desk sign-in refused: too many failures from the address", "addr", addr) // the limit itself is audited once
 	w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 	s.say(w, r, http.StatusTooManyRequests, "desk_addr_limited", map[string]any{"Minutes": int((wait + time.Minute - 1) / time.Minute)})
 	return true
