@@ -20,6 +20,10 @@ type Desk struct {
 	// LockAfter wrong sign-ins in a row lock the account for LockFor.
 	LockAfter int
 	LockFor   time.Duration
+	// AddrLimit failed sign-ins from one client address in AddrWindow
+	// pause sign-ins from it until the window ends.
+	AddrLimit  int
+	AddrWindow time.Duration
 }
 
 func init() {
@@ -29,6 +33,8 @@ func init() {
 		Var{"DESK_IDLE_TIMEOUT", "30m", "A desk session unused this long is signed out (1m–24h)."},
 		Var{"DESK_LOCK_AFTER", "20", "Wrong desk sign-ins in a row that lock the account (1–1000)."},
 		Var{"DESK_LOCK_FOR", "15m", "How long a locked desk account stays locked (1m–24h)."},
+		Var{"DESK_ADDR_LIMIT", "50", "Failed desk sign-ins from one client address (any login) that pause its sign-ins until DESK_ADDR_WINDOW ends (1–10000)."},
+		Var{"DESK_ADDR_WINDOW", "15m", "The window DESK_ADDR_LIMIT counts in (1m–24h)."},
 	)
 }
 
@@ -54,6 +60,12 @@ func loadDesk(val func(string) string, bad func(name, format string, args ...any
 	}
 	if d.LockFor, err = time.ParseDuration(val("DESK_LOCK_FOR")); err != nil || d.LockFor < time.Minute || d.LockFor > 24*time.Hour {
 		bad("DESK_LOCK_FOR", "must be a duration from 1m to 24h, got %q", val("DESK_LOCK_FOR"))
+	}
+	if d.AddrLimit, err = strconv.Atoi(val("DESK_ADDR_LIMIT")); err != nil || d.AddrLimit < 1 || d.AddrLimit > 10000 {
+		bad("DESK_ADDR_LIMIT", "must be a number from 1 to 10000, got %q", val("DESK_ADDR_LIMIT"))
+	}
+	if d.AddrWindow, err = time.ParseDuration(val("DESK_ADDR_WINDOW")); err != nil || d.AddrWindow < time.Minute || d.AddrWindow > 24*time.Hour {
+		bad("DESK_ADDR_WINDOW", "must be a duration from 1m to 24h, got %q", val("DESK_ADDR_WINDOW"))
 	}
 	return d
 }

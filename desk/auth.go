@@ -18,6 +18,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 	"golang.org/x/crypto/argon2"
 
+	"reentrybot/clientaddr"
 	"reentrybot/store"
 )
 
@@ -106,16 +107,17 @@ func (s *Server) preChecked(w http.ResponseWriter, r *http.Request) bool {
 	c, err := r.Cookie(preCookie)
 	if err != nil || !sameToken(r.PostFormValue("csrf"), c.Value) {
 		s.log.Warn("desk sign-in form without a valid CSRF token", "path", r.URL.Path)
-		s.message(w, http.StatusForbidden, "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+		s.say(w, r, http.StatusForbidden, "desk_bad_request", nil)
 		return false
 	}
 	return true
 }
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
-	data := map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r)}
+	data := s.pageData(r, "desk_signin_title", "/signin")
+	data["CSRF"] = s.preToken(w, r)
 	if r.URL.Query().Get("m") == "created" {
-		data["Notice"] = "Đã tạo tài khoản. Vui lòng đăng nhập bằng mật khẩu và mã từ ứng dụng xác thực."
+		data["Notice"] = s.tr(r, "desk_created", nil)
 	}
 	s.render(w, http.StatusOK, "signin", data)
 }
@@ -132,12 +134,17 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	addr := clientaddr.Of(r)
+	if s.addrBlocked(w, r, addr) { // ratelimit.go
+		return
+	}
 	login := strings.ToLower(strings.TrimSpace(r.PostFormValue("login")))
 	pw, code := r.PostFormValue("password"), r.PostFormValue("code")
 	token, csrf := newToken(), newToken()
-	result := signinWrong
+	from := " from " + addr
+	result, left, lang := signinWrong, -1, ""
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		result = signinWrong
+		result, left, lang = signinWrong, -1, ""
 		now := s.db.Now()
 		a, found, err := tx.DeskAccountByLogin(ctx, login)
 		if err != nil {
@@ -145,34 +152,65 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		}
 		if !found || len(pw) > maxPassword {
 			checkPassword(s.dummyHash, pw) // as slow as a known login
-			return tx.Audit(ctx, 0, 0, "desk_signin_failed", 0, "unknown login "+strconv.Quote(clip(login, 40)))
+			if err := s.addrFailed(ctx, tx, addr); err != nil {
+				return err
+			}
+			return tx.Audit(ctx, 0, 0, "desk_signin_failed", 0, "unknown login "+strconv.Quote(clip(login, 40))+from)
 		}
 		if a.LockedUntil.Valid && a.LockedUntil.Time.After(now) {
 			result = signinLocked
-			return tx.Audit(ctx, a.ID, 0, "desk_signin_locked", 0, "")
+			if err := s.addrFailed(ctx, tx, addr); err != nil {
+				return err
+			}
+			return tx.Audit(ctx, a.ID, 0, "desk_signin_locked", 0, strings.TrimPrefix(from, " "))
 		}
-		step, codeOK := totpStep(a.TOTPSecret, code, now)
 		pwOK := checkPassword(a.PasswordHash, pw)
-		if pwOK && codeOK {
-			ok, err := tx.DeskSignedIn(ctx, a.ID, step, hashToken(token), csrf)
+		lang = a.Language
+		recovery := normalizeRecovery(code) // recovery.go; "" for a TOTP code
+		if pwOK && recovery != "" {
+			used, n, err := tx.UseDeskRecoveryCode(ctx, a.ID, recoveryHash(recovery))
 			if err != nil {
 				return err
 			}
-			if ok {
-				result = signinOK
-				return tx.Audit(ctx, a.ID, 0, "desk_signin", 0, "")
+			if used {
+				result, left = signinOK, n
+				if err := tx.DeskSignedInRecovery(ctx, a.ID, hashToken(token), csrf); err != nil {
+					return err
+				}
+				if err := tx.Audit(ctx, a.ID, 0, "desk_recovery_used", 0, strconv.Itoa(n)+" left"); err != nil {
+					return err
+				}
+				return tx.Audit(ctx, a.ID, 0, "desk_signin", 0, "recovery code"+from)
 			}
-			codeOK = false // a code already used
+		}
+		if pwOK && recovery == "" {
+			if step, codeOK := totpStep(a.TOTPSecret, code, now); codeOK {
+				ok, err := tx.DeskSignedIn(ctx, a.ID, step, hashToken(token), csrf)
+				if err != nil {
+					return err
+				}
+				if ok {
+					result = signinOK
+					return tx.Audit(ctx, a.ID, 0, "desk_signin", 0, "authenticator code"+from)
+				}
+				// a code already used: wrong
+			}
 		}
 		why := "password"
 		if pwOK {
 			why = "code"
+			if recovery != "" {
+				why = "recovery code"
+			}
 		}
 		locked, err := tx.DeskSignInFailed(ctx, a.ID, s.opt.LockAfter, now.Add(s.opt.LockFor))
 		if err != nil {
 			return err
 		}
-		if err := tx.Audit(ctx, a.ID, 0, "desk_signin_failed", 0, why); err != nil {
+		if err := s.addrFailed(ctx, tx, addr); err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, a.ID, 0, "desk_signin_failed", 0, why+from); err != nil {
 			return err
 		}
 		if locked {
@@ -185,18 +223,26 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	switch result {
-	case signinOK:
+	if result == signinOK && lang != "" {
+		s.setCookie(w, r, langCookie, lang, 365*24*3600) // the member's own, on this browser too
+	}
+	switch {
+	case result == signinOK && left >= 0:
+		s.setCookie(w, r, sessionCookie, token, 0)
+		http.Redirect(w, r, "/recovery?m=used", http.StatusSeeOther) // the count left, a new set
+		return
+	case result == signinOK:
 		s.setCookie(w, r, sessionCookie, token, 0)
 		http.Redirect(w, r, "/queue", http.StatusSeeOther)
 		return
-	case signinLocked:
-		s.render(w, http.StatusTooManyRequests, "signin", map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r), "Login": login,
-			"Error": "Tài khoản tạm khoá vì nhập sai nhiều lần. Vui lòng thử lại sau ít phút."})
-		return
 	}
-	s.render(w, http.StatusUnauthorized, "signin", map[string]any{"Title": "Đăng nhập", "CSRF": s.preToken(w, r), "Login": login,
-		"Error": "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng."})
+	data := s.pageData(r, "desk_signin_title", "/signin")
+	data["CSRF"], data["Login"], data["Error"] = s.preToken(w, r), login, s.tr(r, "desk_wrong", nil)
+	status := http.StatusUnauthorized
+	if result == signinLocked {
+		status, data["Error"] = http.StatusTooManyRequests, s.tr(r, "desk_locked", nil)
+	}
+	s.render(w, status, "signin", data)
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
@@ -238,7 +284,7 @@ func (s *Server) invitePage(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
 	st, err := s.db.DeskInvite(r.Context(), s.opt.HashInvite(code))
 	if errors.Is(err, store.ErrInviteInvalid) {
-		s.message(w, http.StatusNotFound, "Đường dẫn mời không đúng, đã dùng hoặc đã hết hạn. Vui lòng xin quản trị viên một lời mời mới.")
+		s.say(w, r, http.StatusNotFound, "desk_invite_invalid", nil)
 		return
 	}
 	if err != nil {
@@ -260,15 +306,20 @@ func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request, status int, 
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, status, "invite", map[string]any{
-		"Title": "Tạo tài khoản", "CSRF": s.preToken(w, r), "Name": st.DisplayName, "Role": "role_" + string(st.Role),
+	data := s.pageData(r, "desk_invite_title", InvitePath+r.PathValue("code"))
+	for k, v := range map[string]any{
+		"CSRF": s.preToken(w, r), "Name": st.DisplayName, "Role": "role_" + string(st.Role),
 		"Secret": secret, "QR": template.URL(dataURL(png)), "Login": login, "Error": problem, "Code": r.PathValue("code"),
 		"MinPassword": minPassword,
-	})
+	} {
+		data[k] = v
+	}
+	s.render(w, status, "invite", data)
 }
 
 // redeem creates the account: login, password twice, and a code from the
-// authenticator app proving it holds the secret.
+// authenticator app proving it holds the secret; it shows the recovery
+// codes once.
 func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	if !s.preChecked(w, r) {
 		return
@@ -279,7 +330,7 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	st, err := s.db.DeskInvite(ctx, hash)
 	if errors.Is(err, store.ErrInviteInvalid) {
 		s.audit(ctx, 0, "desk_invite_refused", 0, "")
-		s.message(w, http.StatusNotFound, "Đường dẫn mời không đúng, đã dùng hoặc đã hết hạn. Vui lòng xin quản trị viên một lời mời mới.")
+		s.say(w, r, http.StatusNotFound, "desk_invite_invalid", nil)
 		return
 	}
 	if err != nil {
@@ -290,20 +341,20 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 	pw, pw2 := r.PostFormValue("password"), r.PostFormValue("password2")
 	secret := r.PostFormValue("secret")
 	if _, err := base32Secret(secret); err != nil {
-		s.message(w, http.StatusBadRequest, "Yêu cầu không hợp lệ. Vui lòng mở lại đường dẫn mời.")
+		s.say(w, r, http.StatusBadRequest, "desk_invite_bad", nil)
 		return
 	}
 	problem := ""
 	step, codeOK := totpStep(secret, r.PostFormValue("totp"), s.db.Now())
 	switch {
 	case !loginRe.MatchString(login):
-		problem = "Tên đăng nhập gồm 3–40 chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới."
+		problem = s.tr(r, "desk_login_rule", nil)
 	case !utf8.ValidString(pw) || utf8.RuneCountInString(pw) < minPassword || len(pw) > maxPassword:
-		problem = fmt.Sprintf("Mật khẩu cần từ %d đến %d ký tự.", minPassword, maxPassword)
+		problem = s.tr(r, "desk_password_rule", map[string]any{"Min": minPassword, "Max": maxPassword})
 	case pw != pw2:
-		problem = "Hai lần nhập mật khẩu không giống nhau."
+		problem = s.tr(r, "desk_password_mismatch", nil)
 	case !codeOK:
-		problem = "Mã xác thực không đúng. Hãy quét mã QR bằng ứng dụng xác thực rồi nhập mã 6 số đang hiện."
+		problem = s.tr(r, "desk_totp_wrong", nil)
 	}
 	if problem != "" {
 		s.inviteForm(w, r, http.StatusBadRequest, st, secret, login, problem)
@@ -314,25 +365,36 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	codes, hashes := newRecoveryCodes() // recovery.go
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		st, err = tx.RedeemDeskInvite(ctx, hash, login, ph, secret, step)
 		if err != nil {
+			return err
+		}
+		if err := tx.SetDeskRecoveryCodes(ctx, st.ID, hashes); err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, st.ID, 0, "desk_recovery_codes_made", 0, strconv.Itoa(len(codes))); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, st.ID, 0, "desk_invite_redeemed", 0, string(st.Role))
 	})
 	switch {
 	case errors.Is(err, store.ErrLoginTaken):
-		s.inviteForm(w, r, http.StatusConflict, st, secret, login, "Tên đăng nhập này đã có người dùng. Vui lòng chọn tên khác.")
+		s.inviteForm(w, r, http.StatusConflict, st, secret, login, s.tr(r, "desk_login_taken", nil))
 		return
 	case errors.Is(err, store.ErrInviteInvalid): // used meanwhile
-		s.message(w, http.StatusNotFound, "Đường dẫn mời không đúng, đã dùng hoặc đã hết hạn. Vui lòng xin quản trị viên một lời mời mới.")
+		s.say(w, r, http.StatusNotFound, "desk_invite_invalid", nil)
 		return
 	case err != nil:
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/signin?m=created", http.StatusSeeOther)
+	// The recovery codes, shown this once (a reload would post the used
+	// invite again and be refused).
+	data := s.pageData(r, "desk_recovery_title", "/signin")
+	data["Codes"], data["Created"] = codes, true
+	s.render(w, http.StatusOK, "recovery", data)
 }
 
 func base32Secret(s string) ([]byte, error) {

@@ -37,6 +37,8 @@ type Options struct {
 	IdleTimeout time.Duration  // a session unused this long ends (30 min)
 	LockAfter   int            // wrong sign-ins in a row that lock an account (20)
 	LockFor     time.Duration  // how long the lock lasts (15 min)
+	AddrLimit   int            // failed sign-ins per client address in AddrWindow (50; ratelimit.go)
+	AddrWindow  time.Duration  // the window they are counted in (15 min)
 	Loc         *time.Location // times on the pages (UTC)
 	Issuer      string         // the name authenticator apps show ("reentrybot")
 	// HashInvite is how invite codes are stored (bot.HashInviteCode):
@@ -64,6 +66,8 @@ type Server struct {
 	// dummyHash is checked for an unknown login, so that a sign-in takes
 	// as long whether or not the login exists.
 	dummyHash string
+	// translated are the pages of the other languages (lang.go).
+	translated map[string]map[string]*template.Template
 }
 
 // Cookie names: the session, and the sign-in forms' CSRF token before
@@ -84,6 +88,12 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 	if opt.LockFor == 0 {
 		opt.LockFor = 15 * time.Minute
 	}
+	if opt.AddrLimit == 0 {
+		opt.AddrLimit = defaultAddrLimit
+	}
+	if opt.AddrWindow == 0 {
+		opt.AddrWindow = defaultAddrWindow
+	}
 	if opt.Loc == nil {
 		opt.Loc = time.UTC
 	}
@@ -97,13 +107,17 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 	funcs := template.FuncMap{
 		"t":    func(key string) string { return cat.T(i18n.Default, key, nil) },
 		"when": func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
+		"tv":   s.tv(i18n.Default), // lang.go
 	}
-	for _, p := range []string{"signin", "invite", "queue", "case", "message", "report", "audit", "staff", "import"} {
+	for _, p := range []string{"signin", "invite", "queue", "case", "message", "recovery", "report", "audit", "staff", "import"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, err
 		}
 		s.pages[p] = t
+	}
+	if err := s.parseTranslated(); err != nil { // lang.go
+		return nil, err
 	}
 	css, err := files.ReadFile("templates/style.css")
 	if err != nil {
@@ -140,7 +154,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /case/{id}/note", s.staff(s.note))
 	mux.HandleFunc("POST /case/{id}/close", s.staff(s.closeCase))
 	mux.HandleFunc("POST /signout-everywhere", s.staff(s.signoutEverywhere))
-	s.adminRoutes(mux) // admin.go
+	s.adminRoutes(mux)                                       // admin.go
+	mux.HandleFunc("GET /recovery", s.staff(s.recoveryPage)) // recovery.go
+	mux.HandleFunc("POST /recovery", s.staff(s.regenerate))
+	mux.HandleFunc("GET /lang/{code}", s.setLang) // lang.go
 	return headers(mux)
 }
 
@@ -171,14 +188,14 @@ func (s *Server) staff(h func(http.ResponseWriter, *http.Request, store.DeskSess
 				http.Redirect(w, r, "/signin", http.StatusSeeOther)
 				return
 			}
-			s.message(w, http.StatusForbidden, "Phiên làm việc đã hết. Vui lòng đăng nhập lại.")
+			s.say(w, r, http.StatusForbidden, "desk_session_ended", nil) // lang.go
 			return
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(r)) // admin.go
 			if !sameToken(r.PostFormValue("csrf"), sess.CSRF) {
 				s.log.Warn("desk POST without a valid CSRF token", "staff", sess.ID, "path", r.URL.Path)
-				s.message(w, http.StatusForbidden, "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+				s.say(w, r, http.StatusForbidden, "desk_bad_request", nil)
 				return
 			}
 		}
@@ -236,14 +253,18 @@ func sameToken(got, want string) bool {
 func (s *Server) render(w http.ResponseWriter, status int, page string, data map[string]any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := s.pages[page].Execute(w, data); err != nil {
+	t := s.pages[page]
+	if l, _ := data["Lang"].(string); s.translated[l][page] != nil {
+		t = s.translated[l][page]
+	}
+	if err := t.Execute(w, data); err != nil {
 		s.log.Error("rendering a desk page", "page", page, "err", err)
 	}
 }
 
 // message is a page that only says something.
 func (s *Server) message(w http.ResponseWriter, status int, text string) {
-	s.render(w, status, "message", map[string]any{"Title": "Bàn làm việc", "Text": text})
+	s.render(w, status, "message", map[string]any{"Title": "Bàn làm việc", "Text": text, "Alert": status >= 400}) // a refusal is announced
 }
 
 // fail answers an internal error politely and logs it.

@@ -21,6 +21,7 @@ import (
 	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/desk"
+	"reentrybot/desk/desktest"
 	"reentrybot/i18n"
 	"reentrybot/store"
 )
@@ -45,7 +46,10 @@ type rig struct {
 	secrets map[string]string // TOTP secrets by login
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, nil) }
+
+// newRigWith is newRig with options changed by opt (nil: the defaults).
+func newRigWith(t *testing.T, opt func(*desk.Options)) *rig {
 	t.Helper()
 	db := &store.DB{X: dbtest.New(t)}
 	clk := clock.NewFake(time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC))
@@ -56,7 +60,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, db: db, clk: clk, secrets: map[string]string{}}
-	s, err := desk.New(db, cat, desk.Options{
+	o := desk.Options{
 		HashInvite: bot.HashInviteCode,
 		InviteLink: func(code string) string { return bot.InviteLink("reentry_test_bot", code) },
 		CaseChanged: func(id int64) {
@@ -64,7 +68,11 @@ func newRig(t *testing.T) *rig {
 			r.changed = append(r.changed, id)
 			r.mu.Unlock()
 		},
-	}, log)
+	}
+	if opt != nil {
+		opt(&o)
+	}
+	s, err := desk.New(db, cat, o, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +87,8 @@ type browser struct {
 	r    *rig
 	c    *http.Client
 	csrf string // the session's, from the last page read
+	// recovery is the recovery codes shown once at redeem.
+	recovery []string
 }
 
 func (r *rig) browser() *browser {
@@ -112,6 +122,9 @@ func (b *browser) read(resp *http.Response) (int, string, string) {
 	if m := csrfRe.FindSubmatch(body); m != nil {
 		b.csrf = string(m[1])
 	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") && resp.StatusCode/100 != 3 { // not a redirect's stub
+		checkAccessible(b.r.t, resp.Request.URL.Path, string(body)) // a11y_test.go
+	}
 	return resp.StatusCode, string(body), resp.Header.Get("Location")
 }
 
@@ -144,8 +157,9 @@ func (b *browser) redeem(code, login string) string {
 	}
 	st, body, loc := b.post("/invite/"+code, url.Values{"csrf": {b.csrf}, "login": {login}, "password": {password},
 		"password2": {password}, "secret": {secret}, "totp": {otp}})
-	if st != http.StatusSeeOther || loc != "/signin?m=created" {
-		t.Fatalf("redeeming: %d %s\n%s", st, loc, body)
+	b.recovery = desktest.RecoveryCodes(body)
+	if st != http.StatusOK || loc != "" || len(b.recovery) != 10 {
+		t.Fatalf("redeeming: %d %s, %d recovery codes\n%s", st, loc, len(b.recovery), body)
 	}
 	return secret
 }

@@ -24,6 +24,8 @@ type DeskAccount struct {
 	TOTPLastStep int64        `db:"totp_last_step"`
 	Failed       int          `db:"failed"`
 	LockedUntil  sql.NullTime `db:"locked_until"`
+	// Language is the one the member picked on the desk ("" : none).
+	Language string `db:"language"`
 }
 
 // DeskInvite reads the staff record an invite would bind, without using
@@ -84,7 +86,8 @@ ON CONFLICT (staff_id) DO UPDATE SET login = EXCLUDED.login, password_hash = EXC
 func (tx *Tx) DeskAccountByLogin(ctx context.Context, login string) (DeskAccount, bool, error) {
 	var a DeskAccount
 	err := tx.X.GetContext(ctx, &a, `
-SELECT `+prefixed("s.", staffCols)+`, a.login, a.password_hash, a.totp_secret, a.totp_last_step, a.failed, a.locked_until
+SELECT `+prefixed("s.", staffCols)+`, a.login, a.password_hash, a.totp_secret, a.totp_last_step, a.failed, a.locked_until,
+       coalesce(a.language, '') AS language
   FROM desk_accounts a JOIN staff s ON s.id = a.staff_id
  WHERE a.login = $1 AND s.active FOR UPDATE OF a`, login)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -121,12 +124,8 @@ UPDATE desk_accounts SET failed = 0, locked_until = NULL, totp_last_step = $2
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	now := tx.db.Now()
-	_, err = tx.X.ExecContext(ctx, `
-INSERT INTO desk_sessions (token_hash, staff_id, csrf, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)`,
-		tokenHash, staffID, csrf, now)
-	if err != nil {
-		return false, fmt.Errorf("opening a desk session of %d: %w", staffID, err)
+	if err := tx.OpenDeskSession(ctx, staffID, tokenHash, csrf); err != nil { // desk_auth.go
+		return false, err
 	}
 	return true, nil
 }

@@ -155,7 +155,8 @@ SELECT s.id, s.telegram_user_id, s.role, s.communes, s.display_name, s.active, s
 	return out, nil
 }
 
-// RevokeStaff ends a staff member's access and voids unused invites.
+// RevokeStaff ends a staff member's access, voids unused invites and ends
+// their desk sessions, in one transaction.
 func (db *DB) RevokeStaff(ctx context.Context, id int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.X.ExecContext(ctx, `UPDATE staff SET active = false, revoked_at = $2, private_case_id = NULL WHERE id = $1 AND active`, id, db.Now())
@@ -168,7 +169,7 @@ func (db *DB) RevokeStaff(ctx context.Context, id int64) error {
 		if _, err := tx.X.ExecContext(ctx, `UPDATE staff_invites SET expires_at = $2 WHERE staff_id = $1 AND used_at IS NULL`, id, db.Now()); err != nil {
 			return fmt.Errorf("voiding invites of %d: %w", id, err)
 		}
-		return nil
+		return tx.EndDeskSessions(ctx, id) // signed out of the web desk at once
 	})
 }
 

@@ -1,13 +1,13 @@
 package webchat
 
 import (
-	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"reentrybot/clientaddr"
 )
 
 // limits are the abuse limits of one process: messages a minute per
@@ -73,28 +73,6 @@ func (l *limits) allow(addr, ref string) (bool, time.Duration) {
 	return true, 0
 }
 
-// clientAddr is who sent the request: the peer, or, when the peer is a
-// proxy on this machine (deploy/Caddyfile), the last address it added to
-// X-Forwarded-For. An IPv6 client counts by its /64, as one household.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if ip != nil && ip.IsLoopback() {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if fwd := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); fwd != nil {
-				ip = fwd
-			}
-		}
-	}
-	if ip == nil {
-		return host
-	}
-	if ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String()
-	}
-	return ip.String()
-}
+// clientAddr is who sent the request (reentrybot/clientaddr: the desk's
+// sign-in limits count addresses the same way).
+func clientAddr(r *http.Request) string { return clientaddr.Of(r) }

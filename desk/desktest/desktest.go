@@ -26,6 +26,8 @@ type Browser struct {
 	Base string
 	C    *http.Client
 	CSRF string // the session's (or the sign-in form's), from the last page read
+	// Recovery is the recovery codes the account's page showed at Redeem.
+	Recovery []string
 }
 
 // NewBrowser opens a browser on the desk at base.
@@ -37,7 +39,17 @@ func NewBrowser(t testing.TB, base string) *Browser {
 var (
 	csrfRe   = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 	secretRe = regexp.MustCompile(`name="secret" value="([A-Z2-7]+)"`)
+	codeRe   = regexp.MustCompile(`<li><code>([a-z2-7-]+)</code></li>`)
 )
+
+// RecoveryCodes are the recovery codes a page shows.
+func RecoveryCodes(body string) []string {
+	var out []string
+	for _, m := range codeRe.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
 
 // Get reads a page: status, body, Location.
 func (b *Browser) Get(path string) (int, string, string) {
@@ -79,7 +91,8 @@ func Code(t testing.TB, secret string, at time.Time) string {
 }
 
 // Redeem opens the invite link of code and creates the account with
-// Password; it returns the TOTP secret the page showed.
+// Password; it returns the TOTP secret the page showed and keeps the
+// recovery codes shown once in b.Recovery.
 func (b *Browser) Redeem(code, login string, now time.Time) string {
 	b.T.Helper()
 	st, body, _ := b.Get("/invite/" + code)
@@ -89,8 +102,9 @@ func (b *Browser) Redeem(code, login string, now time.Time) string {
 	}
 	st, body, loc := b.Post("/invite/"+code, url.Values{"csrf": {b.CSRF}, "login": {login}, "password": {Password},
 		"password2": {Password}, "secret": {m[1]}, "totp": {Code(b.T, m[1], now)}})
-	if st != http.StatusSeeOther || loc != "/signin?m=created" {
-		b.T.Fatalf("redeeming: %d %s\n%s", st, loc, body)
+	b.Recovery = RecoveryCodes(body)
+	if st != http.StatusOK || len(b.Recovery) != 10 || loc != "" {
+		b.T.Fatalf("redeeming: %d %s, %d recovery codes shown\n%s", st, loc, len(b.Recovery), body)
 	}
 	return m[1]
 }

@@ -1,0 +1,130 @@
+package desk
+
+import (
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"reentrybot/i18n"
+)
+
+// The desk is Vietnamese first. The sign-in, account and recovery-code
+// pages (and the layout around them) also come in the catalog's other
+// languages (English): the language a member picked on the desk (kept on
+// their account, and in a cookie on each browser they sign in from), else
+// the one the browser prefers, else Vietnamese. The queue and case pages are
+// still written in Vietnamese in their templates.
+
+const langCookie = "desk_lang"
+
+// translatedPages are the pages built once per catalog language.
+var translatedPages = []string{"signin", "invite", "recovery", "message"}
+
+// funcs are the translated templates' functions in lang, as New's are
+// in Vietnamese.
+func (s *Server) funcs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"t":    func(key string) string { return s.cat.T(lang, key, nil) },
+		"tv":   s.tv(lang),
+		"when": func(t time.Time) string { return t.In(s.opt.Loc).Format("02/01/2006 15:04") },
+	}
+}
+
+// tv renders a catalog message in lang with parameters given as name,
+// value pairs: {{tv "desk_password_min" "Min" .MinPassword}}.
+func (s *Server) tv(lang string) func(key string, kv ...any) string {
+	return func(key string, kv ...any) string {
+		params := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if k, ok := kv[i].(string); ok {
+				params[k] = kv[i+1]
+			}
+		}
+		return s.cat.T(lang, key, params)
+	}
+}
+
+// parseTranslated builds the translated pages of every language but the
+// default (whose pages are s.pages).
+func (s *Server) parseTranslated() error {
+	s.translated = map[string]map[string]*template.Template{}
+	for _, l := range s.cat.Langs() {
+		if l == i18n.Default {
+			continue
+		}
+		s.translated[l] = map[string]*template.Template{}
+		for _, p := range translatedPages {
+			t, err := template.New("layout.html").Funcs(s.funcs(l)).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
+			if err != nil {
+				return err
+			}
+			s.translated[l][p] = t
+		}
+	}
+	return nil
+}
+
+var langMatcher = language.NewMatcher([]language.Tag{language.Vietnamese, language.English})
+
+// lang is the language of the request's pages.
+func (s *Server) lang(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "vi" || c.Value == "en") {
+		return c.Value
+	}
+	al := r.Header.Get("Accept-Language")
+	if al == "" || len(al) > 500 {
+		return i18n.Default
+	}
+	tags, _, err := language.ParseAcceptLanguage(al)
+	if err != nil || len(tags) == 0 {
+		return i18n.Default
+	}
+	_, i, _ := langMatcher.Match(tags...)
+	if i == 1 {
+		return "en"
+	}
+	return i18n.Default
+}
+
+// setLang keeps the language a member picked (a link on the pages) and
+// goes back to the page they were on.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	l := r.PathValue("code")
+	if l != "vi" && l != "en" {
+		l = i18n.Default
+	}
+	s.setCookie(w, r, langCookie, l, 365*24*3600)
+	if sess, ok := s.session(r); ok { // signed in: it follows the member
+		if err := s.db.SetDeskLanguage(r.Context(), sess.ID, l); err != nil {
+			s.log.Error("desk language", "err", err)
+		}
+	}
+	to := r.URL.Query().Get("to")
+	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.ContainsAny(to, "\\\r\n") {
+		to = "/signin" // only our own pages: no open redirect
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// say is a page that only says a catalog message, in the request's
+// language.
+func (s *Server) say(w http.ResponseWriter, r *http.Request, status int, key string, params map[string]any) {
+	l := s.lang(r)
+	s.render(w, status, "message", map[string]any{"Title": s.cat.T(l, "desk_name", nil), "Text": s.cat.T(l, key, params), "Lang": l,
+		"Alert": status >= 400})
+}
+
+// tr renders a catalog message in the request's language.
+func (s *Server) tr(r *http.Request, key string, params map[string]any) string {
+	return s.cat.T(s.lang(r), key, params)
+}
+
+// pageData starts a translated page's data: its title, its language, and
+// the path the language link comes back to.
+func (s *Server) pageData(r *http.Request, titleKey, here string) map[string]any {
+	l := s.lang(r)
+	return map[string]any{"Title": s.cat.T(l, titleKey, nil), "Lang": l, "Here": here}
+}
