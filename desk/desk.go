@@ -6,8 +6,8 @@
 // own channel and the same case can be worked from either place.
 //
 // Pages are server-rendered (html/template), Vietnamese, with one small
-// stylesheet and no script: every action is a form that works without
-// JavaScript. Each POST carries a CSRF token; sessions live in PostgreSQL
+// stylesheet and one small script for live updates (live.go): every
+// action is a form that works without JavaScript. Each POST carries a CSRF token; sessions live in PostgreSQL
 // as token hashes.
 package desk
 
@@ -45,6 +45,8 @@ type Options struct {
 	// CaseChanged is told after the desk changed a case (taken, answered,
 	// closed), so the relay sends at once rather than at its next sweep.
 	CaseChanged func(caseID int64)
+	LivePoll    time.Duration // how often live updates look for changes (1 s; live.go)
+	LiveCheck   time.Duration // how often a live stream checks its session (15 s)
 }
 
 // Server serves the desk.
@@ -58,6 +60,7 @@ type Server struct {
 	// dummyHash is checked for an unknown login, so that a sign-in takes
 	// as long whether or not the login exists.
 	dummyHash string
+	live      *hub // live updates (live.go)
 }
 
 // Cookie names: the session, and the sign-in forms' CSRF token before
@@ -84,10 +87,17 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 	if opt.Issuer == "" {
 		opt.Issuer = "reentrybot"
 	}
+	if opt.LivePoll == 0 {
+		opt.LivePoll = defaultLivePoll
+	}
+	if opt.LiveCheck == 0 {
+		opt.LiveCheck = defaultLiveCheck
+	}
 	if opt.HashInvite == nil {
 		return nil, errors.New("desk: Options.HashInvite is required")
 	}
 	s := &Server{db: db, cat: cat, opt: opt, log: log, pages: map[string]*template.Template{}}
+	s.live = newHub(db, log, opt.LivePoll)
 	funcs := template.FuncMap{
 		"t":    func(key string) string { return cat.T(i18n.Default, key, nil) },
 		"when": func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
@@ -134,6 +144,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /case/{id}/note", s.staff(s.note))
 	mux.HandleFunc("POST /case/{id}/close", s.staff(s.closeCase))
 	mux.HandleFunc("POST /signout-everywhere", s.staff(s.signoutEverywhere))
+	mux.HandleFunc("POST /case/{id}/reopen", s.staff(s.reopen)) // cases.go
+	mux.HandleFunc("GET /live", s.liveStream)                   // live.go
+	mux.HandleFunc("GET /live.js", s.liveScript)
 	return headers(mux)
 }
 
@@ -142,11 +155,11 @@ func (s *Server) Handler() http.Handler {
 func headers(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
-		if r.URL.Path != "/style.css" {
+		if r.URL.Path != "/style.css" && r.URL.Path != "/live.js" {
 			hd.Set("Cache-Control", "no-store")
 		}
 		h.ServeHTTP(w, r)
