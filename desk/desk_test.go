@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,6 +52,9 @@ func newRig(t *testing.T) *rig {
 	clk := clock.NewFake(time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC))
 	db.SetClock(clk.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	cat, err := i18n.Load(log)
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +62,8 @@ func newRig(t *testing.T) *rig {
 	r := &rig{t: t, db: db, clk: clk, secrets: map[string]string{}}
 	s, err := desk.New(db, cat, desk.Options{
 		HashInvite: bot.HashInviteCode,
+		// Live updates quickly, so their tests wait little (live_test.go).
+		LivePoll: 20 * time.Millisecond, LiveCheck: 50 * time.Millisecond,
 		CaseChanged: func(id int64) {
 			r.mu.Lock()
 			r.changed = append(r.changed, id)

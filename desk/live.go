@@ -53,7 +53,6 @@ type hub struct {
 	mu     sync.Mutex
 	subs   map[*listener]struct{}
 	cancel context.CancelFunc // the poller's, while it runs
-	done   chan struct{}
 }
 
 // listener is one browser's stream; lagged means changes were dropped
@@ -68,18 +67,24 @@ func newHub(db *store.DB, log *slog.Logger, every time.Duration) *hub {
 	return &hub{db: db, log: log, every: every, subs: map[*listener]struct{}{}}
 }
 
-// subscribe adds a listener, starting the poller for the first.
-func (h *hub) subscribe() *listener {
+// subscribe adds a listener, starting the poller for the first. The
+// poller's starting point is read before subscribe returns: the caller
+// renders the page's state after it, so nothing falls between.
+func (h *hub) subscribe(ctx context.Context) (*listener, error) {
 	l := &listener{ch: make(chan store.CaseChange, 64)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.subs[l] = struct{}{}
 	if h.cancel == nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		h.cancel, h.done = cancel, make(chan struct{})
-		go h.poll(ctx, h.done)
+		c, e, err := h.db.LastCaseChange(ctx)
+		if err != nil {
+			return nil, err
+		}
+		pctx, cancel := context.WithCancel(context.Background())
+		h.cancel = cancel
+		go h.poll(pctx, newCursor(c), newCursor(e))
 	}
-	return l
+	h.subs[l] = struct{}{}
+	return l, nil
 }
 
 // unsubscribe removes a listener; the last one stops the poller.
@@ -161,37 +166,26 @@ func (c *cursor) advance(now time.Time) {
 
 // poll reads the changes until ctx ends. A read error is logged and the
 // next tick tries again from the same place.
-func (h *hub) poll(ctx context.Context, done chan struct{}) {
-	defer close(done)
-	var cases, events *cursor
+func (h *hub) poll(ctx context.Context, cases, events *cursor) {
 	t := time.NewTicker(h.every)
 	defer t.Stop()
 	for {
-		if cases == nil {
-			c, e, err := h.db.LastCaseChange(ctx)
-			if err == nil {
-				cases, events = newCursor(c), newCursor(e)
-			} else if ctx.Err() == nil {
-				h.log.Warn("desk live: reading where to start", "err", err)
-			}
-		} else {
-			changes, err := h.db.CaseChangesSince(ctx, cases.at, events.at, pollLimit)
-			if err != nil && ctx.Err() == nil {
-				h.log.Warn("desk live: reading case changes", "err", err)
-			}
-			for _, c := range changes {
-				cur, id := events, c.Event
-				if c.Event == 0 {
-					cur, id = cases, c.Case
-				}
-				if cur.fresh(id) {
-					h.publish(c)
-				}
-			}
-			now := time.Now()
-			cases.advance(now)
-			events.advance(now)
+		changes, err := h.db.CaseChangesSince(ctx, cases.at, events.at, pollLimit)
+		if err != nil && ctx.Err() == nil {
+			h.log.Warn("desk live: reading case changes", "err", err)
 		}
+		for _, c := range changes {
+			cur, id := events, c.Event
+			if c.Event == 0 {
+				cur, id = cases, c.Case
+			}
+			if cur.fresh(id) {
+				h.publish(c)
+			}
+		}
+		now := time.Now()
+		cases.advance(now)
+		events.advance(now)
 		select {
 		case <-ctx.Done():
 			return
@@ -237,14 +231,19 @@ func (s *Server) liveStream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	l, err := s.live.subscribe(ctx)
+	if err != nil {
+		s.log.Error("desk live: starting", "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.live.unsubscribe(l)
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives any write timeout
 	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 	w.Header().Set("X-Accel-Buffering", "no") // the reverse proxy must not hold events back
 	w.WriteHeader(http.StatusOK)
 
-	l := s.live.subscribe()
-	defer s.live.unsubscribe(l)
 	check := time.NewTicker(s.opt.LiveCheck)
 	defer check.Stop()
 
