@@ -27,17 +27,8 @@ func TestDeskWorkShowsInTelegram(t *testing.T) {
 	lan := r.staffAccount(store.RoleCounsellor, nil, "Chị Lan")
 	g := r.staffGroup(admin)
 
-	d, err := desk.New(r.db, r.cat, desk.Options{HashInvite: bot.HashInviteCode, CaseChanged: r.bot.DeskChanged}, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(d.Handler())
-	t.Cleanup(srv.Close)
-	code, hash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, "Anh Minh", hash, clock.System().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	web := desktest.Member(t, srv.URL, code, "minh", r.db.Now())
+	base := r.deskServer(desk.Options{})
+	web := desktest.Member(t, base, r.deskInvite("Anh Minh"), "minh", r.db.Now())
 
 	u := r.api.NewUser("Bình", "vi")
 	r.driver(u).consentAndProfile("m:counsel", "Trần Văn Bình")
@@ -109,4 +100,28 @@ func TestDeskWorkShowsInTelegram(t *testing.T) {
 		err := r.x.Get(&pending, `SELECT count(*) FROM desk_mirror WHERE posted_at IS NULL`)
 		return err == nil && pending == 0
 	})
+}
+
+// deskServer serves the web desk wired to the bot as app does (the
+// relay is told of each change); opt adds to that.
+func (r *rig) deskServer(opt desk.Options) string {
+	r.t.Helper()
+	opt.HashInvite, opt.CaseChanged = bot.HashInviteCode, r.bot.DeskChanged
+	d, err := desk.New(r.db, r.cat, opt, testLogger())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	srv := httptest.NewServer(d.Handler())
+	r.t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// deskInvite makes a counsellor's invite for the desk, province-wide.
+func (r *rig) deskInvite(name string) string {
+	r.t.Helper()
+	code, hash := bot.NewInviteCode()
+	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, name, hash, clock.System().Add(time.Hour)); err != nil {
+		r.t.Fatal(err)
+	}
+	return code
 }

@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -10,9 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"reentrybot/bot"
 	"reentrybot/browsertest"
-	"reentrybot/clock"
 	"reentrybot/desk"
 	"reentrybot/desk/desktest"
 	"reentrybot/store"
@@ -29,19 +26,10 @@ func TestDeskInTheBrowser(t *testing.T) {
 	r.run()
 	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
 	g := r.staffGroup(admin)
-	d, err := desk.New(r.db, r.cat, desk.Options{HashInvite: bot.HashInviteCode, CaseChanged: r.bot.DeskChanged, LivePoll: 50 * time.Millisecond}, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(d.Handler())
-	t.Cleanup(srv.Close)
-	code, hash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, "Anh Minh", hash, clock.System().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	base := r.deskServer(desk.Options{LivePoll: 50 * time.Millisecond})
 	// The invite is redeemed over HTTP (its page is tested in desk/); the
 	// sign-in is the browser's.
-	secret := desktest.NewBrowser(t, srv.URL).Redeem(code, "minh", r.db.Now())
+	secret := desktest.NewBrowser(t, base).Redeem(r.deskInvite("Anh Minh"), "minh", r.db.Now())
 	var staffID int64
 	if err := r.x.Get(&staffID, `SELECT staff_id FROM desk_accounts WHERE login = 'minh'`); err != nil {
 		t.Fatal(err)
@@ -73,7 +61,7 @@ func TestDeskInTheBrowser(t *testing.T) {
 	}
 
 	do("sign in with password and TOTP",
-		chromedp.Navigate(srv.URL+"/signin"),
+		chromedp.Navigate(base+"/signin"),
 		chromedp.SendKeys(css("#login"), "minh"),
 		chromedp.SendKeys(css("#password"), desktest.Password),
 		// The redeem spent this step's code; the next step's is accepted.
