@@ -53,6 +53,8 @@ type hub struct {
 	mu     sync.Mutex
 	subs   map[*listener]struct{}
 	cancel context.CancelFunc // the poller's, while it runs
+	quit   chan struct{}      // closed by Close: every stream ends
+	closed bool
 }
 
 // listener is one browser's stream; lagged means changes were dropped
@@ -64,7 +66,20 @@ type listener struct {
 }
 
 func newHub(db *store.DB, log *slog.Logger, every time.Duration) *hub {
-	return &hub{db: db, log: log, every: every, subs: map[*listener]struct{}{}}
+	return &hub{db: db, log: log, every: every, subs: map[*listener]struct{}{}, quit: make(chan struct{})}
+}
+
+// Close ends the live streams, so that a server's graceful shutdown
+// (which waits for requests to finish) does not wait for them: register
+// it with http.Server.RegisterOnShutdown. The browsers reconnect to the
+// next process.
+func (s *Server) Close() {
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	if !s.live.closed {
+		s.live.closed = true
+		close(s.live.quit)
+	}
 }
 
 // subscribe adds a listener, starting the poller for the first. The
@@ -281,6 +296,8 @@ func (s *Server) liveStream(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-s.live.quit:
 			return
 		case <-check.C:
 			sess, ok, err := s.db.DeskSessionLive(ctx, token, s.opt.IdleTimeout)
