@@ -49,10 +49,11 @@ func (b *Bot) mirrorOne(ctx context.Context, caseID int64) (more bool, err error
 			return err
 		}
 		if !c.TopicThreadID.Valid {
-			// A topic still to open (the sweep opens it) waits; a case of a
-			// commune without a staff group is worked from private chats,
-			// where the desk's work is not repeated.
-			if _, ok, err := b.db.GroupFor(ctx, c.CommuneCode.String); err != nil || ok {
+			// A topic still to open (the sweep opens it for an open case)
+			// waits; a case of a commune without a staff group is worked
+			// from private chats, where the desk's work is not repeated,
+			// and an erased case's topic is gone.
+			if _, ok, err := b.db.GroupFor(ctx, c.CommuneCode.String); err != nil || ok && c.Open() {
 				if err == nil {
 					err = errNotYet
 				}
@@ -60,6 +61,10 @@ func (b *Bot) mirrorOne(ctx context.Context, caseID int64) (more bool, err error
 			}
 			more = true
 			return tx.FinishMirror(ctx, ev.ID, "no topic")
+		}
+		if (ev.Kind == "message" || ev.Kind == "note") && !ev.Body.Valid { // erased meanwhile
+			more = true
+			return tx.FinishMirror(ctx, ev.ID, "erased")
 		}
 		sendErr := b.postDeskEvent(ctx, c, ev)
 		var perm *PermanentError
