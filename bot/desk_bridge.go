@@ -62,7 +62,7 @@ func (b *Bot) mirrorOne(ctx context.Context, caseID int64) (more bool, err error
 			more = true
 			return tx.FinishMirror(ctx, ev.ID, "no topic")
 		}
-		if (ev.Kind == "message" || ev.Kind == "note") && !ev.Body.Valid { // erased meanwhile
+		if ev.Kind != "assigned" && !ev.Body.Valid { // erased meanwhile (every other desk event has a body)
 			more = true
 			return tx.FinishMirror(ctx, ev.ID, "erased")
 		}
