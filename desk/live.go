@@ -265,15 +265,21 @@ func (s *Server) liveStream(w http.ResponseWriter, r *http.Request) {
 	// send renders the page's parts for the member as the session is now;
 	// false ends the stream.
 	send := func() bool {
-		sess, ok, err := s.db.DeskSessionLive(ctx, token, s.opt.IdleTimeout)
-		if err != nil || !ok || !sess.HandlesCases() {
-			if err != nil && ctx.Err() == nil {
+		now, ok, err := s.db.DeskSessionLive(ctx, token, s.opt.IdleTimeout)
+		if err != nil {
+			// The database is away: the stream closes without "end" and the
+			// browser reconnects by itself a few seconds later.
+			if ctx.Err() == nil {
 				s.log.Warn("desk live: checking the session", "err", err)
 			}
+			return false
+		}
+		if !ok || !now.HandlesCases() {
 			fmt.Fprint(w, "event: end\ndata: {}\n\n")
 			_ = rc.Flush()
 			return false
 		}
+		sess = now // a changed scope counts from here
 		parts, err := s.liveParts(ctx, sess, id)
 		if errors.Is(err, errOutOfScope) || errors.Is(err, store.ErrNotFound) {
 			fmt.Fprint(w, "event: end\ndata: {}\n\n")
