@@ -83,7 +83,7 @@ func TestDeskInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(css("#take")),
 		chromedp.Click(css("#take")),
 		chromedp.WaitVisible(notice("Bạn đã nhận ca này")),
-		chromedp.WaitVisible(css(`#live-actions[data-state="assigned-true"]`)),
+		chromedp.WaitVisible(css(`#live-actions[data-state="open=true,mine=true"]`)),
 	)
 	const answer = "Chào anh Bình, thứ Hai tuần sau có phiên việc làm ở xã."
 	do("answer",

@@ -193,9 +193,10 @@ func (s *Server) caseData(ctx context.Context, sess store.DeskSession, c store.C
 		"Sess": sess, "Case": c, "First": first, "Reachable": reachable,
 		"Channel": channelName(c.PersonChannel), "Events": lines,
 		"Mine": mine, "Outcomes": store.Outcomes, "MaxAnswer": maxAnswer,
-		// State names the action forms shown: the live update replaces
-		// them only when it changes, so a text being typed is kept.
-		"State": fmt.Sprintf("%s-%t", c.Status, mine),
+		// State names the action forms shown (open or closed, the take
+		// button or not): the live update replaces them only when it
+		// changes, so a text being typed is kept.
+		"State": fmt.Sprintf("open=%t,mine=%t", c.Open(), mine),
 	}, nil
 }
 

@@ -197,8 +197,8 @@ func TestLiveCase(t *testing.T) {
 		t.Fatalf("colleague's take: %d", st)
 	}
 	ev = s.until("the colleague's take", func(ev sse) bool { return strings.Contains(ev.parts["live-card"].HTML, "Anh Nam") })
-	if ev.parts["live-actions"].State == state {
-		t.Errorf("the actions kept their state %q after the case changed hands", state)
+	if ev.parts["live-actions"].State != state {
+		t.Errorf("the actions changed state (a text being typed would go) when a colleague took the case: %q → %q", state, ev.parts["live-actions"].State)
 	}
 	if st, _, _ := colleague.post(path+"/note", url.Values{"csrf": {colleague.csrf}, "text": {"Gọi lại chiều nay"}}); st != http.StatusSeeOther {
 		t.Fatalf("colleague's note: %d", st)
@@ -239,6 +239,15 @@ func TestLiveCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.until("the earlier id committed later", func(ev sse) bool { return strings.Contains(ev.parts["live-history"].HTML, "tin đến chậm") })
+
+	// The colleague closes: the forms change to reopening.
+	if st, _, _ := colleague.post(path+"/close", url.Values{"csrf": {colleague.csrf}, "outcome": {"job_found"}}); st != http.StatusSeeOther {
+		t.Fatalf("colleague's close: %d", st)
+	}
+	ev = s.until("the colleague's close", func(ev sse) bool { return ev.parts["live-actions"].State != state })
+	if !strings.Contains(ev.parts["live-actions"].HTML, "/reopen") {
+		t.Errorf("the actions of a closed case:\n%s", ev.parts["live-actions"].HTML)
+	}
 
 	// Signed out everywhere: the stream says so and ends.
 	if st, _, _ := a.post("/signout-everywhere", url.Values{"csrf": {a.csrf}}); st != http.StatusSeeOther {
