@@ -43,6 +43,7 @@ func (a *App) serveDesk(ctx context.Context, ln net.Listener, cfg config.Config,
 	}
 	a.DeskAddr = ln.Addr().String()
 	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(d.Close) // live streams end, or Shutdown would wait for them
 	go a.serve(srv, ln, "desk")
 	go func() {
 		<-ctx.Done()

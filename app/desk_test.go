@@ -40,7 +40,12 @@ func TestDeskAnswerReachesTelegram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Stop() })
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			a.Stop()
+		}
+	})
 	if a.DeskAddr == "" {
 		t.Fatal("no desk listener with DESK_ADDR set")
 	}
@@ -79,5 +84,29 @@ func TestDeskAnswerReachesTelegram(t *testing.T) {
 	}
 	if got := msgs[0].Text; !strings.Contains(got, "Chị Hạnh") || !strings.Contains(got, "mai anh qua Trung tâm") {
 		t.Errorf("the returnee got %q", got)
+	}
+
+	// A live stream open when the app stops ends at once: the desk's
+	// graceful shutdown does not wait for it.
+	resp, err := b.C.Get("http://" + a.DeskAddr + "/live?case=" + strconv.FormatInt(caseID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	first := make([]byte, 64)
+	if n, err := resp.Body.Read(first); err != nil || !strings.HasPrefix(string(first[:n]), "event: update") {
+		t.Fatalf("the stream's first update: %q %v", first[:n], err)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, resp.Body)
+		ended <- err
+	}()
+	stopped = true
+	a.Stop()
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Error("the live stream still open 10 s after Stop")
 	}
 }

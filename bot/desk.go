@@ -13,6 +13,7 @@ import (
 // so Telegram sees what was done on the web.
 func (b *Bot) DeskChanged(caseID int64) {
 	b.kickRelay(caseID, relayReturnee)
+	b.mirrorDesk(caseID) // desk_bridge.go: posted in the topic before the card closes it
 	b.relays.submit(b.sendCtx, relayKey(caseID, relayTopic), func(context.Context) error {
 		ctx := b.sendCtx
 		fx := &effects{}

@@ -2,16 +2,12 @@ package bot_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"reentrybot/bot"
 	"reentrybot/botapitest"
-	"reentrybot/clock"
 	"reentrybot/desk"
 	"reentrybot/desk/desktest"
 	"reentrybot/store"
@@ -29,17 +25,8 @@ func TestDeskAndTelegramTakeTheSameCase(t *testing.T) {
 	lan := r.staffAccount(store.RoleCounsellor, nil, "Chị Lan")
 	g := r.staffGroup(admin)
 
-	d, err := desk.New(r.db, r.cat, desk.Options{HashInvite: bot.HashInviteCode, CaseChanged: r.bot.DeskChanged}, testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(d.Handler())
-	t.Cleanup(srv.Close)
-	code, hash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, "Anh Minh", hash, clock.System().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	web := desktest.Member(t, srv.URL, code, "minh", r.db.Now())
+	base := r.deskServer(desk.Options{}) // desk_bridge_test.go
+	web := desktest.Member(t, base, r.deskInvite("Anh Minh"), "minh", r.db.Now())
 
 	// openCase walks a returnee to a case and returns its card in the topic.
 	openCase := func(name string, id int64) (botapitest.User, botapitest.Message) {

@@ -381,6 +381,7 @@ func (b *Bot) sweep(ctx context.Context) {
 	b.enforceGroup(ctx, 0)  // membership.go: revoked staff leave every group
 	b.erasePosts(ctx)       // erasure.go
 	b.eraseChats(ctx)       // erasure.go
+	b.sweepDeskPosts(ctx)   // desk_bridge.go
 }
 
 func (b *Bot) sweeper(ctx context.Context) {

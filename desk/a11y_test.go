@@ -11,7 +11,7 @@ import (
 // accessibilityProblems lists what keeps a desk page from working for a
 // screen reader, a keyboard or a browser without JavaScript: a form field
 // without a label, an error not announced (class "error" without
-// role=alert), a script or an inline handler, an image without alt text,
+// role=alert), an inline or foreign script or an inline handler, an image without alt text,
 // a page without its language, a button without text, an id used twice
 // (a label would point at the wrong field). Every page the desk tests'
 // browser reads goes through it (rig's browser.read); other packages'
@@ -46,7 +46,12 @@ func accessibilityProblems(page string) []string {
 					problems = append(problems, "<html> without lang")
 				}
 			case "script":
-				problems = append(problems, "a <script>: the desk works without JavaScript")
+				// Only the desk's own deferred file may add to a page
+				// (live.js): the page must work before and without it.
+				src, _ := attrOK(n, "src")
+				if _, deferred := attrOK(n, "defer"); !strings.HasPrefix(src, "/") || strings.HasPrefix(src, "//") || !deferred || n.FirstChild != nil {
+					problems = append(problems, "a <script> other than the desk's own deferred file: the desk works without JavaScript")
+				}
 			case "img":
 				if _, ok := attrOK(n, "alt"); !ok {
 					problems = append(problems, "<img> without alt")
@@ -145,7 +150,10 @@ func TestAccessibilityProblems(t *testing.T) {
 		{"label for another id", `<label for="x">X</label><select id="e" name="e"></select>`, []string{"<select name=e> without a label"}},
 		{"error not announced", `<p class="error">Sai mật khẩu</p>`, []string{"an error shown without role=alert: Sai mật khẩu"}},
 		{"error announced", `<p class="error" role="alert">Sai</p>`, nil},
-		{"script", `<script>alert(1)</script>`, []string{"a <script>: the desk works without JavaScript"}},
+		{"inline script", `<script>alert(1)</script>`, []string{"a <script> other than the desk's own deferred file: the desk works without JavaScript"}},
+		{"foreign script", `<script src="//cdn.example/x.js" defer></script>`, []string{"a <script> other than the desk's own deferred file: the desk works without JavaScript"}},
+		{"blocking script", `<script src="/live.js"></script>`, []string{"a <script> other than the desk's own deferred file: the desk works without JavaScript"}},
+		{"own deferred script", `<script src="/live.js" defer></script>`, nil},
 		{"inline handler", `<a href="#" onclick="x()">a</a>`, []string{"inline script onclick on <a>"}},
 		{"image without alt", `<img src="data:,">`, []string{"<img> without alt"}},
 		{"empty button", `<button type="submit"> </button>`, []string{"a <button> without text"}},

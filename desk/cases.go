@@ -40,18 +40,27 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request, sess store.DeskSe
 		s.render(w, http.StatusForbidden, "queue", map[string]any{"Title": "Hàng chờ", "Sess": sess, "NoCases": true})
 		return
 	}
-	cases, err := s.db.OpenCases(r.Context(), sess.Staff, false)
+	rows, err := s.queueRows(r.Context(), sess)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.audit(r.Context(), sess.ID, "queue", 0, "desk "+strconv.Itoa(len(cases)))
+	s.audit(r.Context(), sess.ID, "queue", 0, "desk "+strconv.Itoa(len(rows)))
+	s.render(w, http.StatusOK, "queue", map[string]any{"Title": "Hàng chờ", "Sess": sess, "Rows": rows})
+}
+
+// queueRows are the open cases in the member's scope, oldest first.
+func (s *Server) queueRows(ctx context.Context, sess store.DeskSession) ([]queueRow, error) {
+	cases, err := s.db.OpenCases(ctx, sess.Staff, false)
+	if err != nil {
+		return nil, err
+	}
 	now := s.db.Now()
 	rows := make([]queueRow, len(cases))
 	for i, c := range cases {
 		rows[i] = queueRow{Case: c, Age: age(now.Sub(c.OpenedAt)), Channel: channelName(c.PersonChannel)}
 	}
-	s.render(w, http.StatusOK, "queue", map[string]any{"Title": "Hàng chờ", "Sess": sess, "Rows": rows})
+	return rows, nil
 }
 
 // age says how long ago, coarsely (as the Telegram queue does).
@@ -132,21 +141,34 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, sess store.Des
 	if profile == nil {
 		s.audit(ctx, sess.ID, "view", c.ID, "desk")
 	}
+	data, err := s.caseData(ctx, sess, c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if notice == "" {
+		notice = notices[r.URL.Query().Get("m")]
+	}
+	data["Title"], data["Profile"], data["Notice"] = fmt.Sprintf("Ca #%d", c.ID), profile, notice
+	s.render(w, status, "case", data)
+}
+
+// caseData is what the case page and its live parts show of c: the short
+// card and the history, never the full profile.
+func (s *Server) caseData(ctx context.Context, sess store.DeskSession, c store.Case) (map[string]any, error) {
 	var first string
 	var reachable bool
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		p, err := tx.ProfileOf(ctx, c.PersonID)
 		first, reachable = firstName(p.FullName.String), p.Reachable
 		return err
 	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	evs, err := s.db.CaseEvents(ctx, c.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	names := map[int64]string{}
 	lines := make([]eventLine, 0, len(evs))
@@ -166,14 +188,16 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, sess store.Des
 		l.What = s.eventText(e)
 		lines = append(lines, l)
 	}
-	if notice == "" {
-		notice = notices[r.URL.Query().Get("m")]
-	}
-	s.render(w, status, "case", map[string]any{
-		"Title": fmt.Sprintf("Ca #%d", c.ID), "Sess": sess, "Case": c, "First": first, "Reachable": reachable,
-		"Channel": channelName(c.PersonChannel), "Events": lines, "Profile": profile, "Notice": notice,
-		"Mine": c.AssigneeStaffID.Int64 == sess.ID, "Outcomes": store.Outcomes, "MaxAnswer": maxAnswer,
-	})
+	mine := c.AssigneeStaffID.Int64 == sess.ID
+	return map[string]any{
+		"Sess": sess, "Case": c, "First": first, "Reachable": reachable,
+		"Channel": channelName(c.PersonChannel), "Events": lines,
+		"Mine": mine, "Outcomes": store.Outcomes, "MaxAnswer": maxAnswer,
+		// State names the action forms shown (open or closed, the take
+		// button or not): the live update replaces them only when it
+		// changes, so a text being typed is kept.
+		"State": fmt.Sprintf("open=%t,mine=%t", c.Open(), mine),
+	}, nil
 }
 
 // notices are the messages a redirect after an action may ask for.
@@ -182,6 +206,7 @@ var notices = map[string]string{
 	"answered": "Đã gửi câu trả lời. Người dùng sẽ nhận được qua kênh của họ.",
 	"closed":   "Đã đóng ca.",
 	"noted":    "Đã lưu ghi chú nội bộ.",
+	"reopened": "Đã mở lại ca.",
 }
 
 // eventText says what an event was, for the history.
@@ -201,6 +226,9 @@ func (s *Server) eventText(e store.CaseEvent) string {
 	case "closed":
 		return "đã đóng ca: " + s.cat.T("vi", "outcome_"+e.Body.String, nil)
 	case "reopened":
+		if e.Actor == "staff" && e.Body.Valid {
+			return "đã mở lại ca: " + e.Body.String
+		}
 		return "đã mở lại ca"
 	case "rated":
 		return "đánh giá " + e.Body.String + "/5"
@@ -342,8 +370,17 @@ func (s *Server) assign(ctx context.Context, tx *store.Tx, sess store.DeskSessio
 	if err := tx.Audit(ctx, sess.ID, 0, "take", c.ID, "desk"); err != nil {
 		return err
 	}
-	_, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "assigned"})
-	return err
+	return addEvent(ctx, tx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "assigned"})
+}
+
+// addEvent writes a case event made at the desk and marks it to be posted
+// in the case's topic, so Telegram sees what was done on the web.
+func addEvent(ctx context.Context, tx *store.Tx, e store.NewEvent) error {
+	id, err := tx.AddCaseEvent(ctx, e)
+	if err != nil {
+		return err
+	}
+	return tx.MirrorToTopic(ctx, id, e.CaseID)
 }
 
 // answer sends the member's text to the person: the same event the topic
@@ -364,7 +401,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess store.DeskS
 				return "", err
 			}
 		}
-		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "message", Body: text, RelayTo: "returnee"}); err != nil {
+		if err := addEvent(ctx, tx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "message", Body: text, RelayTo: "returnee"}); err != nil {
 			return "", err
 		}
 		if err := tx.SetCaseStatus(ctx, c.ID, store.CaseWaiting, 0); err != nil {
@@ -406,7 +443,7 @@ func (s *Server) note(w http.ResponseWriter, r *http.Request, sess store.DeskSes
 		if !c.Open() {
 			return "Ca này đã đóng.", nil
 		}
-		if _, err := tx.AddCaseEvent(r.Context(), store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "note", Body: text}); err != nil {
+		if err := addEvent(r.Context(), tx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "note", Body: text}); err != nil {
 			return "", err
 		}
 		return "", tx.Audit(r.Context(), sess.ID, 0, "note", c.ID, "desk")
@@ -431,9 +468,36 @@ func (s *Server) closeCase(w http.ResponseWriter, r *http.Request, sess store.De
 		if err := tx.Audit(ctx, sess.ID, 0, "close", c.ID, outcome); err != nil {
 			return "", err
 		}
-		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "closed", Body: outcome, RelayTo: "returnee"}); err != nil {
+		if err := addEvent(ctx, tx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "closed", Body: outcome, RelayTo: "returnee"}); err != nil {
 			return "", err
 		}
 		return "", tx.ClearPrivateCase(ctx, c.ID)
+	})
+}
+
+// reopen opens a closed case again with a reason (kept in the history and
+// posted in the topic); the case goes back to whoever had it. The person
+// is not told: the counsellor writes to them when there is something to
+// say.
+func (s *Server) reopen(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	reason := formText(r)
+	s.caseAction(w, r, sess, "reopen", "reopened", func(tx *store.Tx, c store.Case) (string, error) {
+		if c.Open() {
+			return "Ca này đang mở.", nil
+		}
+		if reason == "" {
+			return "Vui lòng ghi lý do mở lại ca.", nil
+		}
+		if refusal := textRefusal(reason); refusal != "" {
+			return refusal, nil
+		}
+		ctx := r.Context()
+		if err := tx.ReopenCase(ctx, c.ID); err != nil {
+			return "", err
+		}
+		if err := addEvent(ctx, tx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "reopened", Body: reason}); err != nil {
+			return "", err
+		}
+		return "", tx.Audit(ctx, sess.ID, 0, "reopen", c.ID, "desk")
 	})
 }

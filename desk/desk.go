@@ -6,8 +6,8 @@
 // own channel and the same case can be worked from either place.
 //
 // Pages are server-rendered (html/template), Vietnamese, with one small
-// stylesheet and no script: every action is a form that works without
-// JavaScript. Each POST carries a CSRF token; sessions live in PostgreSQL
+// stylesheet and one small script for live updates (live.go): every
+// action is a form that works without JavaScript. Each POST carries a CSRF token; sessions live in PostgreSQL
 // as token hashes.
 package desk
 
@@ -53,6 +53,8 @@ type Options struct {
 	// InviteLink is the Telegram link that redeems an invite code
 	// (bot.InviteLink with the bot's username); nil shows none.
 	InviteLink func(code string) string
+	LivePoll   time.Duration // how often live updates look for changes (1 s; live.go)
+	LiveCheck  time.Duration // how often a live stream checks its session (15 s)
 }
 
 // Server serves the desk.
@@ -68,6 +70,7 @@ type Server struct {
 	dummyHash string
 	// translated are the pages of the other languages (lang.go).
 	translated map[string]map[string]*template.Template
+	live       *hub // live updates (live.go)
 }
 
 // Cookie names: the session, and the sign-in forms' CSRF token before
@@ -100,10 +103,17 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 	if opt.Issuer == "" {
 		opt.Issuer = "reentrybot"
 	}
+	if opt.LivePoll == 0 {
+		opt.LivePoll = defaultLivePoll
+	}
+	if opt.LiveCheck == 0 {
+		opt.LiveCheck = defaultLiveCheck
+	}
 	if opt.HashInvite == nil {
 		return nil, errors.New("desk: Options.HashInvite is required")
 	}
 	s := &Server{db: db, cat: cat, opt: opt, log: log, pages: map[string]*template.Template{}}
+	s.live = newHub(db, log, opt.LivePoll)
 	funcs := template.FuncMap{
 		"t":    func(key string) string { return cat.T(i18n.Default, key, nil) },
 		"when": func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
@@ -157,7 +167,10 @@ func (s *Server) Handler() http.Handler {
 	s.adminRoutes(mux)                                       // admin.go
 	mux.HandleFunc("GET /recovery", s.staff(s.recoveryPage)) // recovery.go
 	mux.HandleFunc("POST /recovery", s.staff(s.regenerate))
-	mux.HandleFunc("GET /lang/{code}", s.setLang) // lang.go
+	mux.HandleFunc("GET /lang/{code}", s.setLang)               // lang.go
+	mux.HandleFunc("POST /case/{id}/reopen", s.staff(s.reopen)) // cases.go
+	mux.HandleFunc("GET /live", s.liveStream)                   // live.go
+	mux.HandleFunc("GET /live.js", s.liveScript)
 	return headers(mux)
 }
 
@@ -166,11 +179,11 @@ func (s *Server) Handler() http.Handler {
 func headers(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Frame-Options", "DENY")
-		if r.URL.Path != "/style.css" {
+		if r.URL.Path != "/style.css" && r.URL.Path != "/live.js" {
 			hd.Set("Cache-Control", "no-store")
 		}
 		h.ServeHTTP(w, r)

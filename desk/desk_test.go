@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -55,6 +56,9 @@ func newRigWith(t *testing.T, opt func(*desk.Options)) *rig {
 	clk := clock.NewFake(time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC))
 	db.SetClock(clk.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	cat, err := i18n.Load(log)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +67,8 @@ func newRigWith(t *testing.T, opt func(*desk.Options)) *rig {
 	o := desk.Options{
 		HashInvite: bot.HashInviteCode,
 		InviteLink: func(code string) string { return bot.InviteLink("reentry_test_bot", code) },
+		// Live updates quickly, so their tests wait little (live_test.go).
+		LivePoll: 20 * time.Millisecond, LiveCheck: 50 * time.Millisecond,
 		CaseChanged: func(id int64) {
 			r.mu.Lock()
 			r.changed = append(r.changed, id)

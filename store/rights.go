@@ -336,6 +336,11 @@ UPDATE case_events SET body = NULL, media = NULL, src_chat_id = NULL, src_msg_id
  WHERE case_id = ANY($1)`, pq.Array(out.Cases)); err != nil {
 			return fail("dropping messages", err)
 		}
+		// A desk action not yet posted in the topic would post an emptied
+		// message: it is dropped like an unsent relay.
+		if _, err := tx.X.ExecContext(ctx, `UPDATE desk_mirror SET error = 'erased' WHERE case_id = ANY($1) AND posted_at IS NULL AND error IS NULL`, pq.Array(out.Cases)); err != nil {
+			return fail("dropping desk posts", err)
+		}
 		if _, err := tx.X.ExecContext(ctx, `UPDATE staff SET private_case_id = NULL WHERE private_case_id = ANY($1)`, pq.Array(out.Cases)); err != nil {
 			return fail("releasing cases", err)
 		}

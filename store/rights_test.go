@@ -154,8 +154,15 @@ func TestErasePerson(t *testing.T) {
 	ctx := context.Background()
 	db, id, neighbour := rightsFixture(t)
 	at := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+	// A counsellor's answer from the desk, not yet posted in the topic.
+	if _, err := db.X.Exec(`INSERT INTO desk_mirror (event_id, case_id) SELECT id, case_id FROM case_events ORDER BY id DESC LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.ErasePerson(ctx, id, at) }); err != nil {
 		t.Fatal(err)
+	}
+	if pending, err := db.PendingMirrors(ctx); err != nil || len(pending) != 0 {
+		t.Errorf("desk posts still to make after erasure: %v (%v)", pending, err)
 	}
 	if found := scan(t, db.X, "Hạnh", "987650001"); len(found) > 0 {
 		t.Errorf("left after erasure: %v", found)
