@@ -32,6 +32,10 @@ const (
 	MaxHeaderName = 18
 )
 
+// DefaultApprovalOver is the audience size above which an officer's
+// announcement waits for an admin, unless ANNOUNCE_APPROVAL_OVER says.
+const DefaultApprovalOver = 500
+
 // DraftLife is how long an untouched draft stays the author's draft.
 const DraftLife = 24 * time.Hour
 
@@ -75,6 +79,15 @@ func Status(role store.Role, n, over int) store.BroadcastStatus {
 		return store.BroadcastPending
 	}
 	return store.BroadcastScheduled
+}
+
+// Snippet is the start of a text on one line, for lists.
+func Snippet(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // Units is a text's length as Telegram counts it (UTF-16 code units).

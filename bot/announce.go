@@ -735,13 +735,7 @@ func (b *Bot) listAnnouncements(ctx context.Context, fx *effects, s store.Staff,
 	return nil
 }
 
-func snippet(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
+func snippet(s string, n int) string { return announce.Snippet(s, n) }
 
 // announceChoice is what a returnee asked of announcements.
 type announceChoice int

@@ -69,7 +69,7 @@ func (o BroadcastOptions) withDefaults() BroadcastOptions {
 		o.MaxAttempts = 3
 	}
 	if o.ApprovalOver <= 0 {
-		o.ApprovalOver = 500
+		o.ApprovalOver = announce.DefaultApprovalOver
 	}
 	if o.QuietStart == 0 && o.QuietEnd == 0 {
 		o.QuietStart, o.QuietEnd = 21*time.Hour, 7*time.Hour

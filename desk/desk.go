@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"reentrybot/announce"
 	"reentrybot/i18n"
 	"reentrybot/store"
 )
@@ -45,6 +46,14 @@ type Options struct {
 	// CaseChanged is told after the desk changed a case (taken, answered,
 	// closed), so the relay sends at once rather than at its next sweep.
 	CaseChanged func(caseID int64)
+	// Announcements (desk/announce.go): ApprovalOver is the audience size
+	// above which an officer's needs an admin (ANNOUNCE_APPROVAL_OVER, as
+	// the bot's) [announce.DefaultApprovalOver]; Announced is told after
+	// one was confirmed, decided or cancelled (bot.DeskAnnounced); Reacher
+	// finds a channel's reach preview (bot.Reacher), nil for none.
+	ApprovalOver int
+	Announced    func(broadcastID int64)
+	Reacher      func(channel string) announce.Reacher
 }
 
 // Server serves the desk.
@@ -84,15 +93,19 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 	if opt.Issuer == "" {
 		opt.Issuer = "reentrybot"
 	}
+	if opt.ApprovalOver <= 0 {
+		opt.ApprovalOver = announce.DefaultApprovalOver
+	}
 	if opt.HashInvite == nil {
 		return nil, errors.New("desk: Options.HashInvite is required")
 	}
 	s := &Server{db: db, cat: cat, opt: opt, log: log, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{
-		"t":    func(key string) string { return cat.T(i18n.Default, key, nil) },
-		"when": func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
+		"t":           func(key string) string { return cat.T(i18n.Default, key, nil) },
+		"when":        func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
+		"canAnnounce": announce.Allowed,
 	}
-	for _, p := range []string{"signin", "invite", "queue", "case", "message"} {
+	for _, p := range []string{"signin", "invite", "queue", "case", "message", "announce", "announce_form", "announce_preview"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, err
@@ -134,6 +147,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /case/{id}/note", s.staff(s.note))
 	mux.HandleFunc("POST /case/{id}/close", s.staff(s.closeCase))
 	mux.HandleFunc("POST /signout-everywhere", s.staff(s.signoutEverywhere))
+	s.announceRoutes(mux) // desk/announce.go
 	return headers(mux)
 }
 
