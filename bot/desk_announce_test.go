@@ -60,30 +60,38 @@ func (c *pacedChannel) times() []time.Time {
 	return out
 }
 
-// An officer without Telegram composes at the web desk for a commune of
-// returnees on Telegram and on another channel; it is above the approval
-// threshold, so an admin is asked on Telegram and approves there, on the
-// same row. The bot's workers then deliver it to exactly the commune's
-// people, once each, each channel at its own rate (checked on the times
-// the fakes recorded), and the desk's list shows the figures.
-func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
-	const (
-		tgRate, testRate = 10.0, 4.0
-		over             = 10
-	)
+// deskAnnounce is a bot with its workers, a test channel of its own
+// rate, returnees of commune hiepHoa on Telegram (tg) and on the test
+// channel (testRefs), some of kinhBac (elsewhere), and the desk beside it
+// with an officer of hiepHoa without Telegram invited (code).
+type deskAnnounce struct {
+	r         *rig
+	ch        *pacedChannel
+	tg        []returnee
+	elsewhere []returnee
+	testRefs  []string
+	desk      string // the desk's URL
+	code      string // the officer's invite
+}
+
+const (
+	deskTgRate, deskTestRate = 10.0, 4.0
+	deskAnnounceBody         = "Hội chợ việc làm thứ Năm, 8 giờ, nhà văn hoá xã."
+)
+
+func newDeskAnnounce(t *testing.T, over int) *deskAnnounce {
 	r := newRig(t, withFastLimits(), daytime(), withBroadcast(bot.BroadcastOptions{
-		Rate: tgRate, PerChatRate: 50, ApprovalOver: over, StatusEvery: 200 * time.Millisecond, PollEvery: 20 * time.Millisecond,
+		Rate: deskTgRate, PerChatRate: 50, ApprovalOver: over, StatusEvery: 200 * time.Millisecond, PollEvery: 20 * time.Millisecond,
 	}))
 	r.loadCommunes()
-	ch := &pacedChannel{testChannel: &testChannel{t: t}, rate: testRate, at: map[string][]time.Time{}}
-	r.bot.AddChannel(ch)
-	tg := eligibleReturnees(r.api, 8, hiepHoa)
-	elsewhere := eligibleReturnees(r.api, 3, kinhBac)
-	seedReturnees(t, r.x, append(slices.Clone(tg), elsewhere...))
-	var testRefs []string
+	e := &deskAnnounce{r: r, ch: &pacedChannel{testChannel: &testChannel{t: t}, rate: deskTestRate, at: map[string][]time.Time{}}}
+	r.bot.AddChannel(e.ch)
+	e.tg = eligibleReturnees(r.api, 8, hiepHoa)
+	e.elsewhere = eligibleReturnees(r.api, 3, kinhBac)
+	seedReturnees(t, r.x, append(slices.Clone(e.tg), e.elsewhere...))
 	for i := range 5 {
 		ref := "t" + strconv.Itoa(i)
-		testRefs = append(testRefs, ref)
+		e.testRefs = append(e.testRefs, ref)
 		var pid int64
 		if err := r.x.Get(&pid, `INSERT INTO people (channel, external_id, chat_ref, language, commune_code) VALUES ('test', $1, $1, 'vi', $2) RETURNING id`, ref, hiepHoa); err != nil {
 			t.Fatal(err)
@@ -92,7 +100,6 @@ func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 	}
 	dropPendingUpdates(t, r.api)
 	r.run()
-	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
 
 	d, err := desk.New(r.db, r.cat, desk.Options{
 		HashInvite: bot.HashInviteCode, CaseChanged: r.bot.DeskChanged, Loc: vnLoc,
@@ -103,51 +110,21 @@ func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 	}
 	srv := httptest.NewServer(d.Handler())
 	t.Cleanup(srv.Close)
+	e.desk = srv.URL
 	code, hash := bot.NewInviteCode()
 	if _, err := r.db.CreateInvite(r.ctx, store.RoleOfficer, []string{hiepHoa}, "UBND xã Hiệp Hoà", hash, r.db.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	web := desktest.Member(t, srv.URL, code, "hiephoa", r.db.Now())
+	e.code = code
+	return e
+}
 
-	// The form for the commune B of another officer is refused.
-	form := url.Values{"csrf": {web.CSRF}, "commune": {kinhBac}, "interest": {"all"}, "when": {"now"}, "text": {"x"}}
-	if st, _, _ := web.Post("/announce/preview", form); st != http.StatusForbidden {
-		t.Fatalf("an officer of %s composing for %s: %d", hiepHoa, kinhBac, st)
-	}
-	body := "Hội chợ việc làm thứ Năm, 8 giờ, nhà văn hoá xã."
-	form.Set("commune", hiepHoa)
-	form.Set("text", body)
-	st, page, _ := web.Post("/announce/preview", form)
-	if st != http.StatusOK || !strings.Contains(page, "13 người") || !strings.Contains(page, "Telegram: 8") || !strings.Contains(page, "test: 5") ||
-		!strings.Contains(page, "cần quản trị viên duyệt") {
-		t.Fatalf("preview: %d\n%s", st, page)
-	}
-	id := regexp.MustCompile(`name="id" value="(\d+)"`).FindStringSubmatch(page)
-	if id == nil {
-		t.Fatalf("no draft id in the preview")
-	}
-	if st, _, loc := web.Post("/announce/confirm", url.Values{"csrf": {web.CSRF}, "id": {id[1]}}); st != http.StatusSeeOther || loc != "/announce?m=pending" {
-		t.Fatalf("confirm: %d %s", st, loc)
-	}
-
-	// The admin is asked on Telegram, and approves there.
-	okData := "a:ok:" + id[1]
-	var req *botapitest.Message
-	r.waitFor("the approval request on Telegram", func() bool {
-		for _, m := range r.botMessages(admin.ID) {
-			if m.Markup != nil && m.Markup.InlineKeyboard[0][0].CallbackData == okData {
-				req = &m
-				return true
-			}
-		}
-		return false
-	})
-	if got := len(r.announceMsgs(admin.ID)); got != 1 {
-		t.Errorf("the admin saw %d previews, want 1", got)
-	}
-	r.waitSeen(mustUpdate(r.api.PressButton(admin, *req, okData)))
-
-	bid, _ := strconv.ParseInt(id[1], 10, 64)
+// delivered waits for broadcast bid to finish, and checks it reached
+// exactly the commune's people, once each, each channel at its own rate
+// (on the times the fakes recorded).
+func (e *deskAnnounce) delivered(bid int64) {
+	r, t := e.r, e.r.t
+	t.Helper()
 	r.waitFor("the broadcast done and reported", func() bool {
 		var done bool
 		_ = r.x.Get(&done, `SELECT status = 'done' AND summary_sent_at IS NOT NULL FROM broadcasts WHERE id = $1`, bid)
@@ -156,26 +133,24 @@ func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 	if c := r.deliveryCounts(bid); c["sent"] != 13 || len(c) != 1 {
 		t.Fatalf("deliveries %v, want 13 sent", c)
 	}
-
-	// Exactly the commune's people, once each.
-	var tgTimes []time.Time
 	recipients := map[int64]bool{}
-	for _, p := range tg {
+	for _, p := range e.tg {
 		recipients[p.user.ID] = true
-		if got := r.announceMsgs(p.user.ID); len(got) != 1 || !strings.Contains(got[0].Text, body) {
+		if got := r.announceMsgs(p.user.ID); len(got) != 1 || !strings.Contains(got[0].Text, deskAnnounceBody) {
 			t.Fatalf("%s got %d announcements", p.user.FirstName, len(got))
 		}
 	}
-	for _, p := range elsewhere {
+	for _, p := range e.elsewhere {
 		if got := r.announceMsgs(p.user.ID); len(got) != 0 {
 			t.Fatalf("%s of another commune got %d announcements", p.user.FirstName, len(got))
 		}
 	}
-	for _, ref := range testRefs {
-		if got := ch.messages(ref); len(got) != 1 || !strings.Contains(got[0].Text, body) {
+	for _, ref := range e.testRefs {
+		if got := e.ch.messages(ref); len(got) != 1 || !strings.Contains(got[0].Text, deskAnnounceBody) {
 			t.Fatalf("%s on the test channel got %v", ref, got)
 		}
 	}
+	var tgTimes []time.Time
 	for _, c := range r.api.CallLog() {
 		if c.Method == "sendMessage" && recipients[c.ChatID] && c.Status == http.StatusOK {
 			tgTimes = append(tgTimes, c.At)
@@ -207,8 +182,8 @@ func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 			t.Logf("%s: %d messages in %v at %v/s (at least %v)", name, len(times), took, rate, least)
 		}
 	}
-	paced("Telegram", tgTimes, tgRate)
-	paced("test channel", ch.times(), testRate)
+	paced("Telegram", tgTimes, deskTgRate)
+	paced("test channel", e.ch.times(), deskTestRate)
 	var buckets []string
 	if err := r.x.Select(&buckets, `SELECT key FROM rate_buckets WHERE key LIKE 'broadcast%' ORDER BY key`); err != nil {
 		t.Fatal(err)
@@ -216,6 +191,58 @@ func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 	if fmt.Sprint(buckets) != "[broadcast broadcast:test]" {
 		t.Errorf("buckets %v, want Telegram's and the test channel's own", buckets)
 	}
+}
+
+// An officer without Telegram composes at the web desk for a commune of
+// returnees on Telegram and on another channel; it is above the approval
+// threshold, so an admin is asked on Telegram and approves there, on the
+// same row. The bot's workers then deliver it to exactly the commune's
+// people, once each, each channel at its own rate, and the desk's list
+// shows the figures.
+func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
+	e := newDeskAnnounce(t, 10)
+	r := e.r
+	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
+	web := desktest.Member(t, e.desk, e.code, "hiephoa", r.db.Now())
+
+	// The form for the commune B of another officer is refused.
+	form := url.Values{"csrf": {web.CSRF}, "commune": {kinhBac}, "interest": {"all"}, "when": {"now"}, "text": {"x"}}
+	if st, _, _ := web.Post("/announce/preview", form); st != http.StatusForbidden {
+		t.Fatalf("an officer of %s composing for %s: %d", hiepHoa, kinhBac, st)
+	}
+	form.Set("commune", hiepHoa)
+	form.Set("text", deskAnnounceBody)
+	st, page, _ := web.Post("/announce/preview", form)
+	if st != http.StatusOK || !strings.Contains(page, "13 người") || !strings.Contains(page, "Telegram: 8") || !strings.Contains(page, "test: 5") ||
+		!strings.Contains(page, "cần quản trị viên duyệt") {
+		t.Fatalf("preview: %d\n%s", st, page)
+	}
+	id := regexp.MustCompile(`name="id" value="(\d+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatalf("no draft id in the preview")
+	}
+	if st, _, loc := web.Post("/announce/confirm", url.Values{"csrf": {web.CSRF}, "id": {id[1]}}); st != http.StatusSeeOther || loc != "/announce?m=pending" {
+		t.Fatalf("confirm: %d %s", st, loc)
+	}
+
+	// The admin is asked on Telegram, and approves there.
+	okData := "a:ok:" + id[1]
+	var req *botapitest.Message
+	r.waitFor("the approval request on Telegram", func() bool {
+		for _, m := range r.botMessages(admin.ID) {
+			if m.Markup != nil && m.Markup.InlineKeyboard[0][0].CallbackData == okData {
+				req = &m
+				return true
+			}
+		}
+		return false
+	})
+	if got := len(r.announceMsgs(admin.ID)); got != 1 {
+		t.Errorf("the admin saw %d previews, want 1", got)
+	}
+	r.waitSeen(mustUpdate(r.api.PressButton(admin, *req, okData)))
+	bid, _ := strconv.ParseInt(id[1], 10, 64)
+	e.delivered(bid)
 
 	// The desk's list shows the outcome.
 	_, list, _ := web.Get("/announce")
