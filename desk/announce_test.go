@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"reentrybot/bot"
 	"reentrybot/desk"
@@ -29,7 +30,7 @@ func announceRig(t *testing.T, over int) (*rig, *[]int64) {
 	}
 	var announced []int64
 	s, err := desk.New(r.db, cat, desk.Options{
-		HashInvite: bot.HashInviteCode, ApprovalOver: over,
+		HashInvite: bot.HashInviteCode, ApprovalOver: over, Loc: vnLoc(t),
 		Announced: func(id int64) {
 			r.mu.Lock()
 			announced = append(announced, id)
@@ -43,6 +44,14 @@ func announceRig(t *testing.T, over int) (*rig, *[]int64) {
 	r.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(r.srv.Close)
 	return r, &announced
+}
+
+func vnLoc(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 // people adds n people of commune on channel ch who agreed to
@@ -140,6 +149,30 @@ func TestAnnounceComposer(t *testing.T) {
 	bad.Set("at", "31/02 08:00")
 	if st, body, _ := off.post("/announce/preview", bad); st != http.StatusUnprocessableEntity || !strings.Contains(body, "Không đọc được thời điểm") || !strings.Contains(body, "31/02 08:00") {
 		t.Errorf("an impossible date: %d\n%.300s", st, body)
+	}
+
+	// Times are Vietnam's (the rig's clock is 3 December 2026, 09:00 there).
+	for _, tt := range []struct{ when, at, shown, stored string }{
+		{"at", "24/12 08:00", "08:00 ngày 24/12/2026", "2026-12-24T01:00:00Z"},
+		{"tomorrow", "", "08:00 ngày 04/12/2026", "2026-12-04T01:00:00Z"},
+	} {
+		f := compose(off.csrf, "Hội chợ", communeA)
+		f.Set("when", tt.when)
+		f.Set("at", tt.at)
+		st, body, _ := off.post("/announce/preview", f)
+		var at time.Time
+		if err := r.db.X.Get(&at, `SELECT scheduled_at FROM broadcasts WHERE status = 'draft'`); err != nil {
+			t.Fatal(err)
+		}
+		if st != http.StatusOK || !strings.Contains(body, tt.shown) || at.UTC().Format(time.RFC3339) != tt.stored {
+			t.Errorf("when %s %q: %d, stored %v, want %s shown as %s", tt.when, tt.at, st, at, tt.stored, tt.shown)
+		}
+	}
+	past := compose(off.csrf, "Hội chợ", communeA)
+	past.Set("when", "at")
+	past.Set("at", "03/12/2026 08:00")
+	if st, body, _ := off.post("/announce/preview", past); st != http.StatusUnprocessableEntity || !strings.Contains(body, "đã qua") {
+		t.Errorf("a time past: %d", st)
 	}
 
 	text := "Hội chợ việc làm <b>thứ Năm</b> & tư vấn học nghề"
