@@ -75,7 +75,7 @@ type deskAnnounce struct {
 }
 
 const (
-	deskTgRate, deskTestRate = 10.0, 4.0
+	deskTgRate, deskTestRate = 10.0, 2.0
 	deskAnnounceBody         = "Hội chợ việc làm thứ Năm, 8 giờ, nhà văn hoá xã."
 )
 
