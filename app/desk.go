@@ -34,7 +34,7 @@ func (a *App) serveDesk(ctx context.Context, ln net.Listener, cfg config.Config,
 	d, err := desk.New(a.DB, cat, desk.Options{
 		IdleTimeout: cfg.Desk.IdleTimeout, LockAfter: cfg.Desk.LockAfter, LockFor: cfg.Desk.LockFor,
 		Loc: cfg.TimeZone, HashInvite: bot.HashInviteCode, CaseChanged: a.Bot.DeskChanged,
-		ApprovalOver: cfg.AnnounceApprovalOver, Announced: a.Bot.DeskAnnounced, Reacher: a.Bot.Reacher,
+		ApprovalOver: cfg.AnnounceApprovalOver, Announced: a.Bot.DeskAnnounced, Decided: a.Bot.DeskDecided, Reacher: a.Bot.Reacher,
 	}, a.log)
 	if err != nil {
 		ln.Close()

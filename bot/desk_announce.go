@@ -32,6 +32,28 @@ func (b *Bot) DeskAnnounced(id int64) {
 	b.bcast.wake.notify()
 }
 
+// DeskDecided is told by the desk after an admin approved or refused
+// broadcast id there: its author is told on Telegram, as after the
+// Approve / Reject buttons, and an approved one is delivered.
+func (b *Bot) DeskDecided(id int64, approve bool, admin string) {
+	ctx := b.sendCtx
+	bc, err := b.db.Broadcast(ctx, id)
+	if err != nil {
+		b.log.Warn("desk decision: the author is not told", "broadcast", id, "err", err)
+		return
+	}
+	if bc.AuthorChatID != 0 {
+		key := "announce_approved_author"
+		if !approve {
+			key = "announce_rejected_author"
+		}
+		fx := &effects{}
+		b.replyAfter(fx, bc.AuthorChatID, b.cat.T(bc.AuthorLang, key, map[string]any{"ID": id, "Name": escape(admin)}), nil)
+		fx.run()
+	}
+	b.bcast.wake.notify()
+}
+
 // Reacher returns the channel name's announcement preview (Zalo's
 // window), nil for a channel without one, for the desk's preview.
 func (b *Bot) Reacher(name string) announce.Reacher {

@@ -103,7 +103,7 @@ func newDeskAnnounce(t *testing.T, over int) *deskAnnounce {
 
 	d, err := desk.New(r.db, r.cat, desk.Options{
 		HashInvite: bot.HashInviteCode, CaseChanged: r.bot.DeskChanged, Loc: vnLoc,
-		ApprovalOver: over, Announced: r.bot.DeskAnnounced, Reacher: r.bot.Reacher,
+		ApprovalOver: over, Announced: r.bot.DeskAnnounced, Decided: r.bot.DeskDecided, Reacher: r.bot.Reacher,
 	}, testLogger())
 	if err != nil {
 		t.Fatal(err)
@@ -251,5 +251,40 @@ func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 	}
 	if strings.Contains(list, `http-equiv="refresh"`) {
 		t.Error("a finished list still refreshes itself")
+	}
+
+	// The other way round: an officer in Telegram waits for approval, an
+	// admin at the desk refuses; the officer is told in Telegram and
+	// nothing is delivered.
+	tgOfficer := r.api.NewUser("Cán bộ", "vi")
+	staffID := officerRow(t, r.x, tgOfficer, hiepHoa)
+	var pending int64
+	err := r.db.InTx(r.ctx, func(tx *store.Tx) error {
+		d, err := tx.NewDraft(r.ctx, staffID, tgOfficer.ID, "vi")
+		if err != nil {
+			return err
+		}
+		d.Body, d.Communes, d.Interest, d.Step = "Lớp học nghề", []string{hiepHoa}, "all", "confirm"
+		if err := tx.SaveDraft(r.ctx, d); err != nil {
+			return err
+		}
+		pending = d.ID
+		return tx.ConfirmBroadcast(r.ctx, d.ID, store.BroadcastPending, 13, r.db.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, hash := bot.NewInviteCode()
+	if _, err := r.db.CreateInvite(r.ctx, store.RoleAdmin, nil, "Chị Quản trị", hash, r.db.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	webAdmin := desktest.Member(t, e.desk, code, "quantri", r.db.Now())
+	p := strconv.FormatInt(pending, 10)
+	if st, _, loc := webAdmin.Post("/announce/"+p+"/refuse", url.Values{"csrf": {webAdmin.CSRF}}); st != http.StatusSeeOther || loc != "/announce?m=refused" {
+		t.Fatalf("refusing from the web: %d %s", st, loc)
+	}
+	r.waitText(tgOfficer.ID, "Thông báo #"+p+" đã bị Chị Quản trị từ chối")
+	if c := r.deliveryCounts(pending); len(c) != 0 {
+		t.Errorf("a refused announcement delivered %v", c)
 	}
 }

@@ -475,7 +475,8 @@ func (s *Server) announceConfirm(w http.ResponseWriter, r *http.Request, sess st
 	}
 }
 
-// announced tells the bot (its workers, the admins on Telegram).
+// announced tells the bot (its workers, the admins on Telegram) after a
+// confirmation or a cancel.
 func (s *Server) announced(id int64) {
 	if s.opt.Announced != nil {
 		s.opt.Announced(id)
@@ -564,7 +565,9 @@ func (s *Server) announceDecide(approve bool) func(http.ResponseWriter, *http.Re
 		case !decided:
 			s.message(w, http.StatusConflict, "Thông báo này đã được duyệt hoặc từ chối.")
 		default:
-			s.announced(id)
+			if s.opt.Decided != nil {
+				s.opt.Decided(id, approve, sess.DisplayName)
+			}
 			http.Redirect(w, r, "/announce?m="+m, http.StatusSeeOther)
 		}
 	}
