@@ -36,6 +36,7 @@ func (a *App) serveDesk(ctx context.Context, ln net.Listener, cfg config.Config,
 		AddrLimit: cfg.Desk.AddrLimit, AddrWindow: cfg.Desk.AddrWindow,
 		Loc: cfg.TimeZone, HashInvite: bot.HashInviteCode, CaseChanged: a.Bot.DeskChanged,
 		URL: cfg.Desk.URL, InviteLink: func(code string) string { return bot.InviteLink(a.Bot.Username(), code) },
+		ApprovalOver: cfg.AnnounceApprovalOver, Announced: a.Bot.DeskAnnounced, Decided: a.Bot.DeskDecided, Reacher: a.Bot.Reacher,
 	}, a.log)
 	if err != nil {
 		ln.Close()

@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"maps"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,10 +14,10 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/announce"
 	"reentrybot/channel"
 	"reentrybot/flows"
 	"reentrybot/i18n"
-	"reentrybot/report"
 	"reentrybot/store"
 	"reentrybot/textfold"
 )
@@ -36,7 +33,7 @@ const (
 
 // draftLife is how long an untouched draft keeps catching what its author
 // types; after it the author's messages go to their case work again.
-const draftLife = 24 * time.Hour
+const draftLife = announce.DraftLife
 
 // Callback data of announcement buttons: "a:<action>:<broadcast>[:<arg>]".
 func announceData(action string, id int64, arg ...string) string {
@@ -46,9 +43,7 @@ func announceData(action string, id int64, arg ...string) string {
 func parseAnnounceData(data string) (string, int64, string, bool) { return parseButtonData("a", data) }
 
 // canAnnounce: commune officers (of their communes) and admins.
-func canAnnounce(s store.Staff) bool {
-	return s.Role == store.RoleAdmin || s.Role == store.RoleOfficer && len(s.Communes) > 0
-}
+func canAnnounce(s store.Staff) bool { return announce.Allowed(s) }
 
 // The announcements' commands (staff only), and a returnee's /stop and
 // answers to "Nhận lại thông báo?" (routes.go).
@@ -340,12 +335,7 @@ func (b *Bot) showConfirm(ctx context.Context, tx *store.Tx, fx *effects, s stor
 // report, so that a count cannot single out the few people of a commune
 // (issue 16, item 7); admins see it exact. plural selects the catalog's
 // plural form.
-func shownCount(role store.Role, n int) (shown string, plural int) {
-	if role != store.RoleAdmin && n < report.SmallCount {
-		return report.Small, report.SmallCount
-	}
-	return strconv.Itoa(n), n
-}
+func shownCount(role store.Role, n int) (shown string, plural int) { return announce.Shown(role, n) }
 
 // summaryText describes a broadcast to a staff member of role:
 // recipients, where, who, when.
@@ -380,56 +370,27 @@ type reacher interface {
 // channel with rules of its own would reach them; "" when everyone is on
 // Telegram. Every figure below 5 reads "< 5" to an officer.
 func (b *Bot) channelsText(ctx context.Context, tx *store.Tx, lang string, role store.Role, d store.Broadcast) (string, error) {
-	counts, err := tx.CountAudienceByChannel(ctx, d.Audience())
-	if err != nil || len(counts) == 0 || (len(counts) == 1 && counts["telegram"] > 0) {
+	counts, err := announce.ByChannel(ctx, tx, d.Audience(), b.Reacher)
+	if err != nil || len(counts) == 0 || (len(counts) == 1 && counts[0].Channel == "telegram") {
 		return "", err
 	}
-	names := slices.Sorted(maps.Keys(counts))
-	slices.SortStableFunc(names, func(a, b string) int { return cmpBool(a != "telegram", b != "telegram") })
 	show := func(n int) string { v, _ := shownCount(role, n); return html.EscapeString(v) }
 	var parts []string
-	for _, name := range names {
-		part := b.cat.T(lang, "announce_on_channel", map[string]any{"Channel": channelLabel(name), "People": show(counts[name])})
-		if r, ok := b.channels[channel.Name(name)].(reacher); ok {
-			refs, err := tx.AudienceRefs(ctx, d.Audience(), name)
-			if err != nil {
-				return "", err
-			}
-			how, err := r.Preview(ctx, refs)
-			if err != nil {
-				b.log.Warn("previewing an announcement's reach", "channel", name, "err", err)
-			} else {
-				part += " " + b.cat.T(lang, "announce_reach_how", map[string]any{
-					"Messages": show(how.Messages), "Templates": show(how.Templates), "Skipped": show(how.Skipped)})
-			}
+	for _, c := range counts {
+		part := b.cat.T(lang, "announce_on_channel", map[string]any{"Channel": channelLabel(c.Channel), "People": show(c.People)})
+		if c.ReachErr != nil {
+			b.log.Warn("previewing an announcement's reach", "channel", c.Channel, "err", c.ReachErr)
+		} else if how := c.Reach; how != nil {
+			part += " " + b.cat.T(lang, "announce_reach_how", map[string]any{
+				"Messages": show(how.Messages), "Templates": show(how.Templates), "Skipped": show(how.Skipped)})
 		}
 		parts = append(parts, part)
 	}
 	return b.cat.T(lang, "announce_by_channel", map[string]any{"List": strings.Join(parts, "; ")}), nil
 }
 
-func cmpBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
-}
-
 // channelLabel is a channel's name as staff know it.
-func channelLabel(name string) string {
-	switch name {
-	case "telegram":
-		return "Telegram"
-	case "zalo":
-		return "Zalo"
-	case "web":
-		return "Web chat"
-	}
-	return name
-}
+func channelLabel(name string) string { return announce.ChannelLabel(name) }
 
 // whereText names the audience's communes (the first few), or the province.
 func (b *Bot) whereText(ctx context.Context, tx *store.Tx, lang string, d store.Broadcast) (string, error) {
@@ -451,36 +412,10 @@ func (b *Bot) whereText(ctx context.Context, tx *store.Tx, lang string, d store.
 	return strings.Join(parts, ", "), nil
 }
 
-var whenRe = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\s+(\d{1,2})[:hH.](\d{2})$`)
-
 // parseWhen reads "dd/mm hh:mm" (or "dd/mm/yyyy hh:mm") in loc. Without a
 // year it is the next such moment. key names the complaint when it fails.
 func parseWhen(s string, now time.Time, loc *time.Location) (time.Time, string) {
-	m := whenRe.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return time.Time{}, "announce_bad_time"
-	}
-	n := func(i int) int { v, _ := strconv.Atoi(m[i]); return v }
-	now = now.In(loc)
-	year := now.Year()
-	if m[3] != "" {
-		year = n(3)
-	}
-	day, month, hour, minute := n(1), n(2), n(4), n(5)
-	if hour > 23 || minute > 59 {
-		return time.Time{}, "announce_bad_time"
-	}
-	t := time.Date(year, time.Month(month), day, hour, minute, 0, 0, loc)
-	if t.Day() != day || int(t.Month()) != month {
-		return time.Time{}, "announce_bad_time" // 31/02 and the like
-	}
-	if m[3] == "" && t.Before(now.AddDate(0, 0, -1)) {
-		t = t.AddDate(1, 0, 0) // "05/01" typed in December
-	}
-	if !t.After(now) {
-		return time.Time{}, "announce_past_time"
-	}
-	return t, ""
+	return announce.ParseWhen(s, now, loc)
 }
 
 // announceCallback handles the announcement buttons of staff.
@@ -597,20 +532,7 @@ func (b *Bot) addCommune(ctx context.Context, tx *store.Tx, fx *effects, from mo
 
 // inScope checks the audience against the author's area once more: an
 // officer reaches only their own communes, never the province.
-func inScope(s store.Staff, d store.Broadcast) bool {
-	if s.Role == store.RoleAdmin {
-		return true
-	}
-	if d.ProvinceWide || len(d.Communes) == 0 {
-		return false
-	}
-	for _, c := range d.Communes {
-		if !s.InScope(c) {
-			return false
-		}
-	}
-	return true
-}
+func inScope(s store.Staff, d store.Broadcast) bool { return announce.InScope(s, d) }
 
 // confirmAnnouncement schedules the broadcast, or sends it to the admins
 // for approval when it reaches more than ApprovalOver people.
@@ -629,10 +551,7 @@ func (b *Bot) confirmAnnouncement(ctx context.Context, tx *store.Tx, fx *effects
 		return "", b.askInterest(ctx, tx, fx, s, from, d)
 	}
 	now := b.now()
-	st := store.BroadcastScheduled
-	if n > b.bopts().ApprovalOver && s.Role != store.RoleAdmin {
-		st = store.BroadcastPending
-	}
+	st := announce.Status(s.Role, n, b.bopts().ApprovalOver)
 	if err := tx.ConfirmBroadcast(ctx, d.ID, st, n, now); err != nil {
 		return "", err
 	}
@@ -648,9 +567,19 @@ func (b *Bot) confirmAnnouncement(ctx context.Context, tx *store.Tx, fx *effects
 		fx.add(b.bcast.wake.notify)
 		return b.cat.T(lang, "toast_announce_confirmed", nil), nil
 	}
+	if err := b.askApproval(ctx, tx, fx, d, n); err != nil {
+		return "", err
+	}
+	b.replyAfter(fx, from.ID, b.cat.T(lang, "announce_sent_for_approval", map[string]any{"ID": d.ID, "Over": b.bopts().ApprovalOver}), nil)
+	return b.cat.T(lang, "toast_announce_confirmed", nil), nil
+}
+
+// askApproval sends broadcast d, waiting for approval, to every admin
+// with a Telegram account: the preview and Approve / Reject.
+func (b *Bot) askApproval(ctx context.Context, tx *store.Tx, fx *effects, d store.Broadcast, n int) error {
 	admins, err := tx.Admins(ctx)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if len(admins) == 0 {
 		b.log.Warn("announcement waits for approval but no admin has an account", "broadcast", d.ID)
@@ -660,7 +589,7 @@ func (b *Bot) confirmAnnouncement(ctx context.Context, tx *store.Tx, fx *effects
 		alang := i18n.Default // an admin's language is not stored; the staff texts default to Vietnamese
 		req, err := b.summaryText(ctx, tx, alang, "announce_approval_request", store.RoleAdmin, d, n)
 		if err != nil {
-			return "", err
+			return err
 		}
 		kb := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
 			{Text: b.cat.T(alang, "btn_approve", nil), CallbackData: announceData("ok", d.ID)},
@@ -675,8 +604,7 @@ func (b *Bot) confirmAnnouncement(ctx context.Context, tx *store.Tx, fx *effects
 			})
 		})
 	}
-	b.replyAfter(fx, from.ID, b.cat.T(lang, "announce_sent_for_approval", map[string]any{"ID": d.ID, "Over": b.bopts().ApprovalOver}), nil)
-	return b.cat.T(lang, "toast_announce_confirmed", nil), nil
+	return nil
 }
 
 // decideAnnouncement is an admin's Approve or Reject.
@@ -704,7 +632,9 @@ func (b *Bot) decideAnnouncement(ctx context.Context, tx *store.Tx, fx *effects,
 	if err := tx.Audit(ctx, s.ID, from.ID, action, 0, "#"+strconv.FormatInt(id, 10)); err != nil {
 		return "", err
 	}
-	b.replyAfter(fx, bc.AuthorChatID, b.cat.T(bc.AuthorLang, key, map[string]any{"ID": id, "Name": escape(s.DisplayName)}), nil)
+	if bc.AuthorChatID != 0 { // 0: composed at the web desk by a member without Telegram
+		b.replyAfter(fx, bc.AuthorChatID, b.cat.T(bc.AuthorLang, key, map[string]any{"ID": id, "Name": escape(s.DisplayName)}), nil)
+	}
 	if m := cq.Message.Message; m != nil {
 		chat, msg := m.Chat.ID, m.ID
 		fx.add(func() { b.dropKeyboard(chat, msg) })
@@ -805,13 +735,7 @@ func (b *Bot) listAnnouncements(ctx context.Context, fx *effects, s store.Staff,
 	return nil
 }
 
-func snippet(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
+func snippet(s string, n int) string { return announce.Snippet(s, n) }
 
 // announceChoice is what a returnee asked of announcements.
 type announceChoice int

@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf16"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/announce"
 	"reentrybot/channel"
 	"reentrybot/store"
 )
@@ -70,7 +69,7 @@ func (o BroadcastOptions) withDefaults() BroadcastOptions {
 		o.MaxAttempts = 3
 	}
 	if o.ApprovalOver <= 0 {
-		o.ApprovalOver = 500
+		o.ApprovalOver = announce.DefaultApprovalOver
 	}
 	if o.QuietStart == 0 && o.QuietEnd == 0 {
 		o.QuietStart, o.QuietEnd = 21*time.Hour, 7*time.Hour
@@ -116,9 +115,8 @@ func (o BroadcastOptions) quietUntil(t time.Time, loc *time.Location) time.Time 
 // Limits of announcement texts, in UTF-16 units as Telegram counts them;
 // they leave room for the header within Telegram's 4096 and 1024.
 const (
-	maxAnnounceText    = 3500
-	maxAnnounceCaption = 1000
-	maxHeaderName      = 18
+	maxAnnounceText    = announce.MaxText
+	maxAnnounceCaption = announce.MaxCaption
 )
 
 // Callback data of the stop button under every announcement.
@@ -558,15 +556,7 @@ func announceMethod(bc store.Broadcast) string {
 // announcementText is what a recipient reads: who it is from, then the
 // author's text (plain, escaped).
 func (b *Bot) announcementText(lang string, bc store.Broadcast) string {
-	name := []rune(bc.AuthorName)
-	for len(utf16.Encode(name)) > maxHeaderName {
-		name = name[:len(name)-1]
-	}
-	text := b.cat.T(lang, "announce_header", map[string]any{"From": html.EscapeString(string(name))})
-	if bc.Body != "" {
-		text += "\n\n" + html.EscapeString(bc.Body)
-	}
-	return text
+	return announce.Text(b.cat, lang, bc)
 }
 
 func (b *Bot) stopKeyboard(lang string) *models.InlineKeyboardMarkup {
@@ -680,6 +670,14 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 		return err
 	}
 	final := bc.Final() && f.Pending == 0
+	if bc.AuthorChatID == 0 {
+		// Composed at the web desk by a member without Telegram: the desk's
+		// page shows the figures; only the summary's mark ends the reporting.
+		if final {
+			return b.db.MarkSummarySent(ctx, id, now)
+		}
+		return nil
+	}
 	text := b.statusText(bc, f, now)
 	var kb models.ReplyMarkup
 	if !final {

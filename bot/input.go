@@ -2,13 +2,12 @@ package bot
 
 import (
 	"strings"
-	"unicode"
 
 	"github.com/go-telegram/bot/models"
-	"golang.org/x/text/unicode/norm"
 
 	"reentrybot/channel"
 	"reentrybot/flows"
+	"reentrybot/textfold"
 )
 
 // toInput translates a private-chat update into a flow input. ok is false
@@ -48,20 +47,7 @@ func (b *Bot) toInput(upd *models.Update) (in flows.Input, from models.User, ok 
 
 // CleanText makes typed text safe to store and compare: valid UTF-8, NFC,
 // no control characters but newlines and tabs, trimmed.
-func CleanText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = norm.NFC.String(s)
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
-}
+func CleanText(s string) string { return textfold.Clean(s) }
 
 // parseCommand splits "/start@bot arg" into ("start", "arg"). A command
 // addressed to another bot is not ours.

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"reentrybot/announce"
 	"reentrybot/i18n"
 	"reentrybot/store"
 )
@@ -55,6 +56,16 @@ type Options struct {
 	InviteLink func(code string) string
 	LivePoll   time.Duration // how often live updates look for changes (1 s; live.go)
 	LiveCheck  time.Duration // how often a live stream checks its session (15 s)
+	// Announcements (desk/announce.go): ApprovalOver is the audience size
+	// above which an officer's needs an admin (ANNOUNCE_APPROVAL_OVER, as
+	// the bot's) [announce.DefaultApprovalOver]; Announced is told after
+	// one was confirmed or cancelled (bot.DeskAnnounced), Decided after an
+	// admin approved or refused one (bot.DeskDecided); Reacher finds a
+	// channel's reach preview (bot.Reacher), nil for none.
+	ApprovalOver int
+	Announced    func(broadcastID int64)
+	Decided      func(broadcastID int64, approve bool, admin string)
+	Reacher      func(channel string) announce.Reacher
 }
 
 // Server serves the desk.
@@ -109,17 +120,21 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 	if opt.LiveCheck == 0 {
 		opt.LiveCheck = defaultLiveCheck
 	}
+	if opt.ApprovalOver <= 0 {
+		opt.ApprovalOver = announce.DefaultApprovalOver
+	}
 	if opt.HashInvite == nil {
 		return nil, errors.New("desk: Options.HashInvite is required")
 	}
 	s := &Server{db: db, cat: cat, opt: opt, log: log, pages: map[string]*template.Template{}}
 	s.live = newHub(db, log, opt.LivePoll)
 	funcs := template.FuncMap{
-		"t":    func(key string) string { return cat.T(i18n.Default, key, nil) },
-		"when": func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
-		"tv":   s.tv(i18n.Default), // lang.go
+		"t":           func(key string) string { return cat.T(i18n.Default, key, nil) },
+		"when":        func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
+		"tv":          s.tv(i18n.Default), // lang.go
+		"canAnnounce": announce.Allowed,
 	}
-	for _, p := range []string{"signin", "invite", "queue", "case", "message", "recovery", "report", "audit", "staff", "import"} {
+	for _, p := range []string{"signin", "invite", "queue", "case", "message", "recovery", "report", "audit", "staff", "import", "announce", "announce_form", "announce_preview"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, err
@@ -171,6 +186,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /case/{id}/reopen", s.staff(s.reopen)) // cases.go
 	mux.HandleFunc("GET /live", s.liveStream)                   // live.go
 	mux.HandleFunc("GET /live.js", s.liveScript)
+	s.announceRoutes(mux) // desk/announce.go
 	return headers(mux)
 }
 

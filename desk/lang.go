@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"reentrybot/announce"
 	"reentrybot/i18n"
 )
 
@@ -27,9 +28,10 @@ var translatedPages = []string{"signin", "invite", "recovery", "message"}
 // in Vietnamese.
 func (s *Server) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
-		"t":    func(key string) string { return s.cat.T(lang, key, nil) },
-		"tv":   s.tv(lang),
-		"when": func(t time.Time) string { return t.In(s.opt.Loc).Format("02/01/2006 15:04") },
+		"t":           func(key string) string { return s.cat.T(lang, key, nil) },
+		"tv":          s.tv(lang),
+		"when":        func(t time.Time) string { return t.In(s.opt.Loc).Format("02/01/2006 15:04") },
+		"canAnnounce": announce.Allowed,
 	}
 }
 
