@@ -89,6 +89,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 	cfg.WebhookURL, cfg.WebhookSecret = "", ""
 	cfg.WebChat.FrameAncestors = append(cfg.WebChat.FrameAncestors, d.API.URL()) // the playground frames /chat
 	d.startZalo(&cfg)
+	enableDesk(&cfg) // demo/desk.go
 
 	d.App, err = app.Start(ctx, cfg, log, app.WithClock(d.Clock.Now))
 	if err != nil {
@@ -100,6 +101,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 	if err := d.seed(ctx); err != nil {
 		return nil, fmt.Errorf("sample data: %w", err)
 	}
+	desk, err := d.seedDesk(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the desk's counsellor: %w", err)
+	}
 	page := playground.New(d.API, playground.Options{
 		AdvanceClock: d.Clock.Advance,
 		Personas: []playground.Persona{
@@ -110,6 +115,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 		GroupChatID: d.Group.ID,
 		WebChatURL:  d.webChatURL(),
 		Zalo:        d.Zalo,
+		Desk:        desk,
 	})
 	d.page.Store(page)
 	d.API.Mount(page)

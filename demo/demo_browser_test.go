@@ -93,6 +93,7 @@ func TestPlaygroundWalkthrough(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="conn-status"][data-state="live"]`)),
 		chromedp.WaitVisible(css(`[data-testid="chat-`+counsellor+`"] [data-testid="topics"]`)),
 		chromedp.WaitVisible(css(`[data-testid="chat-`+strconv.FormatInt(d.Officer.ID, 10)+`"]`)),
+		chromedp.WaitVisible(css(`[data-testid="desk-link"]`)), // the staff desk's column (playground/desk.go)
 	)
 	timing("page open, personas shown")
 

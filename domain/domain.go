@@ -97,7 +97,7 @@ type Course struct {
 	LengthValue   int
 	LengthUnit    string // day or week
 	FeeVND        int64
-	SupportVND    int64
+	Support       GroupSupport // estimated support per learner group
 	Certificate   string
 	SeatsTotal    int
 	SeatsTaken    int

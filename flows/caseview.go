@@ -28,6 +28,7 @@ func (e *Engine) CaseView(lang, kind string, answers json.RawMessage) (string, m
 		return "card_course", map[string]any{
 			"Title": a.Title, "Trade": r.label("trade_"+a.Trade, map[string]any{"On": false}),
 			"Place": r.label("where_"+a.Place, nil), "Prior": priorLabel(r, &a),
+			"Groups": groupsLabel(r, &a),
 		}, nil
 	case "loan":
 		var a loanAnswers

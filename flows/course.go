@@ -1,10 +1,13 @@
 package flows
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/looplab/fsm"
+
+	"reentrybot/domain"
 )
 
 type courseAnswers struct {
@@ -17,6 +20,15 @@ type courseAnswers struct {
 	// VTSupportUnknown: the person is not sure.
 	VTSupportBefore  *bool `json:"vt_support_before,omitempty"`
 	VTSupportUnknown bool  `json:"vt_support_unknown,omitempty"`
+	// AskGroups: the chosen course gives support figures per learner
+	// group, so the person's groups are asked (pre-ticked from their last
+	// answer: Known). Priority holds the job flow's priority codes, under
+	// the same key, so the next request finds them; GroupsAsked records
+	// that ticking none was an answer.
+	AskGroups   bool     `json:"ask_groups,omitempty"`
+	Known       bool     `json:"groups_known,omitempty"`
+	Priority    []string `json:"priority,omitempty"`
+	GroupsAsked bool     `json:"groups_asked,omitempty"`
 }
 
 // priorLabel spells out the answer about earlier support.
@@ -43,12 +55,17 @@ func courseFlow() *flowDef {
 			"trade":   {ask: askCourseTrade, take: takeCourseTrade},
 			"place":   {ask: askCoursePlace, take: takeCoursePlace},
 			"list":    {ask: askCourseList, take: takeCourseList},
+			"group":   {ask: askCourseGroup, take: takeCourseGroup},
 			"details": {ask: askCourseDetails, take: takeCourseDetails},
 			"prior":   {ask: askPrior, take: takePrior},
 		},
 	}
 	f.steps = func(r *run) []string {
-		s := []string{"trade", "place", "list", "details"}
+		s := []string{"trade", "place", "list"}
+		if r.d.Course.AskGroups {
+			s = append(s, "group")
+		}
+		s = append(s, "details")
 		if r.d.Course.AskPrior {
 			s = append(s, "prior")
 		}
@@ -62,9 +79,14 @@ func courseFlow() *flowDef {
 		if err != nil {
 			return err
 		}
+		groups, known, err := r.st.PriorityGroups(r.ctx, r.p.ID)
+		if err != nil {
+			return err
+		}
 		r.d.Course = &courseAnswers{
 			AskPrior:        p.VTSupportBefore == nil && !p.VTSupportUnknown,
 			VTSupportBefore: p.VTSupportBefore, VTSupportUnknown: p.VTSupportUnknown,
+			Known: known, Priority: groups,
 		}
 		return nil
 	}
@@ -176,7 +198,11 @@ func takeCourseList(r *run) (string, error) {
 		}
 		for _, k := range list {
 			if k.ID == id {
-				r.d.Course.CourseID, r.d.Course.Title = k.ID, k.Title
+				a := r.d.Course
+				a.CourseID, a.Title = k.ID, k.Title
+				// The groups matter only where the course data gives
+				// figures per group; elsewhere they are not asked.
+				a.AskGroups = k.Support.Any()
 				return eventAnswer, nil
 			}
 		}
@@ -196,17 +222,60 @@ func (r *run) courseParams(k Course) map[string]any {
 	if cert == "" {
 		cert = "—"
 	}
-	// No estimate is shown where the course data gives none ("0 đ" would
-	// read as a promise of nothing).
+	// The estimate is the course data's figure for the person's learner
+	// groups; none is shown where the data gives none ("0 đ" would read
+	// as a promise of nothing), before the groups are known, or to a
+	// person who said they had state training support before (it is
+	// given once).
 	support := ""
-	if k.SupportVND > 0 {
-		support = FormatVND(k.SupportVND)
+	a := r.d.Course
+	if a != nil && a.GroupsAsked && (a.VTSupportBefore == nil || !*a.VTSupportBefore) {
+		if v := k.Support.Estimate(domain.LearnerGroupsOf(a.Priority)); v > 0 {
+			support = FormatVND(v)
+		}
 	}
 	return map[string]any{
 		"Title": k.Title, "Provider": k.Provider, "Place": k.CommuneName,
 		"Start": date(k.StartDate), "Length": length, "Fee": fee, "Support": support,
 		"Certificate": cert, "SeatsLeft": k.SeatsTotal - k.SeatsTaken, "Deadline": date(k.EnrolDeadline),
 	}
+}
+
+// askCourseGroup asks the person's priority groups, as the job request
+// does, ticked as they last answered.
+func askCourseGroup(r *run) error {
+	a := r.d.Course
+	var o []Option
+	for _, v := range jobPriorities {
+		o = append(o, checkOpt("p:"+v, "priority_"+v, slices.Contains(a.Priority, v)))
+	}
+	r.question("ask_course_group", map[string]any{"Known": a.Known && len(a.Priority) > 0}, append(pairs(o), row(opt("done", "btn_done")))...)
+	return nil
+}
+
+func takeCourseGroup(r *run) (string, error) {
+	a := r.d.Course
+	c := r.choice()
+	switch v, ok := strings.CutPrefix(c, "p:"); {
+	case ok && slices.Contains(jobPriorities, v):
+		a.Priority = pickPriority(a.Priority, v) // job.go
+		return "", r.ask()
+	case c == "done":
+		a.GroupsAsked = true
+		return eventAnswer, nil
+	}
+	return "", r.expect(&step{})
+}
+
+// groupsLabel spells out the priority groups of a course request.
+func groupsLabel(r *run, a *courseAnswers) string {
+	switch {
+	case len(a.Priority) > 0:
+		return r.labelsOf("priority_", a.Priority)
+	case a.GroupsAsked:
+		return r.label("groups_none", nil)
+	}
+	return "—"
 }
 
 func askCourseDetails(r *run) error {
@@ -243,7 +312,12 @@ func courseSummary(r *run) error {
 	}
 	params := r.courseParams(k)
 	params["Prior"] = priorLabel(r, r.d.Course)
+	params["Groups"] = ""
 	fields := []string{"list"}
+	if r.d.Course.AskGroups {
+		params["Groups"] = groupsLabel(r, r.d.Course)
+		fields = append(fields, "group")
+	}
 	if r.d.Course.AskPrior {
 		fields = append(fields, "prior")
 	}
@@ -265,6 +339,9 @@ func finishCourse(r *run) error {
 		r.reply("course_gone", nil)
 		r.conv.State = "list"
 		return r.ask()
+	}
+	if !a.AskGroups { // groups not asked for this course are not recorded
+		a.Priority, a.GroupsAsked = nil, false
 	}
 	id := a.CourseID
 	return r.finishCase(CaseDraft{Kind: "course", CourseID: &id, Answers: mustJSON(a)})

@@ -42,6 +42,10 @@ type Store interface {
 	Courses(ctx context.Context, f CourseFilter) ([]Course, error)
 	// Course reads one course.
 	Course(ctx context.Context, id int64) (Course, error)
+	// PriorityGroups returns the priority groups (disability,
+	// ethnic_minority, poor, near_poor) the person named in their latest
+	// job or course request that asked, and whether one did.
+	PriorityGroups(ctx context.Context, personID int64) ([]string, bool, error)
 
 	// LoanDays lists up to limit transaction days of a commune on or after
 	// from that still have room, soonest first.

@@ -42,7 +42,8 @@ type scenario struct {
 	Lang string `json:"lang,omitempty"`
 	// Given names fixtures: consented, declined, legacy (consents from
 	// before the purpose "other"), profile, counsel_case (an open "other"
-	// request), returned, no_courses, no_loan_days, full_loan_days.
+	// request), job_priority (a closed job request naming priority groups),
+	// returned, no_courses, no_loan_days, full_loan_days.
 	Given []string         `json:"given,omitempty"`
 	Steps []transcriptStep `json:"steps"`
 	// Rows is the database after the last step (generated).

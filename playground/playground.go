@@ -51,6 +51,9 @@ type Options struct {
 	// OnSend: Playground.ZaloSent, or the page sees the OA's answers only
 	// with the next other change. Nil hides them.
 	Zalo *zalotest.Server
+	// Desk is the staff desk and its demo counsellor (playground/desk.go).
+	// Nil hides the column.
+	Desk *Desk
 }
 
 // Persona is a pre-made user the playground shows as its own column.
@@ -127,6 +130,7 @@ var staticFiles = map[string]string{
 	"app.js":     "text/javascript; charset=utf-8",
 	"webchat.js": "text/javascript; charset=utf-8",
 	"zalo.js":    "text/javascript; charset=utf-8",
+	"desk.js":    "text/javascript; charset=utf-8",
 	"style.css":  "text/css; charset=utf-8",
 	"icon.svg":   "image/svg+xml",
 }

@@ -386,9 +386,23 @@ func ExportCommunes(ctx context.Context, db *store.DB, w io.Writer) (int, error)
 
 var (
 	courseRequired = []string{"code", "trade", "title", "provider", "commune_code", "start_date", "length_value", "length_unit", "seats_total", "enrol_deadline"}
-	courseOptional = []string{"fee_vnd", "support_vnd", "certificate", "active"}
+	courseOptional = append([]string{"fee_vnd", "certificate", "active", legacySupportCol}, supportCols()...)
 	courseCodeRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$`)
 )
+
+// legacySupportCol is the one support figure older files gave for every
+// learner: named so that such a file is refused with a reason.
+const legacySupportCol = "support_vnd"
+
+// supportCols names the per-group support columns, support_<group>_vnd,
+// in domain.LearnerGroups order.
+func supportCols() []string {
+	var out []string
+	for _, g := range domain.LearnerGroups() {
+		out = append(out, "support_"+g+"_vnd")
+	}
+	return out
+}
 
 // CourseRecord is a course from a file, with its line.
 type CourseRecord struct {
@@ -399,8 +413,10 @@ type CourseRecord struct {
 // ParseCourseFile reads a course file: code (stable, letters, digits,
 // . _ -), trade (a trade code), title, provider, commune_code, start_date
 // and enrol_deadline (YYYY-MM-DD), length_value, length_unit (day or week),
-// seats_total, and optionally fee_vnd, support_vnd, certificate, active.
-// Seats taken are kept by the counsellors and never imported.
+// seats_total, and optionally fee_vnd, certificate, active and the
+// estimated support per learner group, support_<group>_vnd (empty or 0:
+// the data gives none for that group). Seats taken are kept by the
+// counsellors and never imported.
 func ParseCourseFile(r io.Reader) ([]CourseRecord, error) {
 	s := readSheet(r, courseRequired, courseOptional)
 	var out []CourseRecord
@@ -418,12 +434,19 @@ func ParseCourseFile(r io.Reader) ([]CourseRecord, error) {
 			LengthValue:   int(s.integer(l, row, "length_value", 1, 1000)),
 			LengthUnit:    s.oneOf(l, row, "length_unit", []string{"day", "week"}),
 			FeeVND:        s.integer(l, row, "fee_vnd", 0, 1_000_000_000, 0),
-			SupportVND:    s.integer(l, row, "support_vnd", 0, 1_000_000_000, 0),
 			Certificate:   s.text(l, row, "certificate", 0, 200),
 			SeatsTotal:    int(s.integer(l, row, "seats_total", 0, 100_000)),
 			EnrolDeadline: s.date(l, row, "enrol_deadline"),
 			Active:        s.boolean(l, row, "active", true),
 		}}
+		var sup domain.GroupSupport
+		for j, col := range supportCols() {
+			sup[j] = s.integer(l, row, col, 0, 100_000_000, 0)
+		}
+		c.SetSupport(sup)
+		if _, old := row[legacySupportCol]; old && i == 0 {
+			s.bad(l, legacySupportCol, "one figure for every learner is no longer read: give the support per learner group in %s (empty where the data gives none)", strings.Join(supportCols(), ", "))
+		}
 		if !courseCodeRe.MatchString(c.Code) {
 			s.bad(l, "code", "%q: 1 to 40 letters, digits, dots, dashes or underscores", c.Code)
 		}
@@ -535,14 +558,27 @@ func ExportCourses(ctx context.Context, db *store.DB, w io.Writer) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	_ = cw.Write(append(slices.Clone(courseRequired), courseOptional...))
+	head := append(slices.Clone(courseRequired), "fee_vnd", "certificate", "active")
+	_ = cw.Write(append(head, supportCols()...))
 	for _, c := range cs {
-		_ = cw.Write([]string{c.Code, c.Trade, c.Title, c.Provider, c.CommuneCode, c.StartDate.Format("2006-01-02"),
+		rec := []string{c.Code, c.Trade, c.Title, c.Provider, c.CommuneCode, c.StartDate.Format("2006-01-02"),
 			strconv.Itoa(c.LengthValue), c.LengthUnit, strconv.Itoa(c.SeatsTotal), c.EnrolDeadline.Format("2006-01-02"),
-			strconv.FormatInt(c.FeeVND, 10), strconv.FormatInt(c.SupportVND, 10), c.Certificate, strconv.FormatBool(c.Active)})
+			strconv.FormatInt(c.FeeVND, 10), c.Certificate, strconv.FormatBool(c.Active)}
+		for _, v := range c.Support() {
+			rec = append(rec, supportCell(v))
+		}
+		_ = cw.Write(rec)
 	}
 	cw.Flush()
 	return len(cs), cw.Error()
+}
+
+// supportCell writes a group with no figure as an empty cell, not "0".
+func supportCell(v int64) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 func communeState(ctx context.Context, tx *store.Tx) (map[string]bool, error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,6 +175,17 @@ func TestParseProblems(t *testing.T) {
 	}
 	_, err := refdata.ParseCourseFile(strings.NewReader("code,trade,title\nK1,garment,May\n"))
 	wantProblem(t, err, "line 1, field provider: column missing")
+	// Support is per learner group: the old single figure is refused with
+	// the reason, and a group's figure is checked like any number.
+	withCol := func(col, val string) string {
+		return strings.TrimSuffix(head, "\n") + "," + col + "\n" + strings.TrimSuffix(good, "\n") + "," + val + "\n"
+	}
+	_, err = refdata.ParseCourseFile(strings.NewReader(withCol("support_vnd", "3000000")))
+	wantProblem(t, err, "line 2, field support_vnd: one figure for every learner is no longer read")
+	_, err = refdata.ParseCourseFile(strings.NewReader(withCol("support_poor_vnd", "-5")))
+	wantProblem(t, err, "line 2, field support_poor_vnd")
+	_, err = refdata.ParseCourseFile(strings.NewReader(withCol("support_poor_vnd", "3.000.000")))
+	wantProblem(t, err, "line 2, field support_poor_vnd")
 	_, err = refdata.ParseLoanDayFile(strings.NewReader("commune_code,day,place,starts_at,ends_at,capacity\n07840,2026-12-08,UBND,11:00,07:30,20\n"))
 	wantProblem(t, err, "line 2, field ends_at")
 	_, err = refdata.ParseCommuneFile(strings.NewReader("code,name,full_name,type,province_code,colour\n"))
@@ -218,6 +230,24 @@ func TestImportCourses(t *testing.T) {
 	}
 	if res, err := refdata.ImportCourses(ctx, db, back, false); err != nil || res != (refdata.Result{Unchanged: 3}) {
 		t.Fatalf("round trip: %v %v", res, err)
+	}
+	var ethnic, other int64
+	if err := db.X.QueryRow(`SELECT support_ethnic_minority_vnd, support_other_vnd FROM courses WHERE code = 'BN-MAY-2026-12'`).Scan(&ethnic, &other); err != nil || ethnic != 3_000_000 || other != 0 {
+		t.Errorf("group support %d, other %d (%v); want 3000000, 0", ethnic, other, err)
+	}
+	if !strings.Contains(out.String(), ",true,3500000,3500000,3000000,3000000,2500000,\r\n") && !strings.Contains(out.String(), ",true,3500000,3500000,3000000,3000000,2500000,\n") {
+		t.Errorf("export does not write a group without a figure as an empty cell:\n%s", out.String())
+	}
+	// A changed group figure is a change.
+	changed := slices.Clone(back)
+	sup := changed[0].Support()
+	sup[len(sup)-1] = 1_500_000
+	changed[0].SetSupport(sup)
+	if res, err := refdata.ImportCourses(ctx, db, changed, false); err != nil || res != (refdata.Result{Changed: 1, Unchanged: 2}) {
+		t.Fatalf("changed figure: %v %v", res, err)
+	}
+	if res, err := refdata.ImportCourses(ctx, db, back, false); err != nil || res.Changed != 1 {
+		t.Fatalf("figure back: %v %v", res, err)
 	}
 	var title string
 	var taken int

@@ -139,7 +139,7 @@ func UpsertCommunes(ctx context.Context, w CommuneWriter, cs []domain.Commune) (
 func SampleCourses(today time.Time) ([]domain.Course, error) {
 	cr := csv.NewReader(bytes.NewReader(sampleCoursesCSV))
 	cr.Comment = '#'
-	cr.FieldsPerRecord = 14
+	cr.FieldsPerRecord = 13 + len(domain.GroupSupport{})
 	recs, err := cr.ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("sample courses: %w", err)
@@ -147,17 +147,24 @@ func SampleCourses(today time.Time) ([]domain.Course, error) {
 	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	var out []domain.Course
 	for i, r := range recs[1:] {
-		n := make([]int64, 14)
-		for _, j := range []int{4, 5, 7, 8, 10, 11, 12} {
+		// Numbers: the day offsets, length, fee, seats and the support
+		// columns (13 on; an empty support cell is no figure).
+		n := make([]int64, len(r))
+		for _, j := range append([]int{4, 5, 7, 9, 10, 11}, 13, 14, 15, 16, 17, 18) {
+			if j >= 13 && r[j] == "" {
+				continue
+			}
 			if n[j], err = strconv.ParseInt(r[j], 10, 64); err != nil {
 				return nil, fmt.Errorf("sample courses: row %d column %d: %w", i+2, j+1, err)
 			}
 		}
+		var sup domain.GroupSupport
+		copy(sup[:], n[13:])
 		out = append(out, domain.Course{
 			Trade: r[0], Title: r[1], Provider: r[2], CommuneCode: r[3],
 			StartDate: day.AddDate(0, 0, int(n[4])), LengthValue: int(n[5]), LengthUnit: r[6],
-			FeeVND: n[7], SupportVND: n[8], Certificate: r[9], SeatsTotal: int(n[10]), SeatsTaken: int(n[11]),
-			EnrolDeadline: day.AddDate(0, 0, int(n[12])), Active: r[13] == "true", Sample: true,
+			FeeVND: n[7], Support: sup, Certificate: r[8], SeatsTotal: int(n[9]), SeatsTaken: int(n[10]),
+			EnrolDeadline: day.AddDate(0, 0, int(n[11])), Active: r[12] == "true", Sample: true,
 		})
 	}
 	return out, nil

@@ -38,6 +38,19 @@ import (
 //	17 Đối tượng ưu tiên                priority groups
 //	18 Ngày đăng ký                     date registered (dd/mm/yyyy)
 //	19 Số yêu cầu                       request number
+//
+// Checked (issue 17, item 6) against the labour-supply content of Circular
+// 01/2022/TT-BLĐTBXH as a law firm's summary lists it (luatminhkhue.vn,
+// "thu thập thông tin về cung lao động"): a) name, date of birth, sex,
+// ethnicity, personal identification number; b) highest general
+// schooling, technical qualification and field of training; c) current
+// main job; d) unemployment; đ) reason for not working; e) training and
+// job needs. The order above follows a) to e). NOT verified: the
+// Circular's own form or the Centre's entry screen (neither was at hand),
+// so the column order within each part is ours. Not recorded on purpose or
+// not asked: date of birth (year only), ethnicity and identification
+// number (data minimisation), field of training, the current job's
+// workplace, length of unemployment, reason for not working.
 var jobNeedColumns = []string{
 	"jn_col_no", "jn_col_name", "jn_col_birth_year", "jn_col_gender", "jn_col_phone",
 	"jn_col_commune_code", "jn_col_commune", "jn_col_education", "jn_col_qualification",

@@ -141,13 +141,13 @@ type courseRow struct {
 	LengthValue   int            `db:"length_value"`
 	LengthUnit    string         `db:"length_unit"`
 	FeeVND        int64          `db:"fee_vnd"`
-	SupportVND    int64          `db:"support_vnd"`
 	Certificate   string         `db:"certificate"`
 	SeatsTotal    int            `db:"seats_total"`
 	SeatsTaken    int            `db:"seats_taken"`
 	EnrolDeadline time.Time      `db:"enrol_deadline"`
 	Active        bool           `db:"active"`
 	Sample        bool           `db:"sample"`
+	groupSupportCols
 }
 
 func (r courseRow) course() domain.Course {
@@ -155,7 +155,7 @@ func (r courseRow) course() domain.Course {
 		ID: r.ID, Trade: r.Trade, Title: r.Title, Provider: r.Provider,
 		CommuneCode: r.CommuneCode, CommuneName: r.CommuneName.String,
 		StartDate: dateOnly(r.StartDate), LengthValue: r.LengthValue, LengthUnit: r.LengthUnit,
-		FeeVND: r.FeeVND, SupportVND: r.SupportVND, Certificate: r.Certificate,
+		FeeVND: r.FeeVND, Support: r.Support(), Certificate: r.Certificate,
 		SeatsTotal: r.SeatsTotal, SeatsTaken: r.SeatsTaken, EnrolDeadline: dateOnly(r.EnrolDeadline),
 		Active: r.Active, Sample: r.Sample,
 	}
@@ -166,7 +166,9 @@ func dateOnly(t time.Time) time.Time {
 }
 
 const courseCols = `k.id, k.trade, k.title, k.provider, k.commune_code, c.name AS commune_name,
-       k.start_date, k.length_value, k.length_unit, k.fee_vnd, k.support_vnd, k.certificate,
+       k.start_date, k.length_value, k.length_unit, k.fee_vnd, k.certificate,
+       k.support_disability_vnd, k.support_poor_ethnic_minority_vnd, k.support_ethnic_minority_vnd,
+       k.support_poor_vnd, k.support_near_poor_vnd, k.support_other_vnd,
        k.seats_total, k.seats_taken, k.enrol_deadline, k.active, k.sample`
 
 const coursesSQL = `
@@ -202,16 +204,18 @@ func (tx *Tx) Course(ctx context.Context, id int64) (domain.Course, error) {
 
 const insertCourseSQL = `
 INSERT INTO courses (trade, title, provider, commune_code, start_date, length_value, length_unit,
-                     fee_vnd, support_vnd, certificate, seats_total, seats_taken, enrol_deadline, active, sample, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                     fee_vnd, certificate, seats_total, seats_taken, enrol_deadline, active, sample, created_at,
+                     ` + supportColsSQL + `)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 RETURNING id`
 
 // InsertCourse adds a course and returns its id.
 func (tx *Tx) InsertCourse(ctx context.Context, c domain.Course) (int64, error) {
 	var id int64
 	err := tx.X.GetContext(ctx, &id, insertCourseSQL, c.Trade, c.Title, c.Provider, c.CommuneCode,
-		c.StartDate.Format("2006-01-02"), c.LengthValue, c.LengthUnit, c.FeeVND, c.SupportVND,
-		c.Certificate, c.SeatsTotal, c.SeatsTaken, c.EnrolDeadline.Format("2006-01-02"), c.Active, c.Sample, tx.db.Now())
+		c.StartDate.Format("2006-01-02"), c.LengthValue, c.LengthUnit, c.FeeVND,
+		c.Certificate, c.SeatsTotal, c.SeatsTaken, c.EnrolDeadline.Format("2006-01-02"), c.Active, c.Sample, tx.db.Now(),
+		c.Support[0], c.Support[1], c.Support[2], c.Support[3], c.Support[4], c.Support[5])
 	if err != nil {
 		return 0, fmt.Errorf("adding course %q: %w", c.Title, err)
 	}

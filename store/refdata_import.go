@@ -60,13 +60,13 @@ type CourseRecord struct {
 	LengthValue   int       `db:"length_value"`
 	LengthUnit    string    `db:"length_unit"`
 	FeeVND        int64     `db:"fee_vnd"`
-	SupportVND    int64     `db:"support_vnd"`
 	Certificate   string    `db:"certificate"`
 	SeatsTotal    int       `db:"seats_total"`
 	SeatsTaken    int       `db:"seats_taken"`
 	EnrolDeadline time.Time `db:"enrol_deadline"`
 	Active        bool      `db:"active"`
 	Sample        bool      `db:"sample"`
+	groupSupportCols
 }
 
 // AllCourses lists every course by code.
@@ -74,7 +74,7 @@ func (tx *Tx) AllCourses(ctx context.Context) ([]CourseRecord, error) {
 	var out []CourseRecord
 	err := tx.X.SelectContext(ctx, &out, `
 SELECT code, trade, title, provider, commune_code, start_date, length_value, length_unit, fee_vnd,
-       support_vnd, certificate, seats_total, seats_taken, enrol_deadline, active, sample
+       `+supportColsSQL+`, certificate, seats_total, seats_taken, enrol_deadline, active, sample
   FROM courses ORDER BY code`)
 	if err != nil {
 		return nil, fmt.Errorf("listing courses: %w", err)
@@ -87,21 +87,28 @@ SELECT code, trade, title, provider, commune_code, start_date, length_value, len
 
 const upsertCourseSQL = `
 INSERT INTO courses (code, trade, title, provider, commune_code, start_date, length_value, length_unit,
-                     fee_vnd, support_vnd, certificate, seats_total, enrol_deadline, active, sample, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, false, $15)
+                     fee_vnd, certificate, seats_total, enrol_deadline, active, sample, created_at,
+                     ` + supportColsSQL + `)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, $14, $15, $16, $17, $18, $19, $20)
 ON CONFLICT (code) DO UPDATE
    SET trade = EXCLUDED.trade, title = EXCLUDED.title, provider = EXCLUDED.provider,
        commune_code = EXCLUDED.commune_code, start_date = EXCLUDED.start_date,
        length_value = EXCLUDED.length_value, length_unit = EXCLUDED.length_unit,
-       fee_vnd = EXCLUDED.fee_vnd, support_vnd = EXCLUDED.support_vnd, certificate = EXCLUDED.certificate,
+       fee_vnd = EXCLUDED.fee_vnd, certificate = EXCLUDED.certificate,
+       support_disability_vnd = EXCLUDED.support_disability_vnd,
+       support_poor_ethnic_minority_vnd = EXCLUDED.support_poor_ethnic_minority_vnd,
+       support_ethnic_minority_vnd = EXCLUDED.support_ethnic_minority_vnd,
+       support_poor_vnd = EXCLUDED.support_poor_vnd, support_near_poor_vnd = EXCLUDED.support_near_poor_vnd,
+       support_other_vnd = EXCLUDED.support_other_vnd,
        seats_total = EXCLUDED.seats_total, enrol_deadline = EXCLUDED.enrol_deadline,
        active = EXCLUDED.active, sample = false`
 
 // UpsertCourse adds or updates a course by code (seats taken untouched).
 func (tx *Tx) UpsertCourse(ctx context.Context, c CourseRecord) error {
 	_, err := tx.X.ExecContext(ctx, upsertCourseSQL, c.Code, c.Trade, c.Title, c.Provider, c.CommuneCode,
-		c.StartDate.Format("2006-01-02"), c.LengthValue, c.LengthUnit, c.FeeVND, c.SupportVND, c.Certificate,
-		c.SeatsTotal, c.EnrolDeadline.Format("2006-01-02"), c.Active, tx.db.Now())
+		c.StartDate.Format("2006-01-02"), c.LengthValue, c.LengthUnit, c.FeeVND, c.Certificate,
+		c.SeatsTotal, c.EnrolDeadline.Format("2006-01-02"), c.Active, tx.db.Now(),
+		c.SupportDisability, c.SupportPoorEthnicMinority, c.SupportEthnicMinority, c.SupportPoor, c.SupportNearPoor, c.SupportOther)
 	if err != nil {
 		return fmt.Errorf("saving course %s: %w", c.Code, err)
 	}

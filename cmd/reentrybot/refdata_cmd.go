@@ -46,7 +46,9 @@ field. Importing the same file again changes nothing. FILE - reads stdin.
   communes [FILE]  code,name,full_name,type,province_code[,active]
                    without FILE: the built-in list of Bắc Ninh's 99 communes (2025)
   courses FILE     code,trade,title,provider,commune_code,start_date,length_value,
-                   length_unit,seats_total,enrol_deadline[,fee_vnd,support_vnd,certificate,active]
+                   length_unit,seats_total,enrol_deadline[,fee_vnd,certificate,active,
+                   support_<group>_vnd for disability, poor_ethnic_minority,
+                   ethnic_minority, poor, near_poor, other: empty = none given]
   loan-days FILE   commune_code,day,place,starts_at,ends_at,capacity
   staff FILE       role,communes,display_name   (prints one invitation link per row)
 

@@ -39,6 +39,12 @@ func Given(ctx context.Context, tx *store.Tx, person int64, what string, now tim
 		_, err := tx.X.ExecContext(ctx, `INSERT INTO cases (person_id, kind, commune_code, opened_at, answers)
 VALUES ($1, 'other', '07339', $2, '{"reason": "Tôi cần hỏi"}')`, person, now.Add(-time.Hour))
 		return err
+	case "job_priority":
+		// A closed job request that named priority groups (the course flow
+		// ticks them for its own question).
+		_, err := tx.X.ExecContext(ctx, `INSERT INTO cases (person_id, kind, status, commune_code, opened_at, updated_at, closed_at, outcome, answers)
+VALUES ($1, 'job', 'closed', '07339', $2, $2, $2, 'placed', '{"trades": ["garment"], "priority": ["ethnic_minority", "poor"]}')`, person, now.Add(-48*time.Hour))
+		return err
 	case "profile":
 		return tx.SaveProfile(ctx, person, flows.Profile{
 			FullName: "Nguyễn Văn An", BirthYear: 1990, Gender: "male", Phone: "+84912345678",
