@@ -39,8 +39,9 @@ func enableDesk(cfg *config.Config) {
 }
 
 var (
-	deskCSRFRe   = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-	deskSecretRe = regexp.MustCompile(`name="secret" value="([A-Z2-7]+)"`)
+	deskCSRFRe     = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	deskSecretRe   = regexp.MustCompile(`name="secret" value="([A-Z2-7]+)"`)
+	deskRecoveryRe = regexp.MustCompile(`<li><code>[a-z2-7]{4}(-[a-z2-7]{4}){3}</code></li>`)
 )
 
 // seedDesk invites the desk's counsellor and redeems the invite on the
@@ -90,11 +91,16 @@ func (d *Demo) seedDesk(ctx context.Context) (*playground.Desk, error) {
 		if err != nil {
 			return nil, fmt.Errorf("redeeming the desk invite: %w", err)
 		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
-		switch resp.StatusCode {
-		case http.StatusSeeOther:
+		if err != nil {
+			return nil, fmt.Errorf("redeeming the desk invite: %w", err)
+		}
+		switch {
+		// The account is made: the page shows its one-time recovery codes.
+		case resp.StatusCode == http.StatusOK && deskRecoveryRe.Match(body):
 			return &playground.Desk{URL: base, Name: deskName, Login: login, Password: deskPassword, Code: d.deskCode(secret[1], at)}, nil
-		case http.StatusConflict:
+		case resp.StatusCode == http.StatusConflict:
 			continue
 		}
 		return nil, fmt.Errorf("redeeming the desk invite: HTTP %d", resp.StatusCode)
