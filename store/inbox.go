@@ -47,3 +47,12 @@ RETURNING event_id`
 // concurrently, and came too late to keep the order anyway.
 const earlierPendingSQL = `SELECT 1 FROM inbox e WHERE e.channel = 'telegram' AND e.address = $3 AND e.handled_at IS NULL
  AND (length(e.event_id), e.event_id) < (length($5::text), $5::text)`
+
+// lastSeenHourSQL keeps a person's last_seen_at when it is less than an
+// hour old: it is indexed (people_last_seen, for retention), so a changed
+// value makes every update of the person's row write a new entry in each
+// of the people's indexes, where an unchanged one lets PostgreSQL update
+// the row in place (a HOT update). Retention counts in months; the data
+// export's "last contact" is to the hour.
+const lastSeenHourSQL = `CASE WHEN people.last_seen_at BETWEEN EXCLUDED.last_seen_at - interval '1 hour' AND EXCLUDED.last_seen_at
+ THEN people.last_seen_at ELSE EXCLUDED.last_seen_at END`

@@ -133,7 +133,7 @@ WITH seen AS (
 INSERT INTO people (channel, external_id, chat_ref, language, created_at, last_seen_at)
 SELECT $1, $2, $3, $4, $7, $7 FROM seen
 ON CONFLICT (channel, external_id) DO UPDATE
-   SET last_seen_at = EXCLUDED.last_seen_at, chat_ref = EXCLUDED.chat_ref,
+   SET last_seen_at = ` + lastSeenHourSQL + `, chat_ref = EXCLUDED.chat_ref,
        reachable = true, unreachable_at = NULL, unreachable_why = NULL
 RETURNING ` + personCols
 
