@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tg "github.com/go-telegram/bot"
@@ -82,7 +83,8 @@ type Bot struct {
 	// sendCtx outlives Run by a grace period, so replies queued at
 	// shutdown still go out.
 	sendCtx   context.Context
-	retrying  sync.Map // lane keys with a drain retry scheduled (poll.go)
+	retrying  sync.Map     // lane keys with a drain retry scheduled (poll.go)
+	inMemory  atomic.Int64 // updates queued in lanes from memory (poll.go, handleReceived)
 	stopSends context.CancelFunc
 }
 

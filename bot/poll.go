@@ -115,7 +115,7 @@ func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update, raws 
 		}
 	}
 	for _, k := range order {
-		if fromMemory[k] {
+		if fromMemory[k] && b.inMemory.Load() < maxInMemory {
 			b.handleReceived(ctx, k, chats[k])
 		} else {
 			b.drainChat(ctx, k)
@@ -130,7 +130,9 @@ func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update, raws 
 // chat is unhandled (written by another process, or left by a crash):
 // then the rest is read from the inbox in order (drainChat).
 func (b *Bot) handleReceived(ctx context.Context, chat int64, ups []*models.Update) <-chan error {
+	b.inMemory.Add(int64(len(ups)))
 	return b.lanes.submit(ctx, chat, func(ctx context.Context) error {
+		defer b.inMemory.Add(-int64(len(ups)))
 		mctx := context.WithValue(ctx, fromMemoryKey{}, true)
 		for _, u := range ups {
 			err := b.handleUpdate(mctx, u)
@@ -211,6 +213,11 @@ func (b *Bot) drainChat(ctx context.Context, chat int64) <-chan error {
 		}
 	})
 }
+
+// maxInMemory bounds the updates waiting in lanes from memory: when the
+// bot falls behind, the backlog waits in the inbox rather than in the
+// process's memory (peak RSS), and is read back in batches.
+const maxInMemory = 500
 
 // drainBatch is how many of a chat's events one inbox read takes.
 const drainBatch = 16
