@@ -6,11 +6,13 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tg "github.com/go-telegram/bot"
@@ -81,7 +83,8 @@ type Bot struct {
 	// sendCtx outlives Run by a grace period, so replies queued at
 	// shutdown still go out.
 	sendCtx   context.Context
-	retrying  sync.Map // lane keys with a drain retry scheduled (poll.go)
+	retrying  sync.Map     // lane keys with a drain retry scheduled (poll.go)
+	inMemory  atomic.Int64 // updates queued in lanes from memory (poll.go, handleReceived)
 	stopSends context.CancelFunc
 }
 
@@ -285,6 +288,9 @@ func (b *Bot) handleUpdate(ctx context.Context, upd *models.Update) error {
 		if err == nil {
 			break
 		}
+		if errors.Is(err, errBehind) || errors.Is(err, errUseInbox) {
+			return err // nothing written: the inbox's reading takes it (poll.go)
+		}
 		if attempt >= 3 || ctx.Err() != nil {
 			break
 		}
@@ -315,6 +321,41 @@ func (b *Bot) handleUpdate(ctx context.Context, upd *models.Update) error {
 		b.sendText(ctx, chat, b.cat.T(lang, "error_generic", nil), nil)
 	}
 	return nil
+}
+
+// errBehind: the update was not handled because an earlier update of its
+// chat is still unhandled in the inbox (store.SeenAndTouch); errUseInbox:
+// a staff member's update came from memory (handleReceived), where the
+// staff paths' marks do not keep the chat's order. Either way nothing
+// was written, and the chat is read from the inbox in order instead.
+var (
+	errBehind   = errors.New("an earlier update of the chat is unhandled")
+	errUseInbox = errors.New("to be handled from the inbox")
+)
+
+type fromMemoryKey struct{}
+
+// fromMemory reports whether the update being handled was handed over by
+// the process that received it (handleReceived), not read from the inbox.
+func fromMemory(ctx context.Context) bool { return ctx.Value(fromMemoryKey{}) != nil }
+
+// returneeWay reports whether handleOnce takes upd to handleReturnee, the
+// common way, whose first statement keeps the chat's order (what
+// handleReceived needs to handle an update from memory). It reads no
+// database.
+func (b *Bot) returneeWay(upd *models.Update) bool {
+	if routes.forUpdate(upd) != nil {
+		return false
+	}
+	in, _, ok := b.toInput(upd)
+	if !ok {
+		return false
+	}
+	if start, _ := routes.startPayload(in); start != nil {
+		return false
+	}
+	_, routed := routes.private(in, upd.CallbackQuery)
+	return !routed
 }
 
 // handleOnce is one attempt: commit, then send.
@@ -423,7 +464,20 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			return err
 		}
 		if isStaff {
+			if fromMemory(ctx) {
+				return errUseInbox
+			}
 			return b.handleStaffPrivate(ctx, upd, s, from, in, upd.CallbackQuery)
+		}
+		if seen, err := b.db.UpdateSeen(ctx, upd.ID); err != nil {
+			return err
+		} else if !seen {
+			return errBehind
+		}
+		if fromMemory(ctx) {
+			// Another process read it from the inbox first, and answered.
+			b.Metrics.Updates.WithLabelValues(typ, "duplicate").Inc()
+			return nil
 		}
 		if upd.CallbackQuery != nil {
 			b.answerCallback(ctx, upd.CallbackQuery.ID, i18n.Normalize(from.LanguageCode), "", true)

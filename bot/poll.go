@@ -74,8 +74,13 @@ func (b *Bot) poll(ctx context.Context) error {
 // update adds nothing.
 // raws, when given, are the updates as Telegram sent them (stored as
 // they are, rather than encoded again).
+// A chat whose updates were all new here and all take the returnee's way
+// is handled from memory: its inbox rows are then only the record that
+// makes them durable and once (handleReceived). Others are read back from
+// the inbox (drainChat).
 func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update, raws []json.RawMessage) error {
 	rows := make([]store.InboxEvent, 0, len(updates))
+	altered := make([]bool, len(updates)) // stored otherwise than received (jsonbSafe)
 	for i := range updates {
 		var raw []byte
 		if len(raws) == len(updates) {
@@ -86,20 +91,62 @@ func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update, raws 
 				return fmt.Errorf("encoding update %d: %w", updates[i].ID, err)
 			}
 		}
+		safe := jsonbSafe(raw)
+		altered[i] = len(raw) > 0 && &safe[0] != &raw[0] // jsonbSafe copied it to change it
 		rows = append(rows, store.InboxEvent{Channel: "telegram", EventID: strconv.FormatInt(updates[i].ID, 10),
-			Address: strconv.FormatInt(chatKey(&updates[i]), 10), Event: jsonbSafe(raw)})
+			Address: strconv.FormatInt(chatKey(&updates[i]), 10), Event: safe})
 	}
-	if _, err := b.db.AddToInbox(ctx, rows); err != nil {
+	fresh, err := b.db.AddTelegramToInbox(ctx, rows)
+	if err != nil {
 		return err
 	}
-	seen := map[int64]bool{}
+	var order []int64
+	chats := map[int64][]*models.Update{}
+	fromMemory := map[int64]bool{}
 	for i := range updates {
-		if k := chatKey(&updates[i]); !seen[k] {
-			seen[k] = true
+		u, k := &updates[i], chatKey(&updates[i])
+		if _, ok := chats[k]; !ok {
+			order = append(order, k)
+			fromMemory[k] = true
+		}
+		chats[k] = append(chats[k], u)
+		if !fresh[rows[i].EventID] || !b.returneeWay(u) || altered[i] {
+			fromMemory[k] = false
+		}
+	}
+	for _, k := range order {
+		if fromMemory[k] && b.inMemory.Load() < maxInMemory {
+			b.handleReceived(ctx, k, chats[k])
+		} else {
 			b.drainChat(ctx, k)
 		}
 	}
 	return nil
+}
+
+// handleReceived handles updates of one chat that this process has just
+// written to the inbox, in its lane, from memory. The handling statement
+// marks each update's row, and refuses while an earlier update of the
+// chat is unhandled (written by another process, or left by a crash):
+// then the rest is read from the inbox in order (drainChat).
+func (b *Bot) handleReceived(ctx context.Context, chat int64, ups []*models.Update) <-chan error {
+	b.inMemory.Add(int64(len(ups)))
+	return b.lanes.submit(ctx, chat, func(ctx context.Context) error {
+		defer b.inMemory.Add(-int64(len(ups)))
+		mctx := context.WithValue(ctx, fromMemoryKey{}, true)
+		for _, u := range ups {
+			err := b.handleUpdate(mctx, u)
+			if errors.Is(err, errBehind) || errors.Is(err, errUseInbox) {
+				b.drainChat(ctx, chat) // behind this job, in the same lane
+				return nil
+			}
+			if err != nil {
+				b.retrySoon(chat, func() { b.drainChat(b.sendCtx, chat) })
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // jsonbSafe replaces the escaped NUL that PostgreSQL's jsonb refuses
@@ -122,6 +169,7 @@ func (b *Bot) drainChat(ctx context.Context, chat int64) <-chan error {
 	addr := strconv.FormatInt(chat, 10)
 	return b.lanes.submit(ctx, chat, func(ctx context.Context) error {
 		handled := map[int64]bool{} // by this drain: seen again, it was handled without a mark
+		behindAgain := 0
 		for {
 			evs, err := b.db.OldestInboxEvents(ctx, "telegram", addr, drainBatch)
 			if err != nil {
@@ -131,6 +179,7 @@ func (b *Bot) drainChat(ctx context.Context, chat int64) <-chan error {
 			if len(evs) == 0 {
 				return nil
 			}
+			behind := false
 			for _, e := range evs {
 				var upd models.Update
 				if handled[e.ID] || json.Unmarshal(e.Event, &upd) != nil {
@@ -140,11 +189,21 @@ func (b *Bot) drainChat(ctx context.Context, chat int64) <-chan error {
 					}
 					continue
 				}
-				if err := b.handleUpdate(ctx, &upd); err != nil {
+				err := b.handleUpdate(ctx, &upd)
+				if errors.Is(err, errBehind) && behindAgain < 3 {
+					// An earlier update of the chat was written since
+					// the read: read again, it comes first.
+					behind, behindAgain = true, behindAgain+1
+					break
+				}
+				if err != nil {
 					b.retrySoon(chat, func() { b.drainChat(b.sendCtx, chat) })
 					return err
 				}
 				handled[e.ID] = true
+			}
+			if behind {
+				continue
 			}
 			if len(evs) < drainBatch {
 				// All there was: what arrives later has its own drain
@@ -154,6 +213,11 @@ func (b *Bot) drainChat(ctx context.Context, chat int64) <-chan error {
 		}
 	})
 }
+
+// maxInMemory bounds the updates waiting in lanes from memory: when the
+// bot falls behind, the backlog waits in the inbox rather than in the
+// process's memory (peak RSS), and is read back in batches.
+const maxInMemory = 500
 
 // drainBatch is how many of a chat's events one inbox read takes.
 const drainBatch = 16

@@ -119,19 +119,21 @@ func (tx *Tx) SetLanguage(ctx context.Context, personID int64, lang string) erro
 
 // The first statement of a returnee's update: the staff check, the
 // update's mark in the inbox and the people upsert in one round trip. A
-// staff member's update, or one handled before, marks nothing and returns
+// staff member's update, one handled before, or one with an earlier update
+// of the chat still unhandled (store/inbox.go) marks nothing and returns
 // no row.
 const seenAndTouchSQL = `
 WITH seen AS (
   INSERT INTO inbox (channel, event_id, address, received_at, handled_at)
   SELECT 'telegram', $5::text, $3, $7, $7 WHERE NOT EXISTS (SELECT 1 FROM staff WHERE telegram_user_id = $6 AND active)
+     AND NOT EXISTS (` + earlierPendingSQL + `)
   ON CONFLICT (channel, event_id) DO UPDATE SET handled_at = EXCLUDED.handled_at, event = NULL
    WHERE inbox.handled_at IS NULL
   RETURNING id)
 INSERT INTO people (channel, external_id, chat_ref, language, created_at, last_seen_at)
 SELECT $1, $2, $3, $4, $7, $7 FROM seen
 ON CONFLICT (channel, external_id) DO UPDATE
-   SET last_seen_at = EXCLUDED.last_seen_at, chat_ref = EXCLUDED.chat_ref,
+   SET last_seen_at = ` + lastSeenHourSQL + `, chat_ref = EXCLUDED.chat_ref,
        reachable = true, unreachable_at = NULL, unreachable_why = NULL
 RETURNING ` + personCols
 
