@@ -130,7 +130,7 @@ func TestPrivateRoutes(t *testing.T) {
 		{"back on", flows.Input{}, press(backOnData), "announce", false},
 		{"keep off", flows.Input{}, press(keepOffData), "announce", false},
 		{"another n: button", flows.Input{}, press("n:x"), "", false},
-		{"follow-up answer", flows.Input{}, press(caseData(followupAction, 7, "yes")), "reminders", false},
+		{"follow-up answer", flows.Input{}, press(caseData("fu", 7, "yes")), "reminders", false}, // bot/reminders
 		{"rating", flows.Input{}, press(caseData("rate", 7, "5")), "desk", false},
 		{"a flows button", flows.Input{}, press(channel.ButtonData(3, "k:12")), "", false},
 		{"another case button", flows.Input{}, press(caseData("take", 7)), "desk", false},
@@ -181,7 +181,6 @@ func TestChannelRoutes(t *testing.T) {
 		{"back on", press(backOnData), chBackOn},
 		{"keep off", press(keepOffData), chKeepOff},
 		{"the Telegram stop button", press(stopData), nil},
-		{"follow-up", press(caseData(followupAction, 7, "yes")), chFollowup},
 		{"rating", press(caseData("rate", 7, "5")), chRate},
 		{"a flows button", press(channel.ButtonData(3, "k:12")), nil},
 	}
@@ -197,5 +196,12 @@ func TestChannelRoutes(t *testing.T) {
 				t.Errorf("routed to %s, want %s", name(got), name(tt.want))
 			}
 		})
+	}
+	// A feature package's (bot/reminders, registered through features.go;
+	// this test binary has it through bot/bottest): the longer prefix
+	// wins over the desk's "k:".
+	got := name(routes.forChannel(press(caseData("fu", 7, "yes"))))
+	if !strings.HasPrefix(got, "reentrybot/bot.RegisterChannelButtonPrefix") {
+		t.Errorf("follow-up routed to %s, want the reminders' handler", got)
 	}
 }
