@@ -30,7 +30,6 @@ func init() {
 	routes.channelButton(backOnData, "announce", chBackOn)
 	routes.channelButton(keepOffData, "announce", chKeepOff)
 	routes.channelButtonPrefix("k:", "desk", chRate)
-	routes.channelButtonPrefix("k:"+followupAction+":", "reminders", chFollowup)
 }
 
 // channelReply renders one catalog text for p on a channel.
@@ -59,20 +58,6 @@ func chKeepOff(b *Bot, _ context.Context, _ *store.Tx, caps channel.Capabilities
 	return true, b.channelReply(p, caps, "announce_still_off"), nil, nil
 }
 
-// chFollowup stores an answer to a follow-up; one without an answer is
-// judged like any other case button.
-func chFollowup(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (bool, []channel.Message, []channel.Message, error) {
-	action, id, arg, ok := parseCaseData(ev.Data)
-	if !ok || action != followupAction || arg == "" {
-		return chRate(b, ctx, tx, caps, p, ev)
-	}
-	stored, err := tx.AnswerFollowup(ctx, id, p.ID, arg, b.now())
-	if err != nil || !stored {
-		return true, b.channelReply(p, caps, "button_stale"), nil, err
-	}
-	return true, b.channelReply(p, caps, "followup_thanks_"+arg), nil, nil
-}
-
 // chRate stores a rating of a closed case; any other case button is
 // forged (a returnee has no other).
 func chRate(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (bool, []channel.Message, []channel.Message, error) {
@@ -83,8 +68,8 @@ func chRate(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities
 	}
 	n, _ := strconv.Atoi(arg)
 	if action != "rate" || n < 1 || n > 5 {
-		b.log.Warn("forged case button from a returnee", "from", ev.From.String(), "data", ev.Data)
-		return true, text("button_stale"), nil, tx.Audit(ctx, 0, 0, "denied_callback", 0, "returnee "+string(ev.From.Channel))
+		msgs, err := b.refuseForgedOnChannel(ctx, tx, caps, p, ev)
+		return true, msgs, nil, err
 	}
 	rated, err := tx.RateCase(ctx, id, p.ID, n)
 	if err != nil || !rated {
@@ -94,6 +79,13 @@ func chRate(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities
 		return true, nil, nil, err
 	}
 	return true, text("rating_thanks"), nil, nil
+}
+
+// refuseForgedOnChannel answers a case button a returnee could not have
+// been shown like a stale one, and logs and audits it.
+func (b *Bot) refuseForgedOnChannel(ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) ([]channel.Message, error) {
+	b.log.Warn("forged case button from a returnee", "from", ev.From.String(), "data", ev.Data)
+	return b.channelReply(p, caps, "button_stale"), tx.Audit(ctx, 0, 0, "denied_callback", 0, "returnee "+string(ev.From.Channel))
 }
 
 // backOnQuestion asks whether announcements should come again, with

@@ -1,47 +1,14 @@
 package bot_test
 
 import (
-	"context"
 	"strings"
 	"time"
 
 	"github.com/go-telegram/bot/models"
 
-	"reentrybot/bot"
 	"reentrybot/botapitest"
 	"reentrybot/clock"
-	"reentrybot/refdata"
-	"reentrybot/store"
 )
-
-// withFastLimits lifts the pacing on both sides, for tests that walk long
-// flows and are not about the limits.
-func withFastLimits() rigOption {
-	return func(o *bot.Options, so *[]botapitest.Option) {
-		o.Limits.PerChatSecond, o.Limits.PerChatBurst = 1000, 100
-		o.Limits.PerGroupMinute, o.Limits.GroupBurst = 60000, 100
-		*so = append(*so, botapitest.WithLimits(botapitest.Limits{Disabled: true}))
-	}
-}
-
-func withSleep(sleep func(context.Context, time.Duration) error) rigOption {
-	return func(o *bot.Options, _ *[]botapitest.Option) { o.Sleep = sleep }
-}
-
-func withClock(now func() time.Time) rigOption {
-	return func(o *bot.Options, _ *[]botapitest.Option) { o.Now = now }
-}
-
-// loadCommunes imports the province's communes.
-func (r *rig) loadCommunes() {
-	r.t.Helper()
-	if err := r.db.InTx(r.ctx, func(tx *store.Tx) error {
-		_, err := refdata.LoadCommunes(r.ctx, tx)
-		return err
-	}); err != nil {
-		r.t.Fatal(err)
-	}
-}
 
 // lastPressed remembers, per chat, the newest message a test pressed a
 // button on, so that the next press waits for a newer question.
@@ -133,54 +100,6 @@ func (d *driver) consentAndProfile(flow, name string) {
 	if flow != "m:counsel" {
 		d.tap("ed:upper_secondary")
 	}
-}
-
-// waitFor waits until cond holds.
-func (r *rig) waitFor(what string, cond func() bool) {
-	r.t.Helper()
-	deadline := clock.System().Add(15 * time.Second)
-	for !cond() {
-		if clock.System().After(deadline) {
-			r.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// waitText waits for a bot message in chat containing text.
-func (r *rig) waitText(chat int64, text string) botapitest.Message {
-	r.t.Helper()
-	var found botapitest.Message
-	defer func() {
-		if r.t.Failed() {
-			for _, m := range r.botMessages(chat) {
-				r.t.Logf("chat %d: %q", chat, m.Text)
-			}
-		}
-	}()
-	r.waitFor("a message containing "+text, func() bool {
-		for _, m := range r.botMessages(chat) {
-			if strings.Contains(m.Text, text) {
-				found = m
-				return true
-			}
-		}
-		return false
-	})
-	return found
-}
-
-// staffAccount invites and binds a staff member, returning their user.
-func (r *rig) staffAccount(role store.Role, communes []string, name string) botapitest.User {
-	r.t.Helper()
-	code, hash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, role, communes, name, hash, clock.System().Add(time.Hour)); err != nil {
-		r.t.Fatal(err)
-	}
-	u := r.api.NewUser(name, "vi")
-	r.waitSeen(r.api.SendText(u, "/start "+bot.InvitePrefix+code))
-	r.waitText(u.ID, name)
-	return u
 }
 
 // staffGroup makes a forum supergroup the workspace, set up by admin.

@@ -96,7 +96,7 @@ VALUES ('07840', '2026-12-10', 'Điểm giao dịch xã Hoàng Vân', '08:30', '
 		t.Fatal("/stop did not turn announcements off")
 	}
 	r.runReminders()
-	fc.set(local(2026, 12, 9, 8, 0))
+	fc.Set(local(2026, 12, 9, 8, 0))
 	r.runReminders()
 	r.wantReminderState("loan_day", appt, "sent")
 	r.waitText(u.ID, "Điểm giao dịch xã Hoàng Vân")

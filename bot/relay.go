@@ -387,12 +387,11 @@ func (b *Bot) sweep(ctx context.Context) {
 func (b *Bot) sweeper(ctx context.Context) {
 	t := time.NewTicker(b.opts.SweepEvery)
 	defer t.Stop()
-	var pruned, retained time.Time
+	var pruned time.Time
+	last := map[string]time.Time{} // the features' jobs (features.go)
 	for {
 		b.sweep(ctx)
-		if err := b.RunReminders(ctx); err != nil && ctx.Err() == nil { // reminders.go
-			b.log.Warn("reminders, the next sweep retries", "err", err)
-		}
+		b.runJobs(ctx, last) // reminders, retention
 		// Messengers redeliver for a day at most (Telegram keeps undelivered
 		// updates for 24 hours): handled events older than a week cannot
 		// come again.
@@ -408,15 +407,6 @@ func (b *Bot) sweeper(ctx context.Context) {
 				b.log.Warn("pruning the web chat", "err", err)
 			}
 			pruned = time.Now()
-		}
-		if b.opts.RetentionMonths > 0 && time.Since(retained) > 24*time.Hour {
-			res, err := store.RunRetention(ctx, b.db, b.now(), b.opts.RetentionMonths)
-			if err != nil {
-				b.log.Warn("retention job", "err", err)
-			} else {
-				b.log.Info("retention job", "people_erased", res.People, "cutoff", res.PeopleCutoff)
-			}
-			retained = time.Now()
 		}
 		select {
 		case <-ctx.Done():

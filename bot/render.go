@@ -36,7 +36,7 @@ func (b *Bot) deliver(ctx context.Context, to Target, lang string, out flows.Out
 	first := true
 	for _, r := range out.Replies {
 		if r.File != nil {
-			// The file first, the text with its buttons last (report.go).
+			// The file first, the text with its buttons last (files.go).
 			if err := b.sendAttachment(ctx, to.ChatID, lang, r.File); errors.Is(err, ErrUnreachable) {
 				return
 			}

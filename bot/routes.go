@@ -64,6 +64,7 @@ type router struct {
 	starts   map[string]startFn
 	owners   map[string]string // "kind name" → feature, to refuse a second claim
 	updates  []updateRoute
+	jobs     []sweepJob // the sweeper's (features.go)
 
 	// Other channels' returnees (no staff there): commands, exact button
 	// data, button data prefixes.

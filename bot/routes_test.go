@@ -13,6 +13,11 @@ import (
 	"reentrybot/flows"
 )
 
+// The feature packages (bot/ops, bot/reminders) register into the same
+// routes: this test binary has them because the external tests import
+// bot/bottest, which imports them as app does. The rows naming
+// "operations" and "reminders" below check their claims.
+
 // A second feature claiming a name a first one owns is refused at init,
 // whatever the kind of name.
 func TestRoutesRefuseASecondClaim(t *testing.T) {
@@ -130,7 +135,7 @@ func TestPrivateRoutes(t *testing.T) {
 		{"back on", flows.Input{}, press(backOnData), "announce", false},
 		{"keep off", flows.Input{}, press(keepOffData), "announce", false},
 		{"another n: button", flows.Input{}, press("n:x"), "", false},
-		{"follow-up answer", flows.Input{}, press(caseData(followupAction, 7, "yes")), "reminders", false},
+		{"follow-up answer", flows.Input{}, press(caseData("fu", 7, "yes")), "reminders", false}, // bot/reminders
 		{"rating", flows.Input{}, press(caseData("rate", 7, "5")), "desk", false},
 		{"a flows button", flows.Input{}, press(channel.ButtonData(3, "k:12")), "", false},
 		{"another case button", flows.Input{}, press(caseData("take", 7)), "desk", false},
@@ -181,7 +186,6 @@ func TestChannelRoutes(t *testing.T) {
 		{"back on", press(backOnData), chBackOn},
 		{"keep off", press(keepOffData), chKeepOff},
 		{"the Telegram stop button", press(stopData), nil},
-		{"follow-up", press(caseData(followupAction, 7, "yes")), chFollowup},
 		{"rating", press(caseData("rate", 7, "5")), chRate},
 		{"a flows button", press(channel.ButtonData(3, "k:12")), nil},
 	}
@@ -197,5 +201,12 @@ func TestChannelRoutes(t *testing.T) {
 				t.Errorf("routed to %s, want %s", name(got), name(tt.want))
 			}
 		})
+	}
+	// A feature package's (bot/reminders, registered through features.go;
+	// this test binary has it through bot/bottest): the longer prefix
+	// wins over the desk's "k:".
+	got := name(routes.forChannel(press(caseData("fu", 7, "yes"))))
+	if !strings.HasPrefix(got, "reentrybot/bot.RegisterChannelButtonPrefix") {
+		t.Errorf("follow-up routed to %s, want the reminders' handler", got)
 	}
 }

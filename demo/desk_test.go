@@ -50,7 +50,7 @@ func TestDemoPlaygroundDeskSignIn(t *testing.T) {
 
 	b := desktest.NewBrowser(t, desk.URL)
 	b.Get("/signin")
-	if st, body, loc := b.Post("/signin", url.Values{"csrf": {b.CSRF}, "login": {desk.Login}, "password": {desk.Password}, "code": {desk.Code}}); st != http.StatusSeeOther || loc != "/queue" {
+	if st, body, loc := b.Post("/signin", url.Values{"csrf": {b.CSRF}, "login": {desk.Login}, "password": {desk.Password}, "code": {desk.Code}}); st != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("sign-in with the column's details: %d → %q\n%s", st, loc, body)
 	}
 	if st, body, loc := b.Get("/queue"); st != http.StatusOK {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,17 +282,23 @@ func TestSystemdUnits(t *testing.T) {
 	}
 }
 
-// Caddy forwards the webhook paths and nothing else.
-func TestCaddyExposesOnlyWebhooks(t *testing.T) {
+// Caddy forwards the webhook and chat paths of the bot's site and nothing
+// else of it; the desk's own site goes to the desk's listener only.
+func TestCaddyExposesOnlyWebhooksAndDesk(t *testing.T) {
 	b, err := os.ReadFile("Caddyfile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^\s*@webhooks path (.+)$`).FindSubmatch(b)
+	sites := caddySites(string(b))
+	bot, desk := sites["bot.example.org"], sites["desk.example.org"]
+	if bot == "" || desk == "" {
+		t.Fatalf("sites %v: want bot.example.org and desk.example.org", slices.Collect(maps.Keys(sites)))
+	}
+	m := regexp.MustCompile(`(?m)^\s*@webhooks path (.+)$`).FindStringSubmatch(bot)
 	if m == nil {
 		t.Fatal("no @webhooks path matcher")
 	}
-	paths := strings.Fields(string(m[1]))
+	paths := strings.Fields(m[1])
 	if !slices.Contains(paths, app.WebhookPath) {
 		t.Errorf("paths %v lack %s", paths, app.WebhookPath)
 	}
@@ -300,9 +307,44 @@ func TestCaddyExposesOnlyWebhooks(t *testing.T) {
 			t.Errorf("path %s is exposed", p)
 		}
 	}
-	if n := strings.Count(string(b), "reverse_proxy"); n != 1 {
-		t.Errorf("%d reverse_proxy directives, want the one under @webhooks", n)
+	if n := strings.Count(bot, "reverse_proxy"); n != 1 {
+		t.Errorf("bot site: %d reverse_proxy directives, want the one under @webhooks", n)
 	}
+	if !strings.Contains(bot, "reverse_proxy 127.0.0.1:8080") {
+		t.Error("bot site does not proxy to the bot's listener")
+	}
+	if n := strings.Count(desk, "reverse_proxy"); n != 1 || !strings.Contains(desk, "reverse_proxy 127.0.0.1:8090") {
+		t.Errorf("desk site must proxy to the desk's listener only:\n%s", desk)
+	}
+	// Server-sent events must not wait in Caddy's buffer.
+	if !strings.Contains(desk, "flush_interval -1") {
+		t.Error("desk site buffers live updates")
+	}
+}
+
+// caddySites splits a Caddyfile into its top-level site blocks by name.
+func caddySites(file string) map[string]string {
+	sites := map[string]string{}
+	depth, name := 0, ""
+	var body strings.Builder
+	for _, line := range strings.Split(file, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if depth == 0 && strings.HasSuffix(trimmed, "{") {
+			name = strings.TrimSpace(strings.TrimSuffix(trimmed, "{"))
+			body.Reset()
+		} else if depth > 0 {
+			body.WriteString(line + "\n")
+		}
+		depth += strings.Count(trimmed, "{") - strings.Count(trimmed, "}")
+		if depth == 0 && name != "" {
+			sites[name] = body.String()
+			name = ""
+		}
+	}
+	return sites
 }
 
 // Every reentrybot_ series the dashboard queries is one the bot exports.

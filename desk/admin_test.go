@@ -434,7 +434,7 @@ func TestStaffInvite(t *testing.T) {
 	lan := r.browser()
 	secret := lan.redeem(m[1], "lan")
 	r.clk.Advance(30 * time.Second)
-	if st, loc := lan.signIn("lan", password, secret); st != http.StatusSeeOther || loc != "/queue" {
+	if st, loc := lan.signIn("lan", password, secret); st != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("the invited member's sign-in: %d %s", st, loc)
 	}
 	_, body, _ = admin.get("/staff")

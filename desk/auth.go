@@ -233,7 +233,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	case result == signinOK:
 		s.setCookie(w, r, sessionCookie, token, 0)
-		http.Redirect(w, r, "/queue", http.StatusSeeOther)
+		http.Redirect(w, r, "/", http.StatusSeeOther) // the member's home (desk.go)
 		return
 	}
 	data := s.pageData(r, "desk_signin_title", "/signin")

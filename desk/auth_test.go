@@ -218,12 +218,12 @@ func TestAddressLimit(t *testing.T) {
 		t.Errorf("the other process let the limited address try: %d", st)
 	}
 	// Another address signs in.
-	if st, loc := r.browserFrom("198.51.100.8").signIn("anh.an", password, r.secrets["anh.an"]); st != http.StatusSeeOther || loc != "/queue" {
+	if st, loc := r.browserFrom("198.51.100.8").signIn("anh.an", password, r.secrets["anh.an"]); st != http.StatusSeeOther || loc != "/" {
 		t.Errorf("another address: %d %s", st, loc)
 	}
 	// The window ends.
 	r.clk.Advance(15 * time.Minute)
-	if st, loc := att.signIn("chi.binh", password, r.secrets["chi.binh"]); st != http.StatusSeeOther || loc != "/queue" {
+	if st, loc := att.signIn("chi.binh", password, r.secrets["chi.binh"]); st != http.StatusSeeOther || loc != "/" {
 		t.Errorf("after the window: %d %s", st, loc)
 	}
 }

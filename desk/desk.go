@@ -163,8 +163,8 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "max-age=3600")
 		w.Write(s.css)
 	})
-	mux.HandleFunc("GET /{$}", s.staff(func(w http.ResponseWriter, r *http.Request, _ store.DeskSession) {
-		http.Redirect(w, r, "/queue", http.StatusSeeOther)
+	mux.HandleFunc("GET /{$}", s.staff(func(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+		http.Redirect(w, r, home(sess.Staff), http.StatusSeeOther)
 	}))
 	mux.HandleFunc("GET /signin", s.signinPage)
 	mux.HandleFunc("POST /signin", s.signin)
@@ -306,5 +306,19 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) audit(ctx context.Context, staffID int64, action string, caseID int64, detail string) {
 	if err := s.db.Audit(ctx, staffID, 0, action, caseID, detail); err != nil {
 		s.log.Error("desk audit", "action", action, "err", err)
+	}
+}
+
+// home is where a member's desk opens: counsellors and admins at the
+// queue, an officer (who handles no cases) at the announcements of their
+// communes, else at the report.
+func home(s store.Staff) string {
+	switch {
+	case s.HandlesCases():
+		return "/queue"
+	case announce.Allowed(s):
+		return "/announce"
+	default:
+		return "/report"
 	}
 }

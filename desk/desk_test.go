@@ -191,7 +191,7 @@ func (r *rig) member(role store.Role, name, login string, communes ...string) (*
 	secret := b.redeem(r.invite(role, name, communes...), login)
 	r.secrets[login] = secret
 	r.clk.Advance(30 * time.Second) // the code of the redeem's step is spent
-	if st, loc := b.signIn(login, password, secret); st != http.StatusSeeOther || loc != "/queue" {
+	if st, loc := b.signIn(login, password, secret); st != http.StatusSeeOther || loc != "/" {
 		r.t.Fatalf("sign-in of %s: %d %s", login, st, loc)
 	}
 	if st, _, _ := b.get("/queue"); st == http.StatusSeeOther {
@@ -386,6 +386,10 @@ func TestScopeByURL(t *testing.T) {
 	if st, _, _ := o.get("/queue"); st != http.StatusForbidden {
 		t.Errorf("officer's queue: %d", st)
 	}
+	// ... and opens the desk at the announcements of their communes.
+	if st, _, loc := o.get("/"); st != http.StatusSeeOther || loc != "/announce" {
+		t.Errorf("officer's home: %d %q", st, loc)
+	}
 	if st, _, _ := o.get("/case/" + strconv.FormatInt(caseA, 10)); st != http.StatusNotFound {
 		t.Errorf("officer opening a case: %d", st)
 	}
@@ -440,7 +444,7 @@ func TestLockout(t *testing.T) {
 		t.Errorf("audited %d failures, %d locks, %d locked attempts; want 20, 1, 1", f, l, k)
 	}
 	r.clk.Advance(15 * time.Minute)
-	if st, loc := b.signIn("mai", password, secret); st != http.StatusSeeOther || loc != "/queue" {
+	if st, loc := b.signIn("mai", password, secret); st != http.StatusSeeOther || loc != "/" {
 		t.Errorf("after the lock: %d %s", st, loc)
 	}
 	// A code is good once: the same step again is refused.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"reentrybot/bot/reminders"
 	"reentrybot/channel"
 	"reentrybot/flows"
 	"reentrybot/refdata"
@@ -172,11 +173,11 @@ VALUES ('07840', '2026-12-10', 'Điểm giao dịch xã Hoàng Vân', '08:30', '
 	if err := r.x.Get(&appt, `INSERT INTO appointments (loan_day_id, person_id, created_at) VALUES ($1, $2, $3) RETURNING id`, day, person, r.clk.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.bot.RunReminders(r.ctx); err != nil {
+	if err := reminders.Run(r.ctx, r.bot); err != nil {
 		t.Fatal(err)
 	}
 	r.clk.Set(time.Date(2026, 12, 9, 8, 0, 0, 0, vn))
-	if err := r.bot.RunReminders(r.ctx); err != nil {
+	if err := reminders.Run(r.ctx, r.bot); err != nil {
 		t.Fatal(err)
 	}
 	r.waitFor("the reminder sent", func() bool {

@@ -1,0 +1,9 @@
+package app
+
+// The bot's features in packages of their own register their commands,
+// buttons and jobs with package bot from their init; importing them here
+// is what wires them into the program (ARCHITECTURE.md, "The rooms").
+import (
+	_ "reentrybot/bot/ops"       // /report, /audit, retention
+	_ "reentrybot/bot/reminders" // reminders and follow-ups
+)
