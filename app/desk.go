@@ -33,7 +33,7 @@ func (a *App) serveDesk(ctx context.Context, ln net.Listener, cfg config.Config,
 	}
 	d, err := desk.New(a.DB, cat, desk.Options{
 		IdleTimeout: cfg.Desk.IdleTimeout, LockAfter: cfg.Desk.LockAfter, LockFor: cfg.Desk.LockFor,
-		AddrLimit: cfg.Desk.AddrLimit, AddrWindow: cfg.Desk.AddrWindow,
+		AddrLimit: cfg.Desk.AddrLimit, AddrWindow: cfg.Desk.AddrWindow, FrameAncestors: cfg.Desk.FrameAncestors,
 		Loc: cfg.TimeZone, HashInvite: bot.HashInviteCode, CaseChanged: a.Bot.DeskChanged,
 		URL: cfg.Desk.URL, InviteLink: func(code string) string { return bot.InviteLink(a.Bot.Username(), code) },
 		ApprovalOver: cfg.AnnounceApprovalOver, Announced: a.Bot.DeskAnnounced, Decided: a.Bot.DeskDecided, Reacher: a.Bot.Reacher,

@@ -24,6 +24,9 @@ type Desk struct {
 	// pause sign-ins from it until the window ends.
 	AddrLimit  int
 	AddrWindow time.Duration
+	// FrameAncestors may show the desk in a frame. No variable sets it:
+	// only the demo does, for its playground; a real desk is never framed.
+	FrameAncestors []string
 }
 
 func init() {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func TestLoadDesk(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || c.Desk != tt.want {
+			if err != nil || !reflect.DeepEqual(c.Desk, tt.want) {
 				t.Fatalf("%+v (%v), want %+v", c.Desk, err, tt.want)
 			}
 		})

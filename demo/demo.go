@@ -89,7 +89,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Demo, e
 	cfg.WebhookURL, cfg.WebhookSecret = "", ""
 	cfg.WebChat.FrameAncestors = append(cfg.WebChat.FrameAncestors, d.API.URL()) // the playground frames /chat
 	d.startZalo(&cfg)
-	enableDesk(&cfg) // demo/desk.go
+	enableDesk(&cfg, d.API.URL()) // demo/desk.go
 
 	d.App, err = app.Start(ctx, cfg, log, app.WithClock(d.Clock.Now))
 	if err != nil {

@@ -31,11 +31,12 @@ const (
 )
 
 // enableDesk serves the staff desk on a free local port unless DESK_ADDR
-// chose one.
-func enableDesk(cfg *config.Config) {
+// chose one, and lets the playground (at playground) show it in a frame.
+func enableDesk(cfg *config.Config, playground string) {
 	if cfg.Desk.Addr == "" {
 		cfg.Desk.Addr = "127.0.0.1:0"
 	}
+	cfg.Desk.FrameAncestors = append(cfg.Desk.FrameAncestors, strings.TrimSuffix(playground, "/"))
 }
 
 var (

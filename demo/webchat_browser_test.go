@@ -27,33 +27,8 @@ func TestPlaygroundFramesWebChat(t *testing.T) {
 		chromedp.Click(css(`[data-testid="new-webchat"]`)),
 		chromedp.WaitVisible(css(`[data-testid="webchat-frame"]`)),
 	)
-	frame := func() *chromedp.Node {
-		nodes, err := chromedp.Run(p.ctx, chromedp.Nodes(css(`[data-testid="webchat-frame"]`)))
-		if err != nil || len(nodes) == 0 {
-			t.Fatalf("the frame: %v", err)
-		}
-		return nodes[0]
-	}
-	// The frame loads, then navigates to the chat: its document changes
-	// under the frame node, so each try looks the frame up again.
 	inFrame := func(what string, actions ...func(*chromedp.Node) chromedp.Action[chromedp.Void]) {
-		deadline := time.Now().Add(40 * time.Second)
-		for {
-			tctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
-			var err error
-			for _, a := range actions {
-				if _, err = chromedp.Run(tctx, a(frame())); err != nil {
-					break
-				}
-			}
-			cancel()
-			if err == nil {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %v", what, err)
-			}
-		}
+		p.inFrame("webchat-frame", what, actions...)
 	}
 	inFrame("the start page in the frame", func(f *chromedp.Node) chromedp.Action[chromedp.Void] {
 		return chromedp.WaitVisible(css(`[data-testid="start"]`), chromedp.FromNode(f))
@@ -66,4 +41,35 @@ func TestPlaygroundFramesWebChat(t *testing.T) {
 	}, func(f *chromedp.Node) chromedp.Action[chromedp.Void] {
 		return chromedp.WaitVisible(css(`#log .msg.bot button`), chromedp.FromNode(f))
 	})
+}
+
+// inFrame runs actions inside the frame with data-testid testid until they
+// all succeed (40 s at most). A frame loads, then may navigate: its
+// document changes under the frame node, so each try looks it up again.
+func (p *page) inFrame(testid, what string, actions ...func(*chromedp.Node) chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	frame := func() *chromedp.Node {
+		nodes, err := chromedp.Run(p.ctx, chromedp.Nodes(css(`[data-testid="`+testid+`"]`)))
+		if err != nil || len(nodes) == 0 {
+			p.t.Fatalf("the frame %s: %v", testid, err)
+		}
+		return nodes[0]
+	}
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		tctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
+		var err error
+		for _, a := range actions {
+			if _, err = chromedp.Run(tctx, a(frame())); err != nil {
+				break
+			}
+		}
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: %v", what, err)
+		}
+	}
 }

@@ -54,8 +54,12 @@ type Options struct {
 	// InviteLink is the Telegram link that redeems an invite code
 	// (bot.InviteLink with the bot's username); nil shows none.
 	InviteLink func(code string) string
-	LivePoll   time.Duration // how often live updates look for changes (1 s; live.go)
-	LiveCheck  time.Duration // how often a live stream checks its session (15 s)
+	// FrameAncestors are origins that may show the desk in a frame: the
+	// demo's playground only. Empty (production): never framed, so no page
+	// can trick a counsellor into clicking through the desk.
+	FrameAncestors []string
+	LivePoll       time.Duration // how often live updates look for changes (1 s; live.go)
+	LiveCheck      time.Duration // how often a live stream checks its session (15 s)
 	// Announcements (desk/announce.go): ApprovalOver is the audience size
 	// above which an officer's needs an admin (ANNOUNCE_APPROVAL_OVER, as
 	// the bot's) [announce.DefaultApprovalOver]; Announced is told after
@@ -187,18 +191,25 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /live", s.liveStream)                   // live.go
 	mux.HandleFunc("GET /live.js", s.liveScript)
 	s.announceRoutes(mux) // desk/announce.go
-	return headers(mux)
+	return headers(mux, s.opt.FrameAncestors)
 }
 
 // headers are every response's: nothing from elsewhere, no framing, no
 // referrer (an invite link carries its code), nothing cached.
-func headers(h http.Handler) http.Handler {
+func headers(h http.Handler, frameAncestors []string) http.Handler {
+	frame := "'none'"
+	if len(frameAncestors) > 0 {
+		frame = strings.Join(frameAncestors, " ")
+	}
+	csp := "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src data:; form-action 'self'; frame-ancestors " + frame + "; base-uri 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("Content-Security-Policy", csp)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("X-Frame-Options", "DENY")
+		if len(frameAncestors) == 0 {
+			hd.Set("X-Frame-Options", "DENY") // browsers without CSP's frame-ancestors
+		}
 		if r.URL.Path != "/style.css" && r.URL.Path != "/live.js" {
 			hd.Set("Cache-Control", "no-store")
 		}

@@ -585,3 +585,35 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("%d events written by refused posts (%v)", events, err)
 	}
 }
+
+// The desk is never framed, except by the origins the demo names for its
+// playground.
+func TestFraming(t *testing.T) {
+	tests := []struct {
+		name      string
+		ancestors []string
+		wantCSP   string
+		wantXFO   string
+	}{
+		{"production", nil, "frame-ancestors 'none';", "DENY"},
+		{"demo's playground", []string{"http://127.0.0.1:8081"}, "frame-ancestors http://127.0.0.1:8081;", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRigWith(t, func(o *desk.Options) { o.FrameAncestors = tt.ancestors })
+			for _, path := range []string{"/signin", "/queue", "/style.css"} {
+				resp, err := http.Get(r.srv.URL + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, tt.wantCSP) {
+					t.Errorf("%s: CSP %q lacks %q", path, csp, tt.wantCSP)
+				}
+				if xfo := resp.Header.Get("X-Frame-Options"); xfo != tt.wantXFO {
+					t.Errorf("%s: X-Frame-Options %q, want %q", path, xfo, tt.wantXFO)
+				}
+			}
+		})
+	}
+}

@@ -5,8 +5,8 @@ import "net/http"
 // Desk is the staff desk in the browser (package desk, on DESK_ADDR) and a
 // counsellor who signs in there, shown in a column beside the chats
 // (web/desk.js) so that a newcomer can answer a case from the web. The
-// desk refuses to be framed (clickjacking), so the column opens it in a
-// window of its own, with the counsellor's sign-in details.
+// column frames the desk (which lets only the demo's playground do so:
+// a real desk is never framed), with the counsellor's sign-in details.
 type Desk struct {
 	URL      string // the desk's root, e.g. http://127.0.0.1:8090
 	Name     string // the counsellor's display name

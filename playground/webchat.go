@@ -1,12 +1,29 @@
 package playground
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+)
 
-// frameSrc lets the page frame the web chat's origin, and nothing else.
+// frameSrc lets the page frame the web chat's origin and the staff desk's,
+// and nothing else.
 func (p *Playground) frameSrc() string {
-	u, err := url.Parse(p.opts.WebChatURL)
-	if p.opts.WebChatURL == "" || err != nil || u.Host == "" {
+	var origins []string
+	for _, raw := range []string{p.opts.WebChatURL, p.deskURL()} {
+		if u, err := url.Parse(raw); raw != "" && err == nil && u.Host != "" {
+			origins = append(origins, u.Scheme+"://"+u.Host)
+		}
+	}
+	if len(origins) == 0 {
 		return ""
 	}
-	return "; frame-src " + u.Scheme + "://" + u.Host
+	return "; frame-src " + strings.Join(origins, " ")
+}
+
+// deskURL is the staff desk's root, "" without a desk.
+func (p *Playground) deskURL() string {
+	if p.opts.Desk == nil {
+		return ""
+	}
+	return p.opts.Desk.URL
 }

@@ -1,8 +1,9 @@
 // The staff desk column: the desk in the browser (DESK_ADDR), where a
-// counsellor works without Telegram. The desk refuses to be framed, so
-// the column opens it in a window of its own and shows the demo
-// counsellor's sign-in details, with the code of the moment (it changes
-// every 30 seconds, on the bot's clock). Text only, never HTML.
+// counsellor works without Telegram, shown in a frame (the demo lets the
+// playground frame it; a real desk is never framed), with the demo
+// counsellor's sign-in details and the code of the moment (it changes
+// every 30 seconds, on the bot's clock). A link opens it in a window of
+// its own too. Text only, never HTML.
 (() => {
   'use strict';
   const col = document.getElementById('desk');
@@ -31,7 +32,7 @@
     const code = el('code', { testid: 'desk-code', text: d.code || '—' });
     const open = el('a', {
       href: d.url + '/signin', target: 'reentrybot-desk', rel: 'noopener', class: 'desk-open', testid: 'desk-link',
-      text: 'Mở bàn làm việc ↗',
+      text: 'Mở trong cửa sổ riêng ↗',
     });
     const row = (label, value, id) => el('div', { class: 'desk-row' },
       el('span', { class: 'muted', text: label }), el('code', { testid: id, text: value }));
@@ -44,8 +45,8 @@
         open,
         row('Tên đăng nhập', d.login, 'desk-login'),
         row('Mật khẩu', d.password, 'desk-password'),
-        el('div', { class: 'desk-row' }, el('span', { class: 'muted', text: 'Mã xác thực' }), code),
-        el('p', { class: 'muted', text: 'Bàn làm việc không cho hiện trong khung (chống giả mạo giao diện), nên nó mở trong cửa sổ riêng: đặt cửa sổ đó cạnh trang này.' })));
+        el('div', { class: 'desk-row' }, el('span', { class: 'muted', text: 'Mã xác thực' }), code)),
+      el('iframe', { class: 'desk-frame', src: d.url + '/', title: 'Bàn làm việc web', testid: 'desk-frame' }));
     col.hidden = false;
     setInterval(() => {
       details().then((n) => { if (n && n.code) code.textContent = n.code; }).catch(() => {});
