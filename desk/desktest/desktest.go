@@ -125,9 +125,15 @@ func Member(t testing.TB, base, code, login string, now time.Time) *Browser {
 	t.Helper()
 	b := NewBrowser(t, base)
 	secret := b.Redeem(code, login, now)
-	if st, loc := b.SignIn(login, Password, secret, now.Add(30*time.Second)); st != http.StatusSeeOther || loc != "/queue" {
+	if st, loc := b.SignIn(login, Password, secret, now.Add(30*time.Second)); st != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("sign-in of %s: %d %s", login, st, loc)
 	}
-	b.Get("/queue")
+	// The member's home (the queue, the announcements or the report)
+	// gives the session's CSRF token.
+	st, _, home := b.Get("/")
+	if st != http.StatusSeeOther || home == "" {
+		t.Fatalf("home of %s: %d %q", login, st, home)
+	}
+	b.Get(home)
 	return b
 }
