@@ -1,29 +1,17 @@
 package demo_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"reentrybot/browsertest"
 )
 
 // The playground shows the staff desk in a frame beside the chats, and a
 // newcomer signs in there with the details the column gives: the desk's
 // queue opens inside the frame.
 func TestPlaygroundFramesDesk(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	browsertest.Need(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	d := startDemo(t)
-	p := &page{t: t, ctx: browsertest.Start(t, ctx, chromedp.WindowSize(1600, 1000))}
-	p.do("open the playground",
-		chromedp.Navigate(d.URL()),
+	p := openPlayground(t)
+	p.do("the desk's column",
 		chromedp.WaitVisible(css(`[data-testid="desk-frame"]`)),
 		chromedp.WaitVisible(css(`[data-testid="desk-login"]`)),
 	)

@@ -14,15 +14,8 @@ import (
 // the Telegram columns, and the page works there: Start opens the chat
 // and the bot's first question arrives.
 func TestPlaygroundFramesWebChat(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	d := startDemo(t)
-	p := &page{t: t, ctx: browsertest.Start(t, ctx, chromedp.WindowSize(1600, 1000))}
-	p.do("open the playground, add a web chat returnee",
-		chromedp.Navigate(d.URL()),
+	p := openPlayground(t)
+	p.do("add a web chat returnee",
 		chromedp.WaitVisible(css(`[data-testid="new-webchat"]`)),
 		chromedp.Click(css(`[data-testid="new-webchat"]`)),
 		chromedp.WaitVisible(css(`[data-testid="webchat-frame"]`)),
@@ -72,4 +65,19 @@ func (p *page) inFrame(testid, what string, actions ...func(*chromedp.Node) chro
 			p.t.Fatalf("%s: %v", what, err)
 		}
 	}
+}
+
+// openPlayground starts a demo and opens its playground in Chromium, for
+// a minute at most.
+func openPlayground(t *testing.T) *page {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	browsertest.Need(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	d := startDemo(t)
+	p := &page{t: t, ctx: browsertest.Start(t, ctx, chromedp.WindowSize(1600, 1000))}
+	p.do("open the playground", chromedp.Navigate(d.URL()))
+	return p
 }
