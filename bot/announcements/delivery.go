@@ -326,17 +326,10 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 			err = b.SendTo(sctx, to, announcementText(b, d.Lang, bc)+"\n\n"+b.Catalog().T(d.Lang, "announce_stop_hint", nil), channel.PurposeAnnouncement)
 		}
 	} else {
-		err = b.Sender().Do(sctx, bot.Target{ChatID: chat, Paced: true}, announceMethod(bc), func(c context.Context) error {
-			if err := slot(); err != nil {
-				return err
-			}
+		err = w.paced(sctx, chat, announceMethod(bc), slot, func(c context.Context) error {
 			id, err := sendAnnouncement(c, b, chat, d.Lang, bc)
-			if err != nil {
-				w.saw429(c, err)
-				return err
-			}
 			msgID = id
-			return nil
+			return err
 		})
 	}
 	var (
@@ -424,12 +417,13 @@ func (w *broadcaster) buckets(d store.Delivery, ch bot.Channel, other bool) (ove
 var errQuiet = errors.New("quiet hours")
 
 // saw429 pauses every worker, here and (through the bucket) in other
-// processes, for the retry_after Telegram asked for. Pausing all of them,
-// not just the one that met it, is what honouring a flood wait means.
-func (w *broadcaster) saw429(ctx context.Context, err error) {
+// processes, for the retry_after Telegram asked for, when err is a 429.
+// Pausing all of them, not just the one that met it, is what honouring a
+// flood wait means.
+func (w *broadcaster) saw429(ctx context.Context, err error) bool {
 	var tooMany *tg.TooManyRequestsError
 	if !errors.As(err, &tooMany) {
-		return
+		return false
 	}
 	d := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 	until := time.Now().Add(d).UnixNano()
@@ -444,6 +438,8 @@ func (w *broadcaster) saw429(ctx context.Context, err error) {
 	if perr := w.b.Store().PauseRate(pctx, w.b.BroadcastOptions().BucketKey, d); perr != nil {
 		w.b.Log().Error("pausing broadcasts", "err", perr)
 	}
+	w.b.Log().Warn("flood limit, every worker waits", "retry_after", d)
+	return true
 }
 
 func announceMethod(bc store.Broadcast) string {
@@ -636,20 +632,37 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 // Telegram's overall limit is all spoken for. (Edits are not counted.)
 func (w *broadcaster) sendPaced(ctx context.Context, chat int64, text string, kb models.ReplyMarkup) (int, error) {
 	var id int
-	err := w.b.Sender().Do(ctx, bot.Target{ChatID: chat}, "sendMessage", func(c context.Context) error {
+	slot := func() error {
 		overall, perChat := w.buckets(store.Delivery{Channel: "telegram", ChatRef: strconv.FormatInt(chat, 10)}, nil, false)
-		if err := w.pace(ctx, overall, perChat, false); err != nil {
-			return err
-		}
+		return w.pace(ctx, overall, perChat, false)
+	}
+	err := w.paced(ctx, chat, "sendMessage", slot, func(c context.Context) error {
 		m, err := w.b.API().SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb)})
-		if err != nil {
-			w.saw429(ctx, err)
-			return err
+		if err == nil {
+			id = m.ID
 		}
-		id = m.ID
-		return nil
+		return err
 	})
 	return id, err
+}
+
+// paced makes one Telegram call at the shared pace: a slot from the
+// buckets (slot), then call, through the sender with Target.Paced, which
+// neither paces it again nor waits out its 429. A 429 is handled here
+// only: every worker pauses (saw429) and the call takes a new slot, which
+// comes after the pause.
+func (w *broadcaster) paced(ctx context.Context, chat int64, method string, slot func() error, call func(ctx context.Context) error) error {
+	for {
+		err := w.b.Sender().Do(ctx, bot.Target{ChatID: chat, Paced: true}, method, func(c context.Context) error {
+			if err := slot(); err != nil {
+				return err
+			}
+			return call(c)
+		})
+		if !w.saw429(ctx, err) {
+			return err
+		}
+	}
 }
 
 // statusText is the author's status message: state, figures, percent.
