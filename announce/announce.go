@@ -1,9 +1,9 @@
 // Package announce holds the rules an announcement follows whichever
-// composer writes it: the Telegram one (bot/announce.go) and the desk's
+// composer writes it: the Telegram one (bot/announcements) and the desk's
 // web form (desk/announce.go) both edit the same broadcasts row, and must
 // agree on who may send where, how long a text may be, how a count is
 // shown to an officer, when approval is needed and what a recipient reads.
-// The delivery itself stays in bot (workers paced by rate_buckets).
+// The delivery itself is bot/announcements' (workers paced by rate_buckets).
 package announce
 
 import (
