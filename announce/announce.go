@@ -36,6 +36,17 @@ const (
 // announcement waits for an admin, unless ANNOUNCE_APPROVAL_OVER says.
 const DefaultApprovalOver = 500
 
+// The composer's steps, kept in broadcasts.step of a draft. Both
+// composers write them: a draft the web form saved at StepConfirm can be
+// sent with Telegram's Send button, and the other way round.
+const (
+	StepContent  = "content"  // waiting for the text, photo or document
+	StepAudience = "audience" // which communes
+	StepInterest = "interest" // who among their people
+	StepWhen     = "when"     // now, tomorrow 08:00 or a typed time
+	StepConfirm  = "confirm"  // preview shown, waiting for Send
+)
+
 // DraftLife is how long an untouched draft stays the author's draft.
 const DraftLife = 24 * time.Hour
 

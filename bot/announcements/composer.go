@@ -22,13 +22,14 @@ import (
 	"reentrybot/textfold"
 )
 
-// Composer steps, kept in broadcasts.step of the draft.
+// Composer steps, kept in broadcasts.step of the draft (package announce:
+// the desk's form writes them too).
 const (
-	stepContent  = "content"  // waiting for the text, photo or document
-	stepAudience = "audience" // which communes
-	stepInterest = "interest" // who among their people
-	stepWhen     = "when"     // now, tomorrow 08:00 or a typed time
-	stepConfirm  = "confirm"  // preview shown, waiting for Send
+	stepContent  = announce.StepContent
+	stepAudience = announce.StepAudience
+	stepInterest = announce.StepInterest
+	stepWhen     = announce.StepWhen
+	stepConfirm  = announce.StepConfirm
 )
 
 // draftLife is how long an untouched draft keeps catching what its author
