@@ -1,9 +1,9 @@
 // Package announce holds the rules an announcement follows whichever
-// composer writes it: the Telegram one (bot/announce.go) and the desk's
+// composer writes it: the Telegram one (bot/announcements) and the desk's
 // web form (desk/announce.go) both edit the same broadcasts row, and must
 // agree on who may send where, how long a text may be, how a count is
 // shown to an officer, when approval is needed and what a recipient reads.
-// The delivery itself stays in bot (workers paced by rate_buckets).
+// The delivery itself is bot/announcements' (workers paced by rate_buckets).
 package announce
 
 import (
@@ -35,6 +35,17 @@ const (
 // DefaultApprovalOver is the audience size above which an officer's
 // announcement waits for an admin, unless ANNOUNCE_APPROVAL_OVER says.
 const DefaultApprovalOver = 500
+
+// The composer's steps, kept in broadcasts.step of a draft. Both
+// composers write them: a draft the web form saved at StepConfirm can be
+// sent with Telegram's Send button, and the other way round.
+const (
+	StepContent  = "content"  // waiting for the text, photo or document
+	StepAudience = "audience" // which communes
+	StepInterest = "interest" // who among their people
+	StepWhen     = "when"     // now, tomorrow 08:00 or a typed time
+	StepConfirm  = "confirm"  // preview shown, waiting for Send
+)
 
 // DraftLife is how long an untouched draft stays the author's draft.
 const DraftLife = 24 * time.Hour

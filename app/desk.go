@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/bot/announcements"
 	"reentrybot/config"
 	"reentrybot/desk"
 	"reentrybot/i18n"
@@ -36,7 +37,7 @@ func (a *App) serveDesk(ctx context.Context, ln net.Listener, cfg config.Config,
 		AddrLimit: cfg.Desk.AddrLimit, AddrWindow: cfg.Desk.AddrWindow, FrameAncestors: cfg.Desk.FrameAncestors,
 		Loc: cfg.TimeZone, HashInvite: bot.HashInviteCode, CaseChanged: a.Bot.DeskChanged,
 		URL: cfg.Desk.URL, InviteLink: func(code string) string { return bot.InviteLink(a.Bot.Username(), code) },
-		ApprovalOver: cfg.AnnounceApprovalOver, Announced: a.Bot.DeskAnnounced, Decided: a.Bot.DeskDecided, Reacher: a.Bot.Reacher,
+		ApprovalOver: cfg.AnnounceApprovalOver, Announced: announcements.Announced(a.Bot), Decided: announcements.Decided(a.Bot), Reacher: announcements.Reacher(a.Bot),
 	}, a.log)
 	if err != nil {
 		ln.Close()

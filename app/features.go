@@ -4,6 +4,7 @@ package app
 // buttons and jobs with package bot from their init; importing them here
 // is what wires them into the program (ARCHITECTURE.md, "The rooms").
 import (
-	_ "reentrybot/bot/ops"       // /report, /audit, retention
-	_ "reentrybot/bot/reminders" // reminders and follow-ups
+	_ "reentrybot/bot/announcements" // the composer, delivery, /stop
+	_ "reentrybot/bot/ops"           // /report, /audit, retention
+	_ "reentrybot/bot/reminders"     // reminders and follow-ups
 )

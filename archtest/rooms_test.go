@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,8 +102,10 @@ func TestImportRules(t *testing.T) {
 			features = append(features, path)
 		}
 	}
-	if len(features) < 2 {
-		t.Errorf("feature packages under bot/: %v, want bot/ops and bot/reminders at least", features)
+	for _, want := range []string{"announcements", "ops", "reminders"} {
+		if !slices.Contains(features, module+"/bot/"+want) {
+			t.Errorf("feature packages under bot/: %v, want bot/%s among them", features, want)
+		}
 	}
 	for _, f := range features {
 		rules = append(rules, struct {

@@ -54,7 +54,7 @@ type Options struct {
 	// update committed (the process stopped in between) is replaced by
 	// asking the question again (answers.go); 2 minutes when zero.
 	RepeatAfter time.Duration
-	// Broadcast paces and schedules announcements (broadcast.go).
+	// Broadcast paces and schedules announcements (bot/announcements).
 	Broadcast BroadcastOptions
 }
 
@@ -69,12 +69,12 @@ type Bot struct {
 	send    *Sender
 	log     *slog.Logger
 	Metrics *Metrics
-	lanes   *lanes       // handling updates
-	outbox  *lanes       // delivering replies, in order per chat
-	relays  *lanes       // relaying case events, in order per case and direction
-	bcast   *broadcaster // announcements (broadcast.go)
-	answers answered     // answers sent, to record (answers.go)
-	members membership   // one check of the staff groups at a time (membership.go)
+	lanes   *lanes     // handling updates
+	outbox  *lanes     // delivering replies, in order per chat
+	relays  *lanes     // relaying case events, in order per case and direction
+	states  sync.Map   // features' state, by feature (features.go State)
+	answers answered   // answers sent, to record (answers.go)
+	members membership // one check of the staff groups at a time (membership.go)
 	now     func() time.Time
 	loc     *time.Location
 	client  *http.Client
@@ -168,7 +168,6 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	b.lanes = newLanes(o.Workers)
 	b.outbox = newLanes(outboxLanes(o.Workers))
 	b.relays = newLanes(max(o.Workers, 16))
-	b.bcast = newBroadcaster(b)
 	b.sendCtx, b.stopSends = context.WithCancel(context.WithoutCancel(ctx))
 	return b, nil
 }
@@ -198,8 +197,8 @@ func (b *Bot) Run(ctx context.Context) error {
 		b.log.Warn("setting the bot's description", "err", err)
 	}
 	defer b.drain()
-	stopBroadcasts := b.startBroadcasts(ctx) // announcement delivery (broadcast.go)
-	defer stopBroadcasts()
+	stopRunners := b.startRunners(ctx) // the features' workers (announcement delivery)
+	defer stopRunners()
 	go b.sweeper(ctx)
 	go b.answerKeeper(ctx)
 	if b.opts.WebhookURL != "" {
@@ -420,8 +419,10 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			dup = true
 			return nil
 		}
-		if in.Kind == flows.InCommand && in.Command == "start" && person.AnnouncementsOff {
-			b.askAnnouncementsBackOn(fx, person, from.ID) // announce.go
+		if in.Kind == flows.InCommand && in.Command == "start" {
+			if err := b.atStart(ctx, tx, fx, person, from); err != nil { // features.go
+				return err
+			}
 		}
 		conv, conversing, err := tx.ConversationState(ctx, person.ID)
 		if err != nil {

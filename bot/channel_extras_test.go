@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/bot/bottest"
 	"reentrybot/channel"
 	"reentrybot/store"
 )
@@ -17,10 +18,10 @@ import (
 // refused politely.
 func TestAnnouncementsOnAnotherChannel(t *testing.T) {
 	ctx := context.Background()
-	clk := dayClock()
-	r := newRig(t, withFastLimits(), withClock(clk.Now), withBroadcast(bot.BroadcastOptions{Rate: 50}))
+	clk := bottest.DayClock()
+	r := newRig(t, withFastLimits(), withClock(clk.Now), bottest.WithBroadcast(bot.BroadcastOptions{Rate: 50}))
 	r.loadCommunes()
-	ch := &testChannel{t: t}
+	ch := &testChannel{}
 	r.bot.AddChannel(ch)
 	r.run()
 	var pid, staff int64
@@ -57,16 +58,16 @@ VALUES ('test', 'a1', 'a1', 'vi', 'Lê Văn An', '07840') RETURNING id`); err !=
 
 	first := announce("Hội chợ việc làm thứ Năm tại nhà văn hoá xã")
 	r.waitFor("the announcement on the test channel", func() bool {
-		for _, m := range ch.messages("a1") {
+		for _, m := range ch.Messages("a1") {
 			if strings.Contains(m.Text, "Hội chợ việc làm thứ Năm") {
 				return true
 			}
 		}
 		return false
 	})
-	r.waitFor("the delivery recorded as sent", func() bool { return r.deliveryCounts(first)["sent"] == 1 })
+	r.waitFor("the delivery recorded as sent", func() bool { return r.DeliveryCounts(first)["sent"] == 1 })
 	var all string
-	for _, m := range ch.messages("a1") {
+	for _, m := range ch.Messages("a1") {
 		all += m.Text + "\n"
 	}
 	if !strings.Contains(all, "/stop") {
@@ -85,10 +86,10 @@ VALUES ('test', 'a1', 'a1', 'vi', 'Lê Văn An', '07840') RETURNING id`); err !=
 		return started
 	})
 	time.Sleep(200 * time.Millisecond)
-	if got := r.deliveryCounts(second); len(got) != 0 {
+	if got := r.DeliveryCounts(second); len(got) != 0 {
 		t.Errorf("an announcement after /stop: deliveries %v", got)
 	}
-	for _, m := range ch.messages("a1") {
+	for _, m := range ch.Messages("a1") {
 		if strings.Contains(m.Text, "Lớp học nghề hàn") {
 			t.Errorf("an announcement reached a person who sent /stop: %q", m.Text)
 		}
@@ -96,7 +97,7 @@ VALUES ('test', 'a1', 'a1', 'vi', 'Lê Văn An', '07840') RETURNING id`); err !=
 
 	p.say("/start")
 	var question *channel.Message
-	for _, m := range ch.messages("a1")[p.seen:] {
+	for _, m := range ch.Messages("a1")[p.seen:] {
 		if len(m.Buttons) == 1 && len(m.Buttons[0]) == 2 {
 			question = &m
 		}

@@ -1,68 +1,23 @@
 package bot_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"reentrybot/bot/bottest"
 	"reentrybot/channel"
 	"reentrybot/clock"
 	"reentrybot/store"
 )
 
-// testChannel is a messenger of tests only, poorer than any real one: 3
-// buttons a message, 160 characters, no markup. It records what the bot
-// sends and refuses what breaks its limits, as a strict fake would.
-type testChannel struct {
-	t    *testing.T
-	mu   sync.Mutex
-	sent map[string][]channel.Message // by address ref
-}
+// testChannel is bottest's test channel, under the names these tests knew.
+type testChannel = bottest.Channel
 
-var testCaps = channel.Capabilities{MaxButtons: 3, MaxLabel: 30, MaxText: 160}
-
-func (c *testChannel) Name() channel.Name                 { return "test" }
-func (c *testChannel) Capabilities() channel.Capabilities { return testCaps }
-
-func (c *testChannel) Send(_ context.Context, to channel.Address, m channel.Message) error {
-	n := 0
-	for _, row := range m.Buttons {
-		n += len(row)
-		for _, b := range row {
-			if utf8.RuneCountInString(b.Label) > testCaps.MaxLabel {
-				return &channel.Error{Kind: channel.Permanent, Reason: "label too long: " + b.Label}
-			}
-		}
-	}
-	switch {
-	case to.Channel != "test":
-		return &channel.Error{Kind: channel.Permanent, Reason: "not my address: " + to.String()}
-	case n > testCaps.MaxButtons:
-		return &channel.Error{Kind: channel.Permanent, Reason: fmt.Sprintf("%d buttons", n)}
-	case utf8.RuneCountInString(m.Text) > testCaps.MaxText:
-		return &channel.Error{Kind: channel.Permanent, Reason: fmt.Sprintf("text of %d characters", utf8.RuneCountInString(m.Text))}
-	case strings.Contains(m.Text, "<b>") || strings.Contains(m.Text, "&amp;"):
-		return &channel.Error{Kind: channel.Permanent, Reason: "markup in a plain-text channel: " + m.Text}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sent == nil {
-		c.sent = map[string][]channel.Message{}
-	}
-	c.sent[to.Ref] = append(c.sent[to.Ref], m)
-	return nil
-}
-
-func (c *testChannel) messages(ref string) []channel.Message {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]channel.Message(nil), c.sent[ref]...)
-}
+var testCaps = bottest.ChannelCaps
 
 // person drives one person of the test channel.
 type person struct {
@@ -81,12 +36,12 @@ func (p *person) event(ev channel.Event) {
 	if ev.At.IsZero() {
 		ev.At = clock.System()
 	}
-	before := len(p.ch.messages(p.ref))
+	before := len(p.ch.Messages(p.ref))
 	if err := <-p.r.bot.HandleEvent(p.r.ctx, ev); err != nil {
 		p.r.t.Fatalf("event %+v: %v", ev, err)
 	}
 	p.seen = before
-	p.r.waitFor("the answer to "+ev.Text+ev.Data, func() bool { return len(p.ch.messages(p.ref)) > before })
+	p.r.waitFor("the answer to "+ev.Text+ev.Data, func() bool { return len(p.ch.Messages(p.ref)) > before })
 	time.Sleep(20 * time.Millisecond) // a split answer arrives whole
 }
 
@@ -96,7 +51,7 @@ func (p *person) say(text string) { p.event(channel.Event{Kind: channel.EvText, 
 // offers it, or its number in that message's list; it reports which.
 func (p *person) choose(id string) (numbered bool) {
 	p.r.t.Helper()
-	ms := p.ch.messages(p.ref)
+	ms := p.ch.Messages(p.ref)
 	for i := len(ms) - 1; i >= 0; i-- {
 		m := ms[i]
 		for _, row := range m.Buttons {
@@ -124,7 +79,7 @@ func (p *person) choose(id string) (numbered bool) {
 }
 
 func (p *person) lastText() string {
-	ms := p.ch.messages(p.ref)
+	ms := p.ch.Messages(p.ref)
 	return ms[len(ms)-1].Text
 }
 
@@ -136,7 +91,7 @@ func (p *person) lastText() string {
 func TestSmallChannelCarriesJobFlow(t *testing.T) {
 	r := newRig(t, withFastLimits())
 	r.loadCommunes()
-	ch := &testChannel{t: t}
+	ch := &testChannel{}
 	r.bot.AddChannel(ch)
 	r.run()
 	p := &person{r: r, ch: ch, ref: "u1"}
@@ -187,7 +142,7 @@ func TestSmallChannelCarriesJobFlow(t *testing.T) {
 		t.Errorf("case %+v", c)
 	}
 	split := 0
-	for i, m := range ch.messages("u1") {
+	for i, m := range ch.Messages("u1") {
 		if utf8.RuneCountInString(m.Text) > 160 {
 			t.Errorf("message %d over 160 characters", i)
 		}
@@ -199,12 +154,12 @@ func TestSmallChannelCarriesJobFlow(t *testing.T) {
 		t.Errorf("%d answers by number, %d split texts: the test channel did not exercise them", numbered, split)
 	}
 	// The same event again (a messenger's redelivery) is handled once.
-	before := len(ch.messages("u1"))
+	before := len(ch.Messages("u1"))
 	if err := <-r.bot.HandleEvent(r.ctx, channel.Event{ID: "u1-1", From: channel.Address{Channel: "test", Ref: "u1"}, Kind: channel.EvFollow}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	if after := len(ch.messages("u1")); after != before {
+	if after := len(ch.Messages("u1")); after != before {
 		t.Errorf("a redelivered event was answered again: %d → %d messages", before, after)
 	}
 	var people int
@@ -219,7 +174,7 @@ func TestSmallChannelCarriesJobFlow(t *testing.T) {
 func TestInboxSurvivesACrashBeforeHandling(t *testing.T) {
 	r := newRig(t, withFastLimits())
 	r.loadCommunes()
-	ch := &testChannel{t: t}
+	ch := &testChannel{}
 	r.bot.AddChannel(ch)
 	var rows []store.InboxEvent
 	people := []string{"a", "b", "c"}
@@ -249,7 +204,7 @@ func TestInboxSurvivesACrashBeforeHandling(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // the last answers leave the outbox
 	for _, ref := range people {
 		var order []string
-		for _, m := range ch.messages(ref) {
+		for _, m := range ch.Messages(ref) {
 			switch {
 			case strings.Contains(m.Text, "Xin chào"):
 				order = append(order, "start")
@@ -270,7 +225,7 @@ func TestReminderOnAnotherChannel(t *testing.T) {
 	fc := &fakeClock{t: local(2026, 12, 1, 10, 0)}
 	r := newRig(t, withFastLimits(), withClock(fc.Now), withSweepEvery(time.Hour))
 	r.loadCommunes()
-	ch := &testChannel{t: t}
+	ch := &testChannel{}
 	r.bot.AddChannel(ch)
 	r.run()
 	var p, day, appt int64
@@ -298,7 +253,7 @@ VALUES ($1, 'job', '07840', 'closed', 'job_found', $2, $2) RETURNING id`, p, loc
 	r.runReminders()
 	r.wantReminderState("loan_day", appt, "sent")
 	// The follow-up (three answers fit three buttons) and the loan day.
-	ms := ch.messages("z1")
+	ms := ch.Messages("z1")
 	if len(ms) != 2 || !strings.Contains(ms[1].Text, "Điểm giao dịch xã Hoàng Vân") || strings.Contains(ms[1].Text, "<b>") {
 		t.Fatalf("reminders on the test channel: %+v", ms)
 	}

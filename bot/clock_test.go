@@ -12,7 +12,7 @@ import (
 // counted in that month after the clock has moved 40 days on, whatever
 // day the database or the machine thinks it is.
 func TestRegistrationMonthFollowsTheBotClock(t *testing.T) {
-	registered := time.Date(2026, 11, 20, 9, 0, 0, 0, vnLoc)
+	registered := time.Date(2026, 11, 20, 9, 0, 0, 0, hanoi)
 	fc := clock.NewFake(registered)
 	r := newRig(t, withFastLimits(), withClock(fc.Now))
 	r.loadCommunes()
@@ -38,7 +38,7 @@ func TestRegistrationMonthFollowsTheBotClock(t *testing.T) {
 		{"2026-12", 0}, // the clock's month after 40 days: nobody new
 		{"2027-01", 0},
 	} {
-		m, err := report.ParseMonth(tc.month, vnLoc)
+		m, err := report.ParseMonth(tc.month, hanoi)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,7 @@ func TestDeepLinkOffersTheCommune(t *testing.T) {
 	d.tap("m:counsel")
 	d.say("Minh")
 	d.share("+84 912 345 678")
-	m, _ := d.findButton(u.ID, "hint:yes", d.pressed)
+	m, _ := d.findButton(u.ID, "hint:yes", d.Pressed)
 	if !strings.Contains(m.Text, "Bạn ở Phường Tam Sơn?") {
 		t.Fatalf("commune question %q, want it to offer Phường Tam Sơn", m.Text)
 	}
@@ -46,7 +46,7 @@ func TestDeepLinkOffersTheCommune(t *testing.T) {
 // falls back to typing the name.
 func TestDeepLinkOnAnotherChannel(t *testing.T) {
 	r := newRig(t, withFastLimits())
-	ch := &testChannel{t: t}
+	ch := &testChannel{}
 	r.bot.AddChannel(ch)
 	r.run()
 	p := &person{r: r, ch: ch, ref: "w1"}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -87,15 +88,7 @@ func (b *Bot) SendTo(ctx context.Context, to channel.Address, html string, purpo
 	if to.Channel != "telegram" || err != nil {
 		return ErrNoChat
 	}
-	var kb models.ReplyMarkup
-	if len(buttons) > 0 {
-		row := make([]models.InlineKeyboardButton, len(buttons))
-		for i, bt := range buttons {
-			row[i] = models.InlineKeyboardButton{Text: bt.Label, CallbackData: bt.Data}
-		}
-		kb = &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{row}}
-	}
-	return b.sendText(ctx, chat, html, kb)
+	return b.sendText(ctx, chat, html, inlineRow(buttons))
 }
 
 // SendText sends a text (HTML) to a staff member's private chat through
@@ -153,8 +146,9 @@ func RegisterStaffCommand(feature, name string, fn func(ctx context.Context, b *
 		}})
 }
 
-// Press is a returnee's press of a button on Telegram, handled inside the
-// transaction that records the update, with the person touched.
+// Press is a returnee's press of a button on Telegram (or their command,
+// with Data empty), handled inside the transaction that records the
+// update, with the person touched.
 type Press struct {
 	Tx     *store.Tx
 	Person store.Person // Language is theirs
@@ -171,7 +165,11 @@ type Press struct {
 func (p *Press) Reply(html string) { p.b.replyAfter(p.fx, p.From.ID, html, nil) }
 
 // DropButtons removes the buttons of the pressed message after commit.
-func (p *Press) DropButtons() { p.b.dropButtonsAfter(p.fx, p.cq) }
+func (p *Press) DropButtons() {
+	if p.cq != nil {
+		p.b.dropButtonsAfter(p.fx, p.cq)
+	}
+}
 
 // Toast is the short text Telegram shows on the press.
 func (p *Press) Toast(text string) { p.toast = text }
@@ -185,8 +183,8 @@ func RegisterButtonPrefix(feature, prefix string, fn func(ctx context.Context, b
 	}})
 }
 
-// handlePress records a returnee's button press and runs fn with it, then
-// acknowledges the press.
+// handlePress records a returnee's button press (or command) and runs fn
+// with it, then acknowledges the press.
 func (b *Bot) handlePress(ctx context.Context, upd *models.Update, from models.User, fn func(ctx context.Context, b *Bot, p *Press) error) error {
 	cq := upd.CallbackQuery
 	fx := &effects{}
@@ -197,20 +195,25 @@ func (b *Bot) handlePress(ctx context.Context, upd *models.Update, from models.U
 		if err != nil {
 			return err
 		}
-		p = &Press{Tx: tx, Person: person, From: from, Data: cq.Data, b: b, fx: fx, cq: cq}
+		p = &Press{Tx: tx, Person: person, From: from, b: b, fx: fx, cq: cq}
+		if cq != nil {
+			p.Data = cq.Data
+		}
 		return fn(ctx, b, p)
 	})
 	if err != nil {
 		return err
 	}
-	toast := ""
-	if p != nil {
-		toast = p.toast
+	if cq != nil {
+		toast := ""
+		if p != nil {
+			toast = p.toast
+		}
+		b.answerCallbackText(ctx, cq.ID, toast)
 	}
-	b.answerCallbackText(ctx, cq.ID, toast)
 	if !dup {
 		fx.run()
-		b.Metrics.Updates.WithLabelValues("callback", "handled").Inc()
+		b.Metrics.Updates.WithLabelValues(updateType(upd), "handled").Inc()
 	}
 	return nil
 }
@@ -223,7 +226,8 @@ type ChannelEvent struct {
 	Caps   channel.Capabilities
 	Event  channel.Event
 
-	b *Bot
+	b   *Bot
+	pre []channel.Message // Before
 }
 
 // Text renders one catalog text for the person on their channel.
@@ -241,10 +245,7 @@ func (e *ChannelEvent) Forged(ctx context.Context) ([]channel.Message, error) {
 // whose data starts with prefix (the longest wins). fn's msgs are the
 // answer; handled false leaves the event to the flows.
 func RegisterChannelButtonPrefix(feature, prefix string, fn func(ctx context.Context, b *Bot, e *ChannelEvent) (handled bool, msgs []channel.Message, err error)) {
-	routes.channelButtonPrefix(prefix, feature, func(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (bool, []channel.Message, []channel.Message, error) {
-		handled, msgs, err := fn(ctx, b, &ChannelEvent{Tx: tx, Person: p, Caps: caps, Event: ev, b: b})
-		return handled, msgs, nil, err
-	})
+	routes.channelButtonPrefix(prefix, feature, channelHandler(fn))
 }
 
 // sweepJob is work the sweeper does for a feature.
@@ -272,5 +273,219 @@ func (b *Bot) runJobs(ctx context.Context, last map[string]time.Time) {
 			b.log.Warn("job failed, a later sweep retries", "feature", j.feature, "err", err)
 		}
 		last[j.feature] = time.Now()
+	}
+}
+
+// What bot/announcements needs beyond the other features, and why: its
+// composer reads a staff member's private chat before the case work
+// (RegisterStaffInput); its workers run while the bot runs and keep
+// state per bot (RegisterRunner, State); returnees turn announcements off
+// and on with a command, buttons and a question after /start, on every
+// channel (RegisterCommand, RegisterButton, RegisterStart,
+// RegisterChannelCommand, RegisterChannelButton); and it makes its own
+// Bot API calls (photos, documents, edits) in a chat's order, at a pace
+// shared across processes (Queue, SendMarkup, WireMarkup, ButtonData,
+// Channel, BroadcastOptions).
+
+// ButtonData is the data of a feature's button: "<ns>:<action>:<id>[:<arg>]".
+func ButtonData(ns, action string, id int64, arg ...string) string {
+	return buttonData(ns, action, id, arg...)
+}
+
+// ParseButtonData reads ButtonData of namespace ns.
+func ParseButtonData(ns, data string) (action string, id int64, arg string, ok bool) {
+	return parseButtonData(ns, data)
+}
+
+// WireMarkup is reply markup as the Bot API wants it (markup.go), for a
+// feature's own calls.
+func WireMarkup(m models.ReplyMarkup) models.ReplyMarkup { return wireMarkup(m) }
+
+// SendMarkup sends a text (HTML) with reply markup to a chat through the
+// sender.
+func (b *Bot) SendMarkup(ctx context.Context, chatID int64, html string, markup models.ReplyMarkup) error {
+	return b.sendText(ctx, chatID, html, markup)
+}
+
+// Queue runs fn in chat's outbox lane, after what is queued there, with a
+// context that outlives a stop by the grace period (SendContext).
+func (b *Bot) Queue(chat int64, fn func(ctx context.Context)) {
+	ctx := b.sendCtx
+	b.outbox.submit(ctx, chat, func(context.Context) error {
+		fn(ctx)
+		return nil
+	})
+}
+
+// SendContext is the context sends run in: it outlives a stop by the
+// grace period, so that what was promised before the stop still goes.
+func (b *Bot) SendContext() context.Context { return b.sendCtx }
+
+// Channel is the channel name the bot runs beside Telegram, if any.
+func (b *Bot) Channel(name channel.Name) (Channel, bool) {
+	ch, ok := b.channels[name]
+	return ch, ok
+}
+
+// Sleep waits d, or until ctx is done (its error then).
+func Sleep(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, d) }
+
+// BroadcastOptions are Options.Broadcast with the defaults filled in.
+func (b *Bot) BroadcastOptions() BroadcastOptions { return b.bopts() }
+
+// State is feature's state in this bot, made by mk on first use: a
+// process (a test) may run several bots, each with its own.
+func (b *Bot) State(feature string, mk func() any) any {
+	v, _ := b.states.LoadOrStore(feature, sync.OnceValue(mk))
+	return v.(func() any)()
+}
+
+// runner is work a feature does while the bot runs.
+type runner struct {
+	feature string
+	run     func(ctx context.Context, b *Bot)
+}
+
+// RegisterRunner has Run start run in a goroutine of its own; when Run
+// ends, run's ctx is cancelled and Run waits for it to return, before the
+// updates in hand are finished.
+func RegisterRunner(feature string, run func(ctx context.Context, b *Bot)) {
+	routes.claim("runner", feature, feature)
+	routes.runners = append(routes.runners, runner{feature, run})
+}
+
+// startRunners starts the registered runners; stop cancels and waits.
+func (b *Bot) startRunners(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, r := range routes.runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.run(ctx, b)
+		}()
+	}
+	return func() { cancel(); wg.Wait() }
+}
+
+// AfterCommit runs fn after the update's transaction commits (not if it
+// rolls back or was handled before).
+func (c *StaffCommand) AfterCommit(fn func()) { c.fx.add(fn) }
+
+// StaffInput is what a staff member sent or pressed in their private
+// chat: a command (Name, Arg set), a text or file (Message), or a button
+// (Callback).
+type StaffInput struct {
+	*StaffCommand
+	Message  *models.Message       // nil for a button
+	Input    flows.Input           // the message read as the flows read it
+	Callback *models.CallbackQuery // nil for a message
+
+	toast string
+}
+
+// Toast is the short text Telegram shows on the press.
+func (in *StaffInput) Toast(text string) { in.toast = text }
+
+// RegisterStaffInput gives feature the first look at a staff member's
+// private input, before the desk's case work: fn returns handled false
+// to leave it to the rest (commands go on to their routes).
+func RegisterStaffInput(feature string, fn func(ctx context.Context, b *Bot, in *StaffInput) (handled bool, err error)) {
+	routes.claim("staff input", feature, feature)
+	routes.staffInputs = append(routes.staffInputs, fn)
+}
+
+// staffInput offers a staff member's private input to the features.
+func (r *router) staffInput(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, in flows.Input, cq *models.CallbackQuery) (handled bool, toast string, err error) {
+	for _, fn := range r.staffInputs {
+		si := &StaffInput{
+			StaffCommand: &StaffCommand{Tx: tx, Staff: s, From: from, Lang: staffLang(from), Name: in.Command, Arg: in.Arg, b: b, fx: fx},
+			Message:      m, Input: in, Callback: cq,
+		}
+		if ok, err := fn(ctx, b, si); ok || err != nil {
+			return true, si.toast, err
+		}
+	}
+	return false, "", nil
+}
+
+// ReplyButtons sends text (HTML) to the person after commit, with buttons
+// in one row.
+func (p *Press) ReplyButtons(html string, buttons ...channel.Button) {
+	p.b.replyAfter(p.fx, p.From.ID, html, inlineRow(buttons))
+}
+
+// inlineRow is buttons as one row of an inline keyboard, nil for none.
+func inlineRow(buttons []channel.Button) models.ReplyMarkup {
+	if len(buttons) == 0 {
+		return nil
+	}
+	row := make([]models.InlineKeyboardButton, len(buttons))
+	for i, bt := range buttons {
+		row[i] = models.InlineKeyboardButton{Text: bt.Label, CallbackData: bt.Data}
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{row}}
+}
+
+// RegisterCommand gives feature a command returnees send (a Press
+// without Data); staff sending it get their help.
+func RegisterCommand(feature, name string, fn func(ctx context.Context, b *Bot, p *Press) error) {
+	routes.command(name, command{feature: feature, others: func(b *Bot, ctx context.Context, upd *models.Update, from models.User, _ flows.Input) error {
+		return b.handlePress(ctx, upd, from, fn)
+	}})
+}
+
+// RegisterButton gives feature the returnees' buttons with exactly data.
+func RegisterButton(feature, data string, fn func(ctx context.Context, b *Bot, p *Press) error) {
+	routes.button(data, button{feature: feature, others: func(b *Bot, ctx context.Context, upd *models.Update, from models.User, _ flows.Input) error {
+		return b.handlePress(ctx, upd, from, fn)
+	}})
+}
+
+// RegisterStart has fn run when a returnee on Telegram sends /start,
+// inside its transaction and before the flows answer it (a Press without
+// Data; what fn replies comes first).
+func RegisterStart(feature string, fn func(ctx context.Context, b *Bot, p *Press) error) {
+	routes.claim("start", feature, feature)
+	routes.onStart = append(routes.onStart, fn)
+}
+
+// atStart runs the RegisterStart hooks for person's /start.
+func (b *Bot) atStart(ctx context.Context, tx *store.Tx, fx *effects, person store.Person, from models.User) error {
+	for _, fn := range routes.onStart {
+		if err := fn(ctx, b, &Press{Tx: tx, Person: person, From: from, b: b, fx: fx}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Markup is one catalog text in the channel's markup, unsplit (for a
+// short message with buttons).
+func (e *ChannelEvent) Markup(key string) string {
+	return e.b.channelText(e.Person.Language, key, e.Caps)
+}
+
+// Before sends msgs before the flows' answer, when the event is left to
+// them (handled false).
+func (e *ChannelEvent) Before(msgs ...channel.Message) { e.pre = append(e.pre, msgs...) }
+
+// RegisterChannelCommand gives feature a command returnees send on other
+// channels, as RegisterChannelButtonPrefix does buttons.
+func RegisterChannelCommand(feature, name string, fn func(ctx context.Context, b *Bot, e *ChannelEvent) (handled bool, msgs []channel.Message, err error)) {
+	routes.channelCommand(name, feature, channelHandler(fn))
+}
+
+// RegisterChannelButton gives feature the buttons of other channels with
+// exactly data.
+func RegisterChannelButton(feature, data string, fn func(ctx context.Context, b *Bot, e *ChannelEvent) (handled bool, msgs []channel.Message, err error)) {
+	routes.channelButton(data, feature, channelHandler(fn))
+}
+
+func channelHandler(fn func(ctx context.Context, b *Bot, e *ChannelEvent) (bool, []channel.Message, error)) channelFn {
+	return func(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (bool, []channel.Message, []channel.Message, error) {
+		e := &ChannelEvent{Tx: tx, Person: p, Caps: caps, Event: ev, b: b}
+		handled, msgs, err := fn(ctx, b, e)
+		return handled, msgs, e.pre, err
 	}
 }

@@ -1,85 +1,37 @@
 package bot_test
 
 import (
-	"strings"
-	"time"
-
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/bot/bottest"
 	"reentrybot/botapitest"
 	"reentrybot/clock"
 )
 
-// lastPressed remembers, per chat, the newest message a test pressed a
-// button on, so that the next press waits for a newer question.
+// driver is bottest's, under the names these tests knew.
 type driver struct {
-	r       *rig
-	u       botapitest.User
-	pressed int
+	*bottest.Driver
+	r *rig
+	u botapitest.User
 }
 
-func (r *rig) driver(u botapitest.User) *driver { return &driver{r: r, u: u} }
+func (r *rig) driver(u botapitest.User) *driver {
+	return &driver{Driver: r.Rig.Driver(u), r: r, u: u}
+}
 
-// findButton waits for a bot message newer than the last pressed one with
-// a button whose option id is id, and returns the message and its data.
 func (d *driver) findButton(chat int64, id string, newer int) (botapitest.Message, string) {
 	d.r.t.Helper()
-	return d.findButtonWhere(chat, newer, id, func(data string) bool {
-		return data == id || strings.HasSuffix(data, ":"+id) && !strings.HasPrefix(data, "k:")
-	})
+	return d.FindButton(chat, id, newer)
 }
 
-// findButtonWhere waits for a bot message newer than newer with a button
-// whose callback data matches.
 func (d *driver) findButtonWhere(chat int64, newer int, what string, match func(data string) bool) (botapitest.Message, string) {
 	d.r.t.Helper()
-	deadline := clock.System().Add(15 * time.Second)
-	for {
-		msgs := d.r.botMessages(chat)
-		for i := len(msgs) - 1; i >= 0; i-- {
-			m := msgs[i]
-			if m.ID <= newer || m.Markup == nil {
-				continue
-			}
-			for _, row := range m.Markup.InlineKeyboard {
-				for _, b := range row {
-					if match(b.CallbackData) {
-						return m, b.CallbackData
-					}
-				}
-			}
-		}
-		if clock.System().After(deadline) {
-			for _, m := range msgs {
-				d.r.t.Logf("chat %d: %q", chat, m.Text)
-			}
-			d.r.t.Fatalf("no button %q after message %d in chat %d", what, newer, chat)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return d.FindButtonWhere(chat, newer, what, match)
 }
 
-// tap presses the button with option id on the newest question.
-func (d *driver) tap(id string) {
-	d.r.t.Helper()
-	m, data := d.findButton(d.u.ID, id, d.pressed)
-	if _, err := d.r.api.PressButton(d.u, m, data); err != nil {
-		d.r.t.Fatal(err)
-	}
-	d.pressed = m.ID
-}
-
-// say types text and waits until it is handled.
-func (d *driver) say(text string) {
-	d.r.t.Helper()
-	d.r.waitSeen(d.r.api.SendText(d.u, text))
-}
-
-// share shares the user's phone number and waits until it is handled.
-func (d *driver) share(phone string) {
-	d.r.t.Helper()
-	d.r.waitSeen(d.r.api.ShareContact(d.u, phone))
-}
+func (d *driver) tap(id string)      { d.r.t.Helper(); d.Tap(id) }
+func (d *driver) say(text string)    { d.r.t.Helper(); d.Say(text) }
+func (d *driver) share(phone string) { d.r.t.Helper(); d.Share(phone) }
 
 // consentAndProfile walks a new person through consent and the profile
 // the flow behind menu button flow asks for: buttons only but for name,

@@ -6,9 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"reentrybot/bot"
 	"reentrybot/clock"
-	"reentrybot/flows"
 	"reentrybot/refdata"
 	"reentrybot/store"
 )
@@ -36,14 +34,14 @@ func (r *rig) loadSamples() {
 // (a course, a bank day: ids that depend on the data).
 func (d *driver) tapFirst(prefix string) string {
 	d.r.t.Helper()
-	m, data := d.findButtonWhere(d.u.ID, d.pressed, prefix+"…", func(data string) bool {
+	m, data := d.findButtonWhere(d.u.ID, d.Pressed, prefix+"…", func(data string) bool {
 		_, id, _ := strings.Cut(data, ":")
 		return strings.HasPrefix(id, prefix)
 	})
 	if _, err := d.r.api.PressButton(d.u, m, data); err != nil {
 		d.r.t.Fatal(err)
 	}
-	d.pressed = m.ID
+	d.Pressed = m.ID
 	_, id, _ := strings.Cut(data, ":")
 	return id
 }
@@ -131,13 +129,13 @@ func TestRestartContinuesFlow(t *testing.T) {
 	for _, id := range []string{"t:driver", "done", "v:none", "v:none"} {
 		d.tap(id)
 	}
-	where, data := d.findButton(u.ID, "v:province", d.pressed)
+	where, data := d.findButton(u.ID, "v:province", d.Pressed)
 
 	r.restart()
 	if _, err := r.api.PressButton(u, where, data); err != nil {
 		t.Fatal(err)
 	}
-	d.pressed = where.ID
+	d.Pressed = where.ID
 	d.tap("v:part") // the next step: hours
 	var state string
 	r.waitFor("the job flow at the wage question", func() bool {
@@ -154,7 +152,7 @@ func TestDoubleTapOneEffect(t *testing.T) {
 	u := r.api.NewUser("Kiên", "vi")
 	d := r.driver(u)
 	d.consentAndProfile("m:job", "Ngô Kiên")
-	m, data := d.findButton(u.ID, "t:cooking", d.pressed)
+	m, data := d.findButton(u.ID, "t:cooking", d.Pressed)
 	id1, err := r.api.PressButton(u, m, data)
 	if err != nil {
 		t.Fatal(err)
@@ -183,15 +181,10 @@ func TestDoubleTapOneEffect(t *testing.T) {
 	})
 }
 
-// restart stops the bot and starts a new one on the same database and
-// server, as after a crash or a deploy.
+// restart is bottest's Restart with the options of r.opts.
 func (r *rig) restart() {
 	r.t.Helper()
-	r.stop()
-	b, err := bot.New(r.ctx, r.opts, r.db, flows.NewEngine(nil), r.cat, testLogger())
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.bot = b
-	r.run()
+	r.Rig.Opts = r.opts
+	r.Restart()
+	r.bot = r.Rig.Bot
 }

@@ -29,7 +29,7 @@ func NewMetrics() *Metrics {
 		}, []string{"type"}),
 		Sends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "reentrybot_sends_total",
-			Help: "Outgoing Bot API calls, by method and result (ok, retried_429, retried_error, unreachable, failed).",
+			Help: "Outgoing Bot API calls, by method and result (ok, retried_429, paced_429: handed back to the announcements' pacing, retried_error, unreachable, failed).",
 		}, []string{"method", "result"}),
 	}
 	m.Registry.MustRegister(m.Updates, m.Latency, m.Sends,

@@ -65,10 +65,21 @@ type router struct {
 	owners   map[string]string // "kind name" → feature, to refuse a second claim
 	updates  []updateRoute
 	jobs     []sweepJob // the sweeper's (features.go)
+	runners  []runner   // run while the bot runs (features.go)
+	// First looks at a staff member's private input, and hooks of a
+	// returnee's /start (features.go).
+	staffInputs []func(ctx context.Context, b *Bot, in *StaffInput) (bool, error)
+	onStart     []func(ctx context.Context, b *Bot, p *Press) error
 
 	// Other channels' returnees (no staff there): commands, exact button
 	// data, button data prefixes.
-	chCommands, chData, chPrefixes map[string]channelFn
+	chCommands, chData, chPrefixes map[string]channelRoute
+}
+
+// channelRoute is a feature's handler of other channels' events.
+type channelRoute struct {
+	feature string
+	fn      channelFn
 }
 
 var routes = newRouter()
@@ -77,7 +88,7 @@ func newRouter() *router {
 	return &router{
 		commands: map[string]command{}, data: map[string]button{}, prefixes: map[string]button{},
 		starts: map[string]startFn{}, owners: map[string]string{},
-		chCommands: map[string]channelFn{}, chData: map[string]channelFn{}, chPrefixes: map[string]channelFn{},
+		chCommands: map[string]channelRoute{}, chData: map[string]channelRoute{}, chPrefixes: map[string]channelRoute{},
 	}
 }
 
@@ -211,25 +222,25 @@ func longestPrefix[T any](m map[string]T, s string) (key string, v T, ok bool) {
 // command, before the flows.
 func (r *router) channelCommand(name, feature string, fn channelFn) {
 	r.claim("channel command", name, feature)
-	r.chCommands[name] = fn
+	r.chCommands[name] = channelRoute{feature, fn}
 }
 
 // channelButton registers exact button data on other channels.
 func (r *router) channelButton(data, feature string, fn channelFn) {
 	r.claim("channel button data", data, feature)
-	r.chData[data] = fn
+	r.chData[data] = channelRoute{feature, fn}
 }
 
 // channelButtonPrefix registers a prefix of button data on other channels;
 // the longest match wins.
 func (r *router) channelButtonPrefix(prefix, feature string, fn channelFn) {
 	r.claim("channel button prefix", prefix, feature)
-	r.chPrefixes[prefix] = fn
+	r.chPrefixes[prefix] = channelRoute{feature, fn}
 }
 
-// forChannel is the handler of an event on another channel, nil for the
-// flows.
-func (r *router) forChannel(ev channel.Event) channelFn {
+// forChannel is the handler of an event on another channel, one without
+// fn for the flows.
+func (r *router) forChannel(ev channel.Event) channelRoute {
 	switch ev.Kind {
 	case channel.EvText:
 		if cmd, _, ok := parseCommand(ev.Text, ""); ok {
@@ -242,5 +253,5 @@ func (r *router) forChannel(ev channel.Event) channelFn {
 		_, fn, _ := longestPrefix(r.chPrefixes, ev.Data)
 		return fn
 	}
-	return nil
+	return channelRoute{}
 }

@@ -2,8 +2,6 @@ package bot
 
 import (
 	"context"
-	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -13,7 +11,7 @@ import (
 	"reentrybot/flows"
 )
 
-// The feature packages (bot/ops, bot/reminders) register into the same
+// The feature packages (bot/announcements, bot/ops, bot/reminders) register into the same
 // routes: this test binary has them because the external tests import
 // bot/bottest, which imports them as app does. The rows naming
 // "operations" and "reminders" below check their claims.
@@ -124,16 +122,16 @@ func TestPrivateRoutes(t *testing.T) {
 		{"/start", cmd("start"), nil, "", false},
 		{"/language", cmd("language"), nil, "", false},
 		{"an unknown command", cmd("frobnicate"), nil, "", false},
-		{"/stop", cmd("stop"), nil, "announce", false},
+		{"/stop", cmd("stop"), nil, "announcements", false},
 		{"/queue", cmd("queue"), nil, "desk", true},
 		{"/setup", cmd("setup"), nil, "desk", true},
-		{"/announce", cmd("announce"), nil, "announce", true},
-		{"/cancel", cmd("cancel"), nil, "announce", true},
+		{"/announce", cmd("announce"), nil, "announcements", true},
+		{"/cancel", cmd("cancel"), nil, "announcements", true},
 		{"/report", cmd("report"), nil, "operations", true},
 		{"/audit", cmd("audit"), nil, "operations", true},
-		{"stop button", flows.Input{}, press(stopData), "announce", false},
-		{"back on", flows.Input{}, press(backOnData), "announce", false},
-		{"keep off", flows.Input{}, press(keepOffData), "announce", false},
+		{"stop button", flows.Input{}, press("n:stop"), "announcements", false},
+		{"back on", flows.Input{}, press("n:on"), "announcements", false},
+		{"keep off", flows.Input{}, press("n:off"), "announcements", false},
 		{"another n: button", flows.Input{}, press("n:x"), "", false},
 		{"follow-up answer", flows.Input{}, press(caseData("fu", 7, "yes")), "reminders", false}, // bot/reminders
 		{"rating", flows.Input{}, press(caseData("rate", 7, "5")), "desk", false},
@@ -170,43 +168,34 @@ func TestPrivateRoutes(t *testing.T) {
 	}
 }
 
-// Events of other channels go to the feature that registered them.
+// Events of other channels go to the feature that registered them (the
+// feature packages' through bot/bottest, as in TestPrivateRoutes): a
+// longer prefix wins over the desk's "k:".
 func TestChannelRoutes(t *testing.T) {
 	text := func(s string) channel.Event { return channel.Event{Kind: channel.EvText, Text: s} }
 	press := func(data string) channel.Event { return channel.Event{Kind: channel.EvButton, Data: data} }
 	tests := []struct {
 		name string
 		ev   channel.Event
-		want channelFn
+		want string // the feature, "" for the flows
 	}{
-		{"/stop", text("/stop"), chStop},
-		{"/start", text("/start"), chStart},
-		{"stop typed", text("stop"), nil},
-		{"/queue", text("/queue"), nil},
-		{"back on", press(backOnData), chBackOn},
-		{"keep off", press(keepOffData), chKeepOff},
-		{"the Telegram stop button", press(stopData), nil},
-		{"rating", press(caseData("rate", 7, "5")), chRate},
-		{"a flows button", press(channel.ButtonData(3, "k:12")), nil},
-	}
-	name := func(fn channelFn) string {
-		if fn == nil {
-			return "the flows"
-		}
-		return runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
+		{"/stop", text("/stop"), "announcements"},
+		{"/start", text("/start"), "announcements"},
+		{"stop typed", text("stop"), ""},
+		{"/queue", text("/queue"), ""},
+		{"back on", press("n:on"), "announcements"},
+		{"keep off", press("n:off"), "announcements"},
+		{"the Telegram stop button", press("n:stop"), ""},
+		{"rating", press(caseData("rate", 7, "5")), "desk"},
+		{"follow-up answer", press(caseData("fu", 7, "yes")), "reminders"},
+		{"a flows button", press(channel.ButtonData(3, "k:12")), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := routes.forChannel(tt.ev); name(got) != name(tt.want) {
-				t.Errorf("routed to %s, want %s", name(got), name(tt.want))
+			got := routes.forChannel(tt.ev)
+			if got.feature != tt.want || (got.fn == nil) != (tt.want == "") {
+				t.Errorf("routed to %q (handler %v), want %q", got.feature, got.fn != nil, tt.want)
 			}
 		})
-	}
-	// A feature package's (bot/reminders, registered through features.go;
-	// this test binary has it through bot/bottest): the longer prefix
-	// wins over the desk's "k:".
-	got := name(routes.forChannel(press(caseData("fu", 7, "yes"))))
-	if !strings.HasPrefix(got, "reentrybot/bot.RegisterChannelButtonPrefix") {
-		t.Errorf("follow-up routed to %s, want the reminders' handler", got)
 	}
 }

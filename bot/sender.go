@@ -85,9 +85,10 @@ type Target struct {
 	// which marked them reachable, so the lookup before sending is skipped.
 	Fresh bool
 	// Paced: the caller has taken a slot in the buckets every process
-	// shares (announcements, broadcast.go): the in-process limiters are
-	// not waited on again, so an announcement is paced once. Its 429s
-	// are still honoured here.
+	// shares (bot/announcements): the in-process limiters are not waited
+	// on again, and a 429 is returned at once (a *tg.TooManyRequestsError
+	// inside) for the caller to pause every sender of those buckets and
+	// take a new slot: one pacing and one flood wait, the caller's.
 	Paced bool
 }
 
@@ -213,6 +214,9 @@ func (s *Sender) Do(ctx context.Context, t Target, method string, call func(ctx 
 		}
 		var tooMany *tg.TooManyRequestsError
 		switch {
+		case errors.As(err, &tooMany) && t.Paced:
+			s.count(method, "paced_429")
+			return fmt.Errorf("%s to %d: %w", method, t.ChatID, err)
 		case errors.As(err, &tooMany):
 			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 			s.count(method, "retried_429")

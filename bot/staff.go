@@ -215,8 +215,8 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 	fx := &effects{}
 	toast := ""
 	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
-		// Announcements: commands, the composer's inputs, buttons (announce.go).
-		if ok, t, err := b.announceHook(ctx, tx, fx, s, from, upd.Message, in, cq); ok {
+		// Features first (bot/announcements: the composer's inputs, its buttons).
+		if ok, t, err := routes.staffInput(b, ctx, tx, fx, s, from, upd.Message, in, cq); ok {
 			toast = t
 			return err
 		}

@@ -24,10 +24,10 @@ import (
 // one sent from Telegram. The rules (scope, limits, "< 5", approval) are
 // package announce's, shared with the bot.
 
-// stepConfirm is the bot's composer step "preview shown, waiting for
-// Send": a draft saved by the web form is there, so the Telegram Send
-// button of the same draft would work too.
-const stepConfirm = "confirm"
+// stepConfirm is the composers' step "preview shown, waiting for Send"
+// (package announce): a draft saved by the web form is there, so the
+// Telegram Send button of the same draft would work too.
+const stepConfirm = announce.StepConfirm
 
 func (s *Server) announceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /announce", s.announcer(s.announceList))

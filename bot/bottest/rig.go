@@ -1,5 +1,5 @@
 // Package bottest is test support: a bot with every feature package
-// (bot/ops, bot/reminders) on a fresh database, talking over HTTP to the
+// (bot/announcements, bot/ops, bot/reminders) on a fresh database, talking over HTTP to the
 // strict test Bot API server, and the waits the tests of bot and of its
 // feature packages share. A test package using it needs
 // `func TestMain(m *testing.M) { dbtest.Main(m) }`.
@@ -18,7 +18,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"reentrybot/bot"
-	_ "reentrybot/bot/ops" // the features, as app wires them
+	_ "reentrybot/bot/announcements" // the features, as app wires them
+	_ "reentrybot/bot/ops"
 	"reentrybot/bot/reminders"
 	"reentrybot/botapitest"
 	"reentrybot/clock"

@@ -1,4 +1,4 @@
-package bot
+package announcements
 
 import (
 	"context"
@@ -13,104 +13,10 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/announce"
+	"reentrybot/bot"
 	"reentrybot/channel"
 	"reentrybot/store"
 )
-
-// BroadcastOptions configure the delivery of announcements. Zero fields
-// take the defaults in brackets.
-type BroadcastOptions struct {
-	// Rate is messages a second across every worker of every bot process
-	// (BROADCAST_RATE) [25]; Burst how many may go at once [1].
-	Rate  float64
-	Burst float64
-	// PerChatRate is messages a second to one chat, shared the same way [1].
-	PerChatRate float64
-	Workers     int           // delivery workers in this process [16]
-	Batch       int           // deliveries a worker claims at once [4]
-	Lease       time.Duration // a delivery claimed longer ago by a silent worker is sent again [1m]
-	MaxAttempts int           // tries of a delivery that meets 5xx or network errors [3]
-	RetryBase   time.Duration // wait before the second try, doubled after [30s]
-	StatusEvery time.Duration // edit the author's status message at most this often [3s]
-	PollEvery   time.Duration // look for due broadcasts and deliveries this often when idle [1s]
-	Ahead       time.Duration // reserve sending slots at most this far ahead [1s]
-	// ApprovalOver is the audience size above which an officer's broadcast
-	// needs an admin's approval (ANNOUNCE_APPROVAL_OVER) [500].
-	ApprovalOver int
-	// Quiet hours in Loc: nothing is delivered from QuietStart until
-	// QuietEnd (since midnight) [21:00 to 07:00].
-	QuietStart, QuietEnd time.Duration
-	// BucketKey names the shared overall bucket ["broadcast"].
-	BucketKey string
-}
-
-func (o BroadcastOptions) withDefaults() BroadcastOptions {
-	def := func(v *time.Duration, d time.Duration) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	if o.Rate <= 0 {
-		o.Rate = 25
-	}
-	if o.Burst <= 0 {
-		o.Burst = 1
-	}
-	if o.PerChatRate <= 0 {
-		o.PerChatRate = 1
-	}
-	if o.Workers <= 0 {
-		o.Workers = 16
-	}
-	if o.Batch <= 0 {
-		o.Batch = 4
-	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 3
-	}
-	if o.ApprovalOver <= 0 {
-		o.ApprovalOver = announce.DefaultApprovalOver
-	}
-	if o.QuietStart == 0 && o.QuietEnd == 0 {
-		o.QuietStart, o.QuietEnd = 21*time.Hour, 7*time.Hour
-	}
-	if o.BucketKey == "" {
-		o.BucketKey = "broadcast"
-	}
-	def(&o.Lease, time.Minute)
-	def(&o.RetryBase, 30*time.Second)
-	def(&o.StatusEvery, 3*time.Second)
-	def(&o.PollEvery, time.Second)
-	def(&o.Ahead, time.Second)
-	return o
-}
-
-// quietUntil returns when the quiet hours around t end, or the zero time
-// when t is outside them.
-func (o BroadcastOptions) quietUntil(t time.Time, loc *time.Location) time.Time {
-	if o.QuietStart == o.QuietEnd {
-		return time.Time{}
-	}
-	t = t.In(loc)
-	midnight := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
-	since := t.Sub(midnight)
-	at := func(day int, d time.Duration) time.Time {
-		return time.Date(t.Year(), t.Month(), t.Day()+day, 0, 0, 0, 0, loc).Add(d)
-	}
-	if o.QuietStart < o.QuietEnd { // within one day
-		if since >= o.QuietStart && since < o.QuietEnd {
-			return at(0, o.QuietEnd)
-		}
-		return time.Time{}
-	}
-	switch {
-	case since >= o.QuietStart:
-		return at(1, o.QuietEnd)
-	case since < o.QuietEnd:
-		return at(0, o.QuietEnd)
-	}
-	return time.Time{}
-}
 
 // Limits of announcement texts, in UTF-16 units as Telegram counts them;
 // they leave room for the header within Telegram's 4096 and 1024.
@@ -119,14 +25,11 @@ const (
 	maxAnnounceCaption = announce.MaxCaption
 )
 
-// Callback data of the stop button under every announcement.
-const stopData = "n:stop"
-
 // broadcaster delivers announcements: a scheduler starts due broadcasts,
 // workers send their deliveries at the shared pace, and a reporter keeps
 // each author's status message current.
 type broadcaster struct {
-	b    *Bot
+	b    *bot.Bot
 	wake notifier
 
 	pausedUntil atomic.Int64 // unix nanoseconds: a 429 seen in this process
@@ -136,8 +39,11 @@ type broadcaster struct {
 	content map[int64]store.Broadcast // a confirmed broadcast does not change
 }
 
-func newBroadcaster(b *Bot) *broadcaster {
-	return &broadcaster{b: b, wake: notifier{ch: make(chan struct{})}, content: map[int64]store.Broadcast{}}
+// workers is the bot's broadcaster, one per bot.
+func workers(b *bot.Bot) *broadcaster {
+	return b.State(feature, func() any {
+		return &broadcaster{b: b, wake: notifier{ch: make(chan struct{})}, content: map[int64]store.Broadcast{}}
+	}).(*broadcaster)
 }
 
 // dbClock places the database's clock on ours. The shared bucket hands
@@ -191,29 +97,26 @@ func (n *notifier) notify() {
 	n.ch = make(chan struct{})
 }
 
-func (b *Bot) bopts() BroadcastOptions { return b.opts.Broadcast.withDefaults() }
-
-// startBroadcasts starts the scheduler, the workers and the reporter; the
-// returned func stops them and waits. A worker finishes the message it is
-// sending; the deliveries it claimed but did not try go back to pending.
-func (b *Bot) startBroadcasts(ctx context.Context) (stop func()) {
-	o := b.bopts()
-	w := b.bcast
-	ctx, cancel := context.WithCancel(ctx)
+// run runs the scheduler, the workers and the reporter until ctx is done
+// (bot.RegisterRunner), and waits for them. A worker finishes the message
+// it is sending; the deliveries it claimed but did not try go back to
+// pending.
+func run(ctx context.Context, b *bot.Bot) {
+	w := workers(b)
 	var wg sync.WaitGroup
-	run := func(f func(context.Context)) {
+	start := func(f func(context.Context)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			f(ctx)
 		}()
 	}
-	run(w.scheduler)
-	run(w.reporter)
-	for range o.Workers {
-		run(w.worker)
+	start(w.scheduler)
+	start(w.reporter)
+	for range b.BroadcastOptions().Workers {
+		start(w.worker)
 	}
-	return func() { cancel(); wg.Wait() }
+	wg.Wait()
 }
 
 // idle waits d, or less when woken.
@@ -228,33 +131,33 @@ func (w *broadcaster) idle(ctx context.Context, d time.Duration) {
 }
 
 func (w *broadcaster) scheduler(ctx context.Context) {
-	o := w.b.bopts()
+	o := w.b.BroadcastOptions()
 	var pruned time.Time
 	for ctx.Err() == nil {
-		ids, err := w.b.db.StartDueBroadcasts(ctx, w.b.now())
+		ids, err := w.b.Store().StartDueBroadcasts(ctx, w.b.Now())
 		if err != nil && ctx.Err() == nil {
-			w.b.log.Error("starting broadcasts", "err", err)
+			w.b.Log().Error("starting broadcasts", "err", err)
 		}
 		for _, id := range ids {
-			w.b.log.Info("broadcast started", "broadcast", id)
+			w.b.Log().Info("broadcast started", "broadcast", id)
 		}
 		// Idle workers sleep long; waking them only when there is work keeps
 		// an idle bot from polling the outbox sixteen times a second.
-		now := w.b.now()
+		now := w.b.Now()
 		if len(ids) > 0 {
 			w.wake.notify()
-		} else if o.quietUntil(now, w.b.loc).IsZero() {
-			due, err := w.b.db.DeliveriesDue(ctx, now, now.Add(-o.Lease))
+		} else if w.b.QuietUntil(now).IsZero() {
+			due, err := w.b.Store().DeliveriesDue(ctx, now, now.Add(-o.Lease))
 			if err != nil && ctx.Err() == nil {
-				w.b.log.Error("looking for due deliveries", "err", err)
+				w.b.Log().Error("looking for due deliveries", "err", err)
 			}
 			if due {
 				w.wake.notify()
 			}
 		}
 		if time.Since(pruned) > time.Minute {
-			if err := w.b.db.PruneRateBuckets(ctx, "chat:", time.Minute); err != nil && ctx.Err() == nil {
-				w.b.log.Warn("pruning rate buckets", "err", err)
+			if err := w.b.Store().PruneRateBuckets(ctx, "chat:", time.Minute); err != nil && ctx.Err() == nil {
+				w.b.Log().Warn("pruning rate buckets", "err", err)
 			}
 			pruned = time.Now()
 		}
@@ -263,17 +166,17 @@ func (w *broadcaster) scheduler(ctx context.Context) {
 }
 
 func (w *broadcaster) worker(ctx context.Context) {
-	o := w.b.bopts()
+	o := w.b.BroadcastOptions()
 	for ctx.Err() == nil {
-		now := w.b.now()
-		if end := o.quietUntil(now, w.b.loc); !end.IsZero() {
+		now := w.b.Now()
+		if end := w.b.QuietUntil(now); !end.IsZero() {
 			w.idle(ctx, min(o.PollEvery, end.Sub(now)))
 			continue
 		}
 		ds, err := w.claim(ctx, now, o)
 		if err != nil {
 			if ctx.Err() == nil {
-				w.b.log.Error("claiming deliveries", "err", err)
+				w.b.Log().Error("claiming deliveries", "err", err)
 			}
 			w.idle(ctx, o.PollEvery)
 			continue
@@ -286,7 +189,7 @@ func (w *broadcaster) worker(ctx context.Context) {
 			w.wake.notify() // there may be more: wake the sleeping workers
 		}
 		for i, d := range ds {
-			if ctx.Err() != nil || !o.quietUntil(w.b.now(), w.b.loc).IsZero() {
+			if ctx.Err() != nil || !w.b.QuietUntil(w.b.Now()).IsZero() {
 				w.release(ds[i:])
 				break
 			}
@@ -297,18 +200,18 @@ func (w *broadcaster) worker(ctx context.Context) {
 
 // claim is not cut short by a stop: a claim that committed while the
 // caller gave up would leave its rows to wait out the lease.
-func (w *broadcaster) claim(ctx context.Context, now time.Time, o BroadcastOptions) ([]store.Delivery, error) {
+func (w *broadcaster) claim(ctx context.Context, now time.Time, o bot.BroadcastOptions) ([]store.Delivery, error) {
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	return w.b.db.ClaimDeliveries(qctx, now, now.Add(-o.Lease), o.Batch)
+	return w.b.Store().ClaimDeliveries(qctx, now, now.Add(-o.Lease), o.Batch)
 }
 
 func (w *broadcaster) release(ds []store.Delivery) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, d := range ds {
-		if err := w.b.db.ReleaseDelivery(ctx, d); err != nil {
-			w.b.log.Warn("releasing delivery, it waits for its lease", "delivery", d.ID, "err", err)
+		if err := w.b.Store().ReleaseDelivery(ctx, d); err != nil {
+			w.b.Log().Warn("releasing delivery, it waits for its lease", "delivery", d.ID, "err", err)
 		}
 	}
 }
@@ -321,7 +224,7 @@ func (w *broadcaster) broadcast(ctx context.Context, id int64) (store.Broadcast,
 	if ok {
 		return bc, nil
 	}
-	bc, err := w.b.db.Broadcast(ctx, id)
+	bc, err := w.b.Store().Broadcast(ctx, id)
 	if err != nil {
 		return bc, err
 	}
@@ -341,8 +244,8 @@ const stopGrace = 5 * time.Second
 // deliver sends one claimed delivery through the sender, paced by the
 // shared buckets, and records how it ended.
 func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
-	b, o := w.b, w.b.bopts()
-	log := b.log.With("broadcast", d.BroadcastID, "delivery", d.ID)
+	b, o := w.b, w.b.BroadcastOptions()
+	log := b.Log().With("broadcast", d.BroadcastID, "delivery", d.ID)
 	// Records outlive a stop: a message that went out must be marked sent.
 	record := func() (context.Context, context.CancelFunc) {
 		return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -350,7 +253,7 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 	finish := func(st store.DeliveryStatus, reason string, msgID int) {
 		rctx, cancel := record()
 		defer cancel()
-		if err := b.db.FinishDelivery(rctx, d, st, reason, b.now(), msgID); err != nil {
+		if err := b.Store().FinishDelivery(rctx, d, st, reason, b.Now(), msgID); err != nil {
 			log.Error("recording delivery", "status", st, "err", err)
 		}
 	}
@@ -364,7 +267,7 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		return
 	}
 	// The person's messenger: Telegram's chat, or another channel's address.
-	ch, other := b.channels[channel.Name(d.Channel)]
+	ch, other := b.Channel(channel.Name(d.Channel))
 	chat, err := strconv.ParseInt(d.ChatRef, 10, 64)
 	switch {
 	case !other && d.Channel != "telegram":
@@ -381,7 +284,7 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		return
 	}
 	rctx, cancelTouch := record()
-	mine, running, err := b.db.TouchDelivery(rctx, &d, b.now())
+	mine, running, err := b.Store().TouchDelivery(rctx, &d, b.Now())
 	cancelTouch()
 	switch {
 	case err != nil:
@@ -420,32 +323,25 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		// Another channel's Send has its own retry rules: paced once here.
 		if err = slot(); err == nil {
 			to := channel.Address{Channel: ch.Name(), Ref: d.ChatRef}
-			err = b.sendTextOn(sctx, ch, to, b.announcementText(d.Lang, bc)+"\n\n"+b.cat.T(d.Lang, "announce_stop_hint", nil), channel.PurposeAnnouncement)
+			err = b.SendTo(sctx, to, announcementText(b, d.Lang, bc)+"\n\n"+b.Catalog().T(d.Lang, "announce_stop_hint", nil), channel.PurposeAnnouncement)
 		}
 	} else {
-		err = b.send.Do(sctx, Target{ChatID: chat, Paced: true}, announceMethod(bc), func(c context.Context) error {
-			if err := slot(); err != nil {
-				return err
-			}
-			id, err := b.sendAnnouncement(c, chat, d.Lang, bc)
-			if err != nil {
-				w.saw429(c, err)
-				return err
-			}
+		err = w.paced(sctx, chat, announceMethod(bc), slot, func(c context.Context) error {
+			id, err := sendAnnouncement(c, b, chat, d.Lang, bc)
 			msgID = id
-			return nil
+			return err
 		})
 	}
 	var (
-		perm *PermanentError
-		nd   *NotDeliveredError
+		perm *bot.PermanentError
+		nd   *bot.NotDeliveredError
 	)
 	switch {
 	case err == nil:
 		finish(store.DeliverySent, "", msgID)
 	case stopped || sctx.Err() != nil:
 		w.release([]store.Delivery{d})
-	case errors.Is(err, ErrUnreachable):
+	case errors.Is(err, bot.ErrUnreachable):
 		finish(store.DeliveryUnreachable, "chat unreachable (blocked or deleted)", 0)
 	case errors.As(err, &nd):
 		finish(store.DeliveryFailed, nd.Error(), 0)
@@ -454,11 +350,11 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 	case d.Attempts >= o.MaxAttempts:
 		finish(store.DeliveryFailed, err.Error(), 0)
 	default:
-		next := b.now().Add(o.RetryBase << min(d.Attempts-1, 10))
+		next := b.Now().Add(o.RetryBase << min(d.Attempts-1, 10))
 		log.Warn("delivery failed, will retry", "attempt", d.Attempts, "next", next, "err", err)
 		rctx, cancel := record()
 		defer cancel()
-		if rerr := b.db.RetryDelivery(rctx, d, next, err.Error()); rerr != nil {
+		if rerr := b.Store().RetryDelivery(rctx, d, next, err.Error()); rerr != nil {
 			log.Error("recording retry", "err", rerr)
 		}
 	}
@@ -469,31 +365,31 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 // so the buckets live in the database. With quiet, a slot that falls in
 // quiet hours is given up (errQuiet): that is for returnees, not authors.
 func (w *broadcaster) pace(ctx context.Context, overall, perChat store.Bucket, quiet bool) error {
-	o := w.b.bopts()
+	o := w.b.BroadcastOptions()
 	for {
 		if until := time.Unix(0, w.pausedUntil.Load()); time.Now().Before(until) {
-			if err := sleepCtx(ctx, time.Until(until)); err != nil {
+			if err := bot.Sleep(ctx, time.Until(until)); err != nil {
 				return err
 			}
 		}
 		asked := time.Now()
-		r, err := w.b.db.ReserveRate(ctx, overall, perChat, o.Ahead)
+		r, err := w.b.Store().ReserveRate(ctx, overall, perChat, o.Ahead)
 		if err != nil {
 			return err
 		}
 		w.clock.sample(asked, time.Now(), r.At)
 		if !r.Reserved {
-			if err := sleepCtx(ctx, max(r.Wait, 5*time.Millisecond)); err != nil {
+			if err := bot.Sleep(ctx, max(r.Wait, 5*time.Millisecond)); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := sleepCtx(ctx, time.Until(w.clock.local(r.At.Add(r.Wait)))); err != nil {
+		if err := bot.Sleep(ctx, time.Until(w.clock.local(r.At.Add(r.Wait)))); err != nil {
 			return err
 		}
 		// A 429 seen meanwhile voids the slot: Telegram wants quiet.
 		if !time.Now().Before(time.Unix(0, w.pausedUntil.Load())) {
-			if quiet && !o.quietUntil(w.b.now(), w.b.loc).IsZero() {
+			if quiet && !w.b.QuietUntil(w.b.Now()).IsZero() {
 				return errQuiet // the wait ran into the night
 			}
 			return nil
@@ -503,8 +399,8 @@ func (w *broadcaster) pace(ctx context.Context, overall, perChat store.Bucket, q
 
 // buckets are the delivery's shared buckets: Telegram's overall one (or
 // the other channel's, at the rate it states) and the person's.
-func (w *broadcaster) buckets(d store.Delivery, ch Channel, other bool) (overall, perChat store.Bucket) {
-	o := w.b.bopts()
+func (w *broadcaster) buckets(d store.Delivery, ch bot.Channel, other bool) (overall, perChat store.Bucket) {
+	o := w.b.BroadcastOptions()
 	if !other {
 		return store.Bucket{Key: o.BucketKey, Rate: o.Rate, Burst: o.Burst},
 			store.Bucket{Key: "chat:" + d.ChatRef, Rate: o.PerChatRate, Burst: 1}
@@ -521,12 +417,13 @@ func (w *broadcaster) buckets(d store.Delivery, ch Channel, other bool) (overall
 var errQuiet = errors.New("quiet hours")
 
 // saw429 pauses every worker, here and (through the bucket) in other
-// processes, for the retry_after Telegram asked for. Pausing all of them,
-// not just the one that met it, is what honouring a flood wait means.
-func (w *broadcaster) saw429(ctx context.Context, err error) {
+// processes, for the retry_after Telegram asked for, when err is a 429.
+// Pausing all of them, not just the one that met it, is what honouring a
+// flood wait means.
+func (w *broadcaster) saw429(ctx context.Context, err error) bool {
 	var tooMany *tg.TooManyRequestsError
 	if !errors.As(err, &tooMany) {
-		return
+		return false
 	}
 	d := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 	until := time.Now().Add(d).UnixNano()
@@ -538,9 +435,11 @@ func (w *broadcaster) saw429(ctx context.Context, err error) {
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if perr := w.b.db.PauseRate(pctx, w.b.bopts().BucketKey, d); perr != nil {
-		w.b.log.Error("pausing broadcasts", "err", perr)
+	if perr := w.b.Store().PauseRate(pctx, w.b.BroadcastOptions().BucketKey, d); perr != nil {
+		w.b.Log().Error("pausing broadcasts", "err", perr)
 	}
+	w.b.Log().Warn("flood limit, every worker waits", "retry_after", d)
+	return true
 }
 
 func announceMethod(bc store.Broadcast) string {
@@ -555,38 +454,38 @@ func announceMethod(bc store.Broadcast) string {
 
 // announcementText is what a recipient reads: who it is from, then the
 // author's text (plain, escaped).
-func (b *Bot) announcementText(lang string, bc store.Broadcast) string {
-	return announce.Text(b.cat, lang, bc)
+func announcementText(b *bot.Bot, lang string, bc store.Broadcast) string {
+	return announce.Text(b.Catalog(), lang, bc)
 }
 
-func (b *Bot) stopKeyboard(lang string) *models.InlineKeyboardMarkup {
+func stopKeyboard(b *bot.Bot, lang string) *models.InlineKeyboardMarkup {
 	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-		{Text: b.cat.T(lang, "announce_stop_button", nil), CallbackData: stopData},
+		{Text: b.Catalog().T(lang, "announce_stop_button", nil), CallbackData: stopData},
 	}}}
 }
 
 // sendAnnouncement makes the one Bot API call that delivers an
 // announcement to chat, as lang reads it; callers wrap it in Sender.Do.
-func (b *Bot) sendAnnouncement(ctx context.Context, chat int64, lang string, bc store.Broadcast) (int, error) {
-	text, kb := b.announcementText(lang, bc), b.stopKeyboard(lang)
+func sendAnnouncement(ctx context.Context, b *bot.Bot, chat int64, lang string, bc store.Broadcast) (int, error) {
+	text, kb := announcementText(b, lang, bc), stopKeyboard(b, lang)
 	var (
 		m   *models.Message
 		err error
 	)
 	switch bc.MediaKind.String {
 	case "photo":
-		m, err = b.api.SendPhoto(ctx, &tg.SendPhotoParams{
+		m, err = b.API().SendPhoto(ctx, &tg.SendPhotoParams{
 			ChatID: chat, Photo: &models.InputFileString{Data: bc.MediaFileID.String},
-			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb),
+			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb),
 		})
 	case "document":
-		m, err = b.api.SendDocument(ctx, &tg.SendDocumentParams{
+		m, err = b.API().SendDocument(ctx, &tg.SendDocumentParams{
 			ChatID: chat, Document: &models.InputFileString{Data: bc.MediaFileID.String},
-			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb),
+			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb),
 		})
 	default:
-		m, err = b.api.SendMessage(ctx, &tg.SendMessageParams{
-			ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb),
+		m, err = b.API().SendMessage(ctx, &tg.SendMessageParams{
+			ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb),
 			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 		})
 	}
@@ -598,13 +497,13 @@ func (b *Bot) sendAnnouncement(ctx context.Context, chat int64, lang string, bc 
 
 // previewAnnouncement sends the announcement to a staff chat exactly as a
 // recipient in lang gets it.
-func (b *Bot) previewAnnouncement(ctx context.Context, chat int64, lang string, bc store.Broadcast) error {
-	err := b.send.Do(ctx, Target{ChatID: chat}, announceMethod(bc), func(ctx context.Context) error {
-		_, err := b.sendAnnouncement(ctx, chat, lang, bc)
+func previewAnnouncement(ctx context.Context, b *bot.Bot, chat int64, lang string, bc store.Broadcast) error {
+	err := b.Sender().Do(ctx, bot.Target{ChatID: chat}, announceMethod(bc), func(ctx context.Context) error {
+		_, err := sendAnnouncement(ctx, b, chat, lang, bc)
 		return err
 	})
 	if err != nil {
-		b.log.Error("sending announcement preview", "chat", chat, "broadcast", bc.ID, "err", err)
+		b.Log().Error("sending announcement preview", "chat", chat, "broadcast", bc.ID, "err", err)
 	}
 	return err
 }
@@ -612,16 +511,16 @@ func (b *Bot) previewAnnouncement(ctx context.Context, chat int64, lang string, 
 // reporter keeps the authors' status messages current and sends each
 // final summary once.
 func (w *broadcaster) reporter(ctx context.Context) {
-	o := w.b.bopts()
+	o := w.b.BroadcastOptions()
 	tick := max(o.StatusEvery/2, 10*time.Millisecond)
 	for ctx.Err() == nil {
-		ids, err := w.b.db.BroadcastsToReport(ctx)
+		ids, err := w.b.Store().BroadcastsToReport(ctx)
 		if err != nil && ctx.Err() == nil {
-			w.b.log.Error("listing broadcasts to report", "err", err)
+			w.b.Log().Error("listing broadcasts to report", "err", err)
 		}
 		for _, id := range ids {
 			if err := w.report(ctx, id); err != nil && ctx.Err() == nil {
-				w.b.log.Error("reporting broadcast", "broadcast", id, "err", err)
+				w.b.Log().Error("reporting broadcast", "broadcast", id, "err", err)
 			}
 		}
 		t := time.NewTimer(tick)
@@ -636,9 +535,9 @@ func (w *broadcaster) reporter(ctx context.Context) {
 // report updates one broadcast's status message, if this process holds
 // the right to (one process edits it, at most every StatusEvery).
 func (w *broadcaster) report(ctx context.Context, id int64) error {
-	b, o := w.b, w.b.bopts()
-	now := b.now()
-	bc, ok, err := b.db.ClaimStatusReport(ctx, id, now, o.StatusEvery)
+	b, o := w.b, w.b.BroadcastOptions()
+	now := b.Now()
+	bc, ok, err := b.Store().ClaimStatusReport(ctx, id, now, o.StatusEvery)
 	if err != nil || !ok {
 		return err
 	}
@@ -648,24 +547,24 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 			return nil // nothing changes until it starts
 		}
 	case store.BroadcastCancelled:
-		if err := b.db.FailAbandoned(ctx, id, now.Add(-o.Lease)); err != nil {
+		if err := b.Store().FailAbandoned(ctx, id, now.Add(-o.Lease)); err != nil {
 			return err
 		}
 		if !bc.StatusMsgID.Valid && bc.Total == 0 {
 			// Cancelled or rejected before it started: the author was told.
-			return b.db.MarkSummarySent(ctx, id, now)
+			return b.Store().MarkSummarySent(ctx, id, now)
 		}
 	case store.BroadcastRunning:
-		done, err := b.db.FinishIfDone(ctx, id, now)
+		done, err := b.Store().FinishIfDone(ctx, id, now)
 		if err != nil {
 			return err
 		}
 		if done {
 			bc.Status = store.BroadcastDone
-			b.log.Info("broadcast done", "broadcast", id)
+			b.Log().Info("broadcast done", "broadcast", id)
 		}
 	}
-	f, err := b.db.BroadcastFigures(ctx, id)
+	f, err := b.Store().BroadcastFigures(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -674,15 +573,15 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 		// Composed at the web desk by a member without Telegram: the desk's
 		// page shows the figures; only the summary's mark ends the reporting.
 		if final {
-			return b.db.MarkSummarySent(ctx, id, now)
+			return b.Store().MarkSummarySent(ctx, id, now)
 		}
 		return nil
 	}
-	text := b.statusText(bc, f, now)
+	text := statusText(b, bc, f, now)
 	var kb models.ReplyMarkup
 	if !final {
 		kb = &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-			{Text: b.cat.T(bc.AuthorLang, "btn_announce_cancel", nil), CallbackData: announceData("cancel", bc.ID)},
+			{Text: b.Catalog().T(bc.AuthorLang, "btn_announce_cancel", nil), CallbackData: announceData("cancel", bc.ID)},
 		}}}
 	}
 	chat := bc.AuthorChatID
@@ -692,23 +591,23 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 		if err != nil {
 			return fmt.Errorf("sending status message: %w", err)
 		}
-		if err := b.db.SetStatusMessage(ctx, id, chat, msgID, text); err != nil {
+		if err := b.Store().SetStatusMessage(ctx, id, chat, msgID, text); err != nil {
 			return err
 		}
 	case text != bc.StatusText.String:
 		msgID := int(bc.StatusMsgID.Int64)
-		err := b.send.Do(ctx, Target{ChatID: chat}, "editMessageText", func(ctx context.Context) error {
-			_, err := b.api.EditMessageText(ctx, &tg.EditMessageTextParams{
-				ChatID: chat, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb),
+		err := b.Sender().Do(ctx, bot.Target{ChatID: chat}, "editMessageText", func(ctx context.Context) error {
+			_, err := b.API().EditMessageText(ctx, &tg.EditMessageTextParams{
+				ChatID: chat, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb),
 			})
 			return err
 		})
-		var perm *PermanentError
+		var perm *bot.PermanentError
 		if err != nil && !errors.As(err, &perm) {
 			return fmt.Errorf("editing status message: %w", err)
 		}
 		// A refused edit (the message was deleted) is not retried.
-		if err := b.db.SetStatusMessage(ctx, id, chat, msgID, text); err != nil {
+		if err := b.Store().SetStatusMessage(ctx, id, chat, msgID, text); err != nil {
 			return err
 		}
 	}
@@ -719,13 +618,13 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 	if bc.Status == store.BroadcastCancelled {
 		key = "announce_final_cancelled"
 	}
-	summary := b.cat.T(bc.AuthorLang, key, map[string]any{
+	summary := b.Catalog().T(bc.AuthorLang, key, map[string]any{
 		"ID": bc.ID, "Sent": f.Sent, "Unreachable": f.Unreachable, "Failed": f.Failed, "Total": f.Total,
 	})
 	if _, err := w.sendPaced(ctx, chat, summary, nil); err != nil {
 		return fmt.Errorf("sending summary: %w", err)
 	}
-	return b.db.MarkSummarySent(ctx, id, now)
+	return b.Store().MarkSummarySent(ctx, id, now)
 }
 
 // sendPaced sends a message about a broadcast to its author, taking its
@@ -733,40 +632,57 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 // Telegram's overall limit is all spoken for. (Edits are not counted.)
 func (w *broadcaster) sendPaced(ctx context.Context, chat int64, text string, kb models.ReplyMarkup) (int, error) {
 	var id int
-	err := w.b.send.Do(ctx, Target{ChatID: chat}, "sendMessage", func(c context.Context) error {
+	slot := func() error {
 		overall, perChat := w.buckets(store.Delivery{Channel: "telegram", ChatRef: strconv.FormatInt(chat, 10)}, nil, false)
-		if err := w.pace(ctx, overall, perChat, false); err != nil {
-			return err
+		return w.pace(ctx, overall, perChat, false)
+	}
+	err := w.paced(ctx, chat, "sendMessage", slot, func(c context.Context) error {
+		m, err := w.b.API().SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb)})
+		if err == nil {
+			id = m.ID
 		}
-		m, err := w.b.api.SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb)})
-		if err != nil {
-			w.saw429(ctx, err)
-			return err
-		}
-		id = m.ID
-		return nil
+		return err
 	})
 	return id, err
 }
 
+// paced makes one Telegram call at the shared pace: a slot from the
+// buckets (slot), then call, through the sender with Target.Paced, which
+// neither paces it again nor waits out its 429. A 429 is handled here
+// only: every worker pauses (saw429) and the call takes a new slot, which
+// comes after the pause.
+func (w *broadcaster) paced(ctx context.Context, chat int64, method string, slot func() error, call func(ctx context.Context) error) error {
+	for {
+		err := w.b.Sender().Do(ctx, bot.Target{ChatID: chat, Paced: true}, method, func(c context.Context) error {
+			if err := slot(); err != nil {
+				return err
+			}
+			return call(c)
+		})
+		if !w.saw429(ctx, err) {
+			return err
+		}
+	}
+}
+
 // statusText is the author's status message: state, figures, percent.
-func (b *Bot) statusText(bc store.Broadcast, f store.Figures, now time.Time) string {
+func statusText(b *bot.Bot, bc store.Broadcast, f store.Figures, now time.Time) string {
 	lang := bc.AuthorLang
 	var state string
 	switch bc.Status {
 	case store.BroadcastScheduled:
-		state = b.cat.T(lang, "announce_state_scheduled", map[string]any{"When": b.whenText(lang, bc.ScheduledAt.Time)})
+		state = b.Catalog().T(lang, "announce_state_scheduled", map[string]any{"When": whenText(b, lang, bc.ScheduledAt.Time)})
 	case store.BroadcastRunning:
-		state = b.cat.T(lang, "announce_state_running", nil)
-		if end := b.bopts().quietUntil(now, b.loc); !end.IsZero() {
-			state = b.cat.T(lang, "announce_state_quiet", map[string]any{"When": b.whenText(lang, end)})
+		state = b.Catalog().T(lang, "announce_state_running", nil)
+		if end := b.QuietUntil(now); !end.IsZero() {
+			state = b.Catalog().T(lang, "announce_state_quiet", map[string]any{"When": whenText(b, lang, end)})
 		}
 	case store.BroadcastDone:
-		state = b.cat.T(lang, "announce_state_done", nil)
+		state = b.Catalog().T(lang, "announce_state_done", nil)
 	case store.BroadcastCancelled:
-		state = b.cat.T(lang, "announce_state_"+bc.CancelReason.String, nil)
+		state = b.Catalog().T(lang, "announce_state_"+bc.CancelReason.String, nil)
 	default:
-		state = b.cat.T(lang, "announce_state_"+string(bc.Status), nil)
+		state = b.Catalog().T(lang, "announce_state_"+string(bc.Status), nil)
 	}
 	percent := 0
 	if f.Total > 0 {
@@ -774,13 +690,13 @@ func (b *Bot) statusText(bc store.Broadcast, f store.Figures, now time.Time) str
 	} else if bc.Final() {
 		percent = 100
 	}
-	return b.cat.T(lang, "announce_status", map[string]any{
+	return b.Catalog().T(lang, "announce_status", map[string]any{
 		"ID": bc.ID, "State": state, "Sent": f.Sent, "Pending": f.Pending, "Unreachable": f.Unreachable,
 		"Failed": f.Failed, "Done": f.Done(), "Total": f.Total, "Percent": percent,
 	})
 }
 
 // whenText shows a time as people read it: "08:00 24/11".
-func (b *Bot) whenText(lang string, t time.Time) string {
-	return t.In(b.loc).Format("15:04 02/01")
+func whenText(b *bot.Bot, lang string, t time.Time) string {
+	return t.In(b.Location()).Format("15:04 02/01")
 }

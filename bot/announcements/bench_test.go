@@ -1,4 +1,4 @@
-package bot_test
+package announcements_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/bot/bottest"
 	"reentrybot/botapitest"
 	"reentrybot/clock"
 	"reentrybot/dbtest"
@@ -49,8 +50,8 @@ func BenchmarkBroadcast(b *testing.B) {
 		recipient[p.user.ID] = true
 	}
 
-	clk := dayClock()
-	log := testLogger()
+	clk := bottest.DayClock()
+	log := bottest.Logger()
 	cat, err := i18n.Load(log)
 	if err != nil {
 		b.Fatal(err)
@@ -93,7 +94,7 @@ SELECT status <> 'scheduled' AS started,
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if c := deliveryCounts(b, x, id); c["sent"] != n {
+		if c := bottest.DeliveryCounts(b, x, id); c["sent"] != n {
 			b.Fatalf("broadcast %d: deliveries %v, want %d sent", id, c, n)
 		}
 	}

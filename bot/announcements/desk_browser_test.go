@@ -1,4 +1,4 @@
-package bot_test
+package announcements_test
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func TestDeskAnnouncementInTheBrowser(t *testing.T) {
 	browsertest.Need(t)
 	e := newDeskAnnounce(t, 500)
 	r := e.r
-	secret := desktest.NewBrowser(t, e.desk).Redeem(e.code, "hiephoa", r.db.Now())
+	secret := desktest.NewBrowser(t, e.desk).Redeem(e.code, "hiephoa", r.DB.Now())
 	ctx := browsertest.Start(t, context.Background())
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -50,7 +50,7 @@ func TestDeskAnnouncementInTheBrowser(t *testing.T) {
 	do("fill the sign-in form",
 		chromedp.SendKeys(chromedp.CSS(`#login`), "hiephoa"),
 		chromedp.SendKeys(chromedp.CSS(`#password`), desktest.Password),
-		chromedp.SendKeys(chromedp.CSS(`#code`), desktest.Code(t, secret, r.db.Now().Add(30*time.Second))),
+		chromedp.SendKeys(chromedp.CSS(`#code`), desktest.Code(t, secret, r.DB.Now().Add(30*time.Second))),
 	)
 	do("sign in", chromedp.Click(chromedp.CSS(`form[action="/signin"] button`)), chromedp.WaitVisible(chromedp.CSS(`header a[href="/announce"]`)))
 	do("compose",
@@ -85,7 +85,7 @@ func TestDeskAnnouncementInTheBrowser(t *testing.T) {
 	// The page refreshes itself (meta refresh) until the figures are final;
 	// a reload may be under way when the page is read, so read again.
 	sent := regexp.MustCompile(`Đã gửi 13/13`)
-	r.waitFor("the list in the browser shows it sent", func() bool {
+	r.WaitFor("the list in the browser shows it sent", func() bool {
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
 		return err == nil && strings.Contains(v, "Đã gửi xong") && sent.MatchString(v)
 	})

@@ -1,20 +1,22 @@
-package bot_test
+package announcements_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/bot/bottest"
 	"reentrybot/botapitest"
 	"reentrybot/store"
 )
 
 // fastBroadcast paces announcements well above the tests' needs and polls
 // often, so that the tests take seconds.
-func fastBroadcast() rigOption {
-	return withBroadcast(bot.BroadcastOptions{Rate: 300, PerChatRate: 50, StatusEvery: 200 * time.Millisecond, PollEvery: 20 * time.Millisecond})
+func fastBroadcast() bottest.Option {
+	return bottest.WithBroadcast(bot.BroadcastOptions{Rate: 300, PerChatRate: 50, StatusEvery: 200 * time.Millisecond, PollEvery: 20 * time.Millisecond})
 }
 
 // An officer announces to a commune of 200 returnees: exactly the eligible
@@ -22,8 +24,8 @@ func fastBroadcast() rigOption {
 // message ends with the right figures. Then one recipient turns
 // announcements off with the button and back on with /start and Có.
 func TestAnnounceEndToEnd(t *testing.T) {
-	r := newRig(t, withFastLimits(), fastBroadcast(), daytime())
-	r.loadCommunes()
+	r := bottest.New(t, bottest.WithFastLimits(), fastBroadcast(), daytime())
+	r.LoadCommunes()
 
 	var ps []returnee
 	for i := range 200 {
@@ -31,7 +33,7 @@ func TestAnnounceEndToEnd(t *testing.T) {
 		if i%7 == 0 {
 			lang = "en"
 		}
-		p := returnee{user: r.api.NewUser(fmt.Sprintf("Người %d", i), lang), commune: hiepHoa, consents: []bool{true}, kinds: []string{"job"}}
+		p := returnee{user: r.API.NewUser(fmt.Sprintf("Người %d", i), lang), commune: hiepHoa, consents: []bool{true}, kinds: []string{"job"}}
 		switch i % 10 {
 		case 0:
 			p.off = true // sent /stop earlier
@@ -40,27 +42,27 @@ func TestAnnounceEndToEnd(t *testing.T) {
 		case 2:
 			p.consents = []bool{true, false} // agreed, then withdrew
 		case 3:
-			r.api.Block(p.user) // blocked the bot; the bot does not know yet
+			r.API.Block(p.user) // blocked the bot; the bot does not know yet
 		case 4:
 			p.unreachable = i < 50 // known unreachable
 		}
 		ps = append(ps, p)
 	}
 	for i := range 30 {
-		ps = append(ps, returnee{user: r.api.NewUser(fmt.Sprintf("Khác %d", i), "vi"), commune: kinhBac, consents: []bool{true}})
+		ps = append(ps, returnee{user: r.API.NewUser(fmt.Sprintf("Khác %d", i), "vi"), commune: kinhBac, consents: []bool{true}})
 	}
-	seedReturnees(t, r.x, ps)
-	dropPendingUpdates(t, r.api)
-	r.run()
+	seedReturnees(t, r.X, ps)
+	dropPendingUpdates(t, r.API)
+	r.Run()
 
-	officer := r.staffAccount(store.RoleOfficer, []string{hiepHoa}, "UBND xã Hiệp Hoà")
-	d := r.driver(officer)
-	d.say("/announce")
-	r.waitText(officer.ID, "Gửi nội dung thông báo")
+	officer := r.StaffAccount(store.RoleOfficer, []string{hiepHoa}, "UBND xã Hiệp Hoà")
+	d := r.Driver(officer)
+	d.Say("/announce")
+	r.WaitText(officer.ID, "Gửi nội dung thông báo")
 	body := "Thứ Năm tuần sau, 8 giờ sáng: hội chợ việc làm <tại nhà văn hoá xã> & tư vấn học nghề miễn phí."
-	d.say(body)
-	d.tap("a:int:1:all")
-	d.tap("a:when:1:now")
+	d.Say(body)
+	d.Tap("a:int:1:all")
+	d.Tap("a:when:1:now")
 
 	// The preview is exactly what a recipient gets, and the summary counts
 	// the recipients.
@@ -74,22 +76,22 @@ func TestAnnounceEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	summary := r.waitText(officer.ID, "Người nhận:")
+	summary := r.WaitText(officer.ID, "Người nhận:")
 	if want := fmt.Sprintf("Người nhận: %d người", len(eligible)+len(blocked)); !strings.Contains(summary.Text, want) {
 		t.Fatalf("summary %q lacks %q", summary.Text, want)
 	}
-	preview := r.announceMsgs(officer.ID)
+	preview := announceMsgs(r, officer.ID)
 	if len(preview) != 1 || !strings.Contains(preview[0].RawText, "&lt;tại nhà văn hoá xã&gt; &amp;") {
 		t.Fatalf("preview %+v", preview)
 	}
-	d.tap("a:go:1")
-	r.waitText(officer.ID, "đã gửi xong:")
+	d.Tap("a:go:1")
+	r.WaitText(officer.ID, "đã gửi xong:")
 
 	// Exactly the eligible received it, once, as previewed.
 	for _, p := range ps {
-		got := r.announceMsgs(p.user.ID)
+		got := announceMsgs(r, p.user.ID)
 		want := 0
-		if p.eligible(hiepHoa) && !contains(blockedRefs(blocked), fmt.Sprint(p.user.ID)) {
+		if p.eligible(hiepHoa) && !slices.Contains(blockedRefs(blocked), fmt.Sprint(p.user.ID)) {
 			want = 1
 		}
 		if len(got) != want {
@@ -105,15 +107,15 @@ func TestAnnounceEndToEnd(t *testing.T) {
 	}
 	for _, p := range blocked {
 		var reachable bool
-		if err := r.x.Get(&reachable, `SELECT reachable FROM people WHERE id = $1`, p.id); err != nil || reachable {
+		if err := r.X.Get(&reachable, `SELECT reachable FROM people WHERE id = $1`, p.id); err != nil || reachable {
 			t.Fatalf("blocked %s still reachable (%v)", p.user.FirstName, err)
 		}
 	}
-	counts := r.deliveryCounts(1)
+	counts := r.DeliveryCounts(1)
 	if counts["sent"] != len(eligible) || counts["unreachable"] != len(blocked) || len(counts) != 2 {
 		t.Fatalf("deliveries %v, want %d sent and %d unreachable", counts, len(eligible), len(blocked))
 	}
-	st, ok := r.statusMsg(officer.ID, 1)
+	st, ok := statusMsg(r, officer.ID, 1)
 	if !ok {
 		t.Fatal("no status message")
 	}
@@ -126,8 +128,8 @@ func TestAnnounceEndToEnd(t *testing.T) {
 	}
 
 	// /announcements lists it with its figures.
-	d.say("/announcements")
-	list := r.waitText(officer.ID, "Thông báo gần đây")
+	d.Say("/announcements")
+	list := r.WaitText(officer.ID, "Thông báo gần đây")
 	if !strings.Contains(list.Text, fmt.Sprintf("Đã gửi %d/%d", len(eligible), len(eligible)+len(blocked))) {
 		t.Fatalf("list %q", list.Text)
 	}
@@ -135,25 +137,25 @@ func TestAnnounceEndToEnd(t *testing.T) {
 	// The button under the announcement turns announcements off; /start
 	// asks, and Có turns them back on.
 	p := eligible[1]
-	a := r.announceMsgs(p.user.ID)[0]
-	r.waitSeen(mustUpdate(r.api.PressButton(p.user, a, "n:stop")))
-	r.waitText(p.user.ID, "không nhận thông báo chung")
-	if !announcementsOff(r, p.id) {
+	a := announceMsgs(r, p.user.ID)[0]
+	r.WaitSeen(mustUpdate(r.API.PressButton(p.user, a, "n:stop")))
+	r.WaitText(p.user.ID, "không nhận thông báo chung")
+	if !r.AnnouncementsOff(p.id) {
 		t.Fatal("stop button did not turn announcements off")
 	}
-	r.waitSeen(r.api.SendText(p.user, "/start"))
-	ask := r.waitText(p.user.ID, "Nhận lại thông báo?")
-	if !announcementsOff(r, p.id) {
+	r.WaitSeen(r.API.SendText(p.user, "/start"))
+	ask := r.WaitText(p.user.ID, "Nhận lại thông báo?")
+	if !r.AnnouncementsOff(p.id) {
 		t.Fatal("/start turned announcements back on without asking")
 	}
-	r.waitSeen(mustUpdate(r.api.PressButton(p.user, ask, "n:on")))
-	r.waitText(p.user.ID, "Bạn sẽ nhận lại thông báo")
-	if announcementsOff(r, p.id) {
+	r.WaitSeen(mustUpdate(r.API.PressButton(p.user, ask, "n:on")))
+	r.WaitText(p.user.ID, "Bạn sẽ nhận lại thông báo")
+	if r.AnnouncementsOff(p.id) {
 		t.Fatal("/start did not turn announcements back on")
 	}
 	q := eligible[2]
-	r.waitSeen(r.api.SendText(q.user, "/stop"))
-	if !announcementsOff(r, q.id) {
+	r.WaitSeen(r.API.SendText(q.user, "/stop"))
+	if !r.AnnouncementsOff(q.id) {
 		t.Fatal("/stop did not turn announcements off")
 	}
 }
@@ -164,14 +166,6 @@ func blockedRefs(ps []returnee) []string {
 		out = append(out, fmt.Sprint(p.user.ID))
 	}
 	return out
-}
-
-func announcementsOff(r *rig, id int64) bool {
-	var off bool
-	if err := r.x.Get(&off, `SELECT announcements_off FROM people WHERE id = $1`, id); err != nil {
-		r.t.Fatal(err)
-	}
-	return off
 }
 
 func mustUpdate(id int64, err error) int64 {

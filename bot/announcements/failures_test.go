@@ -1,4 +1,4 @@
-package bot_test
+package announcements_test
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/bot/bottest"
 )
 
 // How one delivery ends when Telegram answers badly: 5xx retried with
@@ -33,38 +34,38 @@ func TestAnnounceDeliveryFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clk := dayClock()
-			r := newRig(t, withFastLimits(), withClock(clk.Now), withBroadcast(bot.BroadcastOptions{
+			clk := bottest.DayClock()
+			r := bottest.New(t, bottest.WithFastLimits(), bottest.WithClock(clk.Now), bottest.WithBroadcast(bot.BroadcastOptions{
 				Rate: 100, PerChatRate: 100, MaxAttempts: deliveryTries, RetryBase: 50 * time.Millisecond,
 				PollEvery: 20 * time.Millisecond, StatusEvery: 50 * time.Millisecond,
 			}))
-			r.opts.Limits.MaxAttempts = sendTries
-			officer := r.api.NewUser("Cán bộ", "vi")
-			staff := officerRow(t, r.x, officer, hiepHoa)
-			ps := eligibleReturnees(r.api, 1, hiepHoa)
-			seedReturnees(t, r.x, ps)
-			r.restart() // with the sender's attempts set
+			r.Opts.Limits.MaxAttempts = sendTries
+			officer := r.API.NewUser("Cán bộ", "vi")
+			staff := officerRow(t, r.X, officer, hiepHoa)
+			ps := eligibleReturnees(r.API, 1, hiepHoa)
+			seedReturnees(t, r.X, ps)
+			r.Restart() // with the sender's attempts set
 			// Scheduled a few seconds ahead (a loaded machine is slow), so that the status message is out
 			// before the faults are armed: they hit the delivery only.
-			id := scheduleBroadcast(t, r.db, staff, officer.ID, "Thông báo thử", clk.Now().Add(3*time.Second), hiepHoa)
-			r.waitText(officer.ID, "sẽ gửi lúc")
-			r.api.FailNext("sendMessage", tt.n, tt.code, tt.desc, tt.retry)
-			r.waitText(officer.ID, "Thông báo #1 đã gửi xong")
+			id := scheduleBroadcast(t, r.DB, staff, officer.ID, "Thông báo thử", clk.Now().Add(3*time.Second), hiepHoa)
+			r.WaitText(officer.ID, "sẽ gửi lúc")
+			r.API.FailNext("sendMessage", tt.n, tt.code, tt.desc, tt.retry)
+			r.WaitText(officer.ID, "Thông báo #1 đã gửi xong")
 			var d struct {
 				Status   string `db:"status"`
 				Attempts int    `db:"attempts"`
 				Reason   string `db:"reason"`
 			}
-			if err := r.x.Get(&d, `SELECT status, attempts, coalesce(last_error, '') AS reason FROM deliveries WHERE broadcast_id = $1`, id); err != nil {
+			if err := r.X.Get(&d, `SELECT status, attempts, coalesce(last_error, '') AS reason FROM deliveries WHERE broadcast_id = $1`, id); err != nil {
 				t.Fatal(err)
 			}
 			if d.Status != tt.status || d.Attempts != tt.attempts || !strings.Contains(d.Reason, tt.reason) || tt.reason == "" && d.Reason != "" {
 				t.Fatalf("delivery %+v, want %s after %d attempts, reason %q", d, tt.status, tt.attempts, tt.reason)
 			}
-			if got := len(r.announceMsgs(ps[0].user.ID)); (got == 1) != (tt.status == "sent") {
+			if got := len(announceMsgs(r, ps[0].user.ID)); (got == 1) != (tt.status == "sent") {
 				t.Fatalf("%d announcements received", got)
 			}
-			if n := r.api.EarlyRetries(); n != 0 {
+			if n := r.API.EarlyRetries(); n != 0 {
 				t.Fatalf("%d sends before retry_after was over", n)
 			}
 		})

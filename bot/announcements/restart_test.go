@@ -1,4 +1,4 @@
-package bot_test
+package announcements_test
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"reentrybot/bot"
+	"reentrybot/bot/bottest"
 	"reentrybot/botapitest"
 	"reentrybot/clock"
 	"reentrybot/dbtest"
@@ -23,32 +24,32 @@ import (
 )
 
 func sentCount(t testing.TB, x *sqlx.DB, id int64) int {
-	return deliveryCounts(t, x, id)["sent"]
+	return bottest.DeliveryCounts(t, x, id)["sent"]
 }
 
 // Stopping the bot in the middle of a broadcast hands back what the
 // workers had claimed; a new bot finishes it, and nobody gets it twice.
 func TestAnnounceResumesAfterStop(t *testing.T) {
-	clk := dayClock()
-	r := newRig(t, withFastLimits(), withClock(clk.Now),
-		withBroadcast(bot.BroadcastOptions{Rate: 80, PollEvery: 20 * time.Millisecond, StatusEvery: 200 * time.Millisecond}))
-	officer := r.api.NewUser("Cán bộ", "vi")
-	staff := officerRow(t, r.x, officer, hiepHoa)
-	ps := eligibleReturnees(r.api, 150, hiepHoa)
-	seedReturnees(t, r.x, ps)
-	id := scheduleBroadcast(t, r.db, staff, officer.ID, "Ngày giao dịch vay vốn: thứ Sáu tại UBND xã.", clk.Now(), hiepHoa)
-	r.run()
-	r.waitFor("a third delivered", func() bool { return sentCount(t, r.x, id) >= 50 })
-	r.stop()
+	clk := bottest.DayClock()
+	r := bottest.New(t, bottest.WithFastLimits(), bottest.WithClock(clk.Now),
+		bottest.WithBroadcast(bot.BroadcastOptions{Rate: 80, PollEvery: 20 * time.Millisecond, StatusEvery: 200 * time.Millisecond}))
+	officer := r.API.NewUser("Cán bộ", "vi")
+	staff := officerRow(t, r.X, officer, hiepHoa)
+	ps := eligibleReturnees(r.API, 150, hiepHoa)
+	seedReturnees(t, r.X, ps)
+	id := scheduleBroadcast(t, r.DB, staff, officer.ID, "Ngày giao dịch vay vốn: thứ Sáu tại UBND xã.", clk.Now(), hiepHoa)
+	r.Run()
+	r.WaitFor("a third delivered", func() bool { return sentCount(t, r.X, id) >= 50 })
+	r.Stop()
 
-	counts := r.deliveryCounts(id)
-	_, got := announcementsReceived(r.api, ps)
+	counts := r.DeliveryCounts(id)
+	_, got := announcementsReceived(r.API, ps)
 	if counts["sending"] != 0 || got != counts["sent"] || counts["pending"] == 0 {
 		t.Fatalf("after a stop: deliveries %v, %d received", counts, got)
 	}
-	r.restart()
-	r.waitFor("the rest delivered", func() bool { return sentCount(t, r.x, id) == len(ps) })
-	each, total := announcementsReceived(r.api, ps)
+	r.Restart()
+	r.WaitFor("the rest delivered", func() bool { return sentCount(t, r.X, id) == len(ps) })
+	each, total := announcementsReceived(r.API, ps)
 	for _, p := range ps {
 		if each[p.user.ID] != 1 {
 			t.Fatalf("%s got the announcement %d times", p.user.FirstName, each[p.user.ID])
@@ -57,7 +58,7 @@ func TestAnnounceResumesAfterStop(t *testing.T) {
 	if total != len(ps) {
 		t.Fatalf("%d messages for %d recipients", total, len(ps))
 	}
-	r.waitText(officer.ID, "đã gửi xong: 150/150")
+	r.WaitText(officer.ID, "đã gửi xong: 150/150")
 }
 
 // Env of the helper process: a bot that delivers until it is killed.
@@ -80,7 +81,7 @@ func TestAnnounceHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	offset, _ := time.ParseDuration(os.Getenv(envHelperOffset))
-	log := testLogger()
+	log := bottest.Logger()
 	cat, err := i18n.Load(log)
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +121,7 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 	staff := officerRow(t, x, officer, hiepHoa)
 	ps := eligibleReturnees(api, 250, hiepHoa)
 	seedReturnees(t, x, ps)
-	clk := dayClock()
+	clk := bottest.DayClock()
 	id := scheduleBroadcast(t, db, staff, officer.ID, "Khoá học hàn điện mới, khai giảng thứ Hai.", clk.Now(), hiepHoa)
 
 	start := func() *exec.Cmd {
@@ -159,7 +160,7 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 		deadline := clock.System().Add(60 * time.Second)
 		for !cond() {
 			if clock.System().After(deadline) {
-				t.Fatalf("timed out waiting for %s: deliveries %v", what, deliveryCounts(t, x, id))
+				t.Fatalf("timed out waiting for %s: deliveries %v", what, bottest.DeliveryCounts(t, x, id))
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -171,7 +172,7 @@ func TestAnnounceSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = first.Wait()
-	atKill := deliveryCounts(t, x, id)
+	atKill := bottest.DeliveryCounts(t, x, id)
 	_, before := announcementsReceived(api, ps)
 	inFlight := atKill["sending"]
 	t.Logf("killed: deliveries %v, %d messages received", atKill, before)

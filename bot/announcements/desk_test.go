@@ -1,4 +1,4 @@
-package bot_test
+package announcements_test
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/bot/announcements"
+	"reentrybot/bot/bottest"
 	"reentrybot/botapitest"
 	"reentrybot/channel"
 	"reentrybot/clock"
@@ -27,20 +29,20 @@ import (
 // when each message reached it (the machine's clock: pacing is elapsed
 // time).
 type pacedChannel struct {
-	*testChannel
+	*bottest.Channel
 	rate float64
 	mu   sync.Mutex
 	at   map[string][]time.Time // by address ref
 }
 
 func (c *pacedChannel) Capabilities() channel.Capabilities {
-	caps := c.testChannel.Capabilities()
+	caps := c.Channel.Capabilities()
 	caps.Rate = c.rate
 	return caps
 }
 
 func (c *pacedChannel) Send(ctx context.Context, to channel.Address, m channel.Message) error {
-	if err := c.testChannel.Send(ctx, to, m); err != nil {
+	if err := c.Channel.Send(ctx, to, m); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -65,7 +67,7 @@ func (c *pacedChannel) times() []time.Time {
 // channel (testRefs), some of kinhBac (elsewhere), and the desk beside it
 // with an officer of hiepHoa without Telegram invited (code).
 type deskAnnounce struct {
-	r         *rig
+	r         *bottest.Rig
 	ch        *pacedChannel
 	tg        []returnee
 	elsewhere []returnee
@@ -80,31 +82,31 @@ const (
 )
 
 func newDeskAnnounce(t *testing.T, over int) *deskAnnounce {
-	r := newRig(t, withFastLimits(), daytime(), withBroadcast(bot.BroadcastOptions{
+	r := bottest.New(t, bottest.WithFastLimits(), daytime(), bottest.WithBroadcast(bot.BroadcastOptions{
 		Rate: deskTgRate, PerChatRate: 50, ApprovalOver: over, StatusEvery: 200 * time.Millisecond, PollEvery: 20 * time.Millisecond,
 	}))
-	r.loadCommunes()
-	e := &deskAnnounce{r: r, ch: &pacedChannel{testChannel: &testChannel{t: t}, rate: deskTestRate, at: map[string][]time.Time{}}}
-	r.bot.AddChannel(e.ch)
-	e.tg = eligibleReturnees(r.api, 8, hiepHoa)
-	e.elsewhere = eligibleReturnees(r.api, 3, kinhBac)
-	seedReturnees(t, r.x, append(slices.Clone(e.tg), e.elsewhere...))
+	r.LoadCommunes()
+	e := &deskAnnounce{r: r, ch: &pacedChannel{Channel: &bottest.Channel{}, rate: deskTestRate, at: map[string][]time.Time{}}}
+	r.Bot.AddChannel(e.ch)
+	e.tg = eligibleReturnees(r.API, 8, hiepHoa)
+	e.elsewhere = eligibleReturnees(r.API, 3, kinhBac)
+	seedReturnees(t, r.X, append(slices.Clone(e.tg), e.elsewhere...))
 	for i := range 5 {
 		ref := "t" + strconv.Itoa(i)
 		e.testRefs = append(e.testRefs, ref)
 		var pid int64
-		if err := r.x.Get(&pid, `INSERT INTO people (channel, external_id, chat_ref, language, commune_code) VALUES ('test', $1, $1, 'vi', $2) RETURNING id`, ref, hiepHoa); err != nil {
+		if err := r.X.Get(&pid, `INSERT INTO people (channel, external_id, chat_ref, language, commune_code) VALUES ('test', $1, $1, 'vi', $2) RETURNING id`, ref, hiepHoa); err != nil {
 			t.Fatal(err)
 		}
-		r.x.MustExec(`INSERT INTO consents (person_id, purpose, granted, text_version, decided_at) VALUES ($1, 'announcements', true, 'v', $2)`, pid, r.db.Now())
+		r.X.MustExec(`INSERT INTO consents (person_id, purpose, granted, text_version, decided_at) VALUES ($1, 'announcements', true, 'v', $2)`, pid, r.DB.Now())
 	}
-	dropPendingUpdates(t, r.api)
-	r.run()
+	dropPendingUpdates(t, r.API)
+	r.Run()
 
-	d, err := desk.New(r.db, r.cat, desk.Options{
-		HashInvite: bot.HashInviteCode, CaseChanged: r.bot.DeskChanged, Loc: vnLoc,
-		ApprovalOver: over, Announced: r.bot.DeskAnnounced, Decided: r.bot.DeskDecided, Reacher: r.bot.Reacher,
-	}, testLogger())
+	d, err := desk.New(r.DB, r.Cat, desk.Options{
+		HashInvite: bot.HashInviteCode, CaseChanged: r.Bot.DeskChanged, Loc: bottest.Hanoi,
+		ApprovalOver: over, Announced: announcements.Announced(r.Bot), Decided: announcements.Decided(r.Bot), Reacher: announcements.Reacher(r.Bot),
+	}, bottest.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +114,7 @@ func newDeskAnnounce(t *testing.T, over int) *deskAnnounce {
 	t.Cleanup(srv.Close)
 	e.desk = srv.URL
 	code, hash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, store.RoleOfficer, []string{hiepHoa}, "UBND xã Hiệp Hoà", hash, r.db.Now().Add(time.Hour)); err != nil {
+	if _, err := r.DB.CreateInvite(r.Ctx, store.RoleOfficer, []string{hiepHoa}, "UBND xã Hiệp Hoà", hash, r.DB.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	e.code = code
@@ -123,35 +125,35 @@ func newDeskAnnounce(t *testing.T, over int) *deskAnnounce {
 // exactly the commune's people, once each, each channel at its own rate
 // (on the times the fakes recorded).
 func (e *deskAnnounce) delivered(bid int64) {
-	r, t := e.r, e.r.t
+	r, t := e.r, e.r.T
 	t.Helper()
-	r.waitFor("the broadcast done and reported", func() bool {
+	r.WaitFor("the broadcast done and reported", func() bool {
 		var done bool
-		_ = r.x.Get(&done, `SELECT status = 'done' AND summary_sent_at IS NOT NULL FROM broadcasts WHERE id = $1`, bid)
+		_ = r.X.Get(&done, `SELECT status = 'done' AND summary_sent_at IS NOT NULL FROM broadcasts WHERE id = $1`, bid)
 		return done
 	})
-	if c := r.deliveryCounts(bid); c["sent"] != 13 || len(c) != 1 {
+	if c := r.DeliveryCounts(bid); c["sent"] != 13 || len(c) != 1 {
 		t.Fatalf("deliveries %v, want 13 sent", c)
 	}
 	recipients := map[int64]bool{}
 	for _, p := range e.tg {
 		recipients[p.user.ID] = true
-		if got := r.announceMsgs(p.user.ID); len(got) != 1 || !strings.Contains(got[0].Text, deskAnnounceBody) {
+		if got := announceMsgs(r, p.user.ID); len(got) != 1 || !strings.Contains(got[0].Text, deskAnnounceBody) {
 			t.Fatalf("%s got %d announcements", p.user.FirstName, len(got))
 		}
 	}
 	for _, p := range e.elsewhere {
-		if got := r.announceMsgs(p.user.ID); len(got) != 0 {
+		if got := announceMsgs(r, p.user.ID); len(got) != 0 {
 			t.Fatalf("%s of another commune got %d announcements", p.user.FirstName, len(got))
 		}
 	}
 	for _, ref := range e.testRefs {
-		if got := e.ch.messages(ref); len(got) != 1 || !strings.Contains(got[0].Text, deskAnnounceBody) {
+		if got := e.ch.Messages(ref); len(got) != 1 || !strings.Contains(got[0].Text, deskAnnounceBody) {
 			t.Fatalf("%s on the test channel got %v", ref, got)
 		}
 	}
 	var tgTimes []time.Time
-	for _, c := range r.api.CallLog() {
+	for _, c := range r.API.CallLog() {
 		if c.Method == "sendMessage" && recipients[c.ChatID] && c.Status == http.StatusOK {
 			tgTimes = append(tgTimes, c.At)
 		}
@@ -166,10 +168,10 @@ func (e *deskAnnounce) delivered(bid int64) {
 	// it later. The start is on the program's clock (a day clock), moved
 	// onto the machine's, on which the fakes record.
 	var started time.Time
-	if err := r.x.Get(&started, `SELECT started_at FROM broadcasts WHERE id = $1`, bid); err != nil {
+	if err := r.X.Get(&started, `SELECT started_at FROM broadcasts WHERE id = $1`, bid); err != nil {
 		t.Fatal(err)
 	}
-	start := started.Add(clock.System().Sub(r.db.Now()))
+	start := started.Add(clock.System().Sub(r.DB.Now()))
 	paced := func(name string, times []time.Time, rate float64) {
 		t.Helper()
 		if len(times) == 0 {
@@ -185,7 +187,7 @@ func (e *deskAnnounce) delivered(bid int64) {
 	paced("Telegram", tgTimes, deskTgRate)
 	paced("test channel", e.ch.times(), deskTestRate)
 	var buckets []string
-	if err := r.x.Select(&buckets, `SELECT key FROM rate_buckets WHERE key LIKE 'broadcast%' ORDER BY key`); err != nil {
+	if err := r.X.Select(&buckets, `SELECT key FROM rate_buckets WHERE key LIKE 'broadcast%' ORDER BY key`); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(buckets) != "[broadcast broadcast:test]" {
@@ -202,8 +204,8 @@ func (e *deskAnnounce) delivered(bid int64) {
 func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 	e := newDeskAnnounce(t, 10)
 	r := e.r
-	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
-	web := desktest.Member(t, e.desk, e.code, "hiephoa", r.db.Now())
+	admin := r.StaffAccount(store.RoleAdmin, nil, "Quản trị")
+	web := desktest.Member(t, e.desk, e.code, "hiephoa", r.DB.Now())
 
 	// The form for the commune B of another officer is refused.
 	form := url.Values{"csrf": {web.CSRF}, "commune": {kinhBac}, "interest": {"all"}, "when": {"now"}, "text": {"x"}}
@@ -228,8 +230,8 @@ func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 	// The admin is asked on Telegram, and approves there.
 	okData := "a:ok:" + id[1]
 	var req *botapitest.Message
-	r.waitFor("the approval request on Telegram", func() bool {
-		for _, m := range r.botMessages(admin.ID) {
+	r.WaitFor("the approval request on Telegram", func() bool {
+		for _, m := range r.BotMessages(admin.ID) {
 			if m.Markup != nil && m.Markup.InlineKeyboard[0][0].CallbackData == okData {
 				req = &m
 				return true
@@ -237,10 +239,10 @@ func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 		}
 		return false
 	})
-	if got := len(r.announceMsgs(admin.ID)); got != 1 {
+	if got := len(announceMsgs(r, admin.ID)); got != 1 {
 		t.Errorf("the admin saw %d previews, want 1", got)
 	}
-	r.waitSeen(mustUpdate(r.api.PressButton(admin, *req, okData)))
+	r.WaitSeen(mustUpdate(r.API.PressButton(admin, *req, okData)))
 	bid, _ := strconv.ParseInt(id[1], 10, 64)
 	e.delivered(bid)
 
@@ -256,35 +258,35 @@ func TestDeskAnnouncementDeliveredAtTheChannelsPace(t *testing.T) {
 	// The other way round: an officer in Telegram waits for approval, an
 	// admin at the desk refuses; the officer is told in Telegram and
 	// nothing is delivered.
-	tgOfficer := r.api.NewUser("Cán bộ", "vi")
-	staffID := officerRow(t, r.x, tgOfficer, hiepHoa)
+	tgOfficer := r.API.NewUser("Cán bộ", "vi")
+	staffID := officerRow(t, r.X, tgOfficer, hiepHoa)
 	var pending int64
-	err := r.db.InTx(r.ctx, func(tx *store.Tx) error {
-		d, err := tx.NewDraft(r.ctx, staffID, tgOfficer.ID, "vi")
+	err := r.DB.InTx(r.Ctx, func(tx *store.Tx) error {
+		d, err := tx.NewDraft(r.Ctx, staffID, tgOfficer.ID, "vi")
 		if err != nil {
 			return err
 		}
 		d.Body, d.Communes, d.Interest, d.Step = "Lớp học nghề", []string{hiepHoa}, "all", "confirm"
-		if err := tx.SaveDraft(r.ctx, d); err != nil {
+		if err := tx.SaveDraft(r.Ctx, d); err != nil {
 			return err
 		}
 		pending = d.ID
-		return tx.ConfirmBroadcast(r.ctx, d.ID, store.BroadcastPending, 13, r.db.Now())
+		return tx.ConfirmBroadcast(r.Ctx, d.ID, store.BroadcastPending, 13, r.DB.Now())
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	code, hash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, store.RoleAdmin, nil, "Chị Quản trị", hash, r.db.Now().Add(time.Hour)); err != nil {
+	if _, err := r.DB.CreateInvite(r.Ctx, store.RoleAdmin, nil, "Chị Quản trị", hash, r.DB.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	webAdmin := desktest.Member(t, e.desk, code, "quantri", r.db.Now())
+	webAdmin := desktest.Member(t, e.desk, code, "quantri", r.DB.Now())
 	p := strconv.FormatInt(pending, 10)
 	if st, _, loc := webAdmin.Post("/announce/"+p+"/refuse", url.Values{"csrf": {webAdmin.CSRF}}); st != http.StatusSeeOther || loc != "/announce?m=refused" {
 		t.Fatalf("refusing from the web: %d %s", st, loc)
 	}
-	r.waitText(tgOfficer.ID, "Thông báo #"+p+" đã bị Chị Quản trị từ chối")
-	if c := r.deliveryCounts(pending); len(c) != 0 {
+	r.WaitText(tgOfficer.ID, "Thông báo #"+p+" đã bị Chị Quản trị từ chối")
+	if c := r.DeliveryCounts(pending); len(c) != 0 {
 		t.Errorf("a refused announcement delivered %v", c)
 	}
 }

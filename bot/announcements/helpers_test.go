@@ -1,4 +1,4 @@
-package bot_test
+package announcements_test
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,11 +14,14 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"reentrybot/bot"
+	"reentrybot/bot/bottest"
 	"reentrybot/botapitest"
 	"reentrybot/clock"
+	"reentrybot/dbtest"
 	"reentrybot/store"
 )
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // Communes of the announcement tests.
 const (
@@ -27,61 +29,8 @@ const (
 	kinhBac = "09187"
 )
 
-// withBroadcast sets the announcement options (fast polling for tests).
-func withBroadcast(o bot.BroadcastOptions) rigOption {
-	return func(bo *bot.Options, _ *[]botapitest.Option) { bo.Broadcast = o }
-}
-
-// movableClock runs at the real pace from a chosen local time, and can be
-// moved; announcements never go out at night, so tests choose the hour.
-type movableClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func newClock(at time.Time) *movableClock {
-	return &movableClock{offset: at.Sub(clock.System())}
-}
-
-func (c *movableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return clock.System().Add(c.offset)
-}
-
-// Set moves the clock to at.
-func (c *movableClock) Set(at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset = at.Sub(clock.System())
-}
-
-var vnLoc = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
-	if err != nil {
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
-}()
-
-// vnTime is today at hour:minute:sec in Vietnam.
-func vnTime(hour, minute, sec int) time.Time {
-	t := clock.System().In(vnLoc)
-	return time.Date(t.Year(), t.Month(), t.Day(), hour, minute, sec, 0, vnLoc)
-}
-
-// dayClock is at the latest 10:00 in Vietnam, at the real pace: never in
-// the future, so that invitations made on the real clock hold.
-func dayClock() *movableClock {
-	at := vnTime(10, 0, 0)
-	if at.After(clock.System()) {
-		at = at.AddDate(0, 0, -1)
-	}
-	return newClock(at)
-}
-
 // daytime puts the bot on a dayClock.
-func daytime() rigOption { return withClock(dayClock().Now) }
+func daytime() bottest.Option { return bottest.WithClock(bottest.DayClock().Now) }
 
 // returnee is one seeded person: their test Telegram user and how the
 // tables describe them.
@@ -172,9 +121,9 @@ func dropPendingUpdates(t testing.TB, api *botapitest.Server) {
 
 // announceMsgs lists the announcements (messages with the stop button) the
 // bot sent to chat.
-func (r *rig) announceMsgs(chat int64) []botapitest.Message {
+func announceMsgs(r *bottest.Rig, chat int64) []botapitest.Message {
 	var out []botapitest.Message
-	for _, m := range r.botMessages(chat) {
+	for _, m := range r.BotMessages(chat) {
 		if m.Markup != nil && len(m.Markup.InlineKeyboard) == 1 && m.Markup.InlineKeyboard[0][0].CallbackData == "n:stop" {
 			out = append(out, m)
 		}
@@ -183,35 +132,14 @@ func (r *rig) announceMsgs(chat int64) []botapitest.Message {
 }
 
 // statusMsg is the author's status message of broadcast id.
-func (r *rig) statusMsg(chat, id int64) (botapitest.Message, bool) {
-	for _, m := range r.botMessages(chat) {
+func statusMsg(r *bottest.Rig, chat, id int64) (botapitest.Message, bool) {
+	for _, m := range r.BotMessages(chat) {
 		if strings.HasPrefix(m.Text, "📢 Thông báo #"+strconv.FormatInt(id, 10)+" –") ||
 			strings.HasPrefix(m.Text, "📢 Announcement #"+strconv.FormatInt(id, 10)+" –") {
 			return m, true
 		}
 	}
 	return botapitest.Message{}, false
-}
-
-// deliveryCounts counts a broadcast's deliveries by status.
-func (r *rig) deliveryCounts(id int64) map[string]int {
-	return deliveryCounts(r.t, r.x, id)
-}
-
-func deliveryCounts(t testing.TB, x *sqlx.DB, id int64) map[string]int {
-	t.Helper()
-	var rows []struct {
-		Status string `db:"status"`
-		N      int    `db:"n"`
-	}
-	if err := x.Select(&rows, `SELECT status, count(*) AS n FROM deliveries WHERE broadcast_id = $1 GROUP BY status`, id); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out
 }
 
 // privateCallback is a button press in a private chat that the test
