@@ -310,7 +310,7 @@ func (s *Server) message(w http.ResponseWriter, status int, text string) {
 // fail answers an internal error politely and logs it.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("desk", "path", r.URL.Path, "err", err)
-	s.message(w, http.StatusInternalServerError, "Đã có lỗi, chưa có gì thay đổi. Vui lòng thử lại sau ít phút.")
+	s.say(w, r, http.StatusInternalServerError, "desk_failed", nil) // lang.go
 }
 
 // audit writes an audit line outside a transaction, logging a failure.
