@@ -5,7 +5,8 @@
 // Telegram side, so the existing relay delivers answers on the person's
 // own channel and the same case can be worked from either place.
 //
-// Pages are server-rendered (html/template), Vietnamese, with one small
+// Pages are server-rendered (html/template), Vietnamese (most also in
+// English, the member's pick: lang.go), with one small
 // stylesheet and one small script for live updates (live.go): every
 // action is a form that works without JavaScript. Each POST carries a CSRF token; sessions live in PostgreSQL
 // as token hashes.
