@@ -47,17 +47,19 @@ func (s *Server) announcer(h func(http.ResponseWriter, *http.Request, store.Desk
 		if !announce.Allowed(sess.Staff) {
 			s.log.Warn("desk announcement refused", "staff", sess.ID, "path", r.URL.Path)
 			s.audit(r.Context(), sess.ID, "denied_announce", 0, "desk "+r.URL.Path)
-			s.message(w, http.StatusForbidden, "Vai trò của bạn không gửi thông báo.")
+			s.say(w, r, http.StatusForbidden, "desk_announce_not_allowed", nil)
 			return
 		}
 		h(w, r, sess)
 	})
 }
 
-// stateNames are how the pages name a broadcast's state.
-var stateNames = map[store.BroadcastStatus]string{
-	store.BroadcastDraft: "Bản nháp", store.BroadcastPending: "Chờ quản trị duyệt", store.BroadcastScheduled: "Đã hẹn giờ",
-	store.BroadcastRunning: "Đang gửi", store.BroadcastDone: "Đã gửi xong", store.BroadcastCancelled: "Đã huỷ",
+// stateName is how the pages name a broadcast's state, in lang.
+func (s *Server) stateName(lang string, b store.BroadcastListing) string {
+	if b.Status == store.BroadcastCancelled && b.CancelReason.String == "rejected" {
+		return s.cat.T(lang, "desk_bstate_rejected", nil)
+	}
+	return s.cat.T(lang, "desk_bstate_"+string(b.Status), nil)
 }
 
 // listRow is one announcement of the list.
@@ -74,6 +76,8 @@ type listRow struct {
 
 func (s *Server) announceList(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
 	ctx := r.Context()
+	data := s.pageData(r, "desk_announce_title", "/announce") // lang.go
+	l := data["Lang"].(string)
 	author := sess.ID
 	if sess.Role == store.RoleAdmin {
 		author = 0 // admins see everyone's, to approve and cancel
@@ -97,45 +101,46 @@ func (s *Server) announceList(w http.ResponseWriter, r *http.Request, sess store
 	}
 	rows := make([]listRow, len(list))
 	live := false
-	for i, l := range list {
-		row := listRow{BroadcastListing: l, State: stateNames[l.Status], When: l.CreatedAt, Where: where(l.Broadcast, names),
-			Snippet: announce.Snippet(l.Body, 80), Total: l.Figures.Total}
-		if l.ScheduledAt.Valid {
-			row.When = l.ScheduledAt.Time
-		}
-		if l.Status == store.BroadcastCancelled && l.CancelReason.String == "rejected" {
-			row.State = "Quản trị không duyệt"
+	for i, b := range list {
+		row := listRow{BroadcastListing: b, State: s.stateName(l, b), When: b.CreatedAt, Where: s.where(l, b.Broadcast, names),
+			Snippet: announce.Snippet(b.Body, 80), Total: b.Figures.Total}
+		if b.ScheduledAt.Valid {
+			row.When = b.ScheduledAt.Time
 		}
 		if row.Total == 0 {
-			row.Total = l.Estimate
+			row.Total = b.Estimate
 		}
-		open := l.Status == store.BroadcastPending || l.Status == store.BroadcastScheduled || l.Status == store.BroadcastRunning
-		row.CanCancel = open && (l.AuthorStaffID == sess.ID || sess.Role == store.RoleAdmin)
-		row.CanDecide = l.Status == store.BroadcastPending && sess.Role == store.RoleAdmin
-		live = live || l.Status == store.BroadcastScheduled || l.Status == store.BroadcastRunning || l.Status == store.BroadcastPending
+		open := b.Status == store.BroadcastPending || b.Status == store.BroadcastScheduled || b.Status == store.BroadcastRunning
+		row.CanCancel = open && (b.AuthorStaffID == sess.ID || sess.Role == store.RoleAdmin)
+		row.CanDecide = b.Status == store.BroadcastPending && sess.Role == store.RoleAdmin
+		live = live || b.Status == store.BroadcastScheduled || b.Status == store.BroadcastRunning || b.Status == store.BroadcastPending
 		rows[i] = row
 	}
-	data := map[string]any{"Title": "Thông báo", "Sess": sess, "Rows": rows, "Notice": listNotices[r.URL.Query().Get("m")]}
+	data["Sess"], data["Rows"] = sess, rows
+	if key, ok := listNotices[r.URL.Query().Get("m")]; ok {
+		data["Notice"] = s.cat.T(l, key, nil)
+	}
 	if live {
 		data["Refresh"] = 5 // seconds: the figures move while it sends
 	}
 	s.render(w, http.StatusOK, "announce", data)
 }
 
-// listNotices say what the last action did (?m=).
+// listNotices are the catalog keys of what the last action did (?m=).
 var listNotices = map[string]string{
-	"scheduled": "Đã lên lịch gửi. Tiến độ hiện dưới đây.",
-	"pending":   "Thông báo đã được gửi tới quản trị viên để duyệt trước khi gửi đi.",
-	"cancelled": "Đã huỷ thông báo. Những tin chưa gửi sẽ không được gửi.",
-	"approved":  "Đã duyệt: thông báo sẽ được gửi theo lịch.",
-	"refused":   "Đã từ chối thông báo.",
-	"discarded": "Đã bỏ bản nháp.",
+	"scheduled": "desk_announce_m_scheduled",
+	"pending":   "desk_announce_m_pending",
+	"cancelled": "desk_announce_m_cancelled",
+	"approved":  "desk_announce_m_approved",
+	"refused":   "desk_announce_m_refused",
+	"discarded": "desk_announce_m_discarded",
 }
 
-// where names a broadcast's communes (the first few), or the province.
-func where(b store.Broadcast, names map[string]string) string {
+// where names a broadcast's communes (the first few), or the province in
+// lang.
+func (s *Server) where(lang string, b store.Broadcast, names map[string]string) string {
 	if b.ProvinceWide {
-		return "Toàn tỉnh"
+		return s.cat.T(lang, "desk_announce_province", nil)
 	}
 	var parts []string
 	for i, c := range b.Communes {
@@ -233,16 +238,18 @@ func (s *Server) announceForm(w http.ResponseWriter, r *http.Request, sess store
 	s.showForm(w, r, sess, http.StatusOK, c, "")
 }
 
+// showForm shows the composer; problem is already in the request's
+// language.
 func (s *Server) showForm(w http.ResponseWriter, r *http.Request, sess store.DeskSession, status int, c composition, problem string) {
 	communes, err := s.choices(r.Context(), sess, c.Communes)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, status, "announce_form", map[string]any{
-		"Title": "Soạn thông báo", "Sess": sess, "C": c, "Communes": communes, "Admin": sess.Role == store.RoleAdmin,
-		"Interests": store.Interests, "MaxText": announce.MaxText, "Problem": problem,
-	})
+	data := s.pageData(r, "desk_announce_compose", "/announce/new") // lang.go
+	data["Sess"], data["C"], data["Communes"], data["Admin"] = sess, c, communes, sess.Role == store.RoleAdmin
+	data["Interests"], data["MaxText"], data["Problem"] = store.Interests, announce.MaxText, problem
+	s.render(w, status, "announce_form", data)
 }
 
 // readComposition reads the form. A commune outside the member's scope
@@ -272,18 +279,18 @@ func readComposition(r *http.Request, sess store.DeskSession) (c composition, sc
 }
 
 // draftOf turns a checked composition into the draft's fields; problem
-// is why it cannot be sent as it is ("" when it can).
-func (s *Server) draftOf(c composition, d *store.Broadcast) (problem string) {
+// is why it cannot be sent as it is, in lang ("" when it can).
+func (s *Server) draftOf(lang string, c composition, d *store.Broadcast) (problem string) {
 	body, n, ok := announce.Body(c.Text, announce.MaxText)
 	switch {
 	case body == "":
-		return "Nội dung thông báo đang trống."
+		return s.cat.T(lang, "desk_announce_empty", nil)
 	case !ok:
-		return fmt.Sprintf("Nội dung dài %d ký tự, quá giới hạn %d: hãy rút gọn.", n, announce.MaxText)
+		return s.cat.T(lang, "desk_announce_too_long", map[string]any{"Len": n, "Max": announce.MaxText})
 	case !c.Province && len(c.Communes) == 0:
-		return "Vui lòng chọn ít nhất một xã/phường."
+		return s.cat.T(lang, "desk_announce_no_commune", nil)
 	case !slices.Contains(store.Interests, c.Interest):
-		return "Vui lòng chọn nhóm người nhận."
+		return s.cat.T(lang, "desk_announce_no_interest", nil)
 	}
 	d.Body, d.ProvinceWide, d.Communes, d.Interest = body, c.Province, c.Communes, c.Interest
 	if c.Province {
@@ -300,14 +307,14 @@ func (s *Server) draftOf(c composition, d *store.Broadcast) (problem string) {
 		at, key := announce.ParseWhen(c.At, now, s.opt.Loc)
 		switch key {
 		case "announce_past_time":
-			return "Thời điểm gửi đã qua: hãy chọn một thời điểm sau bây giờ."
+			return s.cat.T(lang, "desk_announce_past", nil)
 		case "":
 			d.ScheduledAt = sql.NullTime{Time: at, Valid: true}
 		default:
-			return "Không đọc được thời điểm gửi: hãy viết theo dạng ngày/tháng giờ:phút, ví dụ 24/12 08:00."
+			return s.cat.T(lang, "desk_announce_bad_time", nil)
 		}
 	default:
-		return "Vui lòng chọn thời điểm gửi."
+		return s.cat.T(lang, "desk_announce_no_when", nil)
 	}
 	return ""
 }
@@ -321,6 +328,7 @@ type channelRow struct {
 // announcement as recipients will read it, with who receives it.
 func (s *Server) announcePreview(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
 	ctx := r.Context()
+	l := s.lang(r)
 	c, scopeErr := readComposition(r, sess)
 	if scopeErr != nil {
 		s.outOfScope(w, r, sess, scopeErr)
@@ -345,12 +353,12 @@ func (s *Server) announcePreview(w http.ResponseWriter, r *http.Request, sess st
 				return err
 			}
 		}
-		if problem = s.draftOf(c, &d); problem != "" {
+		if problem = s.draftOf(l, c, &d); problem != "" {
 			return nil
 		}
 		for _, code := range d.Communes {
 			if _, err := tx.Commune(ctx, code); errors.Is(err, store.ErrNotFound) {
-				problem = "Không có xã/phường " + clip(code, 12) + "."
+				problem = s.cat.T(l, "desk_announce_unknown_commune", map[string]any{"Code": clip(code, 12)})
 				return nil
 			} else if err != nil {
 				return err
@@ -360,7 +368,7 @@ func (s *Server) announcePreview(w http.ResponseWriter, r *http.Request, sess st
 			return err
 		}
 		if n == 0 {
-			problem = "Hiện không có ai nhận thông báo này (chưa ai đồng ý nhận thông báo trong phạm vi đã chọn)."
+			problem = s.cat.T(l, "desk_announce_nobody_yet", nil)
 			return nil
 		}
 		counts, err := announce.ByChannel(ctx, tx, d.Audience(), s.opt.Reacher)
@@ -372,7 +380,7 @@ func (s *Server) announcePreview(w http.ResponseWriter, r *http.Request, sess st
 			if cc.ReachErr != nil {
 				s.log.Warn("previewing an announcement's reach", "channel", cc.Channel, "err", cc.ReachErr)
 			} else if h := cc.Reach; h != nil {
-				row.How = fmt.Sprintf("tin thường %s, mẫu tin trả phí %s, không gửi được %s", shown(sess, h.Messages), shown(sess, h.Templates), shown(sess, h.Skipped))
+				row.How = s.cat.T(l, "desk_announce_reach", map[string]any{"Messages": shown(sess, h.Messages), "Templates": shown(sess, h.Templates), "Skipped": shown(sess, h.Skipped)})
 			}
 			rows = append(rows, row)
 		}
@@ -390,20 +398,24 @@ func (s *Server) announcePreview(w http.ResponseWriter, r *http.Request, sess st
 		s.showForm(w, r, sess, http.StatusUnprocessableEntity, c, problem)
 		return
 	}
-	when := "Ngay bây giờ"
+	when := s.cat.T(l, "desk_announce_now", nil)
 	if d.ScheduledAt.Valid {
-		when = d.ScheduledAt.Time.In(s.opt.Loc).Format("15:04 ngày 02/01/2006")
+		at := d.ScheduledAt.Time.In(s.opt.Loc)
+		when = s.cat.T(l, "desk_announce_at", map[string]any{"Time": at.Format("15:04"), "Date": at.Format("02/01/2006")})
 	}
 	d.AuthorName = sess.DisplayName
-	s.render(w, http.StatusOK, "announce_preview", map[string]any{
-		"Title": "Xem trước thông báo", "Sess": sess, "ID": d.ID,
-		// Text is the recipient's Telegram HTML: the header from our
-		// catalog, the author's words escaped.
-		"Text":   template.HTML(announce.Text(s.cat, i18n.Default, d)),
-		"People": shown(sess, n), "Channels": rows, "Where": where(d, names),
-		"Who": s.cat.T(i18n.Default, "interest_"+d.Interest, nil), "When": when,
-		"Approval": announce.Status(sess.Role, n, s.opt.ApprovalOver) == store.BroadcastPending, "Over": s.opt.ApprovalOver,
-	})
+	// The page comes back to the form (the draft is kept) after a change
+	// of language.
+	data := s.pageData(r, "desk_announce_preview", "/announce/new")
+	data["Sess"], data["ID"] = sess, d.ID
+	// Text is the recipient's Telegram HTML: the header from our catalog,
+	// the author's words escaped; in Vietnamese, as recipients read it
+	// whatever the member's language.
+	data["Text"] = template.HTML(announce.Text(s.cat, i18n.Default, d))
+	data["People"], data["Channels"], data["Where"] = shown(sess, n), rows, s.where(l, d, names)
+	data["Who"], data["When"] = s.cat.T(l, "interest_"+d.Interest, nil), when
+	data["Approval"], data["Over"] = announce.Status(sess.Role, n, s.opt.ApprovalOver) == store.BroadcastPending, s.opt.ApprovalOver
+	s.render(w, http.StatusOK, "announce_preview", data)
 }
 
 // shown is a count as the member may see it ("< 5" for officers).
@@ -417,7 +429,7 @@ func shown(sess store.DeskSession, n int) string {
 func (s *Server) outOfScope(w http.ResponseWriter, r *http.Request, sess store.DeskSession, why error) {
 	s.log.Warn("desk announcement out of scope", "staff", sess.ID, "why", why)
 	s.audit(r.Context(), sess.ID, "denied_announce_scope", 0, "desk "+why.Error())
-	s.message(w, http.StatusForbidden, "Bạn chỉ gửi được thông báo tới các xã/phường của mình.")
+	s.say(w, r, http.StatusForbidden, "desk_announce_out_of_scope", nil)
 }
 
 // announceConfirm sends the previewed draft: scheduled, or waiting for an
@@ -427,7 +439,7 @@ func (s *Server) announceConfirm(w http.ResponseWriter, r *http.Request, sess st
 	id, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
 	var (
 		st      store.BroadcastStatus
-		refusal string
+		refusal string // a catalog key
 		scope   bool
 	)
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -437,7 +449,7 @@ func (s *Server) announceConfirm(w http.ResponseWriter, r *http.Request, sess st
 			return err
 		}
 		if !ok || d.ID != id || d.Step != stepConfirm {
-			refusal = "Bản nháp này đã thay đổi hoặc không còn. Vui lòng xem trước lại."
+			refusal = "desk_announce_draft_changed"
 			return nil
 		}
 		if !announce.InScope(sess.Staff, d) { // the member's area may have changed since
@@ -449,7 +461,7 @@ func (s *Server) announceConfirm(w http.ResponseWriter, r *http.Request, sess st
 			return err
 		}
 		if n == 0 {
-			refusal = "Hiện không có ai nhận thông báo này."
+			refusal = "desk_announce_nobody"
 			return nil
 		}
 		st = announce.Status(sess.Role, n, s.opt.ApprovalOver)
@@ -464,7 +476,7 @@ func (s *Server) announceConfirm(w http.ResponseWriter, r *http.Request, sess st
 	case scope:
 		s.outOfScope(w, r, sess, errors.New("confirm: audience beyond the member's communes"))
 	case refusal != "":
-		s.message(w, http.StatusConflict, refusal)
+		s.say(w, r, http.StatusConflict, refusal, nil)
 	default:
 		s.announced(id)
 		m := "scheduled"
@@ -500,7 +512,7 @@ func (s *Server) announceDiscard(w http.ResponseWriter, r *http.Request, sess st
 func (s *Server) announceCancel(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
 	ctx := r.Context()
 	id := caseID(r)
-	const cannot = "Không huỷ được thông báo này (đã gửi xong, đã huỷ, hoặc không phải của bạn)."
+	const cannot = "desk_announce_cannot_cancel"
 	var denied, done bool
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		denied, done = false, false
@@ -526,9 +538,9 @@ func (s *Server) announceCancel(w http.ResponseWriter, r *http.Request, sess sto
 	case denied:
 		s.log.Warn("desk cancel of another's announcement refused", "staff", sess.ID, "broadcast", id)
 		s.audit(ctx, sess.ID, "denied_announce_cancel", 0, "#"+strconv.FormatInt(id, 10)+" desk")
-		s.message(w, http.StatusForbidden, cannot)
+		s.say(w, r, http.StatusForbidden, cannot, nil)
 	case !done:
-		s.message(w, http.StatusConflict, cannot)
+		s.say(w, r, http.StatusConflict, cannot, nil)
 	default:
 		s.announced(id)
 		http.Redirect(w, r, "/announce?m=cancelled", http.StatusSeeOther)
@@ -544,7 +556,7 @@ func (s *Server) announceDecide(approve bool) func(http.ResponseWriter, *http.Re
 		if sess.Role != store.RoleAdmin {
 			s.log.Warn("desk announcement decision by non-admin", "staff", sess.ID, "broadcast", id)
 			s.audit(ctx, sess.ID, "denied_announce_approval", 0, strconv.FormatInt(id, 10)+" desk")
-			s.message(w, http.StatusForbidden, "Chỉ quản trị viên duyệt thông báo.")
+			s.say(w, r, http.StatusForbidden, "desk_announce_admins_only", nil)
 			return
 		}
 		action, m := "announce_approve", "approved"
@@ -563,7 +575,7 @@ func (s *Server) announceDecide(approve bool) func(http.ResponseWriter, *http.Re
 		case err != nil:
 			s.fail(w, r, err)
 		case !decided:
-			s.message(w, http.StatusConflict, "Thông báo này đã được duyệt hoặc từ chối.")
+			s.say(w, r, http.StatusConflict, "desk_announce_decided", nil)
 		default:
 			if s.opt.Decided != nil {
 				s.opt.Decided(id, approve, sess.DisplayName)

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"reentrybot/i18n"
 	"reentrybot/store"
 )
 
@@ -18,12 +19,16 @@ import (
 // characters and the relay adds the counsellor's name.
 const maxAnswer = 3500
 
-// channelNames are how the pages name a person's channel.
-var channelNames = map[string]string{"telegram": "Telegram", "zalo": "Zalo", "web": "Trò chuyện trên web"}
-
-func channelName(c string) string {
-	if n, ok := channelNames[c]; ok {
-		return n
+// channelName is how the pages name a person's channel in lang: the
+// messengers by their own names, the web chat in words.
+func (s *Server) channelName(lang, c string) string {
+	switch c {
+	case "telegram":
+		return "Telegram"
+	case "zalo":
+		return "Zalo"
+	case "web":
+		return s.cat.T(lang, "desk_channel_web", nil)
 	}
 	return c
 }
@@ -36,21 +41,26 @@ type queueRow struct {
 }
 
 func (s *Server) queue(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	data := s.pageData(r, "desk_queue_title", "/queue") // lang.go
+	data["Sess"] = sess
 	if !sess.HandlesCases() {
-		s.render(w, http.StatusForbidden, "queue", map[string]any{"Title": "Hàng chờ", "Sess": sess, "NoCases": true})
+		data["NoCases"] = true
+		s.render(w, http.StatusForbidden, "queue", data)
 		return
 	}
-	rows, err := s.queueRows(r.Context(), sess)
+	rows, err := s.queueRows(r.Context(), sess, data["Lang"].(string))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.audit(r.Context(), sess.ID, "queue", 0, "desk "+strconv.Itoa(len(rows)))
-	s.render(w, http.StatusOK, "queue", map[string]any{"Title": "Hàng chờ", "Sess": sess, "Rows": rows})
+	data["Rows"] = rows
+	s.render(w, http.StatusOK, "queue", data)
 }
 
-// queueRows are the open cases in the member's scope, oldest first.
-func (s *Server) queueRows(ctx context.Context, sess store.DeskSession) ([]queueRow, error) {
+// queueRows are the open cases in the member's scope, oldest first, worded
+// in lang.
+func (s *Server) queueRows(ctx context.Context, sess store.DeskSession, lang string) ([]queueRow, error) {
 	cases, err := s.db.OpenCases(ctx, sess.Staff, false)
 	if err != nil {
 		return nil, err
@@ -58,20 +68,21 @@ func (s *Server) queueRows(ctx context.Context, sess store.DeskSession) ([]queue
 	now := s.db.Now()
 	rows := make([]queueRow, len(cases))
 	for i, c := range cases {
-		rows[i] = queueRow{Case: c, Age: age(now.Sub(c.OpenedAt)), Channel: channelName(c.PersonChannel)}
+		rows[i] = queueRow{Case: c, Age: s.age(lang, now.Sub(c.OpenedAt)), Channel: s.channelName(lang, c.PersonChannel)}
 	}
 	return rows, nil
 }
 
-// age says how long ago, coarsely (as the Telegram queue does).
-func age(d time.Duration) string {
+// age says how long ago, coarsely (as the Telegram queue does), in lang.
+func (s *Server) age(lang string, d time.Duration) string {
+	key, n := "desk_age_days", int(d.Hours()/24)
 	switch {
 	case d < time.Hour:
-		return fmt.Sprintf("%d phút", int(d.Minutes()))
+		key, n = "desk_age_minutes", int(d.Minutes())
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%d giờ", int(d.Hours()))
+		key, n = "desk_age_hours", int(d.Hours())
 	}
-	return fmt.Sprintf("%d ngày", int(d.Hours()/24))
+	return s.cat.T(lang, key, map[string]any{"Count": n})
 }
 
 // errOutOfScope is a case the member may not see: answered as not found,
@@ -104,8 +115,8 @@ func caseID(r *http.Request) int64 {
 	return id
 }
 
-func (s *Server) notFound(w http.ResponseWriter) {
-	s.message(w, http.StatusNotFound, "Không tìm thấy ca này, hoặc ca không thuộc phạm vi của bạn.")
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.say(w, r, http.StatusNotFound, "desk_case_not_found", nil) // lang.go
 }
 
 // eventLine is one line of a case's history.
@@ -126,7 +137,7 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, sess store.Des
 	id := caseID(r)
 	c, err := s.db.CaseByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || id == 0 {
-		s.notFound(w)
+		s.notFound(w, r)
 		return
 	}
 	if err != nil {
@@ -135,27 +146,29 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, sess store.Des
 	}
 	if inScope(sess, c) != nil {
 		s.denied(ctx, sess, c.ID, "view")
-		s.notFound(w)
+		s.notFound(w, r)
 		return
 	}
 	if profile == nil {
 		s.audit(ctx, sess.ID, "view", c.ID, "desk")
 	}
-	data, err := s.caseData(ctx, sess, c)
+	l := s.lang(r)
+	data, err := s.caseData(ctx, sess, c, l)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if notice == "" {
-		notice = notices[r.URL.Query().Get("m")]
+	if key, ok := notices[r.URL.Query().Get("m")]; ok && notice == "" {
+		notice = s.cat.T(l, key, nil)
 	}
-	data["Title"], data["Profile"], data["Notice"] = fmt.Sprintf("Ca #%d", c.ID), profile, notice
+	data["Title"], data["Profile"], data["Notice"] = s.cat.T(l, "desk_case_title", map[string]any{"ID": c.ID}), profile, notice
+	data["Lang"], data["Here"] = l, fmt.Sprintf("/case/%d", c.ID)
 	s.render(w, status, "case", data)
 }
 
 // caseData is what the case page and its live parts show of c: the short
-// card and the history, never the full profile.
-func (s *Server) caseData(ctx context.Context, sess store.DeskSession, c store.Case) (map[string]any, error) {
+// card and the history, never the full profile; worded in lang.
+func (s *Server) caseData(ctx context.Context, sess store.DeskSession, c store.Case, lang string) (map[string]any, error) {
 	var first string
 	var reachable bool
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -183,15 +196,15 @@ func (s *Server) caseData(ctx context.Context, sess store.DeskSession, c store.C
 			}
 			l.Who = names[e.StaffID.Int64]
 		default:
-			l.Who = "Hệ thống"
+			l.Who = s.cat.T(lang, "desk_system", nil)
 		}
-		l.What = s.eventText(e)
+		l.What = s.eventText(lang, e)
 		lines = append(lines, l)
 	}
 	mine := c.AssigneeStaffID.Int64 == sess.ID
 	return map[string]any{
 		"Sess": sess, "Case": c, "First": first, "Reachable": reachable,
-		"Channel": channelName(c.PersonChannel), "Events": lines,
+		"Channel": s.channelName(lang, c.PersonChannel), "Events": lines,
 		"Mine": mine, "Outcomes": store.Outcomes, "MaxAnswer": maxAnswer,
 		// State names the action forms shown (open or closed, the take
 		// button or not): the live update replaces them only when it
@@ -200,17 +213,18 @@ func (s *Server) caseData(ctx context.Context, sess store.DeskSession, c store.C
 	}, nil
 }
 
-// notices are the messages a redirect after an action may ask for.
+// notices are the catalog keys of the messages a redirect after an action
+// may ask for.
 var notices = map[string]string{
-	"taken":    "Bạn đã nhận ca này.",
-	"answered": "Đã gửi câu trả lời. Người dùng sẽ nhận được qua kênh của họ.",
-	"closed":   "Đã đóng ca.",
-	"noted":    "Đã lưu ghi chú nội bộ.",
-	"reopened": "Đã mở lại ca.",
+	"taken":    "desk_notice_taken",
+	"answered": "desk_notice_answered",
+	"closed":   "desk_notice_closed",
+	"noted":    "desk_notice_noted",
+	"reopened": "desk_notice_reopened",
 }
 
-// eventText says what an event was, for the history.
-func (s *Server) eventText(e store.CaseEvent) string {
+// eventText says what an event was, for the history, in lang.
+func (s *Server) eventText(lang string, e store.CaseEvent) string {
 	switch e.Kind {
 	case "message", "note":
 		t := e.Body.String
@@ -218,23 +232,24 @@ func (s *Server) eventText(e store.CaseEvent) string {
 			t = "[" + e.Media.String + "] " + t
 		}
 		if e.Kind == "note" {
-			t = "(ghi chú nội bộ) " + t
+			t = s.cat.T(lang, "desk_ev_note", map[string]any{"Text": t})
 		}
 		return t
 	case "assigned":
-		return "đã nhận ca"
+		return s.cat.T(lang, "desk_ev_assigned", nil)
 	case "closed":
-		return "đã đóng ca: " + s.cat.T("vi", "outcome_"+e.Body.String, nil)
+		return s.cat.T(lang, "desk_ev_closed", map[string]any{"Outcome": s.cat.T(lang, "outcome_"+e.Body.String, nil)})
 	case "reopened":
 		if e.Actor == "staff" && e.Body.Valid {
-			return "đã mở lại ca: " + e.Body.String
+			return s.cat.T(lang, "desk_ev_reopened_why", map[string]any{"Reason": e.Body.String})
 		}
-		return "đã mở lại ca"
+		return s.cat.T(lang, "desk_ev_reopened", nil)
 	case "rated":
-		return "đánh giá " + e.Body.String + "/5"
+		return s.cat.T(lang, "desk_ev_rated", map[string]any{"Stars": e.Body.String})
 	}
-	if e.Actor == "system" && e.Body.Valid && s.cat.Has("vi", e.Body.String) {
-		return stripTags(s.cat.T("vi", e.Body.String, map[string]any{"ID": e.CaseID}))
+	if e.Actor == "system" && e.Body.Valid && s.cat.Has(i18n.Default, e.Body.String) {
+		// T falls back to Vietnamese for a message not in lang.
+		return stripTags(s.cat.T(lang, e.Body.String, map[string]any{"ID": e.CaseID}))
 	}
 	return e.Kind + " " + e.Body.String
 }
@@ -302,7 +317,7 @@ func (s *Server) withCase(w http.ResponseWriter, r *http.Request, sess store.Des
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound) || errors.Is(err, errOutOfScope):
-		s.notFound(w)
+		s.notFound(w, r)
 	case err != nil:
 		s.fail(w, r, err)
 	}
@@ -335,25 +350,26 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, sess store.D
 // take gives the case to the member, as the topic's take button does: the
 // case row is locked, so of two takers one wins and the other is told.
 func (s *Server) take(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	l := s.lang(r)
 	s.caseAction(w, r, sess, "take", "taken", func(tx *store.Tx, c store.Case) (string, error) {
-		if refusal := takeRefusal(sess, c); refusal != "" {
+		if refusal := s.takeRefusal(l, sess, c); refusal != "" {
 			return refusal, nil
 		}
 		if c.AssigneeStaffID.Int64 == sess.ID && c.Status != store.CaseNew {
-			return "Bạn đã nhận ca này rồi.", nil
+			return s.cat.T(l, "desk_case_yours", nil), nil
 		}
 		return "", s.assign(r.Context(), tx, sess, c)
 	})
 }
 
-// takeRefusal is why the member cannot take or answer c: closed, or
-// someone else's.
-func takeRefusal(sess store.DeskSession, c store.Case) string {
+// takeRefusal is why the member cannot take or answer c, in lang: closed,
+// or someone else's.
+func (s *Server) takeRefusal(lang string, sess store.DeskSession, c store.Case) string {
 	if !c.Open() {
-		return "Ca này đã đóng."
+		return s.cat.T(lang, "desk_case_closed", nil)
 	}
 	if c.AssigneeStaffID.Valid && c.AssigneeStaffID.Int64 != sess.ID {
-		return "Ca này đã được " + c.AssigneeName.String + " nhận."
+		return s.cat.T(lang, "desk_case_taken_by", map[string]any{"Name": c.AssigneeName.String})
 	}
 	return ""
 }
@@ -387,12 +403,13 @@ func addEvent(ctx context.Context, tx *store.Tx, e store.NewEvent) error {
 // relay writes (relayed to the returnee, signed with the display name on
 // their channel), taking the case first when nobody has.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	l := s.lang(r)
 	text := formText(r)
 	s.caseAction(w, r, sess, "message", "answered", func(tx *store.Tx, c store.Case) (string, error) {
-		if refusal := textRefusal(text); refusal != "" {
+		if refusal := s.textRefusal(l, text); refusal != "" {
 			return refusal, nil
 		}
-		if refusal := takeRefusal(sess, c); refusal != "" {
+		if refusal := s.takeRefusal(l, sess, c); refusal != "" {
 			return refusal, nil
 		}
 		ctx := r.Context()
@@ -419,15 +436,16 @@ func formText(r *http.Request) string {
 	return strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"))
 }
 
-// textRefusal is why a text cannot be sent or kept ("" when it can).
-func textRefusal(text string) string {
+// textRefusal is why a text cannot be sent or kept, in lang ("" when it
+// can).
+func (s *Server) textRefusal(lang, text string) string {
 	switch {
 	case text == "":
-		return "Nội dung đang trống."
+		return s.cat.T(lang, "desk_text_empty", nil)
 	case !utf8.ValidString(text) || strings.ContainsRune(text, 0):
-		return "Nội dung có ký tự không hợp lệ."
+		return s.cat.T(lang, "desk_text_bad", nil)
 	case utf8.RuneCountInString(text) > maxAnswer:
-		return fmt.Sprintf("Nội dung dài quá %d ký tự: hãy chia thành nhiều tin.", maxAnswer)
+		return s.cat.T(lang, "desk_text_long", map[string]any{"Max": maxAnswer})
 	}
 	return ""
 }
@@ -435,13 +453,14 @@ func textRefusal(text string) string {
 // note keeps an internal note on the case, never sent to the person (the
 // same event as /note in Telegram).
 func (s *Server) note(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	l := s.lang(r)
 	text := formText(r)
 	s.caseAction(w, r, sess, "note", "noted", func(tx *store.Tx, c store.Case) (string, error) {
-		if refusal := textRefusal(text); refusal != "" {
+		if refusal := s.textRefusal(l, text); refusal != "" {
 			return refusal, nil
 		}
 		if !c.Open() {
-			return "Ca này đã đóng.", nil
+			return s.cat.T(l, "desk_case_closed", nil), nil
 		}
 		if err := addEvent(r.Context(), tx, store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: sess.ID, Kind: "note", Body: text}); err != nil {
 			return "", err
@@ -453,13 +472,14 @@ func (s *Server) note(w http.ResponseWriter, r *http.Request, sess store.DeskSes
 // closeCase closes with an outcome; the person is told and asked for a
 // rating through the relay, as when closing from Telegram.
 func (s *Server) closeCase(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	l := s.lang(r)
 	outcome := r.PostFormValue("outcome")
 	s.caseAction(w, r, sess, "close", "closed", func(tx *store.Tx, c store.Case) (string, error) {
 		if !slices.Contains(store.Outcomes, outcome) {
-			return "Vui lòng chọn kết quả của ca.", nil
+			return s.cat.T(l, "desk_outcome_missing", nil), nil
 		}
 		if !c.Open() {
-			return "Ca này đã đóng.", nil
+			return s.cat.T(l, "desk_case_closed", nil), nil
 		}
 		ctx := r.Context()
 		if err := tx.CloseCase(ctx, c.ID, outcome, s.db.Now()); err != nil {
@@ -480,15 +500,16 @@ func (s *Server) closeCase(w http.ResponseWriter, r *http.Request, sess store.De
 // is not told: the counsellor writes to them when there is something to
 // say.
 func (s *Server) reopen(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
+	l := s.lang(r)
 	reason := formText(r)
 	s.caseAction(w, r, sess, "reopen", "reopened", func(tx *store.Tx, c store.Case) (string, error) {
 		if c.Open() {
-			return "Ca này đang mở.", nil
+			return s.cat.T(l, "desk_case_is_open", nil), nil
 		}
 		if reason == "" {
-			return "Vui lòng ghi lý do mở lại ca.", nil
+			return s.cat.T(l, "desk_reopen_why", nil), nil
 		}
-		if refusal := textRefusal(reason); refusal != "" {
+		if refusal := s.textRefusal(l, reason); refusal != "" {
 			return refusal, nil
 		}
 		ctx := r.Context()

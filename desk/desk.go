@@ -5,7 +5,8 @@
 // Telegram side, so the existing relay delivers answers on the person's
 // own channel and the same case can be worked from either place.
 //
-// Pages are server-rendered (html/template), Vietnamese, with one small
+// Pages are server-rendered (html/template), Vietnamese (most also in
+// English, the member's pick: lang.go), with one small
 // stylesheet and one small script for live updates (live.go): every
 // action is a form that works without JavaScript. Each POST carries a CSRF token; sessions live in PostgreSQL
 // as token hashes.
@@ -310,7 +311,7 @@ func (s *Server) message(w http.ResponseWriter, status int, text string) {
 // fail answers an internal error politely and logs it.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("desk", "path", r.URL.Path, "err", err)
-	s.message(w, http.StatusInternalServerError, "Đã có lỗi, chưa có gì thay đổi. Vui lòng thử lại sau ít phút.")
+	s.say(w, r, http.StatusInternalServerError, "desk_failed", nil) // lang.go
 }
 
 // audit writes an audit line outside a transaction, logging a failure.

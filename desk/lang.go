@@ -16,13 +16,15 @@ import (
 // pages (and the layout around them) also come in the catalog's other
 // languages (English): the language a member picked on the desk (kept on
 // their account, and in a cookie on each browser they sign in from), else
-// the one the browser prefers, else Vietnamese. The queue and case pages are
-// still written in Vietnamese in their templates.
+// the one the browser prefers, else Vietnamese. So do the queue and case
+// pages and their live parts (live.go), and the announcement pages. The
+// report, audit, staff and import pages are still written in Vietnamese in
+// their templates.
 
 const langCookie = "desk_lang"
 
 // translatedPages are the pages built once per catalog language.
-var translatedPages = []string{"signin", "invite", "recovery", "message"}
+var translatedPages = []string{"signin", "invite", "recovery", "message", "queue", "case", "announce", "announce_form", "announce_preview"}
 
 // funcs are the translated templates' functions in lang, as New's are
 // in Vietnamese.

@@ -221,6 +221,9 @@ func (s *Server) liveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := hashToken(c.Value)
+	// The stream's language is the page's (the cookie the page was
+	// rendered with): a change of language reloads the page, and the stream.
+	lang := s.lang(r)
 	sess, ok := s.session(r)
 	if !ok {
 		http.Error(w, "no session", http.StatusUnauthorized)
@@ -280,7 +283,7 @@ func (s *Server) liveStream(w http.ResponseWriter, r *http.Request) {
 			return false
 		}
 		sess = now // a changed scope counts from here
-		parts, err := s.liveParts(ctx, sess, id)
+		parts, err := s.liveParts(ctx, sess, id, lang)
 		if errors.Is(err, errOutOfScope) || errors.Is(err, store.ErrNotFound) {
 			fmt.Fprint(w, "event: end\ndata: {}\n\n")
 			_ = rc.Flush()
@@ -349,15 +352,15 @@ type livePart struct {
 	State string `json:"state,omitempty"`
 }
 
-// liveParts renders the queue's list (id 0) or a case's parts, reading
-// them with the member's scope as it is now.
-func (s *Server) liveParts(ctx context.Context, sess store.DeskSession, id int64) (map[string]livePart, error) {
+// liveParts renders the queue's list (id 0) or a case's parts in lang,
+// reading them with the member's scope as it is now.
+func (s *Server) liveParts(ctx context.Context, sess store.DeskSession, id int64, lang string) (map[string]livePart, error) {
 	if id == 0 {
-		rows, err := s.queueRows(ctx, sess)
+		rows, err := s.queueRows(ctx, sess, lang)
 		if err != nil {
 			return nil, err
 		}
-		html, err := s.part("queue", "live-queue", map[string]any{"Sess": sess, "Rows": rows})
+		html, err := s.part("queue", "live-queue", lang, map[string]any{"Sess": sess, "Rows": rows})
 		return map[string]livePart{"live-queue": {HTML: html}}, err
 	}
 	c, err := s.db.CaseByID(ctx, id)
@@ -367,13 +370,13 @@ func (s *Server) liveParts(ctx context.Context, sess store.DeskSession, id int64
 	if err := inScope(sess, c); err != nil {
 		return nil, err
 	}
-	data, err := s.caseData(ctx, sess, c)
+	data, err := s.caseData(ctx, sess, c, lang)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]livePart{}
 	for _, name := range []string{"live-card", "live-history", "live-actions"} {
-		html, err := s.part("case", name, data)
+		html, err := s.part("case", name, lang, data)
 		if err != nil {
 			return nil, err
 		}
@@ -383,10 +386,14 @@ func (s *Server) liveParts(ctx context.Context, sess store.DeskSession, id int64
 	return out, nil
 }
 
-// part renders one named template of a page.
-func (s *Server) part(page, name string, data map[string]any) (string, error) {
+// part renders one named template of a page in lang.
+func (s *Server) part(page, name, lang string, data map[string]any) (string, error) {
+	t := s.pages[page]
+	if s.translated[lang][page] != nil {
+		t = s.translated[lang][page]
+	}
 	var b bytes.Buffer
-	if err := s.pages[page].ExecuteTemplate(&b, name, data); err != nil {
+	if err := t.ExecuteTemplate(&b, name, data); err != nil {
 		return "", fmt.Errorf("rendering %s of %s: %w", name, page, err)
 	}
 	return b.String(), nil
