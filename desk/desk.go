@@ -64,9 +64,9 @@ type Options struct {
 	// Announcements (desk/announce.go): ApprovalOver is the audience size
 	// above which an officer's needs an admin (ANNOUNCE_APPROVAL_OVER, as
 	// the bot's) [announce.DefaultApprovalOver]; Announced is told after
-	// one was confirmed or cancelled (bot.DeskAnnounced), Decided after an
-	// admin approved or refused one (bot.DeskDecided); Reacher finds a
-	// channel's reach preview (bot.Reacher), nil for none.
+	// one was confirmed or cancelled (announcements.Announced), Decided after an
+	// admin approved or refused one (announcements.Decided); Reacher finds a
+	// channel's reach preview (announcements.Reacher), nil for none.
 	ApprovalOver int
 	Announced    func(broadcastID int64)
 	Decided      func(broadcastID int64, approve bool, admin string)
