@@ -15,7 +15,7 @@ import (
 // bot/reminders) register into the same routes: this test binary has them
 // because the external tests import bot/bottest, which imports them as app
 // does. The rows naming "operations", "reminders", "announcements" and
-// the desk's /queue and rating (bot/casework) below check their claims.
+// the desk's /queue, rating and invite link (bot/casework) below check their claims.
 
 // A second feature claiming a name a first one owns is refused at init,
 // whatever the kind of name.

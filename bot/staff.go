@@ -19,13 +19,15 @@ import (
 	"reentrybot/store"
 )
 
-// InvitePrefix starts the /start payload of a staff invitation link.
+// InvitePrefix starts the /start payload of a staff invitation link
+// (redeemed by bot/casework; the codes are made here, for the server's
+// staff command, the staff import, the web desk and the demo too).
 const InvitePrefix = "s_"
 
 // The counsellor desk's commands in a staff member's private chat (routes.go),
 // refused to anyone else exactly like unknown commands, and its invites.
-// /queue, /mine and the returnees' rating buttons ("k:") are
-// bot/casework's.
+// /queue, /mine, the returnees' rating buttons ("k:") and the
+// redemption of invitation links are bot/casework's.
 func init() {
 	desk := func(fn staffFn) command { return command{feature: "desk", staffOnly: true, staff: fn} }
 	routes.command("take", desk(openCaseCmd))
@@ -34,7 +36,6 @@ func init() {
 	routes.command("close", desk(closeCmd))
 	routes.command("note", desk(noteCmd))
 	routes.command("setup", desk(setupCmd))
-	routes.start(InvitePrefix, "desk", (*Bot).redeemInvite)
 }
 
 // NewInviteCode returns a fresh one-time code and the hash stored for it.
@@ -150,40 +151,6 @@ func (b *Bot) sendGroupMsg(ctx context.Context, chatID int64, thread int, text s
 		b.log.Error("sending to staff group", "chat", chatID, "thread", thread, "err", err)
 	}
 	return id, err
-}
-
-// redeemInvite binds the account that opened an invitation link.
-func (b *Bot) redeemInvite(ctx context.Context, upd *models.Update, from models.User, code string) error {
-	lang := staffLang(from)
-	fx := &effects{}
-	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
-		s, err := tx.RedeemInvite(ctx, HashInviteCode(code), from.ID, b.now())
-		if errors.Is(err, store.ErrInviteInvalid) {
-			b.log.Warn("invite refused", "user", from.ID)
-			if err := tx.Audit(ctx, 0, from.ID, "invite_refused", 0, ""); err != nil {
-				return err
-			}
-			b.replyAfter(fx, from.ID, b.cat.T(lang, "invite_invalid", nil), nil)
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.Audit(ctx, s.ID, from.ID, "invite_redeemed", 0, string(s.Role)); err != nil {
-			return err
-		}
-		b.replyAfter(fx, from.ID, b.cat.T(lang, "staff_welcome", map[string]any{
-			"Name": escape(s.DisplayName), "Role": b.cat.T(lang, "role_"+string(s.Role), nil),
-		})+"\n\n"+b.cat.T(lang, staffHelp(s), nil), nil)
-		b.staffMenuAfter(fx, s, from.ID) // menus.go
-		return nil
-	})
-	if err != nil || dup {
-		return err
-	}
-	fx.run()
-	b.Metrics.Updates.WithLabelValues("command", "handled").Inc()
-	return nil
 }
 
 // refuseStaffCommand answers a non-staff user's staff command exactly like
