@@ -102,7 +102,7 @@ func TestImportRules(t *testing.T) {
 			features = append(features, path)
 		}
 	}
-	for _, want := range []string{"announcements", "ops", "reminders"} {
+	for _, want := range []string{"announcements", "casework", "ops", "reminders"} {
 		if !slices.Contains(features, module+"/bot/"+want) {
 			t.Errorf("feature packages under bot/: %v, want bot/%s among them", features, want)
 		}

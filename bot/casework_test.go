@@ -1,14 +1,11 @@
 package bot_test
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"reentrybot/bot"
 	"reentrybot/botapitest"
-	"reentrybot/clock"
 	"reentrybot/store"
 )
 
@@ -229,40 +226,4 @@ func TestStaffCommandsRefusedToOthers(t *testing.T) {
 		t.Log(rows)
 		t.Fatalf("%d refused attempts logged, want 4", denied)
 	}
-}
-
-// Invite codes work once and not after they expire.
-func TestInviteCodes(t *testing.T) {
-	r := newRig(t, withFastLimits())
-	r.run()
-	code, hash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, "Anh Tú", hash, clock.System().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	oldCode, oldHash := bot.NewInviteCode()
-	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, "Chị Hết", oldHash, clock.System().Add(-time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	first, second, late := r.api.NewUser("Tú", "vi"), r.api.NewUser("Kẻ khác", "vi"), r.api.NewUser("Hết", "vi")
-	r.waitSeen(r.api.SendText(first, "/start "+bot.InvitePrefix+code))
-	r.waitText(first.ID, "Anh Tú")
-	r.waitSeen(r.api.SendText(second, "/start "+bot.InvitePrefix+code))
-	r.waitSeen(r.api.SendText(late, "/start "+bot.InvitePrefix+oldCode))
-	invalid := r.cat.T("vi", "invite_invalid", nil)
-	for _, u := range []botapitest.User{second, late} {
-		if m := r.waitBot(u.ID, 1); m[0].Text != invalid {
-			t.Fatalf("user %s: %q, want the refusal", u.FirstName, m[0].Text)
-		}
-		if _, ok, _ := r.db.StaffByTelegram(r.ctx, u.ID); ok {
-			t.Fatalf("user %s became staff", u.FirstName)
-		}
-	}
-	if s, ok, _ := r.db.StaffByTelegram(r.ctx, first.ID); !ok || s.DisplayName != "Anh Tú" {
-		t.Fatal("the first user did not become staff")
-	}
-	var stored []byte
-	if err := r.x.Get(&stored, `SELECT code_hash FROM staff_invites ORDER BY id LIMIT 1`); err != nil || strings.Contains(string(stored), code) {
-		t.Fatal("invite code not stored hashed")
-	}
-	_ = strconv.Itoa
 }

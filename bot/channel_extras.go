@@ -10,7 +10,7 @@ import (
 )
 
 // What a returnee on another channel can do outside the flows, as on
-// Telegram: rate a closed case here; /stop announcements and answer
+// Telegram: rate a closed case here (bot/casework); /stop announcements and answer
 // "Nhận lại thông báo?" after /start (bot/announcements), answer a
 // follow-up question (bot/reminders). Staff stay on Telegram, so nothing here is
 // a staff action.
@@ -25,36 +25,9 @@ func (b *Bot) channelExtras(ctx context.Context, tx *store.Tx, caps channel.Capa
 	return false, nil, nil, nil
 }
 
-func init() {
-	routes.channelButtonPrefix("k:", "desk", chRate)
-}
-
 // channelReply renders one catalog text for p on a channel.
 func (b *Bot) channelReply(p store.Person, caps channel.Capabilities, key string) []channel.Message {
 	return channel.Render(b.cat, p.Language, flows.Reply{Key: key}, 0, caps)
-}
-
-// chRate stores a rating of a closed case; any other case button is
-// forged (a returnee has no other).
-func chRate(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (bool, []channel.Message, []channel.Message, error) {
-	text := func(key string) []channel.Message { return b.channelReply(p, caps, key) }
-	action, id, arg, ok := parseCaseData(ev.Data)
-	if !ok {
-		return false, nil, nil, nil
-	}
-	n, _ := strconv.Atoi(arg)
-	if action != "rate" || n < 1 || n > 5 {
-		msgs, err := b.refuseForgedOnChannel(ctx, tx, caps, p, ev)
-		return true, msgs, nil, err
-	}
-	rated, err := tx.RateCase(ctx, id, p.ID, n)
-	if err != nil || !rated {
-		return true, text("button_stale"), nil, err
-	}
-	if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: id, Actor: "returnee", Kind: "rated", Body: arg}); err != nil {
-		return true, nil, nil, err
-	}
-	return true, text("rating_thanks"), nil, nil
 }
 
 // refuseForgedOnChannel answers a case button a returnee could not have

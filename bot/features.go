@@ -489,3 +489,49 @@ func channelHandler(fn func(ctx context.Context, b *Bot, e *ChannelEvent) (bool,
 		return handled, msgs, e.pre, err
 	}
 }
+
+// What bot/casework needs beyond the other features, and why: a staff
+// invitation link is a /start with a payload, opened by someone who is
+// not staff yet and must not become a person (RegisterStartPayload, a
+// Start that touches nobody), and the new member sees their role's help
+// and command menu, which name every feature's commands and so stay in
+// the core (StaffHelp, Start.StaffMenu).
+
+// Start is a /start whose payload a feature owns (a deep link), handled
+// inside the transaction that records the update; nobody is touched as a
+// person.
+type Start struct {
+	Tx      *store.Tx
+	From    models.User
+	Lang    string // the sender's language, from their client
+	Payload string // after the prefix
+
+	b  *Bot
+	fx *effects
+}
+
+// Reply sends text (HTML) to the sender after commit.
+func (s *Start) Reply(html string) { s.b.replyAfter(s.fx, s.From.ID, html, nil) }
+
+// StaffMenu shows st their role's command menu in this chat after commit.
+func (s *Start) StaffMenu(st store.Staff) { s.b.staffMenuAfter(s.fx, st, s.From.ID) }
+
+// RegisterStartPayload gives feature the /start payloads that begin with
+// prefix (a second claim panics).
+func RegisterStartPayload(feature, prefix string, fn func(ctx context.Context, b *Bot, s *Start) error) {
+	routes.start(prefix, feature, func(b *Bot, ctx context.Context, upd *models.Update, from models.User, payload string) error {
+		fx := &effects{}
+		dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
+			return fn(ctx, b, &Start{Tx: tx, From: from, Lang: staffLang(from), Payload: payload, b: b, fx: fx})
+		})
+		if err != nil || dup {
+			return err
+		}
+		fx.run()
+		b.Metrics.Updates.WithLabelValues("command", "handled").Inc()
+		return nil
+	})
+}
+
+// StaffHelp is the catalog key of the help of st's role.
+func StaffHelp(st store.Staff) string { return staffHelp(st) }

@@ -11,10 +11,11 @@ import (
 	"reentrybot/flows"
 )
 
-// The feature packages (bot/announcements, bot/ops, bot/reminders) register into the same
-// routes: this test binary has them because the external tests import
-// bot/bottest, which imports them as app does. The rows naming
-// "operations" and "reminders" below check their claims.
+// The feature packages (bot/announcements, bot/casework, bot/ops,
+// bot/reminders) register into the same routes: this test binary has them
+// because the external tests import bot/bottest, which imports them as app
+// does. The rows naming "operations", "reminders", "announcements" and
+// the desk's /queue, rating and invite link (bot/casework) below check their claims.
 
 // A second feature claiming a name a first one owns is refused at init,
 // whatever the kind of name.

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -20,25 +19,23 @@ import (
 	"reentrybot/store"
 )
 
-// InvitePrefix starts the /start payload of a staff invitation link.
+// InvitePrefix starts the /start payload of a staff invitation link
+// (redeemed by bot/casework; the codes are made here, for the server's
+// staff command, the staff import, the web desk and the demo too).
 const InvitePrefix = "s_"
 
 // The counsellor desk's commands in a staff member's private chat (routes.go),
 // refused to anyone else exactly like unknown commands, and its invites.
+// /queue, /mine, the returnees' rating buttons ("k:") and the
+// redemption of invitation links are bot/casework's.
 func init() {
 	desk := func(fn staffFn) command { return command{feature: "desk", staffOnly: true, staff: fn} }
-	routes.command("queue", desk(queueCmd))
-	routes.command("mine", desk(queueCmd))
 	routes.command("take", desk(openCaseCmd))
 	routes.command("case", desk(openCaseCmd))
 	routes.command("done", desk(doneCmd))
 	routes.command("close", desk(closeCmd))
 	routes.command("note", desk(noteCmd))
 	routes.command("setup", desk(setupCmd))
-	routes.start(InvitePrefix, "desk", (*Bot).redeemInvite)
-	routes.buttonPrefix("k:", button{feature: "desk", others: func(b *Bot, ctx context.Context, upd *models.Update, _ models.User, _ flows.Input) error {
-		return b.handleRating(ctx, upd, upd.CallbackQuery)
-	}})
 }
 
 // NewInviteCode returns a fresh one-time code and the hash stored for it.
@@ -156,40 +153,6 @@ func (b *Bot) sendGroupMsg(ctx context.Context, chatID int64, thread int, text s
 	return id, err
 }
 
-// redeemInvite binds the account that opened an invitation link.
-func (b *Bot) redeemInvite(ctx context.Context, upd *models.Update, from models.User, code string) error {
-	lang := staffLang(from)
-	fx := &effects{}
-	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
-		s, err := tx.RedeemInvite(ctx, HashInviteCode(code), from.ID, b.now())
-		if errors.Is(err, store.ErrInviteInvalid) {
-			b.log.Warn("invite refused", "user", from.ID)
-			if err := tx.Audit(ctx, 0, from.ID, "invite_refused", 0, ""); err != nil {
-				return err
-			}
-			b.replyAfter(fx, from.ID, b.cat.T(lang, "invite_invalid", nil), nil)
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.Audit(ctx, s.ID, from.ID, "invite_redeemed", 0, string(s.Role)); err != nil {
-			return err
-		}
-		b.replyAfter(fx, from.ID, b.cat.T(lang, "staff_welcome", map[string]any{
-			"Name": escape(s.DisplayName), "Role": b.cat.T(lang, "role_"+string(s.Role), nil),
-		})+"\n\n"+b.cat.T(lang, staffHelp(s), nil), nil)
-		b.staffMenuAfter(fx, s, from.ID) // menus.go
-		return nil
-	})
-	if err != nil || dup {
-		return err
-	}
-	fx.run()
-	b.Metrics.Updates.WithLabelValues("command", "handled").Inc()
-	return nil
-}
-
 // refuseStaffCommand answers a non-staff user's staff command exactly like
 // an unknown command, and logs the attempt.
 func (b *Bot) refuseStaffCommand(ctx context.Context, upd *models.Update, from models.User, cmd string) error {
@@ -259,14 +222,6 @@ func (b *Bot) staffSay(fx *effects, from models.User, key string, p map[string]a
 func staffHelpCmd(b *Bot, _ context.Context, _ *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, _ flows.Input) error {
 	b.staffSay(fx, from, staffHelp(s), nil)
 	return nil
-}
-
-func queueCmd(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, in flows.Input) error {
-	if !s.HandlesCases() {
-		b.staffSay(fx, from, "officer_no_cases", nil)
-		return nil
-	}
-	return b.listCases(ctx, tx, fx, s, from, in.Command == "mine")
 }
 
 func openCaseCmd(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, in flows.Input) error {
@@ -505,51 +460,6 @@ func (b *Bot) counsellorMessage(ctx context.Context, tx *store.Tx, fx *effects, 
 	return nil
 }
 
-// listCases answers /queue and /mine.
-func (b *Bot) listCases(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, mine bool) error {
-	lang := staffLang(from)
-	cases, err := b.db.OpenCases(ctx, s, mine)
-	if err != nil {
-		return err
-	}
-	action := "queue"
-	if mine {
-		action = "mine"
-	}
-	if err := tx.Audit(ctx, s.ID, from.ID, action, 0, strconv.Itoa(len(cases))); err != nil {
-		return err
-	}
-	if len(cases) == 0 {
-		b.replyAfter(fx, from.ID, b.cat.T(lang, action+"_empty", nil), nil)
-		return nil
-	}
-	var sb strings.Builder
-	sb.WriteString(b.cat.T(lang, action+"_header", map[string]any{"Count": len(cases)}))
-	now := b.now()
-	for _, c := range cases {
-		sb.WriteString("\n")
-		sb.WriteString(b.cat.T(lang, "queue_line", map[string]any{
-			"ID": c.ID, "Kind": b.cat.T(lang, "kind_"+c.Kind, nil), "Commune": escape(c.CommuneName.String),
-			"Status": b.cat.T(lang, "status_"+string(c.Status), nil), "Age": b.age(lang, now.Sub(c.OpenedAt)),
-			"Who": escape(c.AssigneeName.String),
-		}))
-	}
-	sb.WriteString("\n\n" + b.cat.T(lang, "queue_hint", nil))
-	b.replyAfter(fx, from.ID, sb.String(), nil)
-	return nil
-}
-
-// age says how long ago, coarsely.
-func (b *Bot) age(lang string, d time.Duration) string {
-	switch {
-	case d < time.Hour:
-		return b.cat.T(lang, "age_minutes", map[string]any{"Count": int(d.Minutes())})
-	case d < 48*time.Hour:
-		return b.cat.T(lang, "age_hours", map[string]any{"Count": int(d.Hours())})
-	}
-	return b.cat.T(lang, "age_days", map[string]any{"Count": int(d.Hours() / 24)})
-}
-
 // Callback data of the transport's own buttons: "<ns>:<action>:<id>[:<arg>]",
 // ns "k" for cases, "a" for announcements. The flows' own buttons start
 // with a digit, so they never mix.
@@ -702,50 +612,6 @@ func (b *Bot) topicOpen(chat int64, thread int, open bool) {
 		}
 		return nil
 	})
-}
-
-// handleRating stores a returnee's 1–5 answer on their own closed case.
-func (b *Bot) handleRating(ctx context.Context, upd *models.Update, cq *models.CallbackQuery) error {
-	lang := i18n.Normalize(cq.From.LanguageCode)
-	action, id, arg, ok := parseCaseData(cq.Data)
-	n, _ := strconv.Atoi(arg)
-	fx := &effects{}
-	toast := ""
-	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
-		ref := strconv.FormatInt(cq.From.ID, 10)
-		p, err := tx.TouchPerson(ctx, "telegram", ref, ref, lang)
-		if err != nil {
-			return err
-		}
-		lang = p.Language
-		if !ok || action != "rate" || n < 1 || n > 5 {
-			b.log.Warn("forged or stale case button from a returnee", "user", cq.From.ID, "data", cq.Data)
-			return tx.Audit(ctx, 0, cq.From.ID, "denied_callback", 0, "returnee")
-		}
-		rated, err := tx.RateCase(ctx, id, p.ID, n)
-		if err != nil {
-			return err
-		}
-		if !rated {
-			toast = b.cat.T(lang, "button_stale", nil)
-			return nil
-		}
-		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: id, Actor: "returnee", Kind: "rated", Body: arg}); err != nil {
-			return err
-		}
-		b.replyAfter(fx, cq.From.ID, b.cat.T(lang, "rating_thanks", nil), nil)
-		b.dropButtonsAfter(fx, cq)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	b.answerCallbackText(ctx, cq.ID, toast)
-	if !dup {
-		fx.run()
-		b.Metrics.Updates.WithLabelValues("callback", "handled").Inc()
-	}
-	return nil
 }
 
 // dropButtonsAfter removes the keyboard of an answered question after

@@ -1,6 +1,6 @@
 // Package bottest is test support: a bot with every feature package
-// (bot/announcements, bot/ops, bot/reminders) on a fresh database, talking over HTTP to the
-// strict test Bot API server, and the waits the tests of bot and of its
+// (bot/announcements, bot/casework, bot/ops, bot/reminders) on a fresh
+// database, talking over HTTP to the strict test Bot API server, and the waits the tests of bot and of its
 // feature packages share. A test package using it needs
 // `func TestMain(m *testing.M) { dbtest.Main(m) }`.
 package bottest
@@ -19,6 +19,7 @@ import (
 
 	"reentrybot/bot"
 	_ "reentrybot/bot/announcements" // the features, as app wires them
+	_ "reentrybot/bot/casework"
 	_ "reentrybot/bot/ops"
 	"reentrybot/bot/reminders"
 	"reentrybot/botapitest"

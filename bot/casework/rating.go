@@ -1,0 +1,79 @@
+package casework
+
+import (
+	"context"
+	"strconv"
+
+	"reentrybot/bot"
+	"reentrybot/channel"
+	"reentrybot/store"
+)
+
+// A returnee's case buttons are the rating after a closed case (the relay
+// in bot asks the question with five buttons, bot.CaseData "rate"); any
+// other case button from a returnee is forged, since a returnee is shown
+// no other. Longer prefixes of other features ("k:fu:", bot/reminders)
+// win over this one.
+func init() {
+	bot.RegisterButtonPrefix(feature, "k:", rateOnTelegram)
+	bot.RegisterChannelButtonPrefix(feature, "k:", rateOnChannel)
+}
+
+// rating reads a rating button's data; ok is false for a case button that
+// is not a rating of 1 to 5.
+func rating(data string) (caseID int64, n int, arg string, ok bool) {
+	action, id, arg, ok := bot.ParseCaseData(data)
+	n, _ = strconv.Atoi(arg)
+	return id, n, arg, ok && action == "rate" && n >= 1 && n <= 5
+}
+
+// rate stores n on the person's own closed case, with its event (arg as
+// pressed); rated is false when it was not theirs, not closed, or rated
+// before.
+func rate(ctx context.Context, tx *store.Tx, p store.Person, caseID int64, n int, arg string) (rated bool, err error) {
+	rated, err = tx.RateCase(ctx, caseID, p.ID, n)
+	if err != nil || !rated {
+		return false, err
+	}
+	_, err = tx.AddCaseEvent(ctx, store.NewEvent{CaseID: caseID, Actor: "returnee", Kind: "rated", Body: arg})
+	return err == nil, err
+}
+
+// rateOnTelegram: thanks and the buttons gone, or "no longer valid" as
+// the press's toast.
+func rateOnTelegram(ctx context.Context, b *bot.Bot, p *bot.Press) error {
+	id, n, arg, ok := rating(p.Data)
+	if !ok {
+		b.Log().Warn("forged or stale case button from a returnee", "user", p.From.ID, "data", p.Data)
+		return p.Tx.Audit(ctx, 0, p.From.ID, "denied_callback", 0, "returnee")
+	}
+	rated, err := rate(ctx, p.Tx, p.Person, id, n, arg)
+	if err != nil {
+		return err
+	}
+	if !rated {
+		p.Toast(b.Catalog().T(p.Person.Language, "button_stale", nil))
+		return nil
+	}
+	p.Reply(b.Catalog().T(p.Person.Language, "rating_thanks", nil))
+	p.DropButtons()
+	return nil
+}
+
+// rateOnChannel is the same on another channel; data that is no case
+// button at all is left to the flows.
+func rateOnChannel(ctx context.Context, _ *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
+	if _, _, _, isCase := bot.ParseCaseData(e.Event.Data); !isCase {
+		return false, nil, nil
+	}
+	id, n, arg, ok := rating(e.Event.Data)
+	if !ok {
+		msgs, err := e.Forged(ctx)
+		return true, msgs, err
+	}
+	rated, err := rate(ctx, e.Tx, e.Person, id, n, arg)
+	if err != nil || !rated {
+		return true, e.Text("button_stale"), err
+	}
+	return true, e.Text("rating_thanks"), nil
+}
