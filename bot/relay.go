@@ -384,30 +384,35 @@ func (b *Bot) sweep(ctx context.Context) {
 	b.sweepDeskPosts(ctx)   // desk_bridge.go
 }
 
+// The core's own job, run by the sweeper as the features' are.
+func init() { RegisterJob("housekeeping", time.Hour, housekeeping) }
+
+// housekeeping drops what can no longer be needed: handled inbox events
+// (messengers redeliver for a day at most, Telegram keeps undelivered
+// updates for 24 hours, so a week-old event cannot come again) and idle
+// web chat sessions and visitors past retention.
+func housekeeping(ctx context.Context, b *Bot) error {
+	var errs []error
+	if _, err := b.db.PruneInbox(ctx, b.now().Add(-7*24*time.Hour)); err != nil {
+		errs = append(errs, fmt.Errorf("pruning the inbox: %w", err))
+	}
+	months := b.opts.RetentionMonths
+	if months <= 0 {
+		months = store.DefaultRetentionMonths
+	}
+	if _, err := b.db.PruneWebChat(ctx, b.now().AddDate(0, -months, 0)); err != nil {
+		errs = append(errs, fmt.Errorf("pruning the web chat: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
 func (b *Bot) sweeper(ctx context.Context) {
 	t := time.NewTicker(b.opts.SweepEvery)
 	defer t.Stop()
-	var pruned time.Time
-	last := map[string]time.Time{} // the features' jobs (features.go)
+	last := map[string]time.Time{} // the jobs (features.go), housekeeping's too
 	for {
 		b.sweep(ctx)
-		b.runJobs(ctx, last) // reminders, retention
-		// Messengers redeliver for a day at most (Telegram keeps undelivered
-		// updates for 24 hours): handled events older than a week cannot
-		// come again.
-		if time.Since(pruned) > time.Hour {
-			if _, err := b.db.PruneInbox(ctx, b.now().Add(-7*24*time.Hour)); err != nil {
-				b.log.Warn("pruning the inbox", "err", err)
-			}
-			months := b.opts.RetentionMonths
-			if months <= 0 {
-				months = store.DefaultRetentionMonths
-			}
-			if _, err := b.db.PruneWebChat(ctx, b.now().AddDate(0, -months, 0)); err != nil {
-				b.log.Warn("pruning the web chat", "err", err)
-			}
-			pruned = time.Now()
-		}
+		b.runJobs(ctx, last) // housekeeping, reminders, retention
 		select {
 		case <-ctx.Done():
 			return

@@ -133,12 +133,7 @@ func New(db *store.DB, cat *i18n.Catalog, opt Options, log *slog.Logger) (*Serve
 	}
 	s := &Server{db: db, cat: cat, opt: opt, log: log, pages: map[string]*template.Template{}}
 	s.live = newHub(db, log, opt.LivePoll)
-	funcs := template.FuncMap{
-		"t":           func(key string) string { return cat.T(i18n.Default, key, nil) },
-		"when":        func(t time.Time) string { return t.In(opt.Loc).Format("02/01/2006 15:04") },
-		"tv":          s.tv(i18n.Default), // lang.go
-		"canAnnounce": announce.Allowed,
-	}
+	funcs := s.funcs(i18n.Default) // lang.go
 	for _, p := range []string{"signin", "invite", "queue", "case", "message", "recovery", "report", "audit", "staff", "import", "announce", "announce_form", "announce_preview"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
