@@ -105,17 +105,20 @@ func sendOne(ctx context.Context, b *bot.Bot, zone string) (more bool, err error
 		sendErr := b.SendTo(tctx, channel.Address{Channel: channel.Name(r.Channel), Ref: r.ChatRef}, text, purpose, buttons...)
 		var perm *bot.PermanentError
 		var nd *bot.NotDeliveredError
+		// Finished at the time it was claimed: the run's one "now", not a
+		// second reading of the clock after the send returned (a test's
+		// clock may have moved on by then).
 		switch {
 		case sendErr == nil:
-			return tx.FinishReminder(tctx, r.ID, store.ReminderSent, "", b.Now())
+			return tx.FinishReminder(tctx, r.ID, store.ReminderSent, "", now)
 		case errors.Is(sendErr, bot.ErrNoChat):
-			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, "no chat on "+r.Channel, b.Now())
+			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, "no chat on "+r.Channel, now)
 		case errors.As(sendErr, &nd):
-			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, nd.Error(), b.Now())
+			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, nd.Error(), now)
 		case errors.Is(sendErr, bot.ErrUnreachable):
-			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, "unreachable", b.Now())
+			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, "unreachable", now)
 		case errors.As(sendErr, &perm):
-			return tx.FinishReminder(tctx, r.ID, store.ReminderFailed, perm.Reason, b.Now())
+			return tx.FinishReminder(tctx, r.ID, store.ReminderFailed, perm.Reason, now)
 		}
 		return fmt.Errorf("sending reminder %d: %w", r.ID, sendErr) // stays pending
 	})
