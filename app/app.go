@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"reentrybot/bot"
+	"reentrybot/channel/telegram"
 	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/flows"
@@ -116,7 +117,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		WebhookURL:        cfg.WebhookURL,
 		WebhookSecret:     cfg.WebhookSecret,
 		Workers:           cfg.Workers,
-		Limits:            bot.DefaultLimits(cfg.SendRate),
+		Limits:            telegram.DefaultLimits(cfg.SendRate),
 		Hours:             hours,
 		Loc:               cfg.TimeZone,
 		RetentionMonths:   cfg.RetentionMonths,

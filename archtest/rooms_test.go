@@ -80,6 +80,7 @@ func TestImportRules(t *testing.T) {
 	pkgs := list(t)
 	messenger := func(dep string) bool {
 		return strings.HasPrefix(dep, "github.com/go-telegram/") || dep == module+"/channel" ||
+			strings.HasPrefix(dep, module+"/channel/") ||
 			dep == module+"/bot" || strings.HasPrefix(dep, module+"/bot/") ||
 			dep == module+"/zalo" || dep == module+"/webchat"
 	}
@@ -94,7 +95,21 @@ func TestImportRules(t *testing.T) {
 		{module + "/flows", "the conversations import no messenger and no store", func(dep string) bool { return messenger(dep) || dep == module+"/store" }},
 		{module + "/domain", "the nouns import no project package", func(dep string) bool { return ours(dep) }},
 		{module + "/store", "the store imports no conversation and no messenger", func(dep string) bool { return messenger(dep) || dep == module+"/flows" }},
-		{module + "/channel", "channel imports no messenger library", func(dep string) bool { return strings.HasPrefix(dep, "github.com/go-telegram/") }},
+		{module + "/channel", "channel imports no messenger library", func(dep string) bool {
+			return strings.HasPrefix(dep, "github.com/go-telegram/") || strings.HasPrefix(dep, module+"/channel/")
+		}},
+		// A channel's package knows its own messenger only, and neither the
+		// bot nor the store: the core drives it.
+		{module + "/channel/telegram", "Telegram's package imports no other channel, no bot and no store", func(dep string) bool {
+			return dep == module+"/bot" || strings.HasPrefix(dep, module+"/bot/") || dep == module+"/store" ||
+				dep == module+"/zalo" || dep == module+"/webchat"
+		}},
+		{module + "/zalo", "Zalo's package imports no other messenger", func(dep string) bool {
+			return strings.HasPrefix(dep, "github.com/go-telegram/") || strings.HasPrefix(dep, module+"/channel/") || dep == module+"/webchat"
+		}},
+		{module + "/webchat", "the web chat imports no other messenger", func(dep string) bool {
+			return strings.HasPrefix(dep, "github.com/go-telegram/") || strings.HasPrefix(dep, module+"/channel/") || dep == module+"/zalo"
+		}},
 	}
 	var features []string
 	for path := range pkgs {

@@ -22,6 +22,7 @@ import (
 
 	"reentrybot/app"
 	"reentrybot/bot"
+	"reentrybot/channel/telegram"
 	"reentrybot/config"
 	"reentrybot/flows"
 	"reentrybot/i18n"
@@ -30,8 +31,8 @@ import (
 
 // FastLimits are the sender's limits raised far above Telegram's, for
 // measuring the bot rather than the pacing.
-func FastLimits() bot.Limits {
-	l := bot.DefaultLimits(1e6)
+func FastLimits() telegram.Limits {
+	l := telegram.DefaultLimits(1e6)
 	l.Burst = 1e6
 	l.PerChatSecond, l.PerChatBurst = 1e6, 1000
 	l.PerGroupMinute, l.GroupBurst = 1e6, 1000
@@ -108,14 +109,14 @@ func (t Tuning) String() string {
 }
 
 // StartBot runs the bot in this process against the Env: see RunBot.
-func StartBot(ctx context.Context, e *Env, limits bot.Limits, tune Tuning, log *slog.Logger) (stop func(), err error) {
+func StartBot(ctx context.Context, e *Env, limits telegram.Limits, tune Tuning, log *slog.Logger) (stop func(), err error) {
 	return RunBot(ctx, e.DBURL, e.URL, e.Token(), limits, tune, log)
 }
 
 // RunBot runs the bot in this process, wired as app.Start wires it but
 // with the sender's limits given (FastLimits for the benchmarks) and the
 // tuning, without the HTTP server. stop ends it and closes its pool.
-func RunBot(ctx context.Context, dbURL, apiURL, token string, limits bot.Limits, tune Tuning, log *slog.Logger) (stop func(), err error) {
+func RunBot(ctx context.Context, dbURL, apiURL, token string, limits telegram.Limits, tune Tuning, log *slog.Logger) (stop func(), err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 	"reentrybot/store"
 )
@@ -115,7 +116,7 @@ func (b *Bot) repeatOne(ctx context.Context, personID int64) error {
 		if !person.Reachable {
 			return tx.MarkAnswered(ctx, personID) // nothing can reach them
 		}
-		caps := telegramCaps
+		caps := telegram.Caps
 		if ch, ok := b.channels[channel.Name(person.Channel)]; ok {
 			caps = ch.Capabilities()
 		}
@@ -164,7 +165,7 @@ func (b *Bot) repeatOne(ctx context.Context, personID int64) error {
 		return fmt.Errorf("chat of person %d: %w", personID, err)
 	}
 	b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
-		b.deliver(b.sendCtx, Target{ChatID: chat}, lang, out, false)
+		b.deliver(b.sendCtx, telegram.Target{ChatID: chat}, lang, out, false)
 		b.sentAnswer(person.ID, out.Version)
 		return nil
 	})

@@ -19,10 +19,12 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/config"
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
+	"reentrybot/textfold"
 )
 
 // Options configure a Bot.
@@ -32,7 +34,7 @@ type Options struct {
 	WebhookURL    string // webhook mode when set, long polling otherwise
 	WebhookSecret string
 	Workers       int // chats handled at once
-	Limits        Limits
+	Limits        telegram.Limits
 	HTTPClient    *http.Client
 	PollTimeout   time.Duration // long-poll wait; 25 s when zero
 	Now           func() time.Time
@@ -66,7 +68,7 @@ type Bot struct {
 	db      *store.DB
 	engine  *flows.Engine
 	cat     *i18n.Catalog
-	send    *Sender
+	send    *telegram.Sender
 	log     *slog.Logger
 	Metrics *Metrics
 	lanes   *lanes     // handling updates
@@ -97,7 +99,7 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 		o.Workers = 64
 	}
 	if o.Limits.PerSecond == 0 {
-		o.Limits = DefaultLimits(25)
+		o.Limits = telegram.DefaultLimits(25)
 	}
 	if o.PollTimeout == 0 {
 		o.PollTimeout = 25 * time.Second
@@ -161,10 +163,7 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 		return nil, fmt.Errorf("getMe (is TELEGRAM_BOT_TOKEN right and TELEGRAM_API_URL reachable?): %w", err)
 	}
 	b.me = me
-	b.send = NewSender(o.Limits, db, b.Metrics, log)
-	if o.Sleep != nil {
-		b.send.sleep = o.Sleep
-	}
+	b.send = telegram.NewSender(o.Limits, db, b.Metrics.Sends, o.Sleep, log)
 	b.lanes = newLanes(o.Workers)
 	b.outbox = newLanes(outboxLanes(o.Workers))
 	b.relays = newLanes(max(o.Workers, 16))
@@ -181,7 +180,7 @@ func outboxLanes(workers int) int { return max(4*workers, 256) }
 func (b *Bot) API() *tg.Bot { return b.api }
 
 // Sender is the one outgoing path.
-func (b *Bot) Sender() *Sender { return b.send }
+func (b *Bot) Sender() *telegram.Sender { return b.send }
 
 // Username is the bot's @username.
 func (b *Bot) Username() string { return b.me.Username }
@@ -205,7 +204,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		_, err := b.api.SetWebhook(ctx, &tg.SetWebhookParams{
 			URL:            b.opts.WebhookURL,
 			SecretToken:    b.opts.WebhookSecret,
-			AllowedUpdates: allowedUpdates,
+			AllowedUpdates: telegram.AllowedUpdates,
 			MaxConnections: 40,
 		})
 		if err != nil {
@@ -220,8 +219,6 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	return b.poll(ctx)
 }
-
-var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member", "chat_member"}
 
 // commands are the ones shown in Telegram's menu, by catalog key.
 var commands = []struct{ name, key string }{
@@ -273,13 +270,13 @@ func (b *Bot) Dispatch(ctx context.Context, upd *models.Update) <-chan error {
 		done <- err
 		return done
 	}
-	return b.drainChat(ctx, chatKey(upd)) // behind the drain receiveUpdates queued
+	return b.drainChat(ctx, telegram.ChatKey(upd)) // behind the drain receiveUpdates queued
 }
 
 // handleUpdate handles one update; an error means it did not commit and
 // must be delivered again. It retries transient failures itself.
 func (b *Bot) handleUpdate(ctx context.Context, upd *models.Update) error {
-	typ := updateType(upd)
+	typ := telegram.Kind(upd)
 	start := time.Now()
 	var err error
 	for attempt := 1; ; attempt++ {
@@ -311,7 +308,7 @@ func (b *Bot) handleUpdate(ctx context.Context, upd *models.Update) error {
 	}
 	b.Metrics.Updates.WithLabelValues(typ, "failed").Inc()
 	if serr := b.db.InTx(ctx, func(tx *store.Tx) error {
-		_, e := tx.MarkUpdateSeen(ctx, upd.ID, chatKey(upd))
+		_, e := tx.MarkUpdateSeen(ctx, upd.ID, telegram.ChatKey(upd))
 		return e
 	}); serr != nil {
 		return serr
@@ -346,7 +343,7 @@ func (b *Bot) returneeWay(upd *models.Update) bool {
 	if routes.forUpdate(upd) != nil {
 		return false
 	}
-	in, _, ok := b.toInput(upd)
+	in, _, ok := telegram.Input(upd, b.me.Username)
 	if !ok {
 		return false
 	}
@@ -367,9 +364,9 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if r := routes.forUpdate(upd); r != nil { // the staff group, membership changes
 		return r.handle(b, ctx, upd)
 	}
-	in, from, ok := b.toInput(upd)
+	in, from, ok := telegram.Input(upd, b.me.Username)
 	if !ok {
-		return b.handleOther(ctx, upd, updateType(upd))
+		return b.handleOther(ctx, upd, telegram.Kind(upd))
 	}
 	if start, payload := routes.startPayload(in); start != nil { // deep links: staff invites
 		return start(b, ctx, upd, from, payload)
@@ -396,7 +393,7 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 // handleReturnee runs a returnee's input through the flows, or passes it
 // to the counsellor of their case.
 func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.Input, from models.User) error {
-	typ := updateType(upd)
+	typ := telegram.Kind(upd)
 	var (
 		out    flows.Outcome
 		person store.Person
@@ -437,7 +434,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		}
 		out, err = b.engine.HandleLoaded(ctx, tx, flows.Person{
 			ID: person.ID, Lang: person.Language, Name: from.FirstName, LangHint: i18n.Normalize(from.LanguageCode),
-			Carrier: telegramCaps.Carrier, CarrierAbroad: telegramCaps.Abroad,
+			Carrier: telegram.Caps.Carrier, CarrierAbroad: telegram.Caps.Abroad,
 		}, conv, in)
 		if err != nil {
 			return err
@@ -506,7 +503,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	}
 	// The transaction just marked the person reachable: no need to ask
 	// the database again before answering (Target.Fresh).
-	to := Target{ChatID: from.ID, Fresh: true}
+	to := telegram.Target{ChatID: from.ID, Fresh: true}
 	b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
 		b.deliver(b.sendCtx, to, lang, out, in.Kind == flows.InContact)
 		if saved {
@@ -636,8 +633,8 @@ func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, 
 	}
 	ev := store.NewEvent{CaseID: c.ID, Actor: "returnee", Kind: "message", Body: in.Text, RelayTo: relayTopic}
 	if in.Kind != flows.InText && m != nil {
-		ev.Media, ev.SrcChatID, ev.SrcMsgID = mediaKind(m), m.Chat.ID, m.ID
-		ev.Body = CleanText(m.Caption)
+		ev.Media, ev.SrcChatID, ev.SrcMsgID = telegram.MediaKind(m), m.Chat.ID, m.ID
+		ev.Body = textfold.Clean(m.Caption)
 	}
 	if _, err := tx.AddCaseEvent(ctx, ev); err != nil {
 		return false, err
@@ -671,7 +668,7 @@ func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, 
 func (b *Bot) handleOther(ctx context.Context, upd *models.Update, typ string) error {
 	outcome := "ignored"
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
-		first, err := tx.MarkUpdateSeen(ctx, upd.ID, chatKey(upd))
+		first, err := tx.MarkUpdateSeen(ctx, upd.ID, telegram.ChatKey(upd))
 		if err != nil || !first {
 			if !first {
 				outcome = "duplicate"

@@ -16,7 +16,8 @@ import (
 	"github.com/go-telegram/bot/models"
 	"github.com/lib/pq"
 
-	"reentrybot/bot"
+	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/clock"
 )
 
@@ -141,7 +142,7 @@ func TestWebhookSecretAndRedelivery(t *testing.T) {
 }
 
 func sendVia(r *rig, chat int64, text string) error {
-	return r.bot.Sender().Do(r.ctx, bot.Target{ChatID: chat}, "sendMessage", func(ctx context.Context) error {
+	return r.bot.Sender().Do(r.ctx, telegram.Target{ChatID: chat}, "sendMessage", func(ctx context.Context) error {
 		_, err := r.bot.API().SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: text})
 		return err
 	})
@@ -181,16 +182,16 @@ func TestSender(t *testing.T) {
 		r.api.SendText(u, "/start")
 		r.waitBot(u.ID, 1)
 		r.api.Block(u)
-		if err := sendVia(r, u.ID, "tin mới"); !errors.Is(err, bot.ErrUnreachable) {
-			t.Fatalf("err = %v, want ErrUnreachable", err)
+		if err := sendVia(r, u.ID, "tin mới"); !errors.Is(err, channel.ErrUnreachable) {
+			t.Fatalf("err = %v, want channel.ErrUnreachable", err)
 		}
 		p, err := r.db.PersonByExternal(r.ctx, "telegram", strconv.FormatInt(u.ID, 10))
 		if err != nil || p.Reachable {
 			t.Fatalf("person still reachable: %+v %v", p, err)
 		}
 		before := r.api.Calls("sendMessage")
-		if err := sendVia(r, u.ID, "tin nữa"); !errors.Is(err, bot.ErrUnreachable) {
-			t.Fatalf("err = %v, want ErrUnreachable", err)
+		if err := sendVia(r, u.ID, "tin nữa"); !errors.Is(err, channel.ErrUnreachable) {
+			t.Fatalf("err = %v, want channel.ErrUnreachable", err)
 		}
 		if r.api.Calls("sendMessage") != before {
 			t.Fatal("sent to an unreachable person")
@@ -213,9 +214,9 @@ func TestSender(t *testing.T) {
 	t.Run("other 4xx fails with the reason", func(t *testing.T) {
 		r := newRig(t)
 		err := sendVia(r, 424242, "to nobody")
-		var pe *bot.PermanentError
+		var pe *channel.PermanentError
 		if !errors.As(err, &pe) || !strings.Contains(pe.Reason, "chat not found") {
-			t.Fatalf("err = %v, want a PermanentError naming the reason", err)
+			t.Fatalf("err = %v, want a channel.PermanentError naming the reason", err)
 		}
 		if got := r.api.Calls("sendMessage"); got != 1 {
 			t.Fatalf("%d calls, want 1 (no retry)", got)

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
+	"reentrybot/textfold"
 )
 
 // Channel is a messenger other than Telegram that carries returnees'
@@ -288,7 +290,7 @@ func (b *Bot) eventInput(ctx context.Context, tx *store.Tx, personID int64, ev c
 		in.Kind, in.Command = flows.InCommand, "start"
 	case channel.EvButton:
 		in.Kind = flows.InChoice
-		in.Version, in.Choice = parseCallback(ev.Data)
+		in.Version, in.Choice = telegram.ParseCallback(ev.Data)
 	case channel.EvContact:
 		in.Kind, in.Phone = flows.InContact, ev.Phone
 	case channel.EvMedia, channel.EvLocation:
@@ -297,8 +299,8 @@ func (b *Bot) eventInput(ctx context.Context, tx *store.Tx, personID int64, ev c
 			in.Media = "location"
 		}
 	default:
-		text := CleanText(ev.Text)
-		if cmd, arg, ok := parseCommand(text, ""); ok {
+		text := textfold.Clean(ev.Text)
+		if cmd, arg, ok := telegram.ParseCommand(text, ""); ok {
 			in.Kind, in.Command, in.Arg = flows.InCommand, cmd, arg
 			return in, nil
 		}
@@ -358,7 +360,7 @@ func (b *Bot) sendToChannel(ctx context.Context, ch Channel, c store.Case, ev st
 	case ev.Kind == "message":
 		key, params = "counsellor_says", map[string]any{"Name": b.staffName(ctx, ev.StaffID.Int64), "Text": ev.Body.String}
 	default:
-		return &PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
+		return &channel.PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
 	}
 	to := channel.Address{Channel: ch.Name(), Ref: c.PersonChat}
 	if err := b.sendTextOn(ctx, ch, to, b.cat.T(lang, key, escapeParams(params)), channel.PurposeCounsellor); err != nil || ev.Kind != "closed" {
@@ -373,8 +375,8 @@ func (b *Bot) sendToChannel(ctx context.Context, ch Channel, c store.Case, ev st
 }
 
 // sendTextOn sends a catalog text (HTML) to a person on another channel,
-// fitted to it, with the sender's error kinds (ErrUnreachable,
-// *PermanentError, *NotDeliveredError) so that callers treat every channel
+// fitted to it, with the sender's error kinds (channel.ErrUnreachable,
+// *channel.PermanentError, *channel.NotDeliveredError) so that callers treat every channel
 // alike. why lets the channel apply its rules (Zalo's window).
 func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, html string, why channel.Purpose, buttons ...channel.Button) error {
 	caps := ch.Capabilities()
@@ -396,13 +398,13 @@ func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, ht
 					if merr := b.db.MarkUnreachable(ctx, string(to.Channel), to.Ref, ce.Reason); merr != nil {
 						b.log.Warn("marking unreachable", "to", to.String(), "err", merr)
 					}
-					return ErrUnreachable
+					return channel.ErrUnreachable
 				case channel.Permanent:
-					return &PermanentError{Method: "send", Reason: ce.Reason}
+					return &channel.PermanentError{Method: "send", Reason: ce.Reason}
 				case channel.NotDelivered:
-					return &NotDeliveredError{Reason: ce.Reason}
+					return &channel.NotDeliveredError{Reason: ce.Reason}
 				case channel.Held:
-					return &HeldError{Until: ce.Until, Reason: ce.Reason}
+					return &channel.HeldError{Until: ce.Until, Reason: ce.Reason}
 				}
 			}
 			return err

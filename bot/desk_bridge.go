@@ -6,6 +6,8 @@ import (
 
 	tg "github.com/go-telegram/bot"
 
+	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/store"
 )
 
@@ -67,7 +69,7 @@ func (b *Bot) mirrorOne(ctx context.Context, caseID int64) (more bool, err error
 			return tx.FinishMirror(ctx, ev.ID, "erased")
 		}
 		sendErr := b.postDeskEvent(ctx, c, ev)
-		var perm *PermanentError
+		var perm *channel.PermanentError
 		switch {
 		case sendErr == nil:
 			more = true
@@ -97,17 +99,17 @@ func (b *Bot) postDeskEvent(ctx context.Context, c store.Case, ev store.CaseEven
 		text = b.cat.T(groupLang, "topic_closed", map[string]any{"Outcome": b.cat.T(groupLang, "outcome_"+ev.Body.String, nil), "Name": name})
 	case "reopened":
 		// The topic opens first, or the post would land in a closed topic.
-		err := b.send.Do(ctx, Target{ChatID: chat, Group: true}, "reopenForumTopic", func(ctx context.Context) error {
+		err := b.send.Do(ctx, telegram.Target{ChatID: chat, Group: true}, "reopenForumTopic", func(ctx context.Context) error {
 			_, err := b.api.ReopenForumTopic(ctx, &tg.ReopenForumTopicParams{ChatID: chat, MessageThreadID: thread})
 			return err
 		})
-		var perm *PermanentError
+		var perm *channel.PermanentError
 		if err != nil && !errors.As(err, &perm) { // refused: it was open
 			return err
 		}
 		text = b.cat.T(groupLang, "desk_reopened", map[string]any{"Name": name, "ID": c.ID, "Reason": escape(ev.Body.String)})
 	default:
-		return &PermanentError{Method: "desk post", Reason: "unknown event kind " + ev.Kind}
+		return &channel.PermanentError{Method: "desk post", Reason: "unknown event kind " + ev.Kind}
 	}
 	_, err := b.sendGroupMsg(ctx, chat, thread, text, nil)
 	return err

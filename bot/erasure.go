@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -20,12 +22,12 @@ func (b *Bot) erasePosts(ctx context.Context) {
 		return
 	}
 	for _, p := range posts {
-		t := Target{ChatID: p.ChatID, Group: p.ChatID < 0, Fresh: true}
+		t := telegram.Target{ChatID: p.ChatID, Group: p.ChatID < 0, Fresh: true}
 		err := b.send.Do(ctx, t, "deleteMessage", func(ctx context.Context) error {
 			_, err := b.api.DeleteMessage(ctx, &tg.DeleteMessageParams{ChatID: p.ChatID, MessageID: p.Message})
 			return err
 		})
-		var perm *PermanentError
+		var perm *channel.PermanentError
 		if errors.As(err, &perm) {
 			err = b.send.Do(ctx, t, "editMessageText", func(ctx context.Context) error {
 				_, err := b.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: p.ChatID, MessageID: p.Message, Text: b.cat.T(groupLang, "post_erased", nil)})
@@ -36,7 +38,7 @@ func (b *Bot) erasePosts(ctx context.Context) {
 				err = nil
 			}
 		}
-		if errors.Is(err, ErrUnreachable) {
+		if errors.Is(err, channel.ErrUnreachable) {
 			err = nil // the counsellor blocked the bot: nothing the bot can do
 		}
 		if err != nil {
@@ -77,14 +79,14 @@ func (b *Bot) eraseChats(ctx context.Context) {
 			for id := to; id > to-100 && id >= r.From; id-- {
 				ids = append(ids, id)
 			}
-			err := b.send.Do(ctx, Target{ChatID: r.ChatID, Fresh: true}, "deleteMessages", func(ctx context.Context) error {
+			err := b.send.Do(ctx, telegram.Target{ChatID: r.ChatID, Fresh: true}, "deleteMessages", func(ctx context.Context) error {
 				_, err := b.api.DeleteMessages(ctx, &tg.DeleteMessagesParams{ChatID: r.ChatID, MessageIDs: ids})
 				return err
 			})
-			var perm *PermanentError
+			var perm *channel.PermanentError
 			next := to - 100
 			switch {
-			case errors.Is(err, ErrUnreachable), errors.As(err, &perm):
+			case errors.Is(err, channel.ErrUnreachable), errors.As(err, &perm):
 				// Blocked, or nothing there to delete: the rest neither,
 				// so the whole range is recorded as done.
 				b.log.Info("an erased person's chat could not be cleared further", "err", err)

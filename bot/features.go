@@ -11,6 +11,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
@@ -66,7 +67,7 @@ var ErrNoChat = errors.New("no chat at this address")
 // one it does not run.
 func (b *Bot) Capabilities(name channel.Name) (caps channel.Capabilities, ok bool) {
 	if name == "telegram" {
-		return telegramCaps, true
+		return telegram.Caps, true
 	}
 	ch, ok := b.channels[name]
 	if !ok {
@@ -78,7 +79,7 @@ func (b *Bot) Capabilities(name channel.Name) (caps channel.Capabilities, ok boo
 // SendTo sends a catalog text (HTML) to a person on any channel, buttons
 // after the text: on Telegram through the sender, elsewhere through the
 // channel's Send for purpose. The errors are the sender's
-// (ErrUnreachable, *PermanentError, *NotDeliveredError) on every channel,
+// (channel.ErrUnreachable, *channel.PermanentError, *channel.NotDeliveredError) on every channel,
 // or ErrNoChat.
 func (b *Bot) SendTo(ctx context.Context, to channel.Address, html string, purpose channel.Purpose, buttons ...channel.Button) error {
 	if ch, ok := b.channels[to.Channel]; ok {
@@ -213,7 +214,7 @@ func (b *Bot) handlePress(ctx context.Context, upd *models.Update, from models.U
 	}
 	if !dup {
 		fx.run()
-		b.Metrics.Updates.WithLabelValues(updateType(upd), "handled").Inc()
+		b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), "handled").Inc()
 	}
 	return nil
 }
@@ -299,7 +300,7 @@ func ParseButtonData(ns, data string) (action string, id int64, arg string, ok b
 
 // WireMarkup is reply markup as the Bot API wants it (markup.go), for a
 // feature's own calls.
-func WireMarkup(m models.ReplyMarkup) models.ReplyMarkup { return wireMarkup(m) }
+func WireMarkup(m models.ReplyMarkup) models.ReplyMarkup { return telegram.WireMarkup(m) }
 
 // SendMarkup sends a text (HTML) with reply markup to a chat through the
 // sender.
@@ -328,7 +329,16 @@ func (b *Bot) Channel(name channel.Name) (Channel, bool) {
 }
 
 // Sleep waits d, or until ctx is done (its error then).
-func Sleep(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, d) }
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
 
 // BroadcastOptions are Options.Broadcast with the defaults filled in.
 func (b *Bot) BroadcastOptions() BroadcastOptions { return b.bopts() }

@@ -8,6 +8,8 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 )
 
@@ -18,7 +20,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID int64, photo bool, name strin
 	if photo {
 		method = "sendPhoto"
 	}
-	err := b.send.Do(ctx, Target{ChatID: chatID}, method, func(ctx context.Context) error {
+	err := b.send.Do(ctx, telegram.Target{ChatID: chatID}, method, func(ctx context.Context) error {
 		up := &models.InputFileUpload{Filename: name, Data: bytes.NewReader(data)}
 		var err error
 		if photo {
@@ -28,7 +30,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID int64, photo bool, name strin
 		}
 		return err
 	})
-	if err != nil && !errors.Is(err, ErrUnreachable) {
+	if err != nil && !errors.Is(err, channel.ErrUnreachable) {
 		b.log.Error("sending a file", "chat", chatID, "method", method, "err", err)
 	}
 	return err

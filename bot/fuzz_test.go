@@ -2,6 +2,7 @@ package bot
 
 import (
 	"encoding/json"
+	"reentrybot/channel/telegram"
 	"testing"
 	"unicode/utf8"
 
@@ -29,10 +30,10 @@ func FuzzDecodeUpdate(f *testing.F) {
 		if json.Unmarshal(data, &upd) != nil {
 			return
 		}
-		_ = chatKey(&upd)
-		_ = updateType(&upd)
+		_ = telegram.ChatKey(&upd)
+		_ = telegram.Kind(&upd)
 		_ = isGroupUpdate(&upd)
-		in, _, ok := b.toInput(&upd)
+		in, _, ok := telegram.Input(&upd, b.me.Username)
 		if ok && !utf8.ValidString(in.Text) {
 			t.Fatalf("input text not UTF-8: %q", in.Text)
 		}
@@ -71,9 +72,9 @@ func FuzzParseCommand(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		cmd, _, ok := parseCommand(text, "reentry_test_bot")
+		cmd, _, ok := telegram.ParseCommand(text, "reentry_test_bot")
 		if ok && (cmd == "" || len(cmd) > len(text)) {
-			t.Fatalf("parseCommand(%q) = %q", text, cmd)
+			t.Fatalf("telegram.ParseCommand(%q) = %q", text, cmd)
 		}
 	})
 }

@@ -8,7 +8,9 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel/telegram"
 	"reentrybot/store"
+	"reentrybot/textfold"
 )
 
 // The staff group is the desk's (routes.go).
@@ -57,7 +59,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 		}
 		var cmd, arg string
 		if m != nil {
-			cmd, arg, _ = parseCommand(CleanText(m.Text), b.me.Username)
+			cmd, arg, _ = telegram.ParseCommand(textfold.Clean(m.Text), b.me.Username)
 		}
 		if cmd == "setup" {
 			if !isStaff || s.Role != store.RoleAdmin {
@@ -85,7 +87,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 		}
 		if !isStaff {
 			b.log.Warn("non-staff action in the staff group", "user", from.ID)
-			return tx.Audit(ctx, 0, from.ID, "denied_group", 0, updateType(upd))
+			return tx.Audit(ctx, 0, from.ID, "denied_group", 0, telegram.Kind(upd))
 		}
 		if cq != nil {
 			toast, err = b.caseCallback(ctx, tx, fx, s, from, cq)
@@ -105,7 +107,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.cat.T(groupLang, "case_not_in_scope", nil), nil)
 			return tx.Audit(ctx, s.ID, from.ID, "denied_message", c.ID, "out of scope")
 		}
-		text := CleanText(m.Text)
+		text := textfold.Clean(m.Text)
 		switch {
 		case cmd == "take":
 			if err := tx.Audit(ctx, s.ID, from.ID, "view", c.ID, "topic"); err != nil {
@@ -140,7 +142,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 	}
 	if !dup {
 		fx.run()
-		b.Metrics.Updates.WithLabelValues(updateType(upd), "handled").Inc()
+		b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), "handled").Inc()
 	}
 	return nil
 }
@@ -149,7 +151,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 func (b *Bot) markOnly(ctx context.Context, upd *models.Update, outcome string) error {
 	dup, err := b.inUpdateTx(ctx, upd, nil, func(*store.Tx) error { return nil })
 	if err == nil && !dup {
-		b.Metrics.Updates.WithLabelValues(updateType(upd), outcome).Inc()
+		b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), outcome).Inc()
 	}
 	return err
 }

@@ -3,8 +3,6 @@ package bot
 import (
 	"context"
 	"sync"
-
-	"github.com/go-telegram/bot/models"
 )
 
 // lanes runs jobs of one key (a chat) one at a time, in submission order,
@@ -73,49 +71,3 @@ func (l *lanes) run(key int64, ln *lane) {
 
 // wait blocks until every queued job is done.
 func (l *lanes) wait() { l.wg.Wait() }
-
-// chatKey is the chat an update belongs to; updates without a chat share
-// lane 0.
-func chatKey(u *models.Update) int64 {
-	switch {
-	case u.Message != nil:
-		return u.Message.Chat.ID
-	case u.EditedMessage != nil:
-		return u.EditedMessage.Chat.ID
-	case u.CallbackQuery != nil:
-		if m := u.CallbackQuery.Message.Message; m != nil {
-			return m.Chat.ID
-		}
-		return u.CallbackQuery.From.ID
-	case u.MyChatMember != nil:
-		return u.MyChatMember.Chat.ID
-	case u.ChatMember != nil:
-		return u.ChatMember.Chat.ID
-	}
-	return 0
-}
-
-// updateType names the update's kind for metrics and logs.
-func updateType(u *models.Update) string {
-	switch {
-	case u.Message != nil:
-		m := u.Message
-		switch {
-		case m.Text != "" && m.Text[0] == '/':
-			return "command"
-		case m.Text != "":
-			return "text"
-		case m.Contact != nil:
-			return "contact"
-		default:
-			return "media"
-		}
-	case u.CallbackQuery != nil:
-		return "callback"
-	case u.EditedMessage != nil:
-		return "edited_message"
-	case u.MyChatMember != nil:
-		return "my_chat_member"
-	}
-	return "other"
-}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"reentrybot/channel/telegram"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,7 +34,7 @@ func TestLanesOrderAndParallelism(t *testing.T) {
 				break
 			}
 		}
-		chat := chatKey(u)
+		chat := telegram.ChatKey(u)
 		mu.Lock()
 		inChat[chat]++
 		if inChat[chat] > 1 {
@@ -54,10 +55,10 @@ func TestLanesOrderAndParallelism(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		id++
 		u1 := msgUpdate(id, 1)
-		results = append(results, l.submit(context.Background(), chatKey(u1), func(ctx context.Context) error { return handle(ctx, u1) }))
+		results = append(results, l.submit(context.Background(), telegram.ChatKey(u1), func(ctx context.Context) error { return handle(ctx, u1) }))
 		id++
 		u2 := msgUpdate(id, int64(100+i))
-		results = append(results, l.submit(context.Background(), chatKey(u2), func(ctx context.Context) error { return handle(ctx, u2) }))
+		results = append(results, l.submit(context.Background(), telegram.ChatKey(u2), func(ctx context.Context) error { return handle(ctx, u2) }))
 	}
 	for _, r := range results {
 		if err := <-r; err != nil {

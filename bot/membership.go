@@ -9,6 +9,8 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/store"
 )
 
@@ -106,7 +108,7 @@ func (b *Bot) noteJoinsAndLeaves(ctx context.Context, tx *store.Tx, fx *effects,
 // otherwise know of until they act).
 func (b *Bot) learnAdmins(ctx context.Context, chat int64) {
 	var admins []models.ChatMember
-	err := b.send.Do(ctx, Target{ChatID: chat, Group: true, Fresh: true}, "getChatAdministrators", func(ctx context.Context) error {
+	err := b.send.Do(ctx, telegram.Target{ChatID: chat, Group: true, Fresh: true}, "getChatAdministrators", func(ctx context.Context) error {
 		var err error
 		admins, err = b.api.GetChatAdministrators(ctx, &tg.GetChatAdministratorsParams{ChatID: chat})
 		return err
@@ -161,7 +163,7 @@ func (b *Bot) enforceGroup(ctx context.Context, chat int64) {
 // A refusal (the owner, an administrator the bot did not promote) is
 // recorded and the group's admins are asked to do it.
 func (b *Bot) removeMember(ctx context.Context, in store.Intruder) error {
-	t := Target{ChatID: in.ChatID, Group: true, Fresh: true}
+	t := telegram.Target{ChatID: in.ChatID, Group: true, Fresh: true}
 	if in.Status == "" {
 		// A revoked member the bot never saw in this group: ask first, so
 		// that the group hears only of someone who was there.
@@ -171,7 +173,7 @@ func (b *Bot) removeMember(ctx context.Context, in store.Intruder) error {
 			m, err = b.api.GetChatMember(ctx, &tg.GetChatMemberParams{ChatID: in.ChatID, UserID: in.UserID})
 			return err
 		})
-		var perm *PermanentError
+		var perm *channel.PermanentError
 		switch {
 		case errors.As(err, &perm): // unknown to Telegram here: not in it
 			return b.db.NoteMember(ctx, in.ChatID, in.UserID, "", "left")
@@ -191,9 +193,9 @@ func (b *Bot) removeMember(ctx context.Context, in store.Intruder) error {
 			return err
 		})
 	} else {
-		err = &PermanentError{Method: "banChatMember", Reason: err.Error()}
+		err = &channel.PermanentError{Method: "banChatMember", Reason: err.Error()}
 	}
-	var perm *PermanentError
+	var perm *channel.PermanentError
 	refused := errors.As(err, &perm)
 	if err != nil && !refused {
 		return err

@@ -7,6 +7,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel/telegram"
 	"reentrybot/i18n"
 	"reentrybot/store"
 )
@@ -55,7 +56,7 @@ func (b *Bot) setChatMenu(ctx context.Context, chat int64, names []string) error
 		if lang != i18n.Default {
 			p.LanguageCode = lang
 		}
-		err := b.send.Do(ctx, Target{ChatID: chat, Group: chat < 0, Fresh: true}, "setMyCommands", func(ctx context.Context) error {
+		err := b.send.Do(ctx, telegram.Target{ChatID: chat, Group: chat < 0, Fresh: true}, "setMyCommands", func(ctx context.Context) error {
 			_, err := b.api.SetMyCommands(ctx, p)
 			return err
 		})
@@ -74,7 +75,7 @@ func (b *Bot) dropChatMenu(ctx context.Context, chat int64) error {
 		if lang != i18n.Default {
 			p.LanguageCode = lang
 		}
-		err := b.send.Do(ctx, Target{ChatID: chat, Group: chat < 0, Fresh: true}, "deleteMyCommands", func(ctx context.Context) error {
+		err := b.send.Do(ctx, telegram.Target{ChatID: chat, Group: chat < 0, Fresh: true}, "deleteMyCommands", func(ctx context.Context) error {
 			_, err := b.api.DeleteMyCommands(ctx, p)
 			return err
 		})
@@ -123,7 +124,7 @@ func (b *Bot) dropRevokedMenus(ctx context.Context) {
 
 // uploading shows "sending a file…" in chat while a file is prepared.
 func (b *Bot) uploading(ctx context.Context, chat int64) {
-	err := b.send.Do(ctx, Target{ChatID: chat, Fresh: true}, "sendChatAction", func(ctx context.Context) error {
+	err := b.send.Do(ctx, telegram.Target{ChatID: chat, Fresh: true}, "sendChatAction", func(ctx context.Context) error {
 		_, err := b.api.SendChatAction(ctx, &tg.SendChatActionParams{ChatID: chat, Action: models.ChatActionUploadDocument})
 		return err
 	})

@@ -24,6 +24,7 @@ import (
 	"reentrybot/bench"
 	"reentrybot/bot"
 	"reentrybot/botapitest"
+	"reentrybot/channel/telegram"
 	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
@@ -338,8 +339,8 @@ func isSubsequence(sub, of []string) bool {
 	return true
 }
 
-func fastLimits() bot.Limits {
-	l := bot.DefaultLimits(1000)
+func fastLimits() telegram.Limits {
+	l := telegram.DefaultLimits(1000)
 	l.PerChatSecond, l.PerChatBurst = 1000, 100
 	l.BaseBackoff = 20 * time.Millisecond
 	return l

@@ -6,13 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel/telegram"
 	"reentrybot/store"
 )
 
@@ -33,7 +32,7 @@ func (b *Bot) poll(ctx context.Context) error {
 			case <-time.After(backoff):
 			}
 		}
-		updates, raws, retryAfter, err := b.getUpdates(ctx, offset, b.opts.PollTimeout)
+		updates, raws, retryAfter, err := telegram.GetUpdates(ctx, b.client, b.opts.APIURL, b.opts.Token, offset, b.opts.PollTimeout)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -62,7 +61,7 @@ func (b *Bot) poll(ctx context.Context) error {
 	if offset > 0 {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 		defer cancel()
-		if _, _, _, err := b.getUpdates(cctx, offset, 0); err != nil {
+		if _, _, _, err := telegram.GetUpdates(cctx, b.client, b.opts.APIURL, b.opts.Token, offset, 0); err != nil {
 			b.log.Warn("confirming offset at shutdown", "err", err)
 		}
 	}
@@ -93,8 +92,8 @@ func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update, raws 
 		}
 		safe := jsonbSafe(raw)
 		altered[i] = len(raw) > 0 && &safe[0] != &raw[0] // jsonbSafe copied it to change it
-		rows = append(rows, store.InboxEvent{Channel: "telegram", EventID: strconv.FormatInt(updates[i].ID, 10),
-			Address: strconv.FormatInt(chatKey(&updates[i]), 10), Event: safe})
+		rows = append(rows, store.InboxEvent{Channel: string(telegram.Name), EventID: strconv.FormatInt(updates[i].ID, 10),
+			Address: strconv.FormatInt(telegram.ChatKey(&updates[i]), 10), Event: safe})
 	}
 	fresh, err := b.db.AddTelegramToInbox(ctx, rows)
 	if err != nil {
@@ -104,7 +103,7 @@ func (b *Bot) receiveUpdates(ctx context.Context, updates []models.Update, raws 
 	chats := map[int64][]*models.Update{}
 	fromMemory := map[int64]bool{}
 	for i := range updates {
-		u, k := &updates[i], chatKey(&updates[i])
+		u, k := &updates[i], telegram.ChatKey(&updates[i])
 		if _, ok := chats[k]; !ok {
 			order = append(order, k)
 			fromMemory[k] = true
@@ -171,7 +170,7 @@ func (b *Bot) drainChat(ctx context.Context, chat int64) <-chan error {
 		handled := map[int64]bool{} // by this drain: seen again, it was handled without a mark
 		behindAgain := 0
 		for {
-			evs, err := b.db.OldestInboxEvents(ctx, "telegram", addr, drainBatch)
+			evs, err := b.db.OldestInboxEvents(ctx, string(telegram.Name), addr, drainBatch)
 			if err != nil {
 				b.retrySoon(chat, func() { b.drainChat(b.sendCtx, chat) })
 				return err
@@ -237,69 +236,4 @@ func (b *Bot) retrySoon(lane int64, drain func()) {
 			drain()
 		}
 	})
-}
-
-type getUpdatesRequest struct {
-	Offset         int64    `json:"offset,omitempty"`
-	Limit          int      `json:"limit"`
-	Timeout        int      `json:"timeout"`
-	AllowedUpdates []string `json:"allowed_updates"`
-}
-
-type apiResponse struct {
-	OK          bool            `json:"ok"`
-	Result      json.RawMessage `json:"result"`
-	ErrorCode   int             `json:"error_code"`
-	Description string          `json:"description"`
-	Parameters  struct {
-		RetryAfter int `json:"retry_after"`
-	} `json:"parameters"`
-}
-
-// getUpdates calls the Bot API directly: go-telegram/bot keeps its
-// getUpdates private and confirms updates before they are handled.
-func (b *Bot) getUpdates(ctx context.Context, offset int64, wait time.Duration) ([]models.Update, []json.RawMessage, time.Duration, error) {
-	body, err := json.Marshal(getUpdatesRequest{Offset: offset, Limit: 100, Timeout: int(wait.Seconds()), AllowedUpdates: allowedUpdates})
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	url := b.opts.APIURL + "/bot" + b.opts.Token + "/getUpdates"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("getUpdates request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.client.Do(req)
-	if err != nil {
-		// The URL holds the token: keep it out of logs.
-		var uerr interface{ Unwrap() error }
-		if errors.As(err, &uerr) {
-			return nil, nil, 0, fmt.Errorf("getUpdates: %w", uerr.Unwrap())
-		}
-		return nil, nil, 0, errors.New("getUpdates: request failed")
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("getUpdates: reading answer: %w", err)
-	}
-	var r apiResponse
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, nil, 0, fmt.Errorf("getUpdates: HTTP %d, undecodable answer: %w", resp.StatusCode, err)
-	}
-	if !r.OK {
-		return nil, nil, time.Duration(r.Parameters.RetryAfter) * time.Second,
-			fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
-	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(r.Result, &raws); err != nil {
-		return nil, nil, 0, fmt.Errorf("getUpdates: decoding updates: %w", err)
-	}
-	ups := make([]models.Update, len(raws))
-	for i, raw := range raws {
-		if err := json.Unmarshal(raw, &ups[i]); err != nil {
-			return nil, nil, 0, fmt.Errorf("getUpdates: decoding an update: %w", err)
-		}
-	}
-	return ups, raws, 0, nil
 }

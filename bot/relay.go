@@ -12,6 +12,7 @@ import (
 	tg "github.com/go-telegram/bot"
 
 	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 	"reentrybot/store"
 )
@@ -74,9 +75,9 @@ func (b *Bot) relayOne(ctx context.Context, caseID int64, to string) (more bool,
 		} else {
 			sendErr = b.sendToReturnee(ctx, c, ev)
 		}
-		var perm *PermanentError
-		var nd *NotDeliveredError
-		var held *HeldError
+		var perm *channel.PermanentError
+		var nd *channel.NotDeliveredError
+		var held *channel.HeldError
 		switch {
 		case errors.As(sendErr, &held) && to == relayReturnee:
 			// Later events of the case wait behind it (order holds); the
@@ -104,7 +105,7 @@ func (b *Bot) relayOne(ctx context.Context, caseID int64, to string) (more bool,
 			}
 			after.add(func() { b.kickRelay(c.ID, relayTopic) })
 			return nil
-		case errors.Is(sendErr, ErrUnreachable) && to == relayReturnee:
+		case errors.Is(sendErr, channel.ErrUnreachable) && to == relayReturnee:
 			more = true
 			if err := tx.FinishRelay(ctx, ev.ID, "unreachable"); err != nil {
 				return err
@@ -144,11 +145,11 @@ func (b *Bot) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 		// Erasure reaches Telegram: the topic goes with its card and every
 		// message relayed into it, and the case forgets it, so nothing in
 		// the group can be matched to the anonymous record.
-		err := b.send.Do(ctx, Target{ChatID: chat, Group: true}, "deleteForumTopic", func(ctx context.Context) error {
+		err := b.send.Do(ctx, telegram.Target{ChatID: chat, Group: true}, "deleteForumTopic", func(ctx context.Context) error {
 			_, err := b.api.DeleteForumTopic(ctx, &tg.DeleteForumTopicParams{ChatID: chat, MessageThreadID: thread})
 			return err
 		})
-		var perm *PermanentError
+		var perm *channel.PermanentError
 		if err != nil && !errors.As(err, &perm) { // refused: already gone
 			return err
 		}
@@ -165,7 +166,7 @@ func (b *Bot) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 		if !group {
 			return b.copyAbout(ctx, tx, c.ID, chat, ev, b.cat.T(lang, "returnee_sent", map[string]any{"ID": c.ID}))
 		}
-		return b.copyTo(ctx, Target{ChatID: chat, Group: group}, thread, ev, b.cat.T(lang, "returnee_sent", map[string]any{"ID": c.ID}))
+		return b.copyTo(ctx, telegram.Target{ChatID: chat, Group: group}, thread, ev, b.cat.T(lang, "returnee_sent", map[string]any{"ID": c.ID}))
 	default:
 		text = b.cat.T(lang, "returnee_says", map[string]any{"ID": c.ID, "Text": escape(ev.Body.String)})
 	}
@@ -177,7 +178,7 @@ func (b *Bot) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 }
 
 // copyTo sends a line saying who sent what, then a copy of the media.
-func (b *Bot) copyTo(ctx context.Context, t Target, thread int, ev store.CaseEvent, header string) error {
+func (b *Bot) copyTo(ctx context.Context, t telegram.Target, thread int, ev store.CaseEvent, header string) error {
 	var err error
 	if t.Group {
 		_, err = b.sendGroupMsg(ctx, t.ChatID, thread, header, nil)
@@ -204,7 +205,7 @@ func (b *Bot) sendToReturnee(ctx context.Context, c store.Case, ev store.CaseEve
 	}
 	chat, err := strconv.ParseInt(c.PersonChat, 10, 64)
 	if err != nil {
-		return &PermanentError{Method: "relay", Reason: "person has no Telegram chat"}
+		return &channel.PermanentError{Method: "relay", Reason: "person has no Telegram chat"}
 	}
 	lang := c.PersonLang
 	name := b.staffName(ctx, ev.StaffID.Int64)
@@ -216,11 +217,11 @@ func (b *Bot) sendToReturnee(ctx context.Context, c store.Case, ev store.CaseEve
 		return b.sendText(ctx, chat, b.cat.T(lang, "rating_question", nil), ratingKeyboard(c.ID))
 	case "message":
 		if ev.Media.Valid {
-			return b.copyTo(ctx, Target{ChatID: chat}, 0, ev, b.cat.T(lang, "counsellor_sent", map[string]any{"Name": escape(name)}))
+			return b.copyTo(ctx, telegram.Target{ChatID: chat}, 0, ev, b.cat.T(lang, "counsellor_sent", map[string]any{"Name": escape(name)}))
 		}
 		return b.sendText(ctx, chat, b.cat.T(lang, "counsellor_says", map[string]any{"Name": escape(name), "Text": escape(ev.Body.String)}), nil)
 	}
-	return &PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
+	return &channel.PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
 }
 
 func (b *Bot) staffName(ctx context.Context, id int64) string {
@@ -255,7 +256,7 @@ func (b *Bot) ensureTopic(ctx context.Context, caseID int64) error {
 		group := g.ChatID
 		b.enforceGroup(ctx, group) // nobody out of scope sees the card (membership.go)
 		var thread int
-		err = b.send.Do(ctx, Target{ChatID: group, Group: true}, "createForumTopic", func(ctx context.Context) error {
+		err = b.send.Do(ctx, telegram.Target{ChatID: group, Group: true}, "createForumTopic", func(ctx context.Context) error {
 			t, err := b.api.CreateForumTopic(ctx, &tg.CreateForumTopicParams{ChatID: group, Name: b.topicTitle(c)})
 			if err == nil {
 				thread = t.MessageThreadID

@@ -3,46 +3,29 @@ package bot
 import (
 	"context"
 	"errors"
-	"time"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 )
-
-// telegramCaps is what Telegram shows (Bot API): HTML text of up to 4096
-// UTF-16 code units after entities, inline keyboards of at most 100
-// buttons and 8 a row, acknowledged presses, the share-contact keyboard.
-var telegramCaps = channel.Capabilities{
-	MaxButtons: 100, MaxButtonsPerRow: 8, MaxText: maxText, UTF16: true,
-	Markup: channel.MarkupHTML, Ack: true, ShareContact: true,
-	Carrier: "Telegram", Abroad: true,
-}
-
-// maxText is Telegram's message limit, in UTF-16 code units after entities.
-const maxText = 4096
-
-// maxCallbackData is the Bot API's limit on a button's callback data.
-const maxCallbackData = 64
-
-func timeOf(unix int) time.Time { return time.Unix(int64(unix), 0).UTC() }
 
 // deliver sends an outcome's replies to a private chat, in order. Sending
 // happens after commit: a failure is logged, and the person's next input
 // re-renders the step they are at.
-func (b *Bot) deliver(ctx context.Context, to Target, lang string, out flows.Outcome, hideKeyboard bool) {
+func (b *Bot) deliver(ctx context.Context, to telegram.Target, lang string, out flows.Outcome, hideKeyboard bool) {
 	first := true
 	for _, r := range out.Replies {
 		if r.File != nil {
 			// The file first, the text with its buttons last (files.go).
-			if err := b.sendAttachment(ctx, to.ChatID, lang, r.File); errors.Is(err, ErrUnreachable) {
+			if err := b.sendAttachment(ctx, to.ChatID, lang, r.File); errors.Is(err, channel.ErrUnreachable) {
 				return
 			}
 		}
 		// The channel layer fits the reply to Telegram once (channel.Render).
-		for _, m := range channel.Render(b.cat, lang, r, out.Version, telegramCaps) {
+		for _, m := range channel.Render(b.cat, lang, r, out.Version, telegram.Caps) {
 			text, markup := m.Text, b.keyboard(m.Buttons)
 			if m.AskContact {
 				// A message carries either buttons or the share-phone
@@ -68,29 +51,29 @@ func (b *Bot) deliver(ctx context.Context, to Target, lang string, out flows.Out
 
 // sendText sends one HTML message through the sender.
 func (b *Bot) sendText(ctx context.Context, chatID int64, text string, markup models.ReplyMarkup) error {
-	return b.sendTextTo(ctx, Target{ChatID: chatID}, text, markup)
+	return b.sendTextTo(ctx, telegram.Target{ChatID: chatID}, text, markup)
 }
 
 // sendTextTo is sendText to a target that may be known reachable. Text
 // over Telegram's limit (only a bug makes one: replies are split by the
 // channel layer) is cut rather than refused.
-func (b *Bot) sendTextTo(ctx context.Context, to Target, text string, markup models.ReplyMarkup) error {
+func (b *Bot) sendTextTo(ctx context.Context, to telegram.Target, text string, markup models.ReplyMarkup) error {
 	chatID := to.ChatID
-	if n := channel.Length(text, telegramCaps); n > maxText {
+	if n := channel.Length(text, telegram.Caps); n > telegram.MaxText {
 		b.log.Error("message too long, cut", "chat", chatID, "len", n)
-		text = channel.Split(text, telegramCaps)[0]
+		text = channel.Split(text, telegram.Caps)[0]
 	}
 	err := b.send.Do(ctx, to, "sendMessage", func(ctx context.Context) error {
 		_, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID:             chatID,
 			Text:               text,
 			ParseMode:          models.ParseModeHTML,
-			ReplyMarkup:        wireMarkup(markup),
+			ReplyMarkup:        telegram.WireMarkup(markup),
 			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 		})
 		return err
 	})
-	if err != nil && !errors.Is(err, ErrUnreachable) {
+	if err != nil && !errors.Is(err, channel.ErrUnreachable) {
 		b.log.Error("sending reply", "chat", chatID, "err", err)
 	}
 	return err
@@ -99,35 +82,15 @@ func (b *Bot) sendTextTo(ctx context.Context, to Target, text string, markup mod
 // keyboard turns rendered buttons into Telegram's inline keyboard, nil
 // for none.
 func (b *Bot) keyboard(rows [][]channel.Button) models.ReplyMarkup {
-	if len(rows) == 0 {
-		return nil
-	}
-	kb := &models.InlineKeyboardMarkup{}
-	for _, row := range rows {
-		var buttons []models.InlineKeyboardButton
-		for _, bt := range row {
-			if len(bt.Data) > maxCallbackData {
-				b.log.Error("callback data over 64 bytes, button dropped", "data", bt.Data)
-				continue
-			}
-			buttons = append(buttons, models.InlineKeyboardButton{Text: bt.Label, CallbackData: bt.Data})
-		}
-		if len(buttons) > 0 {
-			kb.InlineKeyboard = append(kb.InlineKeyboard, buttons)
-		}
+	kb, dropped := telegram.Keyboard(rows)
+	for _, d := range dropped {
+		b.log.Error("callback data over 64 bytes, button dropped", "data", d)
 	}
 	return kb
 }
 
 func (b *Bot) contactKeyboard(lang string) models.ReplyMarkup {
-	return &models.ReplyKeyboardMarkup{
-		Keyboard: [][]models.KeyboardButton{{{
-			Text:           b.cat.T(lang, "share_contact_button", nil),
-			RequestContact: true,
-		}}},
-		ResizeKeyboard:  true,
-		OneTimeKeyboard: true,
-	}
+	return telegram.ContactKeyboard(b.cat.T(lang, "share_contact_button", nil))
 }
 
 // escapeParams HTML-escapes text parameters (channel.EscapeParams).

@@ -8,6 +8,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 	"reentrybot/store"
 )
@@ -243,7 +244,7 @@ func (r *router) channelButtonPrefix(prefix, feature string, fn channelFn) {
 func (r *router) forChannel(ev channel.Event) channelRoute {
 	switch ev.Kind {
 	case channel.EvText:
-		if cmd, _, ok := parseCommand(ev.Text, ""); ok {
+		if cmd, _, ok := telegram.ParseCommand(ev.Text, ""); ok {
 			return r.chCommands[cmd]
 		}
 	case channel.EvButton:

@@ -10,6 +10,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel/telegram"
 	"reentrybot/store"
 )
 
@@ -217,7 +218,7 @@ func (b *Bot) caseReplyAfter(fx *effects, caseID, chat int64, text string) {
 // message for erasure, in tx when the caller holds one.
 func (b *Bot) sendAbout(ctx context.Context, tx *store.Tx, caseID, chat int64, text string) error {
 	var id int
-	err := b.send.Do(ctx, Target{ChatID: chat}, "sendMessage", func(ctx context.Context) error {
+	err := b.send.Do(ctx, telegram.Target{ChatID: chat}, "sendMessage", func(ctx context.Context) error {
 		m, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: chat, Text: text, ParseMode: models.ParseModeHTML,
 			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
@@ -257,7 +258,7 @@ func (b *Bot) copyAbout(ctx context.Context, tx *store.Tx, caseID, chat int64, e
 		return err
 	}
 	var id int
-	err := b.send.Do(ctx, Target{ChatID: chat}, "copyMessage", func(ctx context.Context) error {
+	err := b.send.Do(ctx, telegram.Target{ChatID: chat}, "copyMessage", func(ctx context.Context) error {
 		m, err := b.api.CopyMessage(ctx, &tg.CopyMessageParams{ChatID: chat, FromChatID: ev.SrcChatID.Int64, MessageID: int(ev.SrcMsgID.Int64)})
 		if err == nil {
 			id = m.ID

@@ -14,9 +14,11 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
+	"reentrybot/textfold"
 )
 
 // InvitePrefix starts the /start payload of a staff invitation link
@@ -96,7 +98,7 @@ func (b *Bot) inUpdateTx(ctx context.Context, upd *models.Update, fx *effects, f
 		if fx != nil {
 			fx.fns = nil
 		}
-		first, err := tx.MarkUpdateSeen(ctx, upd.ID, chatKey(upd))
+		first, err := tx.MarkUpdateSeen(ctx, upd.ID, telegram.ChatKey(upd))
 		if err != nil {
 			return err
 		}
@@ -137,10 +139,10 @@ func (b *Bot) sendGroup(ctx context.Context, chatID int64, thread int, text stri
 
 func (b *Bot) sendGroupMsg(ctx context.Context, chatID int64, thread int, text string, markup models.ReplyMarkup) (int, error) {
 	var id int
-	err := b.send.Do(ctx, Target{ChatID: chatID, Group: true}, "sendMessage", func(ctx context.Context) error {
+	err := b.send.Do(ctx, telegram.Target{ChatID: chatID, Group: true}, "sendMessage", func(ctx context.Context) error {
 		m, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: chatID, MessageThreadID: thread, Text: text, ParseMode: models.ParseModeHTML,
-			ReplyMarkup: wireMarkup(markup), LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
+			ReplyMarkup: telegram.WireMarkup(markup), LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 		})
 		if err == nil {
 			id = m.ID
@@ -208,7 +210,7 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 		return nil
 	}
 	fx.run()
-	b.Metrics.Updates.WithLabelValues(updateType(upd), "handled").Inc()
+	b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), "handled").Inc()
 	return nil
 }
 
@@ -374,8 +376,8 @@ func (b *Bot) refreshCard(ctx context.Context, tx *store.Tx, fx *effects, c stor
 	chat, msg, id := c.TopicChatID.Int64, int(c.TopicCardMsgID.Int64), c.ID
 	fx.add(func() {
 		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
-			p := &tg.EditMessageTextParams{ChatID: chat, MessageID: msg, Text: card, ParseMode: models.ParseModeHTML, ReplyMarkup: wireMarkup(kb)}
-			err := b.send.Do(b.sendCtx, Target{ChatID: chat, Group: true}, "editMessageText", func(ctx context.Context) error {
+			p := &tg.EditMessageTextParams{ChatID: chat, MessageID: msg, Text: card, ParseMode: models.ParseModeHTML, ReplyMarkup: telegram.WireMarkup(kb)}
+			err := b.send.Do(b.sendCtx, telegram.Target{ChatID: chat, Group: true}, "editMessageText", func(ctx context.Context) error {
 				_, err := b.api.EditMessageText(ctx, p)
 				return err
 			})
@@ -437,8 +439,8 @@ func (b *Bot) counsellorMessage(ctx context.Context, tx *store.Tx, fx *effects, 
 	}
 	media := ""
 	if m != nil && m.Text == "" {
-		media = mediaKind(m)
-		text = CleanText(m.Caption)
+		media = telegram.MediaKind(m)
+		text = textfold.Clean(m.Caption)
 	}
 	ev := store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: s.ID, Kind: "message", Body: text, Media: media, RelayTo: relayReturnee}
 	if m != nil {
@@ -598,7 +600,7 @@ func (b *Bot) topicOpen(chat int64, thread int, open bool) {
 		if open {
 			method = "reopenForumTopic"
 		}
-		err := b.send.Do(b.sendCtx, Target{ChatID: chat, Group: true}, method, func(ctx context.Context) error {
+		err := b.send.Do(b.sendCtx, telegram.Target{ChatID: chat, Group: true}, method, func(ctx context.Context) error {
 			var err error
 			if open {
 				_, err = b.api.ReopenForumTopic(ctx, &tg.ReopenForumTopicParams{ChatID: chat, MessageThreadID: thread})
@@ -624,7 +626,7 @@ func (b *Bot) dropButtonsAfter(fx *effects, cq *models.CallbackQuery) {
 	chat, msg := m.Chat.ID, m.ID
 	fx.add(func() {
 		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
-			err := b.send.Do(b.sendCtx, Target{ChatID: chat, Group: chat < 0}, "editMessageReplyMarkup", func(ctx context.Context) error {
+			err := b.send.Do(b.sendCtx, telegram.Target{ChatID: chat, Group: chat < 0}, "editMessageReplyMarkup", func(ctx context.Context) error {
 				_, err := b.api.EditMessageReplyMarkup(ctx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msg})
 				return err
 			})

@@ -8,8 +8,8 @@ import (
 )
 
 // Clean makes typed text safe to store and compare: valid UTF-8, NFC, no
-// control characters but newlines and tabs, trimmed. (Moved here from
-// bot.CleanText so that the desk's forms clean text as the bot does.)
+// control characters but newlines and tabs, trimmed. Every channel's typed
+// text and the desk's forms go through it.
 func Clean(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = norm.NFC.String(s)

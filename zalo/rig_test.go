@@ -17,6 +17,7 @@ import (
 	"reentrybot/bot"
 	"reentrybot/botapitest"
 	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
@@ -110,7 +111,7 @@ func newRig(t *testing.T, o rigOpts) *rig {
 	api := botapitest.NewTest(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	bo := bot.Options{Token: api.Token(), APIURL: api.URL(), PollTimeout: time.Second, Limits: bot.DefaultLimits(1000), Now: clk.Now, Loc: vn}
+	bo := bot.Options{Token: api.Token(), APIURL: api.URL(), PollTimeout: time.Second, Limits: telegram.DefaultLimits(1000), Now: clk.Now, Loc: vn}
 	bo.Limits.BaseBackoff = 10 * time.Millisecond
 	bo.SweepEvery = o.sweep
 	b, err := bot.New(ctx, bo, db, flows.NewEngine(clk.Now, flows.WithCatalog(cat)), cat, log)

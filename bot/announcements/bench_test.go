@@ -10,6 +10,7 @@ import (
 	"reentrybot/bot"
 	"reentrybot/bot/bottest"
 	"reentrybot/botapitest"
+	"reentrybot/channel/telegram"
 	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
@@ -60,7 +61,7 @@ func BenchmarkBroadcast(b *testing.B) {
 	defer cancel()
 	bt, err := bot.New(ctx, bot.Options{
 		Token: api.Token(), APIURL: api.URL(), PollTimeout: time.Second,
-		Limits:    bot.DefaultLimits(1000), // the shared bucket is the pace here
+		Limits:    telegram.DefaultLimits(1000), // the shared bucket is the pace here
 		Now:       clk.Now,
 		Broadcast: bot.BroadcastOptions{Rate: rate, PollEvery: 20 * time.Millisecond},
 	}, db, flows.NewEngine(nil), cat, log)

@@ -16,6 +16,7 @@ import (
 
 	"reentrybot/announce"
 	"reentrybot/bot"
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
@@ -103,10 +104,10 @@ func (t *turn) draftContent(ctx context.Context, d store.Broadcast, m *models.Me
 	case m != nil && len(m.Photo) > 0:
 		biggest := m.Photo[len(m.Photo)-1]
 		d.MediaKind, d.MediaFileID = sql.NullString{String: "photo", Valid: true}, sql.NullString{String: biggest.FileID, Valid: true}
-		body, limit = bot.CleanText(m.Caption), maxAnnounceCaption
+		body, limit = textfold.Clean(m.Caption), maxAnnounceCaption
 	case m != nil && m.Document != nil:
 		d.MediaKind, d.MediaFileID = sql.NullString{String: "document", Valid: true}, sql.NullString{String: m.Document.FileID, Valid: true}
-		body, limit = bot.CleanText(m.Caption), maxAnnounceCaption
+		body, limit = textfold.Clean(m.Caption), maxAnnounceCaption
 	default:
 		say("announce_bad_media", nil)
 		return nil
@@ -612,7 +613,7 @@ func (t *turn) cancelAnnouncement(ctx context.Context, id int64) (bool, error) {
 // dropKeyboard removes the buttons of a message after they were used.
 func dropKeyboard(b *bot.Bot, chat int64, msg int) {
 	b.Queue(chat, func(ctx context.Context) {
-		err := b.Sender().Do(ctx, bot.Target{ChatID: chat}, "editMessageReplyMarkup", func(ctx context.Context) error {
+		err := b.Sender().Do(ctx, telegram.Target{ChatID: chat}, "editMessageReplyMarkup", func(ctx context.Context) error {
 			_, err := b.API().EditMessageReplyMarkup(ctx, &tg.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msg})
 			return err
 		})

@@ -15,6 +15,7 @@ import (
 	"reentrybot/announce"
 	"reentrybot/bot"
 	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/store"
 )
 
@@ -333,15 +334,15 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 		})
 	}
 	var (
-		perm *bot.PermanentError
-		nd   *bot.NotDeliveredError
+		perm *channel.PermanentError
+		nd   *channel.NotDeliveredError
 	)
 	switch {
 	case err == nil:
 		finish(store.DeliverySent, "", msgID)
 	case stopped || sctx.Err() != nil:
 		w.release([]store.Delivery{d})
-	case errors.Is(err, bot.ErrUnreachable):
+	case errors.Is(err, channel.ErrUnreachable):
 		finish(store.DeliveryUnreachable, "chat unreachable (blocked or deleted)", 0)
 	case errors.As(err, &nd):
 		finish(store.DeliveryFailed, nd.Error(), 0)
@@ -498,7 +499,7 @@ func sendAnnouncement(ctx context.Context, b *bot.Bot, chat int64, lang string, 
 // previewAnnouncement sends the announcement to a staff chat exactly as a
 // recipient in lang gets it.
 func previewAnnouncement(ctx context.Context, b *bot.Bot, chat int64, lang string, bc store.Broadcast) error {
-	err := b.Sender().Do(ctx, bot.Target{ChatID: chat}, announceMethod(bc), func(ctx context.Context) error {
+	err := b.Sender().Do(ctx, telegram.Target{ChatID: chat}, announceMethod(bc), func(ctx context.Context) error {
 		_, err := sendAnnouncement(ctx, b, chat, lang, bc)
 		return err
 	})
@@ -596,13 +597,13 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 		}
 	case text != bc.StatusText.String:
 		msgID := int(bc.StatusMsgID.Int64)
-		err := b.Sender().Do(ctx, bot.Target{ChatID: chat}, "editMessageText", func(ctx context.Context) error {
+		err := b.Sender().Do(ctx, telegram.Target{ChatID: chat}, "editMessageText", func(ctx context.Context) error {
 			_, err := b.API().EditMessageText(ctx, &tg.EditMessageTextParams{
 				ChatID: chat, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb),
 			})
 			return err
 		})
-		var perm *bot.PermanentError
+		var perm *channel.PermanentError
 		if err != nil && !errors.As(err, &perm) {
 			return fmt.Errorf("editing status message: %w", err)
 		}
@@ -653,7 +654,7 @@ func (w *broadcaster) sendPaced(ctx context.Context, chat int64, text string, kb
 // comes after the pause.
 func (w *broadcaster) paced(ctx context.Context, chat int64, method string, slot func() error, call func(ctx context.Context) error) error {
 	for {
-		err := w.b.Sender().Do(ctx, bot.Target{ChatID: chat, Paced: true}, method, func(c context.Context) error {
+		err := w.b.Sender().Do(ctx, telegram.Target{ChatID: chat, Paced: true}, method, func(c context.Context) error {
 			if err := slot(); err != nil {
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 	"reentrybot/bot"
 	"reentrybot/bot/bottest"
 	"reentrybot/botapitest"
+	"reentrybot/channel/telegram"
 	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
@@ -90,7 +91,7 @@ func TestAnnounceHelperProcess(t *testing.T) {
 	defer cancel()
 	b, err := bot.New(ctx, bot.Options{
 		Token: os.Getenv(envHelperToken), APIURL: os.Getenv(envHelperAPI), PollTimeout: time.Second,
-		Limits: bot.DefaultLimits(1000),
+		Limits: telegram.DefaultLimits(1000),
 		Now:    func() time.Time { return clock.System().Add(offset) },
 		Broadcast: bot.BroadcastOptions{Rate: 100, Batch: 2, Lease: 2 * time.Second,
 			PollEvery: 20 * time.Millisecond, StatusEvery: 200 * time.Millisecond},

@@ -23,6 +23,7 @@ import (
 	_ "reentrybot/bot/ops"
 	"reentrybot/bot/reminders"
 	"reentrybot/botapitest"
+	"reentrybot/channel/telegram"
 	"reentrybot/clock"
 	"reentrybot/dbtest"
 	"reentrybot/flows"
@@ -100,7 +101,7 @@ func New(t *testing.T, opts ...Option) *Rig {
 	x := dbtest.New(t)
 	db := &store.DB{X: x}
 	var sopts []botapitest.Option
-	o := bot.Options{PollTimeout: time.Second, Limits: bot.DefaultLimits(1000)}
+	o := bot.Options{PollTimeout: time.Second, Limits: telegram.DefaultLimits(1000)}
 	o.Limits.BaseBackoff = 10 * time.Millisecond
 	for _, f := range opts {
 		f(&o, &sopts)

@@ -103,8 +103,8 @@ func sendOne(ctx context.Context, b *bot.Bot, zone string) (more bool, err error
 			purpose = channel.PurposeFollowUp
 		}
 		sendErr := b.SendTo(tctx, channel.Address{Channel: channel.Name(r.Channel), Ref: r.ChatRef}, text, purpose, buttons...)
-		var perm *bot.PermanentError
-		var nd *bot.NotDeliveredError
+		var perm *channel.PermanentError
+		var nd *channel.NotDeliveredError
 		// Finished at the time it was claimed: the run's one "now", not a
 		// second reading of the clock after the send returned (a test's
 		// clock may have moved on by then).
@@ -115,7 +115,7 @@ func sendOne(ctx context.Context, b *bot.Bot, zone string) (more bool, err error
 			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, "no chat on "+r.Channel, now)
 		case errors.As(sendErr, &nd):
 			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, nd.Error(), now)
-		case errors.Is(sendErr, bot.ErrUnreachable):
+		case errors.Is(sendErr, channel.ErrUnreachable):
 			return tx.FinishReminder(tctx, r.ID, store.ReminderSkipped, "unreachable", now)
 		case errors.As(sendErr, &perm):
 			return tx.FinishReminder(tctx, r.ID, store.ReminderFailed, perm.Reason, now)

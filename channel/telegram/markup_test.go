@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"encoding/json"
@@ -26,7 +26,7 @@ func TestWireMarkup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := json.Marshal(wireMarkup(tt.markup))
+			got, err := json.Marshal(WireMarkup(tt.markup))
 			if err != nil {
 				t.Fatal(err)
 			}

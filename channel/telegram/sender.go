@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -11,42 +11,11 @@ import (
 	"time"
 
 	tg "github.com/go-telegram/bot"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
+
+	"reentrybot/channel"
 )
-
-// ErrUnreachable means the chat cannot be sent to: the person blocked the
-// bot or deleted the account. Nothing more is sent to them until they
-// write again.
-var ErrUnreachable = errors.New("chat unreachable")
-
-// NotDeliveredError means the person's messenger refuses this message now
-// (outside Zalo's window, say) though the person stays reachable: nothing
-// is marked, and the staff side is told.
-type NotDeliveredError struct{ Reason string }
-
-func (e *NotDeliveredError) Error() string { return "not delivered: " + e.Reason }
-
-// HeldError: another channel's rules allow the message from Until, not
-// now (Zalo's day-time templates); it stays pending and is tried again.
-type HeldError struct {
-	Until  time.Time
-	Reason string
-}
-
-func (e *HeldError) Error() string {
-	return "held until " + e.Until.Format(time.RFC3339) + ": " + e.Reason
-}
-
-// PermanentError is a Bot API refusal that a retry will not change (a 4xx
-// other than 403 and 429); Reason is Telegram's description.
-type PermanentError struct {
-	Method string
-	Reason string
-	Err    error
-}
-
-func (e *PermanentError) Error() string { return fmt.Sprintf("%s refused: %s", e.Method, e.Reason) }
-func (e *PermanentError) Unwrap() error { return e.Err }
 
 // Reachability is what the sender needs to know and record about chats.
 type Reachability interface {
@@ -96,12 +65,12 @@ type Target struct {
 // something to a chat: it paces calls, honours 429, retries transient
 // failures and records unreachable people.
 type Sender struct {
-	limits  Limits
-	global  *rate.Limiter
-	reach   Reachability
-	log     *slog.Logger
-	metrics *Metrics
-	sleep   func(ctx context.Context, d time.Duration) error
+	limits Limits
+	global *rate.Limiter
+	reach  Reachability
+	log    *slog.Logger
+	sends  *prometheus.CounterVec // by method and result; may be nil
+	sleep  func(ctx context.Context, d time.Duration) error
 
 	mu    sync.Mutex
 	chats map[int64]*chatLimiter
@@ -112,16 +81,21 @@ type chatLimiter struct {
 	used time.Time
 }
 
-// NewSender returns a sender with the given limits.
-func NewSender(l Limits, reach Reachability, m *Metrics, log *slog.Logger) *Sender {
+// NewSender returns a sender with the given limits. sends counts the
+// calls by method and result (nil: not counted); sleep waits out a 429's
+// retry_after or a backoff (nil: the machine's clock; tests pass a fake).
+func NewSender(l Limits, reach Reachability, sends *prometheus.CounterVec, sleep func(ctx context.Context, d time.Duration) error, log *slog.Logger) *Sender {
+	if sleep == nil {
+		sleep = sleepCtx
+	}
 	return &Sender{
-		limits:  l,
-		global:  rate.NewLimiter(rate.Limit(l.PerSecond), l.Burst),
-		reach:   reach,
-		log:     log.With("comp", "sender"),
-		metrics: m,
-		sleep:   sleepCtx,
-		chats:   map[int64]*chatLimiter{},
+		limits: l,
+		global: rate.NewLimiter(rate.Limit(l.PerSecond), l.Burst),
+		reach:  reach,
+		log:    log.With("comp", "sender"),
+		sends:  sends,
+		sleep:  sleep,
+		chats:  map[int64]*chatLimiter{},
 	}
 }
 
@@ -167,13 +141,13 @@ func (s *Sender) forgetIdle() {
 }
 
 // Do makes one delivering call (method names it for metrics and logs) to
-// target, paced and retried. It returns ErrUnreachable for a blocked or
-// deleted chat, *PermanentError for a refusal, or the last error after the
+// target, paced and retried. It returns channel.ErrUnreachable for a blocked or
+// deleted chat, *channel.PermanentError for a refusal, or the last error after the
 // retries ran out.
 func (s *Sender) Do(ctx context.Context, t Target, method string, call func(ctx context.Context) error) error {
 	ref := strconv.FormatInt(t.ChatID, 10)
 	if !t.Group && !t.Fresh && s.reach != nil {
-		ok, err := s.reach.Reachable(ctx, "telegram", ref)
+		ok, err := s.reach.Reachable(ctx, string(Name), ref)
 		if err != nil {
 			// Most sends answer an update whose handling has committed:
 			// a database that is briefly away (a restart) must not
@@ -187,7 +161,7 @@ func (s *Sender) Do(ctx context.Context, t Target, method string, call func(ctx 
 		}
 		if !ok {
 			s.count(method, "unreachable")
-			return ErrUnreachable
+			return channel.ErrUnreachable
 		}
 	}
 	var chat *rate.Limiter
@@ -230,16 +204,16 @@ func (s *Sender) Do(ctx context.Context, t Target, method string, call func(ctx 
 			why := strings.TrimPrefix(err.Error(), tg.ErrorForbidden.Error()+", ")
 			s.log.Info("chat unreachable", "chat", t.ChatID, "why", why)
 			if s.reach != nil {
-				if merr := s.reach.MarkUnreachable(context.WithoutCancel(ctx), "telegram", ref, why); merr != nil {
+				if merr := s.reach.MarkUnreachable(context.WithoutCancel(ctx), string(Name), ref, why); merr != nil {
 					s.log.Error("recording unreachable chat", "chat", t.ChatID, "err", merr)
 				}
 			}
-			return ErrUnreachable
+			return channel.ErrUnreachable
 		case permanent(err):
 			s.count(method, "failed")
 			reason := err.Error()
 			s.log.Error("bot api refused", "chat", t.ChatID, "method", method, "reason", reason)
-			return &PermanentError{Method: method, Reason: reason, Err: err}
+			return &channel.PermanentError{Method: method, Reason: reason, Err: err}
 		}
 		if attempt >= s.limits.MaxAttempts {
 			s.count(method, "failed")
@@ -264,7 +238,7 @@ func permanent(err error) bool {
 }
 
 func (s *Sender) count(method, result string) {
-	if s.metrics != nil {
-		s.metrics.Sends.WithLabelValues(method, result).Inc()
+	if s.sends != nil {
+		s.sends.WithLabelValues(method, result).Inc()
 	}
 }
