@@ -140,8 +140,8 @@ func (c *StaffCommand) Later(fn func(ctx context.Context)) {
 // RegisterStaffCommand makes /name a staff-only command of feature: staff
 // get fn, anyone else "unknown command" and a denied_command audit row.
 // A second claim to name panics.
-func RegisterStaffCommand(feature, name string, fn func(ctx context.Context, b *Bot, c *StaffCommand) error) {
-	routes.command(name, command{feature: feature, staffOnly: true,
+func RegisterStaffCommand(feature, name string, fn func(ctx context.Context, b *Bot, c *StaffCommand) error, menu ...store.Role) {
+	routes.command(name, command{feature: feature, staffOnly: true, menu: menu,
 		staff: func(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, in flows.Input) error {
 			return fn(ctx, b, &StaffCommand{Tx: tx, Staff: s, From: from, Lang: staffLang(from), Name: in.Command, Arg: in.Arg, b: b, fx: fx})
 		}})

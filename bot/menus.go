@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -16,15 +17,44 @@ import (
 // before pressing Start, and command menus by role, so that staff find
 // their commands by typing "/" and returnees never see them.
 
-// roleCommands are a staff member's menu in their private chat, by role.
-var roleCommands = map[store.Role][]string{
-	store.RoleCounsellor: {"queue", "mine", "case", "take", "done", "close", "help"},
-	store.RoleOfficer:    {"announce", "announcements", "cancel", "report", "help"},
-	store.RoleAdmin:      {"queue", "mine", "case", "take", "done", "close", "announce", "announcements", "cancel", "report", "audit", "help"},
+// roleCommands is a staff member's menu in their private chat: the
+// commands registered for their role (RegisterStaffCommand's menu), the
+// features' own first (what the role mainly does: the queue, announcements,
+// reports), then the core desk's commands on a case, help last.
+func (r *router) roleCommands(role store.Role) []string {
+	var features, core []string
+	help := false
+	for _, name := range r.order {
+		c := r.commands[name]
+		if !slices.Contains(c.menu, role) {
+			continue
+		}
+		switch {
+		case name == "help":
+			help = true
+		case c.feature == "desk":
+			core = append(core, name)
+		default:
+			features = append(features, name)
+		}
+	}
+	names := append(features, core...)
+	if help {
+		names = append(names, "help")
+	}
+	return names
 }
 
 // groupCommands are the staff group's menu once /setup bound it.
-var groupCommands = []string{"note"}
+func (r *router) groupCommands() []string {
+	var names []string
+	for _, name := range r.order {
+		if r.commands[name].group {
+			names = append(names, name)
+		}
+	}
+	return names
+}
 
 // describe sets the bot's description and short description from the
 // catalog, in every language (the default one without a language code).
@@ -88,7 +118,7 @@ func (b *Bot) dropChatMenu(ctx context.Context, chat int64) error {
 
 // staffMenuAfter shows a new staff member their commands, after commit.
 func (b *Bot) staffMenuAfter(fx *effects, s store.Staff, chat int64) {
-	names := roleCommands[s.Role]
+	names := routes.roleCommands(s.Role)
 	fx.add(func() {
 		b.outbox.submit(b.sendCtx, chat, func(ctx context.Context) error {
 			if err := b.setChatMenu(b.sendCtx, chat, names); err != nil {

@@ -42,6 +42,10 @@ type command struct {
 	staffOnly bool     // anyone else is refused like an unknown command, and audited
 	others    othersFn // nil: the flows answer (handleReturnee)
 	staff     staffFn  // nil: the staff member gets their help
+	// menu: the roles whose private chat menu shows the command; group:
+	// shown in the staff group's menu (menus.go).
+	menu  []store.Role
+	group bool
 }
 
 // button is a feature's callback data: staff pressing it go to
@@ -64,6 +68,7 @@ type router struct {
 	prefixes map[string]button // callback data prefixes; the longest match wins
 	starts   map[string]startFn
 	owners   map[string]string // "kind name" → feature, to refuse a second claim
+	order    []string          // commands in the order they were registered (menus)
 	updates  []updateRoute
 	jobs     []sweepJob // the sweeper's (features.go)
 	runners  []runner   // run while the bot runs (features.go)
@@ -110,6 +115,7 @@ func (r *router) claim(kind, name, feature string) {
 func (r *router) command(name string, c command) {
 	r.claim("command", name, c.feature)
 	r.commands[name] = c
+	r.order = append(r.order, name)
 }
 
 // button registers exact callback data.
@@ -201,7 +207,11 @@ func (r *router) staffCommand(b *Bot, ctx context.Context, tx *store.Tx, fx *eff
 // The flows' own commands: anyone may use them; staff get their help.
 func init() {
 	for _, name := range []string{"start", "help", "menu"} {
-		routes.command(name, command{feature: "flows", staff: staffHelpCmd})
+		c := command{feature: "flows", staff: staffHelpCmd}
+		if name == "help" {
+			c.menu = []store.Role{store.RoleCounsellor, store.RoleOfficer, store.RoleAdmin}
+		}
+		routes.command(name, c)
 	}
 	for _, name := range []string{"language", "mydata", "delete", "privacy"} {
 		routes.command(name, command{feature: "flows"})

@@ -9,6 +9,7 @@ import (
 
 	"reentrybot/channel"
 	"reentrybot/flows"
+	"reentrybot/store"
 )
 
 // The feature packages (bot/announcements, bot/casework, bot/ops,
@@ -90,7 +91,11 @@ func TestMenuCommandsHaveHandlers(t *testing.T) {
 			}
 		})
 	}
-	for role, names := range roleCommands {
+	for _, role := range []store.Role{store.RoleCounsellor, store.RoleOfficer, store.RoleAdmin} {
+		names := routes.roleCommands(role)
+		if len(names) < 2 || names[len(names)-1] != "help" {
+			t.Errorf("%s menu %v: want its commands, help last", role, names)
+		}
 		for _, name := range names {
 			t.Run(string(role)+"/"+name, func(t *testing.T) {
 				c, ok := routes.commands[name]
@@ -100,7 +105,7 @@ func TestMenuCommandsHaveHandlers(t *testing.T) {
 			})
 		}
 	}
-	for _, name := range groupCommands {
+	for _, name := range routes.groupCommands() {
 		if c, ok := routes.commands[name]; !ok || c.staff == nil {
 			t.Errorf("/%s is in the staff group's menu without a staff handler", name)
 		}

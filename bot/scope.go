@@ -116,7 +116,7 @@ func (b *Bot) bindGroup(ctx context.Context, tx *store.Tx, fx *effects, s store.
 	b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_done_scope", map[string]any{"Scope": escape(scope)}), nil)
 	group := chat.ID
 	fx.add(func() {
-		if err := b.setChatMenu(b.sendCtx, group, groupCommands); err != nil { // menus.go
+		if err := b.setChatMenu(b.sendCtx, group, routes.groupCommands()); err != nil { // menus.go
 			b.log.Warn("staff group command menu", "chat", group, "err", err)
 		}
 	})

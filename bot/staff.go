@@ -31,12 +31,17 @@ const InvitePrefix = "s_"
 // /queue, /mine, the returnees' rating buttons ("k:") and the
 // redemption of invitation links are bot/casework's.
 func init() {
-	desk := func(fn staffFn) command { return command{feature: "desk", staffOnly: true, staff: fn} }
-	routes.command("take", desk(openCaseCmd))
-	routes.command("case", desk(openCaseCmd))
-	routes.command("done", desk(doneCmd))
-	routes.command("close", desk(closeCmd))
-	routes.command("note", desk(noteCmd))
+	desk := func(fn staffFn, menu ...store.Role) command {
+		return command{feature: "desk", staffOnly: true, staff: fn, menu: menu}
+	}
+	caseWork := []store.Role{store.RoleCounsellor, store.RoleAdmin}
+	routes.command("case", desk(openCaseCmd, caseWork...))
+	routes.command("take", desk(openCaseCmd, caseWork...))
+	routes.command("done", desk(doneCmd, caseWork...))
+	routes.command("close", desk(closeCmd, caseWork...))
+	note := desk(noteCmd)
+	note.group = true // written in a case's topic
+	routes.command("note", note)
 	routes.command("setup", desk(setupCmd))
 }
 

@@ -27,7 +27,7 @@ func init() {
 	for _, name := range []string{"announce", "announcements", "cancel"} {
 		bot.RegisterStaffCommand(feature, name, func(ctx context.Context, b *bot.Bot, c *bot.StaffCommand) error {
 			return newTurn(b, c).announceCommand(ctx, flows.Input{Kind: flows.InCommand, Command: c.Name, Arg: c.Arg})
-		})
+		}, store.RoleOfficer, store.RoleAdmin) // in the menus of those who announce
 	}
 	bot.RegisterStaffInput(feature, staffInput)
 	bot.RegisterRunner(feature, run)

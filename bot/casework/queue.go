@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/store"
 )
 
 // feature is the name these register under: the desk's, as the rest of
@@ -22,8 +23,9 @@ import (
 const feature = "desk"
 
 func init() {
-	bot.RegisterStaffCommand(feature, "queue", queue)
-	bot.RegisterStaffCommand(feature, "mine", queue)
+	// In the menus of those who handle cases.
+	bot.RegisterStaffCommand(feature, "queue", queue, store.RoleCounsellor, store.RoleAdmin)
+	bot.RegisterStaffCommand(feature, "mine", queue, store.RoleCounsellor, store.RoleAdmin)
 }
 
 // queue answers /queue (open cases in the staff member's scope) and /mine

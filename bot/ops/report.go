@@ -24,8 +24,9 @@ const feature = "operations"
 
 // Operations commands: staff only (bot/routes.go).
 func init() {
-	bot.RegisterStaffCommand(feature, "report", staffReport)
-	bot.RegisterStaffCommand(feature, "audit", staffAudit)
+	// In the menus: the report for officers and admins, the audit log for admins.
+	bot.RegisterStaffCommand(feature, "report", staffReport, store.RoleOfficer, store.RoleAdmin)
+	bot.RegisterStaffCommand(feature, "audit", staffAudit, store.RoleAdmin)
 	bot.RegisterJob(feature, 24*time.Hour, retention)
 }
 
