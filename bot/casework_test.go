@@ -1,10 +1,12 @@
 package bot_test
 
 import (
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
 
+	"reentrybot/bot"
 	"reentrybot/botapitest"
 	"reentrybot/store"
 )
@@ -225,5 +227,77 @@ func TestStaffCommandsRefusedToOthers(t *testing.T) {
 		_ = r.x.Select(&rows, `SELECT action || ' ' || coalesce(telegram_user_id::text, '') || ' ' || detail FROM audit_log ORDER BY id`)
 		t.Log(rows)
 		t.Fatalf("%d refused attempts logged, want 4", denied)
+	}
+}
+
+// A counsellor who leaves (revoked on the server or at the web desk) does
+// not take their open cases with them: each goes back to the queue, the
+// topic is told, the card offers Take again, and a colleague takes it.
+func TestRevokedCounsellorsCasesReturnToQueue(t *testing.T) {
+	sweep := func(o *bot.Options, _ *[]botapitest.Option) { o.SweepEvery = 200 * time.Millisecond }
+	r := newRig(t, withFastLimits(), sweep)
+	r.loadCommunes()
+	r.run()
+	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
+	lan := r.staffAccount(store.RoleCounsellor, nil, "Chị Lan")
+	minh := r.staffAccount(store.RoleCounsellor, nil, "Anh Minh")
+	g := r.staffGroup(admin)
+
+	u := r.api.NewUser("Bình", "vi")
+	d := r.driver(u)
+	d.consentAndProfile("m:counsel", "Trần Văn Bình")
+	d.say("Tôi cần hỏi về việc làm")
+	r.waitText(u.ID, "số 1")
+	r.waitFor("a topic", func() bool { return len(r.api.Topics(g.ID)) == 1 })
+	topic := r.api.Topics(g.ID)[0]
+	card := func() (botapitest.Message, bool) {
+		for _, m := range r.api.TopicMessages(g.ID, topic.ThreadID) {
+			if m.Markup != nil && strings.Contains(m.Text, "Tên gọi") {
+				return m, true
+			}
+		}
+		return botapitest.Message{}, false
+	}
+	r.waitFor("the case card", func() bool { _, ok := card(); return ok })
+	c, _ := card()
+	if _, err := r.api.PressButton(lan, c, "k:take:1"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the case taken by Lan", func() bool { return caseStatus(r, 1) == "assigned" })
+
+	var lanID int64
+	if err := r.x.Get(&lanID, `SELECT id FROM staff WHERE telegram_user_id = $1`, lan.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.RevokeStaff(r.ctx, lanID); err != nil {
+		t.Fatal(err)
+	}
+	var assignee sql.NullInt64
+	if err := r.x.Get(&assignee, `SELECT assignee_staff_id FROM cases WHERE id = 1`); err != nil || assignee.Valid || caseStatus(r, 1) != "new" {
+		t.Fatalf("after revocation: status %q, assignee %v (%v); want new and none", caseStatus(r, 1), assignee, err)
+	}
+	r.waitFor("the topic told", func() bool {
+		for _, m := range r.api.TopicMessages(g.ID, topic.ThreadID) {
+			if strings.Contains(m.Text, "trở lại hàng chờ") {
+				return true
+			}
+		}
+		return false
+	})
+	r.waitFor("the card offering Take again", func() bool {
+		m, ok := card()
+		return ok && !strings.Contains(m.Markup.InlineKeyboard[0][0].Text, "Chị Lan")
+	})
+	c, _ = card()
+	if _, err := r.api.PressButton(minh, c, "k:take:1"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the case taken by Minh", func() bool {
+		var name string
+		_ = r.x.Get(&name, `SELECT s.display_name FROM cases c JOIN staff s ON s.id = c.assignee_staff_id WHERE c.id = 1`)
+		return name == "Anh Minh"
+	})
+	if v := r.api.TakeViolations(); len(v) > 0 {
+		t.Errorf("Bot API violations: %v", v)
 	}
 }

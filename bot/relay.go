@@ -93,6 +93,13 @@ func (b *Bot) relayOne(ctx context.Context, caseID int64, to string) (more bool,
 			return nil
 		case sendErr == nil:
 			more = true
+			if ev.Kind == "released" {
+				// Its taker left (store.RevokeStaff): the card shows it
+				// waiting again, with Take.
+				if err := b.refreshCard(ctx, tx, &after, c); err != nil {
+					return err
+				}
+			}
 			return tx.FinishRelay(ctx, ev.ID, "")
 		case errors.As(sendErr, &nd) && to == relayReturnee:
 			// The counsellors must know their answer did not arrive.

@@ -155,8 +155,9 @@ SELECT s.id, s.telegram_user_id, s.role, s.communes, s.display_name, s.active, s
 	return out, nil
 }
 
-// RevokeStaff ends a staff member's access, voids unused invites and ends
-// their desk sessions, in one transaction.
+// RevokeStaff ends a staff member's access, voids unused invites, ends
+// their desk sessions and puts the open cases they had taken back in the
+// queue, in one transaction.
 func (db *DB) RevokeStaff(ctx context.Context, id int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.X.ExecContext(ctx, `UPDATE staff SET active = false, revoked_at = $2, private_case_id = NULL WHERE id = $1 AND active`, id, db.Now())
@@ -169,8 +170,33 @@ func (db *DB) RevokeStaff(ctx context.Context, id int64) error {
 		if _, err := tx.X.ExecContext(ctx, `UPDATE staff_invites SET expires_at = $2 WHERE staff_id = $1 AND used_at IS NULL`, id, db.Now()); err != nil {
 			return fmt.Errorf("voiding invites of %d: %w", id, err)
 		}
+		if err := tx.releaseCases(ctx, id); err != nil {
+			return err
+		}
 		return tx.EndDeskSessions(ctx, id) // signed out of the web desk at once
 	})
+}
+
+// releaseCases puts the open cases a departing member had taken back in
+// the queue: a counsellor who leaves with thirty open cases must not leave
+// thirty people waiting on nobody while the queue shows them taken. Each
+// case gets a "released" event for its topic (relayed like a notice, and
+// the card shows it waiting again) and for the web desk's history.
+func (tx *Tx) releaseCases(ctx context.Context, staffID int64) error {
+	var ids []int64
+	if err := tx.X.SelectContext(ctx, &ids, `
+UPDATE cases SET status = 'new', assignee_staff_id = NULL, updated_at = $2
+ WHERE assignee_staff_id = $1 AND status <> 'closed'
+RETURNING id`, staffID, tx.db.Now()); err != nil {
+		return fmt.Errorf("releasing the cases of %d: %w", staffID, err)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if _, err := tx.AddCaseEvent(ctx, NewEvent{CaseID: id, Actor: "system", Kind: "released", Body: "topic_assignee_left", RelayTo: "topic"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetPrivateCase sets (or clears, with 0) the case a counsellor answers
