@@ -85,7 +85,7 @@ func (b *Bot) answerKeeper(ctx context.Context) {
 // repeatLost asks again where an answer was not recorded as sent within
 // RepeatAfter of the update: the process that handled it stopped first.
 func (b *Bot) repeatLost(ctx context.Context) {
-	ids, err := b.db.Unanswered(ctx, "telegram", b.opts.RepeatAfter, 24*time.Hour, 100, b.now())
+	ids, err := b.db.Unanswered(ctx, string(telegram.Name), b.opts.RepeatAfter, 24*time.Hour, 100, b.now())
 	if err != nil {
 		if ctx.Err() == nil {
 			b.log.Warn("listing unanswered conversations", "err", err)

@@ -678,7 +678,7 @@ func (b *Bot) handleOther(ctx context.Context, upd *models.Update, typ string) e
 		if m := upd.MyChatMember; m != nil && m.Chat.Type == models.ChatTypePrivate {
 			if m.NewChatMember.Type == models.ChatMemberTypeBanned {
 				outcome = "handled"
-				return tx.MarkUnreachable(ctx, "telegram", strconv.FormatInt(m.Chat.ID, 10), "bot was blocked by the user")
+				return tx.MarkUnreachable(ctx, string(telegram.Name), strconv.FormatInt(m.Chat.ID, 10), "bot was blocked by the user")
 			}
 		}
 		return nil

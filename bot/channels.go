@@ -269,7 +269,7 @@ func (b *Bot) sweepInbox(ctx context.Context) {
 		return
 	}
 	for _, p := range pend {
-		if p.Channel == "telegram" {
+		if p.Channel == string(telegram.Name) {
 			if chat, err := strconv.ParseInt(p.Address, 10, 64); err == nil {
 				b.drainChat(ctx, chat) // poll.go
 			}

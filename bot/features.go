@@ -66,7 +66,7 @@ var ErrNoChat = errors.New("no chat at this address")
 // Capabilities are what a channel the bot runs can show; ok is false for
 // one it does not run.
 func (b *Bot) Capabilities(name channel.Name) (caps channel.Capabilities, ok bool) {
-	if name == "telegram" {
+	if name == telegram.Name {
 		return telegram.Caps, true
 	}
 	ch, ok := b.channels[name]
@@ -86,7 +86,7 @@ func (b *Bot) SendTo(ctx context.Context, to channel.Address, html string, purpo
 		return b.sendTextOn(ctx, ch, to, html, purpose, buttons...)
 	}
 	chat, err := strconv.ParseInt(to.Ref, 10, 64)
-	if to.Channel != "telegram" || err != nil {
+	if to.Channel != telegram.Name || err != nil {
 		return ErrNoChat
 	}
 	return b.sendText(ctx, chat, html, inlineRow(buttons))
@@ -192,7 +192,7 @@ func (b *Bot) handlePress(ctx context.Context, upd *models.Update, from models.U
 	var p *Press
 	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		ref := strconv.FormatInt(from.ID, 10)
-		person, err := tx.TouchPerson(ctx, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
+		person, err := tx.TouchPerson(ctx, string(telegram.Name), ref, ref, i18n.Normalize(from.LanguageCode))
 		if err != nil {
 			return err
 		}

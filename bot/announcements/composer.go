@@ -305,7 +305,7 @@ func (t *turn) summaryText(ctx context.Context, lang, key string, role store.Rol
 // Telegram. Every figure below 5 reads "< 5" to an officer.
 func (t *turn) channelsText(ctx context.Context, lang string, role store.Role, d store.Broadcast) (string, error) {
 	counts, err := announce.ByChannel(ctx, t.tx, d.Audience(), Reacher(t.Bot))
-	if err != nil || len(counts) == 0 || (len(counts) == 1 && counts[0].Channel == "telegram") {
+	if err != nil || len(counts) == 0 || (len(counts) == 1 && counts[0].Channel == string(telegram.Name)) {
 		return "", err
 	}
 	show := func(n int) string { v, _ := shownCount(role, n); return html.EscapeString(v) }

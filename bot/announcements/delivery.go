@@ -271,7 +271,7 @@ func (w *broadcaster) deliver(ctx context.Context, d store.Delivery) {
 	ch, other := b.Channel(channel.Name(d.Channel))
 	chat, err := strconv.ParseInt(d.ChatRef, 10, 64)
 	switch {
-	case !other && d.Channel != "telegram":
+	case !other && d.Channel != string(telegram.Name):
 		finish(store.DeliveryFailed, "channel "+d.Channel+" is not set up here", 0)
 		return
 	case !other && err != nil:
@@ -634,7 +634,7 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 func (w *broadcaster) sendPaced(ctx context.Context, chat int64, text string, kb models.ReplyMarkup) (int, error) {
 	var id int
 	slot := func() error {
-		overall, perChat := w.buckets(store.Delivery{Channel: "telegram", ChatRef: strconv.FormatInt(chat, 10)}, nil, false)
+		overall, perChat := w.buckets(store.Delivery{Channel: string(telegram.Name), ChatRef: strconv.FormatInt(chat, 10)}, nil, false)
 		return w.pace(ctx, overall, perChat, false)
 	}
 	err := w.paced(ctx, chat, "sendMessage", slot, func(c context.Context) error {
