@@ -298,10 +298,6 @@ func ParseButtonData(ns, data string) (action string, id int64, arg string, ok b
 	return parseButtonData(ns, data)
 }
 
-// WireMarkup is reply markup as the Bot API wants it (markup.go), for a
-// feature's own calls.
-func WireMarkup(m models.ReplyMarkup) models.ReplyMarkup { return telegram.WireMarkup(m) }
-
 // SendMarkup sends a text (HTML) with reply markup to a chat through the
 // sender.
 func (b *Bot) SendMarkup(ctx context.Context, chatID int64, html string, markup models.ReplyMarkup) error {

@@ -477,16 +477,16 @@ func sendAnnouncement(ctx context.Context, b *bot.Bot, chat int64, lang string, 
 	case "photo":
 		m, err = b.API().SendPhoto(ctx, &tg.SendPhotoParams{
 			ChatID: chat, Photo: &models.InputFileString{Data: bc.MediaFileID.String},
-			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb),
+			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: telegram.WireMarkup(kb),
 		})
 	case "document":
 		m, err = b.API().SendDocument(ctx, &tg.SendDocumentParams{
 			ChatID: chat, Document: &models.InputFileString{Data: bc.MediaFileID.String},
-			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb),
+			Caption: text, ParseMode: models.ParseModeHTML, ReplyMarkup: telegram.WireMarkup(kb),
 		})
 	default:
 		m, err = b.API().SendMessage(ctx, &tg.SendMessageParams{
-			ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb),
+			ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: telegram.WireMarkup(kb),
 			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 		})
 	}
@@ -599,7 +599,7 @@ func (w *broadcaster) report(ctx context.Context, id int64) error {
 		msgID := int(bc.StatusMsgID.Int64)
 		err := b.Sender().Do(ctx, telegram.Target{ChatID: chat}, "editMessageText", func(ctx context.Context) error {
 			_, err := b.API().EditMessageText(ctx, &tg.EditMessageTextParams{
-				ChatID: chat, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb),
+				ChatID: chat, MessageID: msgID, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: telegram.WireMarkup(kb),
 			})
 			return err
 		})
@@ -638,7 +638,7 @@ func (w *broadcaster) sendPaced(ctx context.Context, chat int64, text string, kb
 		return w.pace(ctx, overall, perChat, false)
 	}
 	err := w.paced(ctx, chat, "sendMessage", slot, func(c context.Context) error {
-		m, err := w.b.API().SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: bot.WireMarkup(kb)})
+		m, err := w.b.API().SendMessage(c, &tg.SendMessageParams{ChatID: chat, Text: text, ParseMode: models.ParseModeHTML, ReplyMarkup: telegram.WireMarkup(kb)})
 		if err == nil {
 			id = m.ID
 		}
