@@ -160,21 +160,29 @@ SELECT s.id, s.telegram_user_id, s.role, s.communes, s.display_name, s.active, s
 // queue, in one transaction.
 func (db *DB) RevokeStaff(ctx context.Context, id int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.X.ExecContext(ctx, `UPDATE staff SET active = false, revoked_at = $2, private_case_id = NULL WHERE id = $1 AND active`, id, db.Now())
-		if err != nil {
-			return fmt.Errorf("revoking staff %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("staff %d: %w (or already revoked)", id, ErrNotFound)
-		}
-		if _, err := tx.X.ExecContext(ctx, `UPDATE staff_invites SET expires_at = $2 WHERE staff_id = $1 AND used_at IS NULL`, id, db.Now()); err != nil {
-			return fmt.Errorf("voiding invites of %d: %w", id, err)
-		}
-		if err := tx.releaseCases(ctx, id); err != nil {
-			return err
-		}
-		return tx.EndDeskSessions(ctx, id) // signed out of the web desk at once
+		_, err := tx.RevokeStaff(ctx, id)
+		return err
 	})
+}
+
+// RevokeStaff is DB.RevokeStaff inside a transaction (a Telegram admin's
+// /revoke runs in their update's); released is how many open cases went
+// back to the queue.
+func (tx *Tx) RevokeStaff(ctx context.Context, id int64) (released int, err error) {
+	res, err := tx.X.ExecContext(ctx, `UPDATE staff SET active = false, revoked_at = $2, private_case_id = NULL WHERE id = $1 AND active`, id, tx.db.Now())
+	if err != nil {
+		return 0, fmt.Errorf("revoking staff %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, fmt.Errorf("staff %d: %w (or already revoked)", id, ErrNotFound)
+	}
+	if _, err := tx.X.ExecContext(ctx, `UPDATE staff_invites SET expires_at = $2 WHERE staff_id = $1 AND used_at IS NULL`, id, tx.db.Now()); err != nil {
+		return 0, fmt.Errorf("voiding invites of %d: %w", id, err)
+	}
+	if released, err = tx.releaseCases(ctx, id); err != nil {
+		return 0, err
+	}
+	return released, tx.EndDeskSessions(ctx, id) // signed out of the web desk at once
 }
 
 // releaseCases puts the open cases a departing member had taken back in
@@ -182,21 +190,21 @@ func (db *DB) RevokeStaff(ctx context.Context, id int64) error {
 // thirty people waiting on nobody while the queue shows them taken. Each
 // case gets a "released" event for its topic (relayed like a notice, and
 // the card shows it waiting again) and for the web desk's history.
-func (tx *Tx) releaseCases(ctx context.Context, staffID int64) error {
+func (tx *Tx) releaseCases(ctx context.Context, staffID int64) (int, error) {
 	var ids []int64
 	if err := tx.X.SelectContext(ctx, &ids, `
 UPDATE cases SET status = 'new', assignee_staff_id = NULL, updated_at = $2
  WHERE assignee_staff_id = $1 AND status <> 'closed'
 RETURNING id`, staffID, tx.db.Now()); err != nil {
-		return fmt.Errorf("releasing the cases of %d: %w", staffID, err)
+		return 0, fmt.Errorf("releasing the cases of %d: %w", staffID, err)
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
 		if _, err := tx.AddCaseEvent(ctx, NewEvent{CaseID: id, Actor: "system", Kind: "released", Body: "topic_assignee_left", RelayTo: "topic"}); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(ids), nil
 }
 
 // SetPrivateCase sets (or clears, with 0) the case a counsellor answers
