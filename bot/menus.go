@@ -32,7 +32,7 @@ func (r *router) roleCommands(role store.Role) []string {
 		switch {
 		case name == "help":
 			help = true
-		case c.feature == "desk":
+		case c.core:
 			core = append(core, name)
 		default:
 			features = append(features, name)

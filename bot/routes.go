@@ -46,6 +46,7 @@ type command struct {
 	// shown in the staff group's menu (menus.go).
 	menu  []store.Role
 	group bool
+	core  bool // the core's own (staff.go): after the features' in a menu
 }
 
 // button is a feature's callback data: staff pressing it go to

@@ -32,7 +32,7 @@ const InvitePrefix = "s_"
 // redemption of invitation links are bot/casework's.
 func init() {
 	desk := func(fn staffFn, menu ...store.Role) command {
-		return command{feature: "desk", staffOnly: true, staff: fn, menu: menu}
+		return command{feature: "desk", staffOnly: true, staff: fn, menu: menu, core: true}
 	}
 	caseWork := []store.Role{store.RoleCounsellor, store.RoleAdmin}
 	routes.command("case", desk(openCaseCmd, caseWork...))
