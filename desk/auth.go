@@ -2,8 +2,12 @@ package desk
 
 import (
 	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -146,8 +150,13 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	pw, code := r.PostFormValue("password"), r.PostFormValue("code")
 	token, csrf := newToken(), newToken()
 	from := " from " + addr
+	tag, err := s.loginTag(ctx, login) // for every login: the same work
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	ok, left, lang, failures := false, -1, "", 0
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		ok, left, lang, failures = false, -1, "", 0
 		failed := func() (err error) {
 			failures, err = s.addrFailed(ctx, tx, addr)
@@ -167,7 +176,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 			if err := failed(); err != nil {
 				return err
 			}
-			return tx.Audit(ctx, 0, 0, "desk_signin_failed", 0, "unknown login "+strconv.Quote(clip(login, 40))+from)
+			return tx.Audit(ctx, 0, 0, "desk_signin_failed", 0, "unknown login (hash "+tag+")"+from)
 		}
 		if a.LockedUntil.Valid && a.LockedUntil.Time.After(now) {
 			if err := failed(); err != nil {
@@ -252,6 +261,25 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		data["Help"] = s.tr(r, "desk_signin_help", nil)
 	}
 	s.render(w, http.StatusUnauthorized, "signin", data)
+}
+
+// loginTag is a short keyed hash (HMAC-SHA-256 with the desk's stored key,
+// store.DeskLoginKey) of a login: an unknown one is audited by it, never
+// as typed (it may be a password typed in the wrong box), and repeated
+// tries of one login still show as one.
+func (s *Server) loginTag(ctx context.Context, login string) (string, error) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.loginKey == nil {
+		k, err := s.db.DeskLoginKey(ctx, newToken())
+		if err != nil {
+			return "", err
+		}
+		s.loginKey = []byte(k)
+	}
+	m := hmac.New(sha256.New, s.loginKey)
+	m.Write([]byte(login))
+	return hex.EncodeToString(m.Sum(nil)[:6]), nil
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {

@@ -202,18 +202,7 @@ func TestAddressLimit(t *testing.T) {
 	}
 
 	// Another process on the same database refuses the address too.
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cat, err := i18n.Load(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2, err := desk.New(r.db, cat, desk.Options{HashInvite: bot.HashInviteCode, AddrLimit: 5}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv2 := httptest.NewServer(s2.Handler())
-	t.Cleanup(srv2.Close)
-	r2 := &rig{t: t, db: r.db, clk: r.clk, srv: srv2, secrets: r.secrets}
+	r2 := r.otherProcess(desk.Options{AddrLimit: 5})
 	if st, _ := r2.browserFrom(addr).signIn("chi.binh", password, r.secrets["chi.binh"]); st != http.StatusTooManyRequests {
 		t.Errorf("the other process let the limited address try: %d", st)
 	}
@@ -226,6 +215,26 @@ func TestAddressLimit(t *testing.T) {
 	if st, loc := att.signIn("chi.binh", password, r.secrets["chi.binh"]); st != http.StatusSeeOther || loc != "/" {
 		t.Errorf("after the window: %d %s", st, loc)
 	}
+}
+
+// otherProcess is a second desk server on the rig's database and clock,
+// as another process serving the desk would be.
+func (r *rig) otherProcess(o desk.Options) *rig {
+	t := r.t
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cat, err := i18n.Load(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.HashInvite = bot.HashInviteCode
+	s2, err := desk.New(r.db, cat, o, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer(s2.Handler())
+	t.Cleanup(srv2.Close)
+	return &rig{t: t, db: r.db, clk: r.clk, srv: srv2, secrets: r.secrets}
 }
 
 // Sign-out everywhere ends every session of the member and is audited;

@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"reentrybot/announce"
@@ -84,6 +85,10 @@ type Server struct {
 	// dummyHash is checked for an unknown login, so that a sign-in takes
 	// as long whether or not the login exists.
 	dummyHash string
+	// loginKey hashes unknown logins for the audit log (auth.go), read
+	// from the store at the first sign-in.
+	keyMu    sync.Mutex
+	loginKey []byte
 	// translated are the pages of the other languages (lang.go).
 	translated map[string]map[string]*template.Template
 	live       *hub // live updates (live.go)

@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +98,37 @@ func TestSignInSaysNothingOfLogins(t *testing.T) {
 	r.clk.Advance(15 * time.Minute)
 	if st, loc := r.browser().signIn("mai", password, secret); st != http.StatusSeeOther || loc != "/" {
 		t.Errorf("after the lock: %d %s", st, loc)
+	}
+}
+
+// An unknown login is audited with the client address and a short keyed
+// hash, never as typed (it may be a password in the wrong box): one login
+// tried again, from another address or through another process, has the
+// same hash; another login has another.
+func TestUnknownLoginAudited(t *testing.T) {
+	r := newRig(t)
+	const typed = "Mat-Khau.Bi-Mat-2026" // a password in the login box
+	r.browserFrom("198.51.100.1").signInCode(" "+typed+" ", "sai", "123456")
+	r.browserFrom("198.51.100.2").signInCode(strings.ToLower(typed), "sai", "123456")
+	r.otherProcess(desk.Options{}).browserFrom("198.51.100.3").signInCode(typed, "sai", "123456")
+	r.browserFrom("198.51.100.1").signInCode("ai-do-khac", "sai", "123456")
+	d := r.auditDetails("desk_signin_failed", 0)
+	if len(d) != 4 {
+		t.Fatalf("audited %q, want 4 lines", d)
+	}
+	tagRe := regexp.MustCompile(`^unknown login \(hash ([0-9a-f]{12})\) from (198\.51\.100\.[0-9])$`)
+	var tags, addrs []string
+	for _, line := range d {
+		m := tagRe.FindStringSubmatch(line)
+		if m == nil || strings.Contains(strings.ToLower(line), "mat-khau") || strings.Contains(line, "ai-do") {
+			t.Fatalf("audited as %q", line)
+		}
+		tags, addrs = append(tags, m[1]), append(addrs, m[2])
+	}
+	if tags[0] != tags[1] || tags[1] != tags[2] || tags[3] == tags[0] {
+		t.Errorf("hashes %q: want the first three alike, the fourth not", tags)
+	}
+	if want := []string{"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.1"}; !slices.Equal(addrs, want) {
+		t.Errorf("addresses %q, want %q", addrs, want)
 	}
 }
