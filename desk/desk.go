@@ -5,7 +5,7 @@
 // Telegram side, so the existing relay delivers answers on the person's
 // own channel and the same case can be worked from either place.
 //
-// Pages are server-rendered (html/template), Vietnamese (most also in
+// Pages are server-rendered (html/template), Vietnamese (and all in
 // English, the member's pick: lang.go), with one small
 // stylesheet and one small script for live updates (live.go): every
 // action is a form that works without JavaScript. Each POST carries a CSRF token; sessions live in PostgreSQL
@@ -301,11 +301,6 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, data map
 	if err := t.Execute(w, data); err != nil {
 		s.log.Error("rendering a desk page", "page", page, "err", err)
 	}
-}
-
-// message is a page that only says something.
-func (s *Server) message(w http.ResponseWriter, status int, text string) {
-	s.render(w, status, "message", map[string]any{"Title": "Bàn làm việc", "Text": text, "Alert": status >= 400}) // a refusal is announced
 }
 
 // fail answers an internal error politely and logs it.
