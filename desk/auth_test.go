@@ -237,6 +237,17 @@ func (r *rig) otherProcess(o desk.Options) *rig {
 	return &rig{t: t, db: r.db, clk: r.clk, srv: srv2, secrets: r.secrets}
 }
 
+// signedInAgain is another browser of a member (r.member), signed in.
+func (r *rig) signedInAgain(login string) *browser {
+	r.t.Helper()
+	b := r.browser()
+	r.clk.Advance(30 * time.Second) // a code not used yet
+	if st, _ := b.signIn(login, password, r.secrets[login]); st != http.StatusSeeOther {
+		r.t.Fatalf("%s signing in on another browser: %d", login, st)
+	}
+	return b
+}
+
 // Sign-out everywhere ends every session of the member and is audited;
 // revoking the member ends every desk session in the revocation's
 // transaction, refuses the open ones on their next request, and neither
@@ -244,11 +255,7 @@ func (r *rig) otherProcess(o desk.Options) *rig {
 func TestSignOutEverywhereAndRevoke(t *testing.T) {
 	r := newRig(t)
 	b, staffID := r.member(store.RoleCounsellor, "Anh Quang", "quang", communeA)
-	other := r.browser()
-	r.clk.Advance(30 * time.Second)
-	if st, _ := other.signIn("quang", password, r.secrets["quang"]); st != http.StatusSeeOther {
-		t.Fatalf("second browser: %d", st)
-	}
+	other := r.signedInAgain("quang")
 	other.get("/queue") // its session's CSRF token
 	live := func() int {
 		var n int

@@ -232,6 +232,7 @@ func (s *Server) staff(h func(http.ResponseWriter, *http.Request, store.DeskSess
 			s.say(w, r, http.StatusForbidden, "desk_session_ended", nil) // lang.go
 			return
 		}
+		r = s.memberLang(w, r, sess) // lang.go
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(r)) // admin.go
 			if !sameToken(r.PostFormValue("csrf"), sess.CSRF) {

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"strings"
@@ -16,7 +17,8 @@ import (
 // The desk is Vietnamese first. The sign-in, account and recovery-code
 // pages (and the layout around them) also come in the catalog's other
 // languages (English): the language a member picked on the desk (kept on
-// their account, and in a cookie on each browser they sign in from), else
+// their account, which every signed-in request follows, and in a cookie on
+// each browser they sign in from), else
 // the one the browser prefers, else Vietnamese. So do the queue and case
 // pages and their live parts (live.go), the announcement pages, and the
 // officers' and admins' pages: the report (its table, chart and files
@@ -75,8 +77,34 @@ func (s *Server) parseTranslated() error {
 
 var langMatcher = language.NewMatcher([]language.Tag{language.Vietnamese, language.English})
 
+// langKey holds, in a signed-in request's context, the language kept on
+// the member's account (memberLang).
+type langKey struct{}
+
+// memberLang makes a signed-in request's pages follow the language kept on
+// the member's account, which they may have changed on another browser,
+// and brings this browser's cookie in step (its sign-in page after signing
+// out, its live stream). A member who never picked one gets the browser's.
+func (s *Server) memberLang(w http.ResponseWriter, r *http.Request, sess store.DeskSession) *http.Request {
+	l, err := s.db.DeskLanguage(r.Context(), sess.ID)
+	if err != nil {
+		s.log.Error("desk language", "staff", sess.ID, "err", err) // the cookie's, then
+		return r
+	}
+	if l != "vi" && l != "en" {
+		return r
+	}
+	if c, err := r.Cookie(langCookie); err != nil || c.Value != l {
+		s.setCookie(w, r, langCookie, l, 365*24*3600)
+	}
+	return r.WithContext(context.WithValue(r.Context(), langKey{}, l))
+}
+
 // lang is the language of the request's pages.
 func (s *Server) lang(r *http.Request) string {
+	if l, ok := r.Context().Value(langKey{}).(string); ok {
+		return l
+	}
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "vi" || c.Value == "en") {
 		return c.Value
 	}

@@ -258,3 +258,31 @@ func TestAdminPagesInMemberLanguage(t *testing.T) {
 		})
 	}
 }
+
+// A browser left signed in follows the language the member picks on
+// another, on its next page, without a link followed there; its cookie
+// follows too, so its sign-in page after signing out says the same.
+func TestPagesFollowAccountLanguage(t *testing.T) {
+	r := newRig(t)
+	left, _ := r.member(store.RoleCounsellor, "Chị Mai", "mai", communeA)
+	other := r.signedInAgain("mai")
+	for _, tt := range []struct{ pick, lang, says string }{
+		{"en", "en", "<h1>Queue</h1>"},
+		{"vi", "vi", "<h1>Hàng chờ</h1>"},
+		{"en", "en", "<h1>Queue</h1>"},
+	} {
+		if st, _, _ := other.get("/lang/" + tt.pick + "?to=/queue"); st != http.StatusSeeOther {
+			t.Fatalf("picking %s: %d", tt.pick, st)
+		}
+		st, body, _ := left.get("/queue")
+		if st != http.StatusOK || !strings.Contains(body, `<html lang="`+tt.lang+`">`) || !strings.Contains(body, tt.says) {
+			t.Errorf("after %s picked elsewhere: %d, not in %s\n%.400s", tt.pick, st, tt.lang, body)
+		}
+	}
+	if st, _, _ := left.post("/signout", url.Values{"csrf": {left.csrf}}); st != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", st)
+	}
+	if _, body, _ := left.get("/signin"); !strings.Contains(body, `<html lang="en">`) {
+		t.Errorf("the sign-in page after signing out is not in the member's language")
+	}
+}
