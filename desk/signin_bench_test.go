@@ -2,8 +2,6 @@ package desk
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"reentrybot/dbtest"
-	"reentrybot/i18n"
 	"reentrybot/store"
 )
 
@@ -21,20 +17,9 @@ import (
 // by a database statement at most (compare the three ns/op).
 func BenchmarkSignInFailure(b *testing.B) {
 	ctx := context.Background()
-	db := &store.DB{X: dbtest.New(b)}
-	now := time.Date(2026, 12, 20, 3, 0, 0, 0, time.UTC)
-	db.SetClock(func() time.Time { return now })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cat, err := i18n.Load(log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hash := func(c string) []byte { return hashToken(c) }
 	// Neither the address limit nor the lock ends the loop.
-	s, err := New(db, cat, Options{HashInvite: hash, AddrLimit: 1 << 30, LockAfter: 1 << 30}, log)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, db, now := benchServer(b, Options{AddrLimit: 1 << 30, LockAfter: 1 << 30})
+	hash := s.opt.HashInvite
 	ph, err := hashPassword("mật khẩu dài 2026")
 	if err != nil {
 		b.Fatal(err)
