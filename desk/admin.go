@@ -55,8 +55,7 @@ func (s *Server) allowed(action string, ok func(store.Staff) bool) func(func(htt
 			if !ok(sess.Staff) {
 				s.log.Warn("desk page refused to the role", "staff", sess.ID, "role", sess.Role, "path", r.URL.Path)
 				s.audit(r.Context(), sess.ID, "denied_"+action, 0, "desk "+r.URL.Path)
-				s.render(w, http.StatusForbidden, "message", map[string]any{"Title": "Không có quyền", "Sess": sess,
-					"Text": "Vai trò của bạn không được dùng trang này."})
+				s.sayTo(w, r, sess, http.StatusForbidden, "desk_role_not_allowed", nil) // lang.go
 				return
 			}
 			h(w, r, sess)
@@ -90,10 +89,11 @@ const (
 	maxInviteDays  = 90
 )
 
+// roleNames are the catalog keys of the roles' names.
 var roleNames = map[store.Role]string{
-	store.RoleCounsellor: "Tư vấn viên",
-	store.RoleOfficer:    "Cán bộ xã/phường",
-	store.RoleAdmin:      "Quản trị",
+	store.RoleCounsellor: "desk_staff_role_counsellor",
+	store.RoleOfficer:    "desk_staff_role_officer",
+	store.RoleAdmin:      "desk_staff_role_admin",
 }
 
 // staffRow is one line of the staff list.
@@ -120,7 +120,7 @@ type newInvite struct {
 func (s *Server) staffPage(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
 	notice := ""
 	if r.URL.Query().Get("m") == "revoked" {
-		notice = "Đã thu hồi quyền. Các phiên đăng nhập của người đó đã kết thúc."
+		notice = s.tr(r, "desk_staff_revoked_notice", nil)
 	}
 	s.showStaff(w, r, sess, http.StatusOK, inviteForm{Role: string(store.RoleCounsellor), Days: 7}, nil, notice, nil)
 }
@@ -134,19 +134,19 @@ func (s *Server) showStaff(w http.ResponseWriter, r *http.Request, sess store.De
 	now := s.db.Now()
 	rows := make([]staffRow, len(list))
 	for i, st := range list {
-		row := staffRow{StaffListing: st, RoleName: roleNames[st.Role], Communes: strings.Join(st.Communes, ", "), Self: st.ID == sess.ID}
+		row := staffRow{StaffListing: st, RoleName: s.tr(r, roleNames[st.Role], nil), Communes: strings.Join(st.Communes, ", "), Self: st.ID == sess.ID}
 		if row.Communes == "" {
-			row.Communes = "Toàn tỉnh"
+			row.Communes = s.tr(r, "desk_staff_province", nil)
 		}
 		switch {
 		case !st.Active:
-			row.State = "Đã thu hồi " + st.RevokedAt.Time.In(s.opt.Loc).Format("02/01/2006")
+			row.State = s.tr(r, "desk_staff_revoked_on", map[string]any{"Date": st.RevokedAt.Time.In(s.opt.Loc).Format("02/01/2006")})
 		case st.TelegramUserID.Valid || st.InviteUsed.Valid:
-			row.State = "Đang hoạt động"
+			row.State = s.tr(r, "desk_staff_active", nil)
 		case st.InviteExpires.Valid && !st.InviteExpires.Time.After(now):
-			row.State = "Lời mời đã hết hạn"
+			row.State = s.tr(r, "desk_staff_invite_expired", nil)
 		case st.InviteExpires.Valid:
-			row.State = "Đã mời, đến " + st.InviteExpires.Time.In(s.opt.Loc).Format("02/01/2006 15:04")
+			row.State = s.tr(r, "desk_staff_invited_until", map[string]any{"Until": st.InviteExpires.Time.In(s.opt.Loc).Format("02/01/2006 15:04")})
 		}
 		rows[i] = row
 	}
@@ -159,10 +159,14 @@ func (s *Server) showStaff(w http.ResponseWriter, r *http.Request, sess store.De
 	communes = slices.DeleteFunc(communes, func(c domain.Commune) bool { return !c.Active })
 	roles := []map[string]string{}
 	for _, ro := range []store.Role{store.RoleCounsellor, store.RoleOfficer, store.RoleAdmin} {
-		roles = append(roles, map[string]string{"Value": string(ro), "Name": roleNames[ro]})
+		roles = append(roles, map[string]string{"Value": string(ro), "Name": s.tr(r, roleNames[ro], nil)})
 	}
-	s.render(w, status, "staff", map[string]any{"Title": "Nhân viên", "Sess": sess, "Rows": rows, "Form": form,
-		"Roles": roles, "Problems": problems, "Notice": notice, "Communes": communes, "Created": created, "MaxDays": maxInviteDays, "MaxName": maxDisplayName})
+	data := s.pageData(r, "desk_staff_title", "/staff") // lang.go
+	for k, v := range map[string]any{"Sess": sess, "Rows": rows, "Form": form, "Roles": roles, "Problems": problems, "Notice": notice,
+		"Communes": communes, "Created": created, "MaxDays": maxInviteDays, "MaxName": maxDisplayName} {
+		data[k] = v
+	}
+	s.render(w, status, "staff", data)
 }
 
 // invite creates a staff record and its one-time code (store.CreateInvite,
@@ -172,38 +176,39 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, sess store.DeskS
 	form := inviteForm{Role: r.PostFormValue("role"), Communes: strings.TrimSpace(r.PostFormValue("communes")),
 		Name: strings.TrimSpace(r.PostFormValue("name"))}
 	var problems []string
+	problem := func(key string, params map[string]any) { problems = append(problems, s.tr(r, key, params)) }
 	role := store.Role(form.Role)
 	if _, ok := roleNames[role]; !ok {
-		problems = append(problems, "Hãy chọn vai trò.")
+		problem("desk_staff_pick_role", nil)
 		form.Role = ""
 	}
 	var codes []string
 	switch c := strings.ToLower(form.Communes); {
 	case c == "all" || c == "toàn tỉnh":
 		if role == store.RoleOfficer {
-			problems = append(problems, "Cán bộ xã/phường cần mã xã/phường của mình, không phải toàn tỉnh.")
+			problem("desk_staff_officer_province", nil)
 		}
 	case c == "":
-		problems = append(problems, "Hãy ghi mã xã/phường (cách nhau bằng dấu phẩy), hoặc \"all\" cho toàn tỉnh.")
+		problem("desk_staff_no_communes", nil)
 	default:
 		for _, code := range strings.FieldsFunc(c, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
 			if !communeCodeRe.MatchString(code) {
-				problems = append(problems, fmt.Sprintf("%q không phải mã xã/phường (chỉ gồm 3 đến 6 chữ số).", clip(code, 20)))
+				problem("desk_staff_bad_code", map[string]any{"Code": strconv.Quote(clip(code, 20))})
 				continue
 			}
 			codes = append(codes, code)
 		}
 	}
 	if !utf8.ValidString(form.Name) || strings.ContainsAny(form.Name, "<>") {
-		problems = append(problems, "Tên hiển thị có ký tự không hợp lệ.")
+		problem("desk_staff_bad_name", nil)
 		form.Name = ""
 	} else if n := utf8.RuneCountInString(form.Name); n == 0 || n > maxDisplayName {
-		problems = append(problems, fmt.Sprintf("Hãy ghi tên hiển thị từ 1 đến %d ký tự.", maxDisplayName))
+		problem("desk_staff_name_length", map[string]any{"Max": maxDisplayName})
 	}
 	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
 	form.Days = days
 	if err != nil || days < 1 || days > maxInviteDays {
-		problems = append(problems, fmt.Sprintf("Thời hạn lời mời từ 1 đến %d ngày.", maxInviteDays))
+		problem("desk_staff_days", map[string]any{"Max": maxInviteDays})
 		form.Days = 7
 	}
 	if len(problems) == 0 && len(codes) > 0 {
@@ -213,7 +218,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, sess store.DeskS
 			return
 		}
 		if len(unknown) > 0 {
-			problems = append(problems, "Không có xã/phường mã "+strings.Join(unknown, ", ")+" (hãy nhập danh sách xã/phường trước).")
+			problem("desk_staff_unknown_communes", map[string]any{"Codes": strings.Join(unknown, ", ")})
 		}
 	}
 	if len(problems) > 0 {
@@ -259,18 +264,16 @@ func (s *Server) baseURL(r *http.Request) string {
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		s.message(w, http.StatusNotFound, "Không tìm thấy nhân viên này.")
+		s.sayTo(w, r, sess, http.StatusNotFound, "desk_staff_not_found", nil)
 		return
 	}
 	if id == sess.ID {
 		// The last admin must not lock everyone out by a slip of the mouse.
-		s.render(w, http.StatusConflict, "message", map[string]any{"Title": "Nhân viên", "Sess": sess,
-			"Text": "Bạn không thể tự thu hồi quyền của mình. Hãy nhờ một quản trị viên khác."})
+		s.sayTo(w, r, sess, http.StatusConflict, "desk_staff_revoke_self", nil)
 		return
 	}
 	if err := s.db.RevokeStaff(r.Context(), id); errors.Is(err, store.ErrNotFound) {
-		s.render(w, http.StatusNotFound, "message", map[string]any{"Title": "Nhân viên", "Sess": sess,
-			"Text": "Không tìm thấy nhân viên này, hoặc quyền đã được thu hồi trước đó."})
+		s.sayTo(w, r, sess, http.StatusNotFound, "desk_staff_revoke_gone", nil)
 		return
 	} else if err != nil {
 		s.fail(w, r, err)

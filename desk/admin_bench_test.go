@@ -21,24 +21,14 @@ import (
 func benchDesk(b *testing.B, cases, communes, auditLines int) (http.Handler, *http.Cookie) {
 	b.Helper()
 	ctx := context.Background()
-	db := &store.DB{X: dbtest.New(b)}
-	now := time.Date(2026, 12, 20, 3, 0, 0, 0, time.UTC)
-	db.SetClock(func() time.Time { return now })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cat, err := i18n.Load(log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hash := func(c string) []byte { return hashToken(c) }
-	s, err := New(db, cat, Options{HashInvite: hash}, log)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, db, now := benchServer(b, Options{})
+	hash := s.opt.HashInvite
 	if _, err := db.CreateInvite(ctx, store.RoleAdmin, nil, "Quản trị", hash("code"), now.Add(time.Hour)); err != nil {
 		b.Fatal(err)
 	}
 	token := newToken()
 	var codes []string
+	var err error
 	if err := db.X.Select(&codes, `SELECT code FROM communes WHERE active ORDER BY code LIMIT $1`, communes); err != nil {
 		b.Fatal(err)
 	}
@@ -68,6 +58,25 @@ SELECT $1, 'note', NULL, 'line ' || g, $2::timestamptz - g * interval '1 second'
 		b.Fatal(err)
 	}
 	return s.Handler(), &http.Cookie{Name: sessionCookie, Value: token}
+}
+
+// benchServer is a desk with options opt on a fresh database whose clock
+// stands at now; invite codes are hashed with hashToken.
+func benchServer(b *testing.B, opt Options) (s *Server, db *store.DB, now time.Time) {
+	b.Helper()
+	db = &store.DB{X: dbtest.New(b)}
+	now = time.Date(2026, 12, 20, 3, 0, 0, 0, time.UTC)
+	db.SetClock(func() time.Time { return now })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cat, err := i18n.Load(log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt.HashInvite = func(c string) []byte { return hashToken(c) }
+	if s, err = New(db, cat, opt, log); err != nil {
+		b.Fatal(err)
+	}
+	return s, db, now
 }
 
 func benchGet(b *testing.B, h http.Handler, c *http.Cookie, path string) {

@@ -28,25 +28,27 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess store.De
 	ctx := r.Context()
 	q := r.URL.Query()
 	form := map[string]string{"Case": strings.TrimSpace(q.Get("case")), "Staff": strings.TrimSpace(q.Get("staff")), "Day": strings.TrimSpace(q.Get("day"))}
-	data := map[string]any{"Title": "Nhật ký", "Sess": sess, "Form": form}
+	data := s.pageData(r, "desk_audit_title", "/audit") // lang.go
+	data["Sess"], data["Form"] = sess, form
 	var f store.AuditFilter
 	var problems []string
-	id := func(v, what string) int64 {
+	problem := func(key string) { problems = append(problems, s.tr(r, key, nil)) }
+	id := func(v, notNumber string) int64 {
 		if v == "" {
 			return 0
 		}
 		n, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 64)
 		if err != nil || n <= 0 {
-			problems = append(problems, what+" phải là một số.")
+			problem(notNumber)
 		}
 		return n
 	}
-	f.CaseID = id(form["Case"], "Số ca")
-	f.StaffID = id(form["Staff"], "Số nhân viên")
+	f.CaseID = id(form["Case"], "desk_audit_case_number")
+	f.StaffID = id(form["Staff"], "desk_audit_staff_number")
 	if d := form["Day"]; d != "" {
 		t, err := time.ParseInLocation("2006-01-02", d, s.opt.Loc)
 		if err != nil {
-			problems = append(problems, "Ngày phải theo dạng NNNN-TT-NN, ví dụ 2026-12-03.")
+			problem("desk_audit_bad_day")
 		}
 		f.Day, f.Loc = t, s.opt.Loc
 	}
@@ -54,7 +56,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess store.De
 	if p := q.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 1_000_000 {
-			problems = append(problems, "Số trang không hợp lệ.")
+			problem("desk_audit_bad_page")
 		}
 		page = n
 	}
@@ -71,12 +73,14 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, sess store.De
 	s.audit(ctx, sess.ID, "audit_view", f.CaseID, fmt.Sprintf("desk case=%s staff=%s day=%s page=%d", form["Case"], form["Staff"], form["Day"], page))
 	lines := make([]auditLine, len(res.Entries))
 	for i, a := range res.Entries {
-		who := "Hệ thống"
+		var who string
 		switch {
 		case a.StaffID.Valid:
 			who = fmt.Sprintf("#%d %s", a.StaffID.Int64, a.StaffName.String)
 		case a.TelegramUserID.Valid:
-			who = fmt.Sprintf("Tài khoản Telegram %d (không phải nhân viên)", a.TelegramUserID.Int64)
+			who = s.tr(r, "desk_audit_telegram", map[string]any{"ID": strconv.FormatInt(a.TelegramUserID.Int64, 10)})
+		default:
+			who = s.tr(r, "desk_audit_system", nil)
 		}
 		lines[i] = auditLine{AuditEntry: a, When: a.At.In(s.opt.Loc).Format("02/01/2006 15:04:05"), Who: who}
 	}

@@ -2,8 +2,12 @@ package desk
 
 import (
 	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -122,13 +126,17 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "signin", data)
 }
 
-// Outcomes of a sign-in attempt.
-const (
-	signinOK = iota
-	signinWrong
-	signinLocked
-)
+// helpAfter is how many failed sign-ins from one address (in the address
+// limit's window, ratelimit.go) bring the help text under the error: the
+// way out of a forgotten password or a locked account is the admin.
+const helpAfter = 3
 
+// signin checks a login, password and code. A wrong password, an unknown
+// login and a locked account get the same page, status and work (one
+// password hash each, against a fixed dummy hash for an unknown login), so
+// that a guesser learns nothing of which logins exist or are locked; the
+// lock still holds and is audited, and the member learns of it from the
+// admin.
 func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	if !s.preChecked(w, r) {
 		return
@@ -142,29 +150,40 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	pw, code := r.PostFormValue("password"), r.PostFormValue("code")
 	token, csrf := newToken(), newToken()
 	from := " from " + addr
-	result, left, lang := signinWrong, -1, ""
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		result, left, lang = signinWrong, -1, ""
+	tag, err := s.loginTag(ctx, login) // for every login: the same work
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ok, left, lang, failures := false, -1, "", 0
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		ok, left, lang, failures = false, -1, "", 0
+		failed := func() (err error) {
+			failures, err = s.addrFailed(ctx, tx, addr)
+			return err
+		}
 		now := s.db.Now()
 		a, found, err := tx.DeskAccountByLogin(ctx, login)
 		if err != nil {
 			return err
 		}
-		if !found || len(pw) > maxPassword {
-			checkPassword(s.dummyHash, pw) // as slow as a known login
-			if err := s.addrFailed(ctx, tx, addr); err != nil {
+		hash := s.dummyHash // as slow as a known login
+		if found {
+			hash = a.PasswordHash
+		}
+		pwOK := checkPassword(hash, pw) && found && len(pw) <= maxPassword
+		if !found {
+			if err := failed(); err != nil {
 				return err
 			}
-			return tx.Audit(ctx, 0, 0, "desk_signin_failed", 0, "unknown login "+strconv.Quote(clip(login, 40))+from)
+			return tx.Audit(ctx, 0, 0, "desk_signin_failed", 0, "unknown login (hash "+tag+")"+from)
 		}
 		if a.LockedUntil.Valid && a.LockedUntil.Time.After(now) {
-			result = signinLocked
-			if err := s.addrFailed(ctx, tx, addr); err != nil {
+			if err := failed(); err != nil {
 				return err
 			}
 			return tx.Audit(ctx, a.ID, 0, "desk_signin_locked", 0, strings.TrimPrefix(from, " "))
 		}
-		pwOK := checkPassword(a.PasswordHash, pw)
 		lang = a.Language
 		recovery := normalizeRecovery(code) // recovery.go; "" for a TOTP code
 		if pwOK && recovery != "" {
@@ -173,7 +192,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 			if used {
-				result, left = signinOK, n
+				ok, left = true, n
 				if err := tx.DeskSignedInRecovery(ctx, a.ID, hashToken(token), csrf); err != nil {
 					return err
 				}
@@ -185,12 +204,12 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		}
 		if pwOK && recovery == "" {
 			if step, codeOK := totpStep(a.TOTPSecret, code, now); codeOK {
-				ok, err := tx.DeskSignedIn(ctx, a.ID, step, hashToken(token), csrf)
+				signedIn, err := tx.DeskSignedIn(ctx, a.ID, step, hashToken(token), csrf)
 				if err != nil {
 					return err
 				}
-				if ok {
-					result = signinOK
+				if signedIn {
+					ok = true
 					return tx.Audit(ctx, a.ID, 0, "desk_signin", 0, "authenticator code"+from)
 				}
 				// a code already used: wrong
@@ -207,7 +226,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		if err := s.addrFailed(ctx, tx, addr); err != nil {
+		if err := failed(); err != nil {
 			return err
 		}
 		if err := tx.Audit(ctx, a.ID, 0, "desk_signin_failed", 0, why+from); err != nil {
@@ -223,26 +242,44 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if result == signinOK && lang != "" {
+	if ok && lang != "" {
 		s.setCookie(w, r, langCookie, lang, 365*24*3600) // the member's own, on this browser too
 	}
 	switch {
-	case result == signinOK && left >= 0:
+	case ok && left >= 0:
 		s.setCookie(w, r, sessionCookie, token, 0)
 		http.Redirect(w, r, "/recovery?m=used", http.StatusSeeOther) // the count left, a new set
 		return
-	case result == signinOK:
+	case ok:
 		s.setCookie(w, r, sessionCookie, token, 0)
 		http.Redirect(w, r, "/", http.StatusSeeOther) // the member's home (desk.go)
 		return
 	}
 	data := s.pageData(r, "desk_signin_title", "/signin")
 	data["CSRF"], data["Login"], data["Error"] = s.preToken(w, r), login, s.tr(r, "desk_wrong", nil)
-	status := http.StatusUnauthorized
-	if result == signinLocked {
-		status, data["Error"] = http.StatusTooManyRequests, s.tr(r, "desk_locked", nil)
+	if failures >= helpAfter {
+		data["Help"] = s.tr(r, "desk_signin_help", nil)
 	}
-	s.render(w, status, "signin", data)
+	s.render(w, http.StatusUnauthorized, "signin", data)
+}
+
+// loginTag is a short keyed hash (HMAC-SHA-256 with the desk's stored key,
+// store.DeskLoginKey) of a login: an unknown one is audited by it, never
+// as typed (it may be a password typed in the wrong box), and repeated
+// tries of one login still show as one.
+func (s *Server) loginTag(ctx context.Context, login string) (string, error) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.loginKey == nil {
+		k, err := s.db.DeskLoginKey(ctx, newToken())
+		if err != nil {
+			return "", err
+		}
+		s.loginKey = []byte(k)
+	}
+	m := hmac.New(sha256.New, s.loginKey)
+	m.Write([]byte(login))
+	return hex.EncodeToString(m.Sum(nil)[:6]), nil
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {

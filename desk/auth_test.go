@@ -202,18 +202,7 @@ func TestAddressLimit(t *testing.T) {
 	}
 
 	// Another process on the same database refuses the address too.
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cat, err := i18n.Load(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2, err := desk.New(r.db, cat, desk.Options{HashInvite: bot.HashInviteCode, AddrLimit: 5}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv2 := httptest.NewServer(s2.Handler())
-	t.Cleanup(srv2.Close)
-	r2 := &rig{t: t, db: r.db, clk: r.clk, srv: srv2, secrets: r.secrets}
+	r2 := r.otherProcess(desk.Options{AddrLimit: 5})
 	if st, _ := r2.browserFrom(addr).signIn("chi.binh", password, r.secrets["chi.binh"]); st != http.StatusTooManyRequests {
 		t.Errorf("the other process let the limited address try: %d", st)
 	}
@@ -228,6 +217,37 @@ func TestAddressLimit(t *testing.T) {
 	}
 }
 
+// otherProcess is a second desk server on the rig's database and clock,
+// as another process serving the desk would be.
+func (r *rig) otherProcess(o desk.Options) *rig {
+	t := r.t
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cat, err := i18n.Load(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.HashInvite = bot.HashInviteCode
+	s2, err := desk.New(r.db, cat, o, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer(s2.Handler())
+	t.Cleanup(srv2.Close)
+	return &rig{t: t, db: r.db, clk: r.clk, srv: srv2, secrets: r.secrets}
+}
+
+// signedInAgain is another browser of a member (r.member), signed in.
+func (r *rig) signedInAgain(login string) *browser {
+	r.t.Helper()
+	b := r.browser()
+	r.clk.Advance(30 * time.Second) // a code not used yet
+	if st, _ := b.signIn(login, password, r.secrets[login]); st != http.StatusSeeOther {
+		r.t.Fatalf("%s signing in on another browser: %d", login, st)
+	}
+	return b
+}
+
 // Sign-out everywhere ends every session of the member and is audited;
 // revoking the member ends every desk session in the revocation's
 // transaction, refuses the open ones on their next request, and neither
@@ -235,11 +255,7 @@ func TestAddressLimit(t *testing.T) {
 func TestSignOutEverywhereAndRevoke(t *testing.T) {
 	r := newRig(t)
 	b, staffID := r.member(store.RoleCounsellor, "Anh Quang", "quang", communeA)
-	other := r.browser()
-	r.clk.Advance(30 * time.Second)
-	if st, _ := other.signIn("quang", password, r.secrets["quang"]); st != http.StatusSeeOther {
-		t.Fatalf("second browser: %d", st)
-	}
+	other := r.signedInAgain("quang")
 	other.get("/queue") // its session's CSRF token
 	live := func() int {
 		var n int

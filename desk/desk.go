@@ -5,7 +5,7 @@
 // Telegram side, so the existing relay delivers answers on the person's
 // own channel and the same case can be worked from either place.
 //
-// Pages are server-rendered (html/template), Vietnamese (most also in
+// Pages are server-rendered (html/template), Vietnamese (and all in
 // English, the member's pick: lang.go), with one small
 // stylesheet and one small script for live updates (live.go): every
 // action is a form that works without JavaScript. Each POST carries a CSRF token; sessions live in PostgreSQL
@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"reentrybot/announce"
@@ -84,6 +85,10 @@ type Server struct {
 	// dummyHash is checked for an unknown login, so that a sign-in takes
 	// as long whether or not the login exists.
 	dummyHash string
+	// loginKey hashes unknown logins for the audit log (auth.go), read
+	// from the store at the first sign-in.
+	keyMu    sync.Mutex
+	loginKey []byte
 	// translated are the pages of the other languages (lang.go).
 	translated map[string]map[string]*template.Template
 	live       *hub // live updates (live.go)
@@ -227,6 +232,7 @@ func (s *Server) staff(h func(http.ResponseWriter, *http.Request, store.DeskSess
 			s.say(w, r, http.StatusForbidden, "desk_session_ended", nil) // lang.go
 			return
 		}
+		r = s.memberLang(w, r, sess) // lang.go
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(r)) // admin.go
 			if !sameToken(r.PostFormValue("csrf"), sess.CSRF) {
@@ -296,11 +302,6 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, data map
 	if err := t.Execute(w, data); err != nil {
 		s.log.Error("rendering a desk page", "page", page, "err", err)
 	}
-}
-
-// message is a page that only says something.
-func (s *Server) message(w http.ResponseWriter, status int, text string) {
-	s.render(w, status, "message", map[string]any{"Title": "Bàn làm việc", "Text": text, "Alert": status >= 400}) // a refusal is announced
 }
 
 // fail answers an internal error politely and logs it.

@@ -19,18 +19,19 @@ import (
 // import in a transaction that rolls back (store.DryRun), so its counts
 // and refusals are the apply's; applying reads and checks the file again.
 
-// importKinds are the files the page takes, in the CLI's names (staff
-// files have their own page: invites).
-var importKinds = []struct{ Value, Name string }{
-	{"communes", "Xã/phường"},
-	{"courses", "Khoá học nghề"},
-	{"loan-days", "Ngày giao dịch vay vốn"},
+// importKinds are the files the page takes, in the CLI's names, with
+// their names' catalog keys (staff files have their own page: invites).
+var importKinds = []struct{ Value, Key string }{
+	{"communes", "desk_import_communes"},
+	{"courses", "desk_import_courses"},
+	{"loan-days", "desk_import_loan_days"},
 }
 
-func importKindName(kind string) (string, bool) {
+// importKindName is a kind's name in the request's language.
+func (s *Server) importKindName(r *http.Request, kind string) (string, bool) {
 	for _, k := range importKinds {
 		if k.Value == kind {
-			return k.Name, true
+			return s.tr(r, k.Key, nil), true
 		}
 	}
 	return "", false
@@ -64,24 +65,31 @@ func importRun(ctx context.Context, db *store.DB, kind string, data []byte, reti
 }
 
 func (s *Server) importPage(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
-	s.render(w, http.StatusOK, "import", s.importData(sess, "communes"))
+	s.render(w, http.StatusOK, "import", s.importData(r, sess, "communes"))
 }
 
-func (s *Server) importData(sess store.DeskSession, kind string) map[string]any {
-	return map[string]any{"Title": "Nhập dữ liệu", "Sess": sess, "Kinds": importKinds, "Kind": kind, "MaxMB": maxImportFile >> 20}
+func (s *Server) importData(r *http.Request, sess store.DeskSession, kind string) map[string]any {
+	kinds := make([]map[string]string, len(importKinds))
+	for i, k := range importKinds {
+		kinds[i] = map[string]string{"Value": k.Value, "Name": s.tr(r, k.Key, nil)}
+	}
+	data := s.pageData(r, "desk_import_title", "/import") // lang.go
+	data["Sess"], data["Kinds"], data["Kind"], data["MaxMB"] = sess, kinds, kind, maxImportFile>>20
+	return data
 }
 
-// importRefused shows the upload form again with what is wrong.
-func (s *Server) importRefused(w http.ResponseWriter, sess store.DeskSession, kind, problem string, problems refdata.Problems) {
-	data := s.importData(sess, kind)
+// importRefused shows the upload form again with what is wrong (the
+// problems refdata found are in English, as the CLI says them).
+func (s *Server) importRefused(w http.ResponseWriter, r *http.Request, sess store.DeskSession, kind, problem string, problems refdata.Problems) {
+	data := s.importData(r, sess, kind)
 	data["Error"] = problem
 	lines := make([]string, 0, len(problems))
 	for _, p := range problems {
-		l := fmt.Sprintf("Dòng %d", p.Line)
+		where := s.tr(r, "desk_import_line", map[string]any{"Line": p.Line})
 		if p.Field != "" {
-			l += ", cột " + p.Field
+			where = s.tr(r, "desk_import_line_field", map[string]any{"Line": p.Line, "Field": p.Field})
 		}
-		lines = append(lines, l+": "+p.Msg)
+		lines = append(lines, where+": "+p.Msg)
 	}
 	data["Problems"] = lines
 	s.render(w, http.StatusUnprocessableEntity, "import", data)
@@ -97,14 +105,14 @@ func importForm(r *http.Request) (kind string, retire bool) {
 
 func (s *Server) importPreview(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
 	kind, retire := importForm(r)
-	name, ok := importKindName(kind)
+	name, ok := s.importKindName(r, kind)
 	if !ok {
-		s.importRefused(w, sess, "communes", "Hãy chọn loại dữ liệu.", nil)
+		s.importRefused(w, r, sess, "communes", s.tr(r, "desk_import_pick_kind", nil), nil)
 		return
 	}
 	f, _, err := r.FormFile("file")
 	if err != nil {
-		s.importRefused(w, sess, kind, "Hãy chọn tệp CSV để tải lên.", nil)
+		s.importRefused(w, r, sess, kind, s.tr(r, "desk_import_pick_file", nil), nil)
 		return
 	}
 	defer f.Close()
@@ -114,15 +122,15 @@ func (s *Server) importPreview(w http.ResponseWriter, r *http.Request, sess stor
 		return
 	}
 	if len(data) > maxImportFile {
-		s.importRefused(w, sess, kind, fmt.Sprintf("Tệp lớn quá: tối đa %d MB.", maxImportFile>>20), nil)
+		s.importRefused(w, r, sess, kind, s.tr(r, "desk_import_too_big", map[string]any{"MB": maxImportFile >> 20}), nil)
 		return
 	}
 	res, err := importRun(store.DryRun(r.Context()), s.db, kind, data, retire)
 	if s.importFailed(w, r, sess, kind, err) {
 		return
 	}
-	data2 := s.importData(sess, kind)
-	data2["Preview"], data2["Summary"], data2["KindName"], data2["Retire"] = true, resultText(res), name, retire
+	data2 := s.importData(r, sess, kind)
+	data2["Preview"], data2["Summary"], data2["KindName"], data2["Retire"] = true, s.resultText(r, res), name, retire
 	data2["Data"] = base64.StdEncoding.EncodeToString(data)
 	data2["Nothing"] = res.Added+res.Changed+res.Retired == 0
 	s.render(w, http.StatusOK, "import", data2)
@@ -137,7 +145,7 @@ func (s *Server) importFailed(w http.ResponseWriter, r *http.Request, sess store
 		return false
 	case errors.As(err, &probs):
 		s.audit(r.Context(), sess.ID, "import_refused", 0, fmt.Sprintf("desk %s, %d problem(s)", kind, len(probs)))
-		s.importRefused(w, sess, kind, fmt.Sprintf("Tệp bị từ chối vì %d lỗi dưới đây; chưa có gì thay đổi. Hãy sửa tệp rồi tải lên lại.", len(probs)), probs)
+		s.importRefused(w, r, sess, kind, s.tr(r, "desk_import_refused", map[string]any{"Count": len(probs)}), probs)
 	default:
 		s.fail(w, r, err)
 	}
@@ -146,10 +154,10 @@ func (s *Server) importFailed(w http.ResponseWriter, r *http.Request, sess store
 
 func (s *Server) importApply(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
 	kind, retire := importForm(r)
-	name, ok := importKindName(kind)
+	name, ok := s.importKindName(r, kind)
 	data, err := base64.StdEncoding.DecodeString(r.PostFormValue("data"))
 	if !ok || err != nil || len(data) == 0 || len(data) > maxImportFile {
-		s.importRefused(w, sess, "communes", "Yêu cầu không hợp lệ. Hãy tải tệp lên lại.", nil)
+		s.importRefused(w, r, sess, "communes", s.tr(r, "desk_import_bad_request", nil), nil)
 		return
 	}
 	res, err := importRun(r.Context(), s.db, kind, data, retire)
@@ -157,16 +165,17 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request, sess store.
 		return
 	}
 	s.audit(r.Context(), sess.ID, "import", 0, "desk "+kind+": "+res.String())
-	d := s.importData(sess, kind)
-	d["Done"], d["Summary"], d["KindName"] = true, resultText(res), name
+	d := s.importData(r, sess, kind)
+	d["Done"], d["Summary"], d["KindName"] = true, s.resultText(r, res), name
 	s.render(w, http.StatusOK, "import", d)
 }
 
-// resultText says a refdata.Result in Vietnamese.
-func resultText(r refdata.Result) string {
-	parts := []string{fmt.Sprintf("%d thêm mới", r.Added), fmt.Sprintf("%d thay đổi", r.Changed), fmt.Sprintf("%d giữ nguyên", r.Unchanged)}
-	if r.Retired > 0 {
-		parts = append(parts, fmt.Sprintf("%d ngừng dùng", r.Retired))
+// resultText says a refdata.Result in the request's language.
+func (s *Server) resultText(r *http.Request, res refdata.Result) string {
+	n := func(key string, v int) string { return s.tr(r, key, map[string]any{"N": v}) }
+	parts := []string{n("desk_import_added", res.Added), n("desk_import_changed", res.Changed), n("desk_import_unchanged", res.Unchanged)}
+	if res.Retired > 0 {
+		parts = append(parts, n("desk_import_retired", res.Retired))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"strings"
@@ -10,21 +11,24 @@ import (
 
 	"reentrybot/announce"
 	"reentrybot/i18n"
+	"reentrybot/store"
 )
 
 // The desk is Vietnamese first. The sign-in, account and recovery-code
 // pages (and the layout around them) also come in the catalog's other
 // languages (English): the language a member picked on the desk (kept on
-// their account, and in a cookie on each browser they sign in from), else
+// their account, which every signed-in request follows, and in a cookie on
+// each browser they sign in from), else
 // the one the browser prefers, else Vietnamese. So do the queue and case
-// pages and their live parts (live.go), and the announcement pages. The
-// report, audit, staff and import pages are still written in Vietnamese in
-// their templates.
+// pages and their live parts (live.go), the announcement pages, and the
+// officers' and admins' pages: the report (its table, chart and files
+// too), the audit log, staff and import.
 
 const langCookie = "desk_lang"
 
 // translatedPages are the pages built once per catalog language.
-var translatedPages = []string{"signin", "invite", "recovery", "message", "queue", "case", "announce", "announce_form", "announce_preview"}
+var translatedPages = []string{"signin", "invite", "recovery", "message", "queue", "case", "announce", "announce_form", "announce_preview",
+	"report", "audit", "staff", "import"}
 
 // funcs are the translated templates' functions in lang, as New's are
 // in Vietnamese.
@@ -73,8 +77,34 @@ func (s *Server) parseTranslated() error {
 
 var langMatcher = language.NewMatcher([]language.Tag{language.Vietnamese, language.English})
 
+// langKey holds, in a signed-in request's context, the language kept on
+// the member's account (memberLang).
+type langKey struct{}
+
+// memberLang makes a signed-in request's pages follow the language kept on
+// the member's account, which they may have changed on another browser,
+// and brings this browser's cookie in step (its sign-in page after signing
+// out, its live stream). A member who never picked one gets the browser's.
+func (s *Server) memberLang(w http.ResponseWriter, r *http.Request, sess store.DeskSession) *http.Request {
+	l, err := s.db.DeskLanguage(r.Context(), sess.ID)
+	if err != nil {
+		s.log.Error("desk language", "staff", sess.ID, "err", err) // the cookie's, then
+		return r
+	}
+	if l != "vi" && l != "en" {
+		return r
+	}
+	if c, err := r.Cookie(langCookie); err != nil || c.Value != l {
+		s.setCookie(w, r, langCookie, l, 365*24*3600)
+	}
+	return r.WithContext(context.WithValue(r.Context(), langKey{}, l))
+}
+
 // lang is the language of the request's pages.
 func (s *Server) lang(r *http.Request) string {
+	if l, ok := r.Context().Value(langKey{}).(string); ok {
+		return l
+	}
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "vi" || c.Value == "en") {
 		return c.Value
 	}
@@ -116,9 +146,19 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 // say is a page that only says a catalog message, in the request's
 // language.
 func (s *Server) say(w http.ResponseWriter, r *http.Request, status int, key string, params map[string]any) {
+	s.render(w, status, "message", s.sayData(r, status, key, params))
+}
+
+// sayTo is say to a signed-in member: the page keeps their header.
+func (s *Server) sayTo(w http.ResponseWriter, r *http.Request, sess store.DeskSession, status int, key string, params map[string]any) {
+	data := s.sayData(r, status, key, params)
+	data["Sess"] = sess
+	s.render(w, status, "message", data)
+}
+
+func (s *Server) sayData(r *http.Request, status int, key string, params map[string]any) map[string]any {
 	l := s.lang(r)
-	s.render(w, status, "message", map[string]any{"Title": s.cat.T(l, "desk_name", nil), "Text": s.cat.T(l, key, params), "Lang": l,
-		"Alert": status >= 400})
+	return map[string]any{"Title": s.cat.T(l, "desk_name", nil), "Text": s.cat.T(l, key, params), "Lang": l, "Alert": status >= 400}
 }
 
 // tr renders a catalog message in the request's language.

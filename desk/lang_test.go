@@ -1,6 +1,7 @@
 package desk_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -95,6 +96,23 @@ func pagesIn(t *testing.T, lang string) (*strings.Builder, func(what string, st,
 	}
 }
 
+// langCase is a member's language pick and what their pages must say and
+// not say.
+type langCase struct {
+	name, accept string
+	picks        []string // /lang/ links followed, in order
+	lang         string
+	want, absent []string
+}
+
+// pickedOrNot are a member who picked English and one who picked nothing.
+func pickedOrNot(vi, en []string) []langCase {
+	return []langCase{
+		{"picked English", "", []string{"en"}, "en", en, vi},
+		{"picked nothing", "", nil, "vi", vi, en},
+	}
+}
+
 // saysOnly checks that what a member was shown has every string of want
 // and none of absent (the other language's).
 func saysOnly(t *testing.T, shown string, want, absent []string) {
@@ -121,15 +139,7 @@ func TestAnnouncePagesInMemberLanguage(t *testing.T) {
 	en := []string{"<h1>New announcement</h1>", "Send to", "Tomorrow at 8 am", "could not be read",
 		"Recipients will read exactly this", "&lt; 5 people", "08:00 on 04/12/2026", "needs an admin", "Waiting for an admin",
 		"Progress", "The announcement went to an admin", "cannot be cancelled"}
-	for i, tt := range []struct {
-		name, accept string
-		picks        []string
-		lang         string
-		want, absent []string
-	}{
-		{"picked English", "", []string{"en"}, "en", en, vi},
-		{"picked nothing", "", nil, "vi", vi, en},
-	} {
+	for i, tt := range pickedOrNot(vi, en) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, _ := announceRig(t, 2)
 			r.people(communeA, "telegram", 3)
@@ -159,5 +169,120 @@ func TestAnnouncePagesInMemberLanguage(t *testing.T) {
 			page("cancelling what is not there", st, http.StatusConflict, body)
 			saysOnly(t, seen.String(), tt.want, tt.absent)
 		})
+	}
+}
+
+// The officers' and admins' pages (report with its table and files, audit
+// log, staff, import) and their messages follow the member's language too;
+// what refdata finds wrong in a file stays as the CLI says it.
+func TestAdminPagesInMemberLanguage(t *testing.T) {
+	vi := []string{"<h1>Báo cáo tháng</h1>", "Tháng (NNNN-TT)", "Số dưới 5 được ghi", "Tải về:", "Biểu đồ (PNG)", "Đăng ký mới",
+		"Tháng không hợp lệ", "Không có tệp báo cáo này",
+		"<h1>Nhật ký</h1>", "mới nhất trước · trang 1/1", "Số ca phải là một số", "Ngày phải theo dạng", "Các thao tác đã ghi lại",
+		"<h1>Nhân viên</h1>", "Mời nhân viên", "Tư vấn viên", "<td>Đang hoạt động</td>", "Tạo lời mời", "Hãy chọn vai trò",
+		"Thời hạn lời mời từ 1 đến 90 ngày", "Đã tạo lời mời cho Chị Lan", "Trên trình duyệt, không cần Telegram",
+		"Bạn không thể tự thu hồi quyền", "Thu hồi quyền của",
+		"<h1>Nhập dữ liệu</h1>", "Khoá học nghề", "Dòng 3, cột type", "Tệp bị từ chối vì", "Xem trước: Khoá học nghề",
+		"2 thêm mới, 0 thay đổi", "Đã nhập Khoá học nghề", "Tải tệp lên",
+		"Vai trò của bạn không được dùng trang này."}
+	en := []string{"<h1>Monthly report</h1>", "Month (YYYY-MM)", "Numbers below 5 are written", "Download:", "Chart (PNG)", "New registrations",
+		"The month is not valid", "There is no such report file",
+		"<h1>Audit log</h1>", "newest first · page 1/1", "The case number must be a number", "Write the day as YYYY-MM-DD", "Actions recorded",
+		"<h1>Staff</h1>", "Invite a staff member", "Counsellor", "<td>Active</td>", "Make the invitation", "Choose a role",
+		"An invitation lasts 1 to 90 days", "Invitation made for Chị Lan", "In a browser, without Telegram",
+		"You cannot revoke your own access", "Revoke the access of",
+		"<h1>Import data</h1>", "Vocational courses", "Line 3, column type", "The file was refused", "Preview: Vocational courses",
+		"2 added, 0 changed", "Imported Vocational courses", "Upload a file",
+		"Your role may not use this page."}
+	for i, tt := range pickedOrNot(vi, en) {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			r.newCase(communeA, "telegram", "Nguyễn Văn An")
+			login := "qt" + strconv.Itoa(i)
+			admin := r.memberIn(tt.accept, tt.picks, store.RoleAdmin, "Quản trị", login)
+			officer := r.memberIn(tt.accept, tt.picks, store.RoleOfficer, "Cán bộ xã", "cb"+strconv.Itoa(i), communeA)
+			seen, page := pagesIn(t, tt.lang)
+			for _, p := range []struct {
+				b    *browser
+				path string
+				st   int
+				what string
+			}{
+				{admin, "/report?month=2026-12", http.StatusOK, "report"},
+				{admin, "/report?month=2026-13", http.StatusBadRequest, "a month that is not"},
+				{admin, "/report/file?month=2026-12&format=doc", http.StatusBadRequest, "a file that is not"},
+				{admin, "/audit", http.StatusOK, "audit log"},
+				{admin, "/audit?case=abc&day=x", http.StatusBadRequest, "audit filters wrong"},
+				{admin, "/staff", http.StatusOK, "staff"},
+				{admin, "/import", http.StatusOK, "import"},
+				{officer, "/audit", http.StatusForbidden, "the audit log refused to an officer"},
+			} {
+				st, body, _ := p.b.get(p.path)
+				page(p.what, st, p.st, body)
+			}
+			st, body, _ := admin.get("/report/file?month=2026-12&format=csv")
+			if st != http.StatusOK {
+				t.Errorf("report file: %d", st)
+			}
+			seen.WriteString(body)
+
+			invite := url.Values{"csrf": {admin.csrf}, "role": {"nobody"}, "communes": {communeA}, "name": {"Chị Lan"}, "days": {"0"}}
+			st, body, _ = admin.post("/staff/invite", invite)
+			page("an invite with problems", st, http.StatusBadRequest, body)
+			invite.Set("role", "counsellor")
+			invite.Set("days", "7")
+			st, body, _ = admin.post("/staff/invite", invite)
+			page("an invite made", st, http.StatusOK, body)
+			var adminID int64
+			if err := r.db.X.Get(&adminID, `SELECT staff_id FROM desk_accounts WHERE login = $1`, login); err != nil {
+				t.Fatal(err)
+			}
+			st, body, _ = admin.post("/staff/"+strconv.FormatInt(adminID, 10)+"/revoke", url.Values{"csrf": {admin.csrf}})
+			page("revoking oneself", st, http.StatusConflict, body)
+
+			kind := func(k string) url.Values { return url.Values{"csrf": {admin.csrf}, "kind": {k}} }
+			st, body, _ = admin.upload("/import/preview", kind("communes"), "communes.csv", fixture(t, "communes-bad.csv"))
+			page("a refused file", st, http.StatusUnprocessableEntity, body)
+			st, body, _ = admin.upload("/import/preview", kind("courses"), "courses.csv", fixture(t, "courses.csv"))
+			page("a preview", st, http.StatusOK, body)
+			m := dataRe.FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("no data in the preview")
+			}
+			apply := kind("courses")
+			apply.Set("data", html.UnescapeString(m[1]))
+			st, body, _ = admin.post("/import/apply", apply)
+			page("an import", st, http.StatusOK, body)
+
+			saysOnly(t, seen.String(), tt.want, tt.absent)
+		})
+	}
+}
+
+// A browser left signed in follows the language the member picks on
+// another, on its next page, without a link followed there; its cookie
+// follows too, so its sign-in page after signing out says the same.
+func TestPagesFollowAccountLanguage(t *testing.T) {
+	r := newRig(t)
+	left, _ := r.member(store.RoleCounsellor, "Chị Mai", "mai", communeA)
+	other := r.signedInAgain("mai")
+	for _, tt := range []struct{ pick, lang, says string }{
+		{"en", "en", "<h1>Queue</h1>"},
+		{"vi", "vi", "<h1>Hàng chờ</h1>"},
+		{"en", "en", "<h1>Queue</h1>"},
+	} {
+		if st, _, _ := other.get("/lang/" + tt.pick + "?to=/queue"); st != http.StatusSeeOther {
+			t.Fatalf("picking %s: %d", tt.pick, st)
+		}
+		st, body, _ := left.get("/queue")
+		if st != http.StatusOK || !strings.Contains(body, `<html lang="`+tt.lang+`">`) || !strings.Contains(body, tt.says) {
+			t.Errorf("after %s picked elsewhere: %d, not in %s\n%.400s", tt.pick, st, tt.lang, body)
+		}
+	}
+	if st, _, _ := left.post("/signout", url.Values{"csrf": {left.csrf}}); st != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", st)
+	}
+	if _, body, _ := left.get("/signin"); !strings.Contains(body, `<html lang="en">`) {
+		t.Errorf("the sign-in page after signing out is not in the member's language")
 	}
 }

@@ -37,16 +37,17 @@ func (s *Server) addrBlocked(w http.ResponseWriter, r *http.Request, addr string
 	return true
 }
 
-// addrFailed counts a failed sign-in of addr in tx; the one that uses up
-// the allowance is audited.
-func (s *Server) addrFailed(ctx context.Context, tx *store.Tx, addr string) error {
+// addrFailed counts a failed sign-in of addr in tx and returns the
+// address's failures in the window; the one that uses up the allowance is
+// audited.
+func (s *Server) addrFailed(ctx context.Context, tx *store.Tx, addr string) (int, error) {
 	n, err := tx.DeskAddrFailed(ctx, addr, s.opt.AddrWindow)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if n == s.opt.AddrLimit {
 		s.log.Warn("desk sign-ins from an address paused", "addr", addr, "failures", n)
-		return tx.Audit(ctx, 0, 0, "desk_addr_limited", 0, addr+" after "+strconv.Itoa(n)+" failures in "+s.opt.AddrWindow.String())
+		return n, tx.Audit(ctx, 0, 0, "desk_addr_limited", 0, addr+" after "+strconv.Itoa(n)+" failures in "+s.opt.AddrWindow.String())
 	}
-	return nil
+	return n, nil
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"reentrybot/i18n"
 	"reentrybot/report"
 	"reentrybot/store"
 )
@@ -34,9 +33,11 @@ func audience(sess store.DeskSession) report.Audience {
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess store.DeskSession) {
 	ctx := r.Context()
 	month, ok := s.reportMonth(r)
-	data := map[string]any{"Title": "Báo cáo tháng", "Sess": sess}
+	lang := s.lang(r)
+	data := s.pageData(r, "desk_report_title", "/report") // lang.go
+	data["Sess"] = sess
 	if !ok {
-		data["Error"] = "Tháng không hợp lệ: hãy ghi theo dạng NNNN-TT, ví dụ 2026-11."
+		data["Error"] = s.tr(r, "desk_report_bad_month", nil)
 		data["Month"] = report.LastMonth(s.db.Now(), s.opt.Loc).Format("2006-01")
 		s.render(w, http.StatusBadRequest, "report", data)
 		return
@@ -46,7 +47,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess store.D
 		s.fail(w, r, err)
 		return
 	}
-	file, err := s.reportBytes(rep, "csv")
+	file, err := s.reportBytes(rep, "csv", lang)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -56,15 +57,15 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess store.D
 		s.fail(w, r, err)
 		return
 	}
-	chart, err := s.reportBytes(rep, "png")
+	chart, err := s.reportBytes(rep, "png", lang)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.audit(ctx, sess.ID, "report", 0, "desk "+month.Format("2006-01"))
-	scope := s.cat.T(i18n.Default, "report_scope_province", nil)
+	scope := s.cat.T(lang, "report_scope_province", nil)
 	if !rep.Audience.Province() {
-		scope = s.cat.T(i18n.Default, "report_scope_communes", map[string]any{"Count": len(rep.Audience.Communes)})
+		scope = s.cat.T(lang, "report_scope_communes", map[string]any{"Count": len(rep.Audience.Communes)})
 	}
 	data["Month"] = month.Format("2006-01")
 	data["MonthLabel"] = month.Format("01/2006")
@@ -88,8 +89,7 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request, sess store.D
 	ctype, known := reportFiles[format]
 	month, ok := s.reportMonth(r)
 	if !known || !ok {
-		s.render(w, http.StatusBadRequest, "message", map[string]any{"Title": "Báo cáo tháng", "Sess": sess,
-			"Text": "Không có tệp báo cáo này. Hãy mở lại trang Báo cáo và chọn tệp."})
+		s.sayTo(w, r, sess, http.StatusBadRequest, "desk_report_no_file", nil) // lang.go
 		return
 	}
 	rep, err := report.Generate(ctx, s.db, month, audience(sess), s.db.Now())
@@ -97,7 +97,7 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request, sess store.D
 		s.fail(w, r, err)
 		return
 	}
-	file, err := s.reportBytes(rep, format)
+	file, err := s.reportBytes(rep, format, s.lang(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -108,16 +108,17 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request, sess store.D
 	w.Write(file)
 }
 
-// reportBytes makes one of the report's files, as Telegram sends them.
-func (s *Server) reportBytes(rep *report.Report, format string) ([]byte, error) {
+// reportBytes makes one of the report's files in lang, as Telegram sends
+// them.
+func (s *Server) reportBytes(rep *report.Report, format, lang string) ([]byte, error) {
 	if format == "png" {
-		return rep.ChartPNG(s.cat, i18n.Default)
+		return rep.ChartPNG(s.cat, lang)
 	}
 	var buf bytes.Buffer
-	err := rep.CSV(&buf, s.cat, i18n.Default)
+	err := rep.CSV(&buf, s.cat, lang)
 	if format == "xlsx" {
 		buf.Reset()
-		err = rep.XLSX(&buf, s.cat, i18n.Default)
+		err = rep.XLSX(&buf, s.cat, lang)
 	}
 	return buf.Bytes(), err
 }
