@@ -136,7 +136,7 @@ func (tx *Tx) SetLanguage(ctx context.Context, personID int64, lang string) erro
 // person's row first (an update's handling touches the person; erasure
 // blanks it); the lockers that write neither (Unanswered, retention's
 // check) change nothing the read returns.
-const seenAndTouchSQL = `
+var seenAndTouchSQL = `
 WITH seen AS (
   INSERT INTO inbox (channel, event_id, address, received_at, handled_at)
   SELECT 'telegram', $5::text, $3, $7, $7 WHERE NOT EXISTS (SELECT 1 FROM staff WHERE telegram_user_id = $6 AND active)
@@ -144,9 +144,16 @@ WITH seen AS (
   ON CONFLICT (channel, event_id) DO UPDATE SET handled_at = EXCLUDED.handled_at, event = NULL
    WHERE inbox.handled_at IS NULL
   RETURNING id),
-touched AS (
+` + touchedAndStateSQL("seen", "$7")
+
+// touchedAndStateSQL is the people upsert of TouchPerson (as a CTE taking
+// its one row from the CTE from, $1–$4 as TouchPerson's arguments, at the
+// time at) followed by the read of ConversationState and the freshness
+// check explained at seenAndTouchSQL.
+func touchedAndStateSQL(from, at string) string {
+	return `touched AS (
 INSERT INTO people (channel, external_id, chat_ref, language, created_at, last_seen_at)
-SELECT $1, $2, $3, $4, $7, $7 FROM seen
+SELECT $1, $2, $3, $4, ` + at + `, ` + at + ` FROM ` + from + `
 ON CONFLICT (channel, external_id) DO UPDATE
    SET last_seen_at = ` + lastSeenHourSQL + `, chat_ref = EXCLUDED.chat_ref,
        reachable = true, unreachable_at = NULL, unreachable_why = NULL
@@ -158,6 +165,7 @@ SELECT t.id, t.channel, t.external_id, t.chat_ref, t.language, t.reachable, t.an
        EXISTS (SELECT 1 FROM cases k WHERE k.person_id = t.id AND k.status IN ('assigned', 'waiting')) AS conversing,
        coalesce((SELECT p.xmax = t.writer FROM people p WHERE p.channel = $1 AND p.external_id = $2), false) AS fresh
   FROM touched t LEFT JOIN LATERAL (SELECT * FROM conversations WHERE person_id = t.id) c ON true`
+}
 
 // Returnee is what the first statement of a returnee's update found.
 type Returnee struct {
@@ -176,23 +184,41 @@ type Returnee struct {
 // handler of the same update blocks until the other ends) or comes from
 // staff: the caller tells which apart, both being rare.
 func (tx *Tx) SeenTouchAndState(ctx context.Context, updateID, telegramUserID int64, channel, externalID, chatRef, lang string) (r Returnee, ok bool, err error) {
-	var row struct {
-		Person
-		domain.Conversation
-		Conversing bool `db:"conversing"`
-		Fresh      bool `db:"fresh"`
-	}
-	err = tx.getHot(ctx, &row, seenAndTouchSQL, channel, externalID, chatRef, lang, strconv.FormatInt(updateID, 10), telegramUserID, tx.db.Now())
+	r, err = tx.returnee(ctx, seenAndTouchSQL, channel, externalID, chatRef, lang, strconv.FormatInt(updateID, 10), telegramUserID, tx.db.Now())
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}
 	if err != nil {
 		return r, false, fmt.Errorf("update %d from %s/%s: %w", updateID, channel, externalID, err)
 	}
+	return r, true, nil
+}
+
+var touchAndStateSQL = `WITH one AS (SELECT), ` + touchedAndStateSQL("one", "$5")
+
+// TouchAndState is TouchPerson and ConversationState in one statement.
+func (tx *Tx) TouchAndState(ctx context.Context, channel, externalID, chatRef, lang string) (Returnee, error) {
+	r, err := tx.returnee(ctx, touchAndStateSQL, channel, externalID, chatRef, lang, tx.db.Now())
+	if err != nil {
+		return r, fmt.Errorf("touching person %s/%s: %w", channel, externalID, err)
+	}
+	return r, nil
+}
+
+func (tx *Tx) returnee(ctx context.Context, query string, args ...any) (Returnee, error) {
+	var row struct {
+		Person
+		domain.Conversation
+		Conversing bool `db:"conversing"`
+		Fresh      bool `db:"fresh"`
+	}
+	if err := tx.getHot(ctx, &row, query, args...); err != nil {
+		return Returnee{}, err
+	}
 	if row.Conversation.Version == 0 {
 		row.Conversation.UpdatedAt = time.Time{}
 	}
-	return Returnee{Person: row.Person, Conv: row.Conversation, Conversing: row.Conversing, Fresh: row.Fresh}, true, nil
+	return Returnee{Person: row.Person, Conv: row.Conversation, Conversing: row.Conversing, Fresh: row.Fresh}, nil
 }
 
 // SeenAndTouch is SeenTouchAndState without the conversation.
