@@ -265,3 +265,41 @@ func TestSeenTouchAndStateFreshness(t *testing.T) {
 		t.Errorf("after the contention: %+v", r)
 	}
 }
+
+// SaveConversation updates the row it was read from, or writes one when
+// there is none (never saved, or deleted since it was read, as by an
+// erasure): the version counts on from the row, or starts at 1.
+func TestSaveConversationVersions(t *testing.T) {
+	ctx := context.Background()
+	db, id := newDB(t)
+	tests := []struct {
+		name        string
+		readVersion int64 // what the caller read
+		deleteFirst bool
+		want        int64
+	}{
+		{"none yet", 0, false, 1},
+		{"read from the row", 1, false, 2},
+		{"stale zero (written meanwhile)", 0, false, 3},
+		{"deleted since read", 3, true, 1},
+		{"read from the row again", 1, false, 2},
+	}
+	for _, tc := range tests {
+		if tc.deleteFirst {
+			if _, err := db.X.Exec(`DELETE FROM conversations WHERE person_id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := flows.Conversation{PersonID: id, Flow: "job", State: tc.name, Version: tc.readVersion}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SaveConversation(ctx, &c) }); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got flows.Conversation
+		if err := db.X.Get(&got, `SELECT person_id, flow, state, data, version, updated_at FROM conversations WHERE person_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if c.Version != tc.want || got.Version != tc.want || got.State != tc.name || string(got.Data) != "{}" {
+			t.Errorf("%s: returned version %d, row %+v; want version %d", tc.name, c.Version, got, tc.want)
+		}
+	}
+}
