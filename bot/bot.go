@@ -406,9 +406,10 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		// A retried attempt starts afresh.
 		dup, routed, saved, fx.fns = false, false, false, nil
 		ref := strconv.FormatInt(from.ID, 10)
-		var ok bool
-		var err error
-		person, ok, err = tx.SeenAndTouch(ctx, upd.ID, from.ID, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
+		// One round trip: the person and their conversation, read again
+		// only when /start's hooks may have changed it or the read may
+		// predate another handling of the person (store.Returnee).
+		r, ok, err := tx.SeenTouchAndState(ctx, upd.ID, from.ID, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
 		if err != nil {
 			return err
 		}
@@ -416,14 +417,18 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			dup = true
 			return nil
 		}
-		if in.Kind == flows.InCommand && in.Command == "start" {
+		person = r.Person
+		conv, conversing := r.Conv, r.Conversing
+		start := in.Kind == flows.InCommand && in.Command == "start"
+		if start {
 			if err := b.atStart(ctx, tx, fx, person, from); err != nil { // features.go
 				return err
 			}
 		}
-		conv, conversing, err := tx.ConversationState(ctx, person.ID)
-		if err != nil {
-			return err
+		if start || !r.Fresh {
+			if conv, conversing, err = tx.ConversationState(ctx, person.ID); err != nil {
+				return err
+			}
 		}
 		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
 			answer := func(text string) { b.replyAfter(fx, from.ID, text, nil) }

@@ -159,14 +159,11 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 	)
 	err = b.db.InTx(ctx, func(tx *store.Tx) error {
 		more, saved, msgs, fx.fns = false, false, nil, nil
-		row, ok, err := tx.NextInboxEvent(ctx, string(to.Channel), to.Ref)
+		row, ok, err := tx.TakeInboxEvent(ctx, string(to.Channel), to.Ref)
 		if err != nil || !ok {
 			return err
 		}
 		more = true
-		if err := tx.FinishInboxEvent(ctx, row.ID); err != nil {
-			return err
-		}
 		var ev channel.Event
 		if err := json.Unmarshal(row.Event, &ev); err != nil {
 			return fmt.Errorf("decoding inbox event %d: %w", row.ID, err)
@@ -174,11 +171,16 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 		if ev.Kind == channel.EvUnfollow {
 			return tx.MarkUnreachable(ctx, string(to.Channel), to.Ref, "unfollowed")
 		}
-		person, err = tx.TouchPerson(ctx, string(to.Channel), to.Ref, to.Ref, i18n.Normalize(ev.LangHint))
+		// The person and their conversation in one round trip; read again
+		// when a feature's handler ran first (it may have changed it) or
+		// the read may predate another handling (store.Returnee).
+		r, err := tx.TouchAndState(ctx, string(to.Channel), to.Ref, to.Ref, i18n.Normalize(ev.LangHint))
 		if err != nil {
 			return err
 		}
+		person = r.Person
 		lang := person.Language
+		routed := routes.forChannel(ev).fn != nil
 		extra, emsgs, pre, err := b.channelExtras(ctx, tx, caps, person, ev) // channel_extras.go
 		if err != nil || extra {
 			msgs = emsgs
@@ -194,9 +196,11 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 			msgs = channel.Render(b.cat, lang, flows.Reply{Key: "menu_number_unknown", Params: map[string]any{"N": n}}, 0, caps)
 			return nil
 		}
-		conv, conversing, err := tx.ConversationState(ctx, person.ID)
-		if err != nil {
-			return err
+		conv, conversing := r.Conv, r.Conversing
+		if routed || !r.Fresh {
+			if conv, conversing, err = tx.ConversationState(ctx, person.ID); err != nil {
+				return err
+			}
 		}
 		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
 			answer := func(text string) {

@@ -140,3 +140,34 @@ func (tx *Tx) Menu(ctx context.Context, personID int64) (m Menu, ok bool, err er
 	}
 	return m, true, nil
 }
+
+const lockAddressSQL = `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))::text`
+
+// The person's oldest unhandled event, marked handled in the same
+// statement; what they wrote comes back from the row as it was.
+const takeInboxEventSQL = `
+UPDATE inbox i SET handled_at = $3, event = NULL
+  FROM (SELECT id, event FROM inbox WHERE channel = $1 AND address = $2 AND handled_at IS NULL ORDER BY id LIMIT 1) e
+ WHERE i.id = e.id
+RETURNING i.id, i.channel, i.event_id, i.address, e.event, i.received_at`
+
+// TakeInboxEvent is NextInboxEvent and FinishInboxEvent in two prepared
+// statements instead of three unprepared ones: the address lock, then the
+// oldest event taken and marked. The lock comes in a statement of its own
+// so that the read's snapshot follows it (an event another process
+// handled while this one waited is not taken again).
+func (tx *Tx) TakeInboxEvent(ctx context.Context, channel, address string) (InboxEvent, bool, error) {
+	var void string
+	if err := tx.getHot(ctx, &void, lockAddressSQL, channel, address); err != nil {
+		return InboxEvent{}, false, fmt.Errorf("locking %s:%s: %w", channel, address, err)
+	}
+	var e InboxEvent
+	err := tx.getHot(ctx, &e, takeInboxEventSQL, channel, address, tx.db.Now())
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, fmt.Errorf("taking from the inbox of %s:%s: %w", channel, address, err)
+	}
+	return e, true, nil
+}

@@ -37,6 +37,14 @@ ON CONFLICT (person_id) DO UPDATE
        version = conversations.version + 1, updated_at = EXCLUDED.updated_at
 RETURNING version, updated_at`
 
+// A conversation read from its row is saved with a plain update: the
+// upsert would first probe the key, then lock the row (a WAL record of
+// its own) before updating it.
+const updateConversationSQL = `
+UPDATE conversations SET flow = $2, state = $3, data = $4, version = version + 1, updated_at = $5
+ WHERE person_id = $1
+RETURNING version, updated_at`
+
 // SaveConversation writes c and bumps its version.
 func (tx *Tx) SaveConversation(ctx context.Context, c *domain.Conversation) error {
 	data := c.Data
@@ -47,7 +55,15 @@ func (tx *Tx) SaveConversation(ctx context.Context, c *domain.Conversation) erro
 		Version   int64     `db:"version"`
 		UpdatedAt time.Time `db:"updated_at"`
 	}
-	if err := tx.getHot(ctx, &saved, saveConversationSQL, c.PersonID, c.Flow, c.State, []byte(data), tx.db.Now()); err != nil {
+	args := []any{c.PersonID, c.Flow, c.State, []byte(data), tx.db.Now()}
+	err := sql.ErrNoRows
+	if c.Version > 0 {
+		err = tx.getHot(ctx, &saved, updateConversationSQL, args...)
+	}
+	if errors.Is(err, sql.ErrNoRows) { // none yet, or deleted since it was read
+		err = tx.getHot(ctx, &saved, saveConversationSQL, args...)
+	}
+	if err != nil {
 		return fmt.Errorf("saving conversation of %d: %w", c.PersonID, err)
 	}
 	c.Version, c.UpdatedAt = saved.Version, saved.UpdatedAt

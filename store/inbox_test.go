@@ -9,6 +9,7 @@ import (
 
 	"reentrybot/clock"
 	"reentrybot/dbtest"
+	"reentrybot/flows"
 	"reentrybot/store"
 )
 
@@ -115,5 +116,84 @@ func TestTouchLastSeenToTheHour(t *testing.T) {
 		if want := testNow.Add(s.want); !p.LastSeenAt.Equal(want) {
 			t.Errorf("touched at +%v: last seen %v, want %v", s.at, p.LastSeenAt.UTC(), want)
 		}
+	}
+}
+
+// The other channels' handling takes a person's events oldest first, each
+// marked handled with what the person wrote dropped from the row, and
+// touches the person with their conversation in one statement.
+func TestTakeInboxEventAndTouchAndState(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newDB(t)
+	evs := []store.InboxEvent{
+		{Channel: "zalo", EventID: "b", Address: "z1", Event: []byte(`{"text":"first"}`)},
+		{Channel: "zalo", EventID: "a", Address: "z1", Event: []byte(`{"text":"second"}`)},
+		{Channel: "zalo", EventID: "c", Address: "z2", Event: []byte(`{"text":"other person"}`)},
+	}
+	if _, err := db.AddToInbox(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	take := func(addr string) (store.InboxEvent, bool) {
+		t.Helper()
+		var e store.InboxEvent
+		var ok bool
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			e, ok, err = tx.TakeInboxEvent(ctx, "zalo", addr)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return e, ok
+	}
+	for round, want := range []string{`{"text": "first"}`, `{"text": "second"}`, ""} {
+		e, ok := take("z1")
+		if got := string(e.Event); ok != (want != "") || got != want {
+			t.Errorf("take %d: %q, %v; want %q", round, got, ok, want)
+		}
+		time.Sleep(20 * time.Millisecond) // prepared in the background meanwhile
+	}
+	var left []string
+	if err := db.X.Select(&left, `SELECT event_id FROM inbox WHERE handled_at IS NULL OR event IS NOT NULL ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(left, []string{"c"}) {
+		t.Errorf("unhandled or still holding the text: %v, want only the other person's", left)
+	}
+
+	touch := func() store.Returnee {
+		t.Helper()
+		var r store.Returnee
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			r, err = tx.TouchAndState(ctx, "zalo", "z1", "z1", "en")
+			if err == nil && r.Fresh {
+				c := r.Conv
+				c.State = c.State + "x"
+				err = tx.SaveConversation(ctx, &c)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := touch(); r.Fresh || r.Language != "en" || r.ID == 0 {
+		t.Errorf("first contact: %+v, want a new person and a second read (not fresh)", r)
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		p, err := tx.TouchPerson(ctx, "zalo", "z1", "z1", "en")
+		if err == nil {
+			err = tx.SaveConversation(ctx, &flows.Conversation{PersonID: p.ID, Flow: "job", State: "s", Data: []byte(`{}`)})
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for round, want := range []string{"s", "sx", "sxx"} {
+		if r := touch(); !r.Fresh || r.Conv.State != want || r.Conv.Flow != "job" {
+			t.Errorf("round %d: %+v, want fresh, state %q", round, r, want)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

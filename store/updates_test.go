@@ -158,3 +158,148 @@ func TestConversationStateAndAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The first statement reads the conversation in its snapshot, taken
+// before it waits for the person's row lock: when another handling of the
+// person commits during that wait, the statement must say its read is not
+// fresh (the caller reads again), and otherwise give the conversation as
+// saved.
+func TestSeenTouchAndStateFreshness(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newDB(t)
+	first := func(update int64) store.Returnee {
+		t.Helper()
+		var r store.Returnee
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			var ok bool
+			var err error
+			if r, ok, err = tx.SeenTouchAndState(ctx, update, 811, "telegram", "811", "811", "vi"); err == nil && !ok {
+				t.Errorf("update %d: nothing marked", update)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := first(1); r.Fresh || r.Conv.Version != 0 {
+		t.Errorf("first contact: fresh %v, version %d; want a second read (not fresh) of no conversation", r.Fresh, r.Conv.Version)
+	}
+	save := func(tx *store.Tx, personID int64, state string) {
+		t.Helper()
+		c := flows.Conversation{PersonID: personID, Flow: "job", State: state, Data: []byte(`{"n":1}`)}
+		if err := tx.SaveConversation(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var id int64
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		p, err := tx.TouchPerson(ctx, "telegram", "811", "811", "vi")
+		id = p.ID
+		save(tx, id, "trades")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 { // unprepared, then prepared (in the background)
+		r := first(int64(10 + round))
+		if !r.Fresh || r.Conv.State != "trades" || r.Conv.Version != 1 || r.ID != id || r.Conversing {
+			t.Errorf("round %d, no contention: %+v", round, r)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Another handling holds the person's row (and has changed the
+	// conversation) while the statement runs: it waits, then sees the
+	// other's commit only through Fresh.
+	hold, release := make(chan struct{}), make(chan struct{})
+	other := make(chan error, 1)
+	go func() {
+		other <- db.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.TouchPerson(ctx, "telegram", "811", "811", "vi"); err != nil {
+				return err
+			}
+			save(tx, id, "commune")
+			close(hold)
+			<-release
+			return nil
+		})
+	}()
+	<-hold
+	got := make(chan store.Returnee, 1)
+	var again flows.Conversation
+	go func() {
+		var r store.Returnee
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if r, _, err = tx.SeenTouchAndState(ctx, 20, 811, "telegram", "811", "811", "vi"); err != nil {
+				return err
+			}
+			again, _, err = tx.ConversationState(ctx, r.ID)
+			return err
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}()
+	for waiting := 0; waiting == 0; { // the statement is waiting for the lock
+		if err := db.X.Get(&waiting, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	if err := <-other; err != nil {
+		t.Fatal(err)
+	}
+	r := <-got
+	if r.Fresh {
+		t.Errorf("after waiting for another handling: fresh, conversation %+v (the other saved state commune)", r.Conv)
+	}
+	if again.State != "commune" || again.Version != 2 {
+		t.Errorf("read again: %+v, want state commune, version 2", again)
+	}
+	if r := first(30); !r.Fresh || r.Conv.State != "commune" {
+		t.Errorf("after the contention: %+v", r)
+	}
+}
+
+// SaveConversation updates the row it was read from, or writes one when
+// there is none (never saved, or deleted since it was read, as by an
+// erasure): the version counts on from the row, or starts at 1.
+func TestSaveConversationVersions(t *testing.T) {
+	ctx := context.Background()
+	db, id := newDB(t)
+	tests := []struct {
+		name        string
+		readVersion int64 // what the caller read
+		deleteFirst bool
+		want        int64
+	}{
+		{"none yet", 0, false, 1},
+		{"read from the row", 1, false, 2},
+		{"stale zero (written meanwhile)", 0, false, 3},
+		{"deleted since read", 3, true, 1},
+		{"read from the row again", 1, false, 2},
+	}
+	for _, tc := range tests {
+		if tc.deleteFirst {
+			if _, err := db.X.Exec(`DELETE FROM conversations WHERE person_id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := flows.Conversation{PersonID: id, Flow: "job", State: tc.name, Version: tc.readVersion}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SaveConversation(ctx, &c) }); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got flows.Conversation
+		if err := db.X.Get(&got, `SELECT person_id, flow, state, data, version, updated_at FROM conversations WHERE person_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if c.Version != tc.want || got.Version != tc.want || got.State != tc.name || string(got.Data) != "{}" {
+			t.Errorf("%s: returned version %d, row %+v; want version %d", tc.name, c.Version, got, tc.want)
+		}
+	}
+}
