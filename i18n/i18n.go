@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -27,6 +28,13 @@ type Catalog struct {
 	keys   map[string]map[string]bool // lang → message ids present
 	plural map[string]bool            // lang/id → has a "one" form
 	log    *slog.Logger
+	// One localizer per language (a Localizer only reads the bundle), and
+	// the messages rendered without parameters (most button labels and
+	// prompts), kept once rendered: making a localizer and running
+	// go-i18n's template for every label was about 6 % of the bot's CPU
+	// per update (BENCHMARKS.md).
+	locs  map[string]*goi18n.Localizer
+	plain sync.Map // lang/id → string
 }
 
 // Load parses the embedded catalogs; files are named <area>.<lang>.toml.
@@ -59,6 +67,10 @@ func Load(log *slog.Logger) (*Catalog, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	c.locs = map[string]*goi18n.Localizer{}
+	for lang := range c.keys {
+		c.locs[lang] = goi18n.NewLocalizer(b, lang)
 	}
 	return c, nil
 }
@@ -98,16 +110,24 @@ func (c *Catalog) Render(lang, id string, params map[string]any) (string, error)
 	if !c.keys[lang][id] {
 		return "", fmt.Errorf("message %q missing in %q", id, lang)
 	}
-	loc := goi18n.NewLocalizer(c.bundle, lang)
+	key := lang + "/" + id
+	if len(params) == 0 {
+		if s, ok := c.plain.Load(key); ok {
+			return s.(string), nil
+		}
+	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: params}
 	// Only plural messages take the count as a plural selector: go-i18n
 	// refuses a count for a message without a "one" form.
-	if n, ok := params["Count"]; ok && c.plural[lang+"/"+id] {
+	if n, ok := params["Count"]; ok && c.plural[key] {
 		cfg.PluralCount = n
 	}
-	s, err := loc.Localize(cfg)
+	s, err := c.locs[lang].Localize(cfg)
 	if err != nil {
 		return "", fmt.Errorf("rendering %q in %q: %w", id, lang, err)
+	}
+	if len(params) == 0 {
+		c.plain.Store(key, s)
 	}
 	return s, nil
 }

@@ -58,3 +58,52 @@ func TestFallback(t *testing.T) {
 		t.Fatal("Normalize")
 	}
 }
+
+// A message kept once rendered without parameters is the same text a
+// fresh render gives, in each language, and a message with parameters is
+// rendered anew every time.
+func TestRenderKeepsPlainMessages(t *testing.T) {
+	c, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		lang, id string
+		params   map[string]any
+		want     string
+	}{
+		{"vi", "btn_take", nil, ""},
+		{"en", "btn_take", nil, ""},
+		{"vi", "topic_taken", map[string]any{"Name": "Chị Lan"}, "Chị Lan"},
+		{"vi", "topic_taken", map[string]any{"Name": "Anh Minh"}, "Anh Minh"},
+	}
+	for _, tt := range tests {
+		for range 2 { // the second time from what was kept
+			got := c.T(tt.lang, tt.id, tt.params)
+			if want := fresh.T(tt.lang, tt.id, tt.params); got != want || !strings.Contains(got, tt.want) {
+				t.Errorf("T(%s, %s, %v) = %q, want %q", tt.lang, tt.id, tt.params, got, want)
+			}
+		}
+	}
+	if vi, en := c.T("vi", "btn_take", nil), c.T("en", "btn_take", nil); vi == en {
+		t.Errorf("both languages kept as %q", vi)
+	}
+}
+
+// BenchmarkT renders a button label and a message with a parameter, as
+// every reply does.
+func BenchmarkT(b *testing.B) {
+	c, err := Load(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.T("vi", "btn_take", nil)
+		c.T("vi", "topic_taken", map[string]any{"Name": "Chị Lan"})
+	}
+}
