@@ -320,7 +320,7 @@ func (b *Bot) handleUpdate(ctx context.Context, upd *models.Update) error {
 }
 
 // errBehind: the update was not handled because an earlier update of its
-// chat is still unhandled in the inbox (store.SeenAndTouch); errUseInbox:
+// chat is still unhandled in the inbox (store.SeenTouchAndState); errUseInbox:
 // a staff member's update came from memory (handleReceived), where the
 // staff paths' marks do not keep the chat's order. Either way nothing
 // was written, and the chat is read from the inbox in order instead.

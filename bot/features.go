@@ -324,18 +324,6 @@ func (b *Bot) Channel(name channel.Name) (Channel, bool) {
 	return ch, ok
 }
 
-// Sleep waits d, or until ctx is done (its error then).
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // BroadcastOptions are Options.Broadcast with the defaults filled in.
 func (b *Bot) BroadcastOptions() BroadcastOptions { return b.bopts() }
 

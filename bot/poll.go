@@ -160,7 +160,7 @@ func jsonbSafe(raw []byte) []byte {
 
 // drainChat handles the chat's unhandled updates in its lane, oldest
 // first. The handling transaction marks each handled (MarkUpdateSeen or
-// SeenAndTouch), which makes it once even when another process drains the
+// SeenTouchAndState), which makes it once even when another process drains the
 // same chat; an update is only offered once every earlier one of the chat
 // has committed, which keeps the chat's order. A failure (the database
 // away) leaves the rest to the sweep.

@@ -9,6 +9,7 @@
 package clock
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -95,4 +96,17 @@ func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	f.t = f.t.Add(d)
 	f.mu.Unlock()
+}
+
+// Sleep waits d on the machine's clock (an elapsed time: pacing, backoff,
+// a flood wait), or until ctx is done, whose error it then returns.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

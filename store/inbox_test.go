@@ -39,7 +39,7 @@ func TestHandlingKeepsChatOrder(t *testing.T) {
 		err := db.InTx(ctx, func(tx *store.Tx) error {
 			user, _ := strconv.ParseInt(chat, 10, 64)
 			var err error
-			_, ok, err = tx.SeenAndTouch(ctx, update, user, "telegram", chat, chat, "vi")
+			_, ok, err = tx.SeenTouchAndState(ctx, update, user, "telegram", chat, chat, "vi")
 			return err
 		})
 		if err != nil {
@@ -106,8 +106,8 @@ func TestTouchLastSeenToTheHour(t *testing.T) {
 		clk.Set(testNow.Add(s.at))
 		var p store.Person
 		err := db.InTx(ctx, func(tx *store.Tx) error {
-			var err error
-			p, _, err = tx.SeenAndTouch(ctx, int64(100+i), 701, "telegram", "701", "701", "vi")
+			r, _, err := tx.SeenTouchAndState(ctx, int64(100+i), 701, "telegram", "701", "701", "vi")
+			p = r.Person
 			return err
 		})
 		if err != nil {

@@ -220,9 +220,3 @@ func (tx *Tx) returnee(ctx context.Context, query string, args ...any) (Returnee
 	}
 	return Returnee{Person: row.Person, Conv: row.Conversation, Conversing: row.Conversing, Fresh: row.Fresh}, nil
 }
-
-// SeenAndTouch is SeenTouchAndState without the conversation.
-func (tx *Tx) SeenAndTouch(ctx context.Context, updateID, telegramUserID int64, channel, externalID, chatRef, lang string) (p Person, ok bool, err error) {
-	r, ok, err := tx.SeenTouchAndState(ctx, updateID, telegramUserID, channel, externalID, chatRef, lang)
-	return r.Person, ok, err
-}

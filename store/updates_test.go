@@ -55,8 +55,8 @@ func TestSeenAndTouch(t *testing.T) {
 				ok bool
 			)
 			err := db.InTx(ctx, func(tx *store.Tx) error {
-				var err error
-				p, ok, err = tx.SeenAndTouch(ctx, update, tc.tgUser, "telegram", ref, ref, "vi")
+				r, seen, err := tx.SeenTouchAndState(ctx, update, tc.tgUser, "telegram", ref, ref, "vi")
+				p, ok = r.Person, seen
 				return err
 			})
 			if err != nil {

@@ -16,6 +16,7 @@ import (
 	"reentrybot/bot"
 	"reentrybot/channel"
 	"reentrybot/channel/telegram"
+	"reentrybot/clock"
 	"reentrybot/store"
 )
 
@@ -369,7 +370,7 @@ func (w *broadcaster) pace(ctx context.Context, overall, perChat store.Bucket, q
 	o := w.b.BroadcastOptions()
 	for {
 		if until := time.Unix(0, w.pausedUntil.Load()); time.Now().Before(until) {
-			if err := bot.Sleep(ctx, time.Until(until)); err != nil {
+			if err := clock.Sleep(ctx, time.Until(until)); err != nil {
 				return err
 			}
 		}
@@ -380,12 +381,12 @@ func (w *broadcaster) pace(ctx context.Context, overall, perChat store.Bucket, q
 		}
 		w.clock.sample(asked, time.Now(), r.At)
 		if !r.Reserved {
-			if err := bot.Sleep(ctx, max(r.Wait, 5*time.Millisecond)); err != nil {
+			if err := clock.Sleep(ctx, max(r.Wait, 5*time.Millisecond)); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := bot.Sleep(ctx, time.Until(w.clock.local(r.At.Add(r.Wait)))); err != nil {
+		if err := clock.Sleep(ctx, time.Until(w.clock.local(r.At.Add(r.Wait)))); err != nil {
 			return err
 		}
 		// A 429 seen meanwhile voids the slot: Telegram wants quiet.

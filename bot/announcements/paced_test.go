@@ -10,6 +10,7 @@ import (
 	"reentrybot/bot"
 	"reentrybot/bot/bottest"
 	"reentrybot/botapitest"
+	"reentrybot/clock"
 )
 
 // An announcement is paced once and a 429 is handled once (issue 13): the
@@ -25,7 +26,7 @@ func TestAnnouncementPacedOnce(t *testing.T) {
 		bottest.WithBroadcast(bot.BroadcastOptions{Rate: 20, PerChatRate: 100, PollEvery: 20 * time.Millisecond, StatusEvery: 50 * time.Millisecond}),
 		bottest.WithSleep(func(ctx context.Context, d time.Duration) error {
 			senderSleeps.Add(1)
-			return bot.Sleep(ctx, d)
+			return clock.Sleep(ctx, d)
 		}),
 		func(o *bot.Options, _ *[]botapitest.Option) { o.Limits.PerSecond, o.Limits.Burst = 0.2, 1 })
 	officer := r.API.NewUser("Cán bộ", "vi")

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"reentrybot/channel"
+	"reentrybot/clock"
 )
 
 // Reachability is what the sender needs to know and record about chats.
@@ -86,7 +87,7 @@ type chatLimiter struct {
 // retry_after or a backoff (nil: the machine's clock; tests pass a fake).
 func NewSender(l Limits, reach Reachability, sends *prometheus.CounterVec, sleep func(ctx context.Context, d time.Duration) error, log *slog.Logger) *Sender {
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = clock.Sleep
 	}
 	return &Sender{
 		limits: l,
@@ -96,17 +97,6 @@ func NewSender(l Limits, reach Reachability, sends *prometheus.CounterVec, sleep
 		sends:  sends,
 		sleep:  sleep,
 		chats:  map[int64]*chatLimiter{},
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
