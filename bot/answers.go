@@ -3,12 +3,10 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
 	"reentrybot/channel"
-	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 	"reentrybot/store"
 )
@@ -85,16 +83,18 @@ func (b *Bot) answerKeeper(ctx context.Context) {
 // repeatLost asks again where an answer was not recorded as sent within
 // RepeatAfter of the update: the process that handled it stopped first.
 func (b *Bot) repeatLost(ctx context.Context) {
-	ids, err := b.db.Unanswered(ctx, string(telegram.Name), b.opts.RepeatAfter, 24*time.Hour, 100, b.now())
-	if err != nil {
-		if ctx.Err() == nil {
-			b.log.Warn("listing unanswered conversations", "err", err)
+	for _, name := range b.channelNames() {
+		ids, err := b.db.Unanswered(ctx, string(name), b.opts.RepeatAfter, 24*time.Hour, 100, b.now())
+		if err != nil {
+			if ctx.Err() == nil {
+				b.log.Warn("listing unanswered conversations", "channel", name, "err", err)
+			}
+			return
 		}
-		return
-	}
-	for _, id := range ids {
-		if err := b.repeatOne(ctx, id); err != nil && ctx.Err() == nil {
-			b.log.Warn("asking again after a lost answer", "person", id, "err", err)
+		for _, id := range ids {
+			if err := b.repeatOne(ctx, id); err != nil && ctx.Err() == nil {
+				b.log.Warn("asking again after a lost answer", "person", id, "err", err)
+			}
 		}
 	}
 }
@@ -116,10 +116,7 @@ func (b *Bot) repeatOne(ctx context.Context, personID int64) error {
 		if !person.Reachable {
 			return tx.MarkAnswered(ctx, personID) // nothing can reach them
 		}
-		caps := telegram.Caps
-		if ch, ok := b.channels[channel.Name(person.Channel)]; ok {
-			caps = ch.Capabilities()
-		}
+		caps, _ := b.Capabilities(channel.Name(person.Channel))
 		out, asked, err = b.engine.Repeat(ctx, tx, flows.Person{ID: person.ID, Lang: person.Language, Carrier: caps.Carrier, CarrierAbroad: caps.Abroad})
 		if err != nil || asked {
 			return err
@@ -134,38 +131,21 @@ func (b *Bot) repeatOne(ctx context.Context, personID int64) error {
 	if lang == "" {
 		lang = person.Language
 	}
-	if ch, ok := b.channels[channel.Name(person.Channel)]; ok {
-		// Another channel: rendered under its capabilities, its numbered
-		// list kept for a typed answer, as handleNextOnce does.
-		to := channel.Address{Channel: ch.Name(), Ref: person.ChatRef}
-		var msgs []channel.Message
-		var menu *store.Menu
-		for _, r := range out.Replies {
-			for _, m := range channel.Render(b.cat, lang, r, out.Version, ch.Capabilities()) {
-				if m.Menu != nil {
-					menu = &store.Menu{Version: m.Menu.Version, IDs: m.Menu.IDs, ShownAt: b.now()}
-				}
-				msgs = append(msgs, m)
-			}
-		}
-		if menu != nil {
-			if err := b.db.InTx(ctx, func(tx *store.Tx) error { return tx.SaveMenu(ctx, person.ID, menu) }); err != nil {
-				return err
-			}
-		}
-		b.outbox.submit(b.sendCtx, laneKey(to), func(context.Context) error {
-			b.sendOn(ch, person.ID, to, msgs)
-			b.sentAnswer(person.ID, out.Version)
-			return nil
-		})
-		return nil
+	ch, ok := b.channel(channel.Name(person.Channel))
+	if !ok {
+		return fmt.Errorf("person %d is on %q, a channel this bot does not run", personID, person.Channel)
 	}
-	chat, err := strconv.ParseInt(person.ChatRef, 10, 64)
-	if err != nil {
-		return fmt.Errorf("chat of person %d: %w", personID, err)
+	// Rendered under the channel's capabilities, its numbered list kept
+	// for a typed answer, as handleNextOnce does.
+	to := channel.Address{Channel: ch.Name(), Ref: person.ChatRef}
+	msgs, menu := b.renderOutcome(ch.Capabilities(), lang, out)
+	if menu != nil {
+		if err := b.db.InTx(ctx, func(tx *store.Tx) error { return tx.SaveMenu(ctx, person.ID, menu) }); err != nil {
+			return err
+		}
 	}
-	b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
-		b.deliver(b.sendCtx, telegram.Target{ChatID: chat}, lang, out, false)
+	b.outbox.submit(b.sendCtx, laneKey(to), func(context.Context) error {
+		b.sendOn(ch, person.ID, to, msgs)
 		b.sentAnswer(person.ID, out.Version)
 		return nil
 	})

@@ -69,6 +69,7 @@ type Bot struct {
 	engine  *flows.Engine
 	cat     *i18n.Catalog
 	send    *telegram.Sender
+	tg      *telegram.Channel // Telegram's Send, as every channel's (render.go channel)
 	log     *slog.Logger
 	Metrics *Metrics
 	lanes   *lanes     // handling updates
@@ -164,6 +165,7 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	}
 	b.me = me
 	b.send = telegram.NewSender(o.Limits, db, b.Metrics.Sends, o.Sleep, log)
+	b.tg = telegram.NewChannel(api, b.send, log)
 	b.lanes = newLanes(o.Workers)
 	b.outbox = newLanes(outboxLanes(o.Workers))
 	b.relays = newLanes(max(o.Workers, 16))
@@ -394,6 +396,7 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 // to the counsellor of their case.
 func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.Input, from models.User) error {
 	typ := telegram.Kind(upd)
+	addr := channel.Address{Channel: telegram.Name, Ref: strconv.FormatInt(from.ID, 10)}
 	var (
 		out    flows.Outcome
 		person store.Person
@@ -405,11 +408,10 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
 		// A retried attempt starts afresh.
 		dup, routed, saved, fx.fns = false, false, false, nil
-		ref := strconv.FormatInt(from.ID, 10)
 		// One round trip: the person and their conversation, read again
 		// only when /start's hooks may have changed it or the read may
 		// predate another handling of the person (store.Returnee).
-		r, ok, err := tx.SeenTouchAndState(ctx, upd.ID, from.ID, "telegram", ref, ref, i18n.Normalize(from.LanguageCode))
+		r, ok, err := tx.SeenTouchAndState(ctx, upd.ID, from.ID, string(addr.Channel), addr.Ref, addr.Ref, i18n.Normalize(from.LanguageCode))
 		if err != nil {
 			return err
 		}
@@ -431,8 +433,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			}
 		}
 		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
-			answer := func(text string) { b.replyAfter(fx, from.ID, text, nil) }
-			routed, err = b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, upd.Message, in, answer)
+			routed, err = b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, upd.Message, in, b.answerAfter(fx, b.tg, addr))
 			if err != nil || routed {
 				return err
 			}
@@ -506,11 +507,14 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	if lang == "" {
 		lang = person.Language
 	}
-	// The transaction just marked the person reachable: no need to ask
-	// the database again before answering (Target.Fresh).
-	to := telegram.Target{ChatID: from.ID, Fresh: true}
+	// Rendered and sent in the chat's outbox lane, after commit; the
+	// presses were acknowledged above (Telegram's toasts).
 	b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
-		b.deliver(b.sendCtx, to, lang, out, in.Kind == flows.InContact)
+		msgs, _ := b.renderOutcome(telegram.Caps, lang, out)
+		if len(msgs) > 0 && in.Kind == flows.InContact {
+			msgs[0].ClearContact = true // the share-phone keyboard was used
+		}
+		b.sendOn(b.tg, person.ID, addr, msgs)
 		if saved {
 			b.sentAnswer(person.ID, out.Version)
 		}
@@ -548,8 +552,8 @@ func (b *Bot) afterCases(ctx context.Context, out flows.Outcome) {
 // newCaseFromText opens a new "talk to a counsellor" case with what a
 // returnee typed at the menu, when their last case was closed too long ago
 // to reopen. Someone who never had a case gets the menu instead.
-func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, m *models.Message, in flows.Input) (bool, error) {
-	if in.Kind != flows.InText || m == nil {
+func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, in flows.Input, answer func(text string)) (bool, error) {
+	if in.Kind != flows.InText {
 		return false, nil
 	}
 	if had, err := tx.HadCase(ctx, p.ID); err != nil || !had {
@@ -579,9 +583,9 @@ func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p 
 	if wk, ok := params["WeekdayKey"].(string); ok {
 		params["Weekday"] = b.cat.T(p.Language, wk, nil)
 	}
-	b.replyAfter(fx, m.Chat.ID, b.cat.T(p.Language, "case_opened", map[string]any{
+	answer(b.cat.T(p.Language, "case_opened", map[string]any{
 		"ID": ref.ID, "Next": b.cat.T(p.Language, "next_other", nil), "When": b.cat.T(p.Language, key, params),
-	}), nil)
+	}))
 	fx.add(func() { b.newCases(ctx, []flows.CaseRef{ref}) })
 	return true, nil
 }
@@ -622,7 +626,7 @@ func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, 
 				return false, err
 			}
 			if !ok {
-				return b.newCaseFromText(ctx, tx, fx, p, m, in)
+				return b.newCaseFromText(ctx, tx, fx, p, in, answer)
 			}
 			if err := tx.ReopenCase(ctx, c.ID); err != nil {
 				return false, err

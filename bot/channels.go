@@ -96,10 +96,15 @@ func (b *Bot) drainInbox(ctx context.Context, to channel.Address) <-chan error {
 }
 
 // laneKey maps an address to a lane. Telegram's lanes are keyed by chat
-// id; other channels' by a hash, negative and below every Telegram group
-// id, so that the two never share a lane (two addresses that collide
-// would only wait for each other).
+// id (poll.go); other channels' by a hash, negative and below every
+// Telegram group id, so that the two never share a lane (two addresses
+// that collide would only wait for each other).
 func laneKey(a channel.Address) int64 {
+	if a.Channel == telegram.Name {
+		if chat, err := strconv.ParseInt(a.Ref, 10, 64); err == nil {
+			return chat
+		}
+	}
 	h := fnv.New64a()
 	h.Write([]byte(a.String()))
 	return -int64(h.Sum64()>>2) - 1<<61
@@ -203,14 +208,7 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 			}
 		}
 		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
-			answer := func(text string) {
-				fx.add(func() {
-					if err := b.sendTextOn(b.sendCtx, ch, to, text, channel.PurposeReply); err != nil {
-						b.log.Error("sending on channel", "to", to.String(), "err", err)
-					}
-				})
-			}
-			routed, err := b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, nil, in, answer)
+			routed, err := b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, nil, in, b.answerAfter(fx, ch, to))
 			if err != nil || routed {
 				return err
 			}
@@ -224,19 +222,7 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 			lang = out.Lang
 		}
 		var menu *store.Menu
-		if out.Toast != "" {
-			// No acknowledgement of a press on this channel (or a typed
-			// number): the short note is a message of its own.
-			msgs = channel.Render(b.cat, lang, flows.Reply{Key: out.Toast}, out.Version, caps)
-		}
-		for _, r := range out.Replies {
-			for _, m := range channel.Render(b.cat, lang, r, out.Version, caps) {
-				if m.Menu != nil {
-					menu = &store.Menu{Version: m.Menu.Version, IDs: m.Menu.IDs, ShownAt: b.now()}
-				}
-				msgs = append(msgs, m)
-			}
-		}
+		msgs, menu = b.renderOutcome(caps, lang, out)
 		// The newest list is the one a typed number answers; a step
 		// without one leaves numbers to the flows (a year, a phone). An
 		// input that moved nothing (a stale press) keeps the list.
@@ -251,7 +237,7 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 		return false, err
 	}
 	fx.run()
-	if len(msgs) > 0 {
+	if len(msgs) > 0 || saved { // a saved step's answer is recorded even when it says nothing
 		b.outbox.submit(b.sendCtx, laneKey(to), func(ctx context.Context) error {
 			b.sendOn(ch, person.ID, to, msgs)
 			if saved {
@@ -331,7 +317,8 @@ func (b *Bot) eventInput(ctx context.Context, tx *store.Tx, personID int64, ev c
 }
 
 // sendOn sends messages to a person on their channel, in order, stopping
-// at the first that fails; an unreachable person is marked so.
+// at the first that fails; an unreachable person is marked so (Telegram's
+// sender marks them itself and says channel.ErrUnreachable).
 func (b *Bot) sendOn(ch Channel, personID int64, to channel.Address, msgs []channel.Message) {
 	for _, m := range msgs {
 		err := ch.Send(b.sendCtx, to, m)
@@ -343,8 +330,25 @@ func (b *Bot) sendOn(ch Channel, personID int64, to channel.Address, msgs []chan
 				b.log.Warn("marking unreachable", "to", to.String(), "err", err)
 			}
 		}
-		b.log.Error("sending on channel", "to", to.String(), "person", personID, "err", err)
+		if !errors.Is(err, channel.ErrUnreachable) {
+			b.log.Error("sending on channel", "to", to.String(), "person", personID, "err", err)
+		}
 		return
+	}
+}
+
+// answerAfter returns what queues a text (HTML) to the person after
+// commit, in their outbox lane, ahead of the replies queued after it.
+func (b *Bot) answerAfter(fx *effects, ch Channel, to channel.Address) func(text string) {
+	return func(text string) {
+		fx.add(func() {
+			b.outbox.submit(b.sendCtx, laneKey(to), func(context.Context) error {
+				if err := b.sendTextOn(b.sendCtx, ch, to, text, channel.PurposeReply); err != nil && !errors.Is(err, channel.ErrUnreachable) {
+					b.log.Error("answering on channel", "to", to.String(), "err", err)
+				}
+				return nil
+			})
+		})
 	}
 }
 

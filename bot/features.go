@@ -66,10 +66,7 @@ var ErrNoChat = errors.New("no chat at this address")
 // Capabilities are what a channel the bot runs can show; ok is false for
 // one it does not run.
 func (b *Bot) Capabilities(name channel.Name) (caps channel.Capabilities, ok bool) {
-	if name == telegram.Name {
-		return telegram.Caps, true
-	}
-	ch, ok := b.channels[name]
+	ch, ok := b.channel(name)
 	if !ok {
 		return channel.Capabilities{}, false
 	}
@@ -77,19 +74,16 @@ func (b *Bot) Capabilities(name channel.Name) (caps channel.Capabilities, ok boo
 }
 
 // SendTo sends a catalog text (HTML) to a person on any channel, buttons
-// after the text: on Telegram through the sender, elsewhere through the
-// channel's Send for purpose. The errors are the sender's
-// (channel.ErrUnreachable, *channel.PermanentError, *channel.NotDeliveredError) on every channel,
-// or ErrNoChat.
+// after the text, through the channel's Send for purpose. The errors are
+// the sender's (channel.ErrUnreachable, *channel.PermanentError,
+// *channel.NotDeliveredError, *channel.HeldError) on every channel, or
+// ErrNoChat.
 func (b *Bot) SendTo(ctx context.Context, to channel.Address, html string, purpose channel.Purpose, buttons ...channel.Button) error {
-	if ch, ok := b.channels[to.Channel]; ok {
-		return b.sendTextOn(ctx, ch, to, html, purpose, buttons...)
-	}
-	chat, err := strconv.ParseInt(to.Ref, 10, 64)
-	if to.Channel != telegram.Name || err != nil {
+	ch, ok := b.channel(to.Channel)
+	if !ok {
 		return ErrNoChat
 	}
-	return b.sendText(ctx, chat, html, inlineRow(buttons))
+	return b.sendTextOn(ctx, ch, to, html, purpose, buttons...)
 }
 
 // SendText sends a text (HTML) to a staff member's private chat through
@@ -101,7 +95,7 @@ func (b *Bot) SendText(ctx context.Context, chatID int64, html string) error {
 // SendFile uploads a document, or with photo a picture, to a chat through
 // the sender.
 func (b *Bot) SendFile(ctx context.Context, chatID int64, photo bool, name string, data []byte, caption string) error {
-	return b.sendFile(ctx, chatID, photo, name, data, caption)
+	return b.tg.SendFile(ctx, telegram.Target{ChatID: chatID}, photo, name, data, caption)
 }
 
 // Uploading shows "sending a file…" in a chat while a file is made.

@@ -205,30 +205,24 @@ func (b *Bot) copyTo(ctx context.Context, t telegram.Target, thread int, ev stor
 }
 
 // sendToReturnee delivers a counsellor's message (signed with the
-// counsellor's display name, never their account) or the closing notice.
+// counsellor's display name, never their account) or the closing notice,
+// on the person's channel. A file or picture from the topic is copied
+// where the person is on the staff's own messenger (Telegram); elsewhere
+// they are told one was sent (sendToChannel).
 func (b *Bot) sendToReturnee(ctx context.Context, c store.Case, ev store.CaseEvent) error {
-	if ch, ok := b.channels[channel.Name(c.PersonChannel)]; ok {
-		return b.sendToChannel(ctx, ch, c, ev)
+	ch, ok := b.channel(channel.Name(c.PersonChannel))
+	if !ok {
+		return &channel.PermanentError{Method: "relay", Reason: "the person is on " + c.PersonChannel + ", which this bot does not run"}
 	}
-	chat, err := strconv.ParseInt(c.PersonChat, 10, 64)
-	if err != nil {
-		return &channel.PermanentError{Method: "relay", Reason: "person has no Telegram chat"}
-	}
-	lang := c.PersonLang
-	name := b.staffName(ctx, ev.StaffID.Int64)
-	switch ev.Kind {
-	case "closed":
-		if err := b.sendText(ctx, chat, b.cat.T(lang, "returnee_case_closed", map[string]any{"ID": c.ID}), nil); err != nil {
-			return err
+	if ev.Kind == "message" && ev.Media.Valid && ch.Name() == telegram.Name {
+		chat, err := strconv.ParseInt(c.PersonChat, 10, 64)
+		if err != nil {
+			return &channel.PermanentError{Method: "relay", Reason: "person has no Telegram chat"}
 		}
-		return b.sendText(ctx, chat, b.cat.T(lang, "rating_question", nil), ratingKeyboard(c.ID))
-	case "message":
-		if ev.Media.Valid {
-			return b.copyTo(ctx, telegram.Target{ChatID: chat}, 0, ev, b.cat.T(lang, "counsellor_sent", map[string]any{"Name": escape(name)}))
-		}
-		return b.sendText(ctx, chat, b.cat.T(lang, "counsellor_says", map[string]any{"Name": escape(name), "Text": escape(ev.Body.String)}), nil)
+		name := b.staffName(ctx, ev.StaffID.Int64)
+		return b.copyTo(ctx, telegram.Target{ChatID: chat}, 0, ev, b.cat.T(c.PersonLang, "counsellor_sent", map[string]any{"Name": escape(name)}))
 	}
-	return &channel.PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
+	return b.sendToChannel(ctx, ch, c, ev)
 }
 
 func (b *Bot) staffName(ctx context.Context, id int64) string {

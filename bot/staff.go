@@ -643,15 +643,6 @@ func (b *Bot) dropButtonsAfter(fx *effects, cq *models.CallbackQuery) {
 	})
 }
 
-func ratingKeyboard(id int64) *models.InlineKeyboardMarkup {
-	row := make([]models.InlineKeyboardButton, 5)
-	for i := range row {
-		n := strconv.Itoa(i + 1)
-		row[i] = models.InlineKeyboardButton{Text: n, CallbackData: caseData("rate", id, n)}
-	}
-	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{row}}
-}
-
 // escape is for user and reference data inside HTML texts.
 func escape(s string) string { return escapeParams(map[string]any{"s": s})["s"].(string) }
 

@@ -120,8 +120,15 @@ type Message struct {
 	// Menu, when set, lists the options of a numbered list in the text:
 	// typing "2" answers Menu.IDs[1] at Menu.Version.
 	Menu *Menu
-	// AskContact asks for the channel's share-phone control.
-	AskContact bool
+	// AskContact asks for the channel's share-phone control; ContactLabel
+	// is that control's text and ContactHint a line to carry it where a
+	// message cannot hold both buttons and the control (Telegram), in the
+	// person's language (Render sets both).
+	AskContact                bool
+	ContactLabel, ContactHint string
+	// ClearContact takes the share-phone control away again (the number
+	// was just shared), where it stays until removed.
+	ClearContact bool
 	// Purpose says why the bot sends it: a messenger whose rules depend on
 	// it (Zalo's window: a free reply inside it, a template outside) decides
 	// how, or whether, it can go.

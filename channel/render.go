@@ -64,6 +64,10 @@ func Render(cat Catalog, lang string, r flows.Reply, version int64, caps Capabil
 	}
 	last := &out[len(out)-1]
 	last.Buttons, last.Menu, last.AskContact = rows, menu, r.AskContact
+	if r.AskContact {
+		last.ContactLabel = cat.T(lang, "share_contact_button", nil)
+		last.ContactHint = cat.T(lang, "share_contact_hint", nil)
+	}
 	return out
 }
 

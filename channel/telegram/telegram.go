@@ -26,10 +26,15 @@ var Caps = channel.Capabilities{
 	MaxButtons: 100, MaxButtonsPerRow: 8, MaxText: MaxText, UTF16: true,
 	Markup: channel.MarkupHTML, Ack: true, ShareContact: true,
 	Carrier: "Telegram", Abroad: true,
+	// The Bot API uploads files of up to 50 MB; the /mydata export is JSON.
+	Files: []string{"application/json"}, MaxFileBytes: 50 << 20,
 }
 
 // MaxText is Telegram's message limit, in UTF-16 code units after entities.
 const MaxText = 4096
+
+// MaxCaption is the Bot API's limit on a file's caption, after entities.
+const MaxCaption = 1024
 
 // MaxCallbackData is the Bot API's limit on a button's callback data.
 const MaxCallbackData = 64
