@@ -8,7 +8,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"reentrybot/bot"
 	"reentrybot/bot/bottest"
+	"reentrybot/botapitest"
 	"reentrybot/channel"
 	"reentrybot/clock"
 	"reentrybot/store"
@@ -268,5 +270,72 @@ VALUES ($1, 'job', '07840', 'closed', 'job_found', $2, $2) RETURNING id`, p, loc
 	var answer string
 	if err := r.x.Get(&answer, `SELECT coalesce(followup_30, '') FROM cases WHERE id = $1`, closed); err != nil || answer != "working" {
 		t.Fatalf("follow-up answer on the case %q (%v), want working", answer, err)
+	}
+}
+
+// An answer lost on another channel (the process stopped between the
+// commit and the send) is asked again there, as on Telegram: the sweep of
+// unanswered conversations covers every channel the bot runs.
+func TestLostAnswerAskedAgainOnAnotherChannel(t *testing.T) {
+	fc := &fakeClock{t: local(2026, 12, 1, 10, 0)}
+	r := newRig(t, withFastLimits(), withClock(fc.Now), func(o *bot.Options, _ *[]botapitest.Option) { o.RepeatAfter = time.Second })
+	ch := &testChannel{}
+	r.bot.AddChannel(ch)
+	r.run()
+	p := &person{r: r, ch: ch, ref: "l1"}
+	p.event(channel.Event{Kind: channel.EvFollow})
+	lag := func() int {
+		var n int
+		if err := r.x.Get(&n, `SELECT c.version - c.answered_version FROM conversations c JOIN people p ON p.id = c.person_id WHERE p.external_id = 'l1'`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	r.waitFor("the answer recorded as sent", func() bool { return lag() == 0 })
+	// As if the process had stopped after the commit, before the send.
+	r.x.MustExec(`UPDATE conversations SET answered_version = version - 1 WHERE person_id = (SELECT id FROM people WHERE external_id = 'l1')`)
+	before := len(ch.Messages("l1"))
+	fc.set(fc.Now().Add(time.Minute))
+	r.waitFor("the question asked again", func() bool { return len(ch.Messages("l1")) > before })
+	if again := ch.Messages("l1")[before]; !strings.Contains(again.Text, repeatNote) {
+		t.Errorf("asked again with %q, want the note %q", again.Text, repeatNote)
+	}
+	r.waitFor("the repeat recorded as sent", func() bool { return lag() == 0 })
+}
+
+// Writing at the menu long after a case was closed opens a new case on
+// another channel too, as on Telegram (TestLateMessageOpensNewCase): the
+// person is told the case number rather than shown the menu.
+func TestLateTextOnAnotherChannelOpensNewCase(t *testing.T) {
+	fc := &fakeClock{t: local(2026, 12, 1, 10, 0)}
+	r := newRig(t, withFastLimits(), withClock(fc.Now))
+	r.loadCommunes()
+	ch := &testChannel{}
+	r.bot.AddChannel(ch)
+	r.run()
+	var pid int64
+	if err := r.x.Get(&pid, `
+INSERT INTO people (channel, external_id, chat_ref, language, full_name, commune_code)
+VALUES ('test', 'n1', 'n1', 'vi', 'Lê Văn An', '07840') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	r.x.MustExec(`INSERT INTO consents (person_id, purpose, granted, text_version, decided_at) VALUES ($1, 'other', true, 'v', $2)`, pid, fc.Now())
+	r.x.MustExec(`
+INSERT INTO cases (person_id, kind, commune_code, status, outcome, opened_at, closed_at)
+VALUES ($1, 'job', '07840', 'closed', 'job_found', $2, $2)`, pid, local(2026, 10, 1, 9, 0))
+	r.x.MustExec(`INSERT INTO conversations (person_id, flow, state, data, version, answered_version, updated_at)
+VALUES ($1, 'menu', 'menu', '{}', 5, 5, $2)`, pid, local(2026, 10, 1, 9, 0)) // at the menu since
+	p := &person{r: r, ch: ch, ref: "n1"}
+	p.say("Em lai can tim viec")
+	r.waitFor("a second case", func() bool {
+		var n int
+		return r.x.Get(&n, `SELECT count(*) FROM cases WHERE person_id = $1 AND kind = 'other' AND status = 'new'`, pid) == nil && n == 1
+	})
+	var said string
+	for _, m := range ch.Messages("n1") {
+		said += m.Text + "\n"
+	}
+	if !strings.Contains(said, "yêu cầu số 2") {
+		t.Errorf("answered %q, want the new case's number", said)
 	}
 }
