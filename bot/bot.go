@@ -5,7 +5,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -432,17 +431,12 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 				return err
 			}
 		}
-		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
-			routed, err = b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, upd.Message, in, b.answerAfter(fx, b.tg, addr))
-			if err != nil || routed {
-				return err
-			}
+		t := turn{ch: b.tg, to: addr, person: person, conv: conv, conversing: conversing, in: in,
+			name: from.FirstName, langHint: i18n.Normalize(from.LanguageCode)}
+		if m := upd.Message; m != nil && in.Kind != flows.InText {
+			t.copyFrom = &mediaSource{kind: telegram.MediaKind(m), caption: textfold.Clean(m.Caption), chat: m.Chat.ID, msg: m.ID}
 		}
-		out, err = b.engine.HandleLoaded(ctx, tx, flows.Person{
-			ID: person.ID, Lang: person.Language, Name: from.FirstName, LangHint: i18n.Normalize(from.LanguageCode),
-			Carrier: telegram.Caps.Carrier, CarrierAbroad: telegram.Caps.Abroad,
-		}, conv, in)
-		if err != nil {
+		if out, routed, err = b.converse(ctx, tx, fx, t); err != nil || routed {
 			return err
 		}
 		saved = out.Version != conv.Version
@@ -456,7 +450,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 				fx.add(func() { go b.eraseChats(b.sendCtx) })
 			}
 		}
-		return noteUpdatedCases(ctx, tx, out)
+		return nil
 	})
 	if err != nil {
 		return err
@@ -547,129 +541,6 @@ func (b *Bot) afterCases(ctx context.Context, out flows.Outcome) {
 			b.kickRelay(r.ID, relayTopic)
 		}
 	}
-}
-
-// newCaseFromText opens a new "talk to a counsellor" case with what a
-// returnee typed at the menu, when their last case was closed too long ago
-// to reopen. Someone who never had a case gets the menu instead.
-func (b *Bot) newCaseFromText(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, in flows.Input, answer func(text string)) (bool, error) {
-	if in.Kind != flows.InText {
-		return false, nil
-	}
-	if had, err := tx.HadCase(ctx, p.ID); err != nil || !had {
-		return false, err
-	}
-	consents, err := tx.Consents(ctx, p.ID)
-	if err != nil || !consents[flows.PurposeOther] { // a counsellor request rests on "other"
-		return false, err
-	}
-	prof, err := tx.Profile(ctx, p.ID)
-	if err != nil {
-		return false, err
-	}
-	reason, err := flows.CleanText(in.Text, 500, true)
-	if err != nil {
-		return false, nil // too long or empty: the flows explain
-	}
-	answers, err := json.Marshal(map[string]string{"reason": reason})
-	if err != nil {
-		return false, err
-	}
-	ref, err := tx.SaveCase(ctx, flows.CaseDraft{PersonID: p.ID, Kind: "other", CommuneCode: prof.CommuneCode, Answers: answers, At: b.now()})
-	if err != nil {
-		return false, err
-	}
-	key, params := b.opts.Hours.Expect(b.now())
-	if wk, ok := params["WeekdayKey"].(string); ok {
-		params["Weekday"] = b.cat.T(p.Language, wk, nil)
-	}
-	answer(b.cat.T(p.Language, "case_opened", map[string]any{
-		"ID": ref.ID, "Next": b.cat.T(p.Language, "next_other", nil), "When": b.cat.T(p.Language, key, params),
-	}))
-	fx.add(func() { b.newCases(ctx, []flows.CaseRef{ref}) })
-	return true, nil
-}
-
-// relayFromReturnee passes what a returnee writes to their case's
-// counsellor: always while a counsellor works on the case, and at the menu
-// while a case is open or was closed recently (it reopens). It reports
-// whether the input was taken.
-// m is the Telegram message (nil on other channels: no media copy); answer
-// queues a message to the person after commit.
-func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, p store.Person, conv flows.Conversation, conversing bool, m *models.Message, in flows.Input, answer func(text string)) (bool, error) {
-	if !conversing && !flows.AtRest(conv) {
-		return false, nil // in a flow, and no counsellor on a case: the flows answer
-	}
-	var (
-		c   store.Case
-		ok  bool
-		err error
-	)
-	if conversing {
-		if c, ok, err = tx.ConversingCase(ctx, p.ID); err != nil {
-			return false, err
-		}
-	}
-	if !ok {
-		if !flows.AtRest(conv) {
-			return false, nil
-		}
-		open, err := tx.OpenCasesOf(ctx, p.ID)
-		if err != nil {
-			return false, err
-		}
-		if len(open) > 0 {
-			c, ok = open[len(open)-1], true
-		} else {
-			c, ok, err = tx.ReopenableCase(ctx, p.ID, b.now().Add(-b.opts.ReopenWithin))
-			if err != nil {
-				return false, err
-			}
-			if !ok {
-				return b.newCaseFromText(ctx, tx, fx, p, in, answer)
-			}
-			if err := tx.ReopenCase(ctx, c.ID); err != nil {
-				return false, err
-			}
-			if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: c.ID, Actor: "returnee", Kind: "reopened", RelayTo: relayTopic}); err != nil {
-				return false, err
-			}
-			if c.TopicThreadID.Valid {
-				chat, thread := c.TopicChatID.Int64, int(c.TopicThreadID.Int64)
-				fx.add(func() { b.topicOpen(chat, thread, true) })
-			}
-		}
-	}
-	ev := store.NewEvent{CaseID: c.ID, Actor: "returnee", Kind: "message", Body: in.Text, RelayTo: relayTopic}
-	if in.Kind != flows.InText && m != nil {
-		ev.Media, ev.SrcChatID, ev.SrcMsgID = telegram.MediaKind(m), m.Chat.ID, m.ID
-		ev.Body = textfold.Clean(m.Caption)
-	}
-	if _, err := tx.AddCaseEvent(ctx, ev); err != nil {
-		return false, err
-	}
-	if c.Status == store.CaseWaiting {
-		if err := tx.SetCaseStatus(ctx, c.ID, store.CaseAssigned, 0); err != nil {
-			return false, err
-		}
-	}
-	now := b.now()
-	if since := b.opts.Hours.OffDutySince(now); !since.IsZero() {
-		first, err := tx.OffHoursNotice(ctx, p.ID, since, now)
-		if err != nil {
-			return false, err
-		}
-		if first {
-			key, params := b.opts.Hours.Expect(now)
-			if wk, ok := params["WeekdayKey"].(string); ok {
-				params["Weekday"] = b.cat.T(p.Language, wk, nil)
-			}
-			answer(b.cat.T(p.Language, "off_hours", map[string]any{"When": b.cat.T(p.Language, key, params)}))
-		}
-	}
-	id := c.ID
-	fx.add(func() { b.kickRelay(id, relayTopic) })
-	return true, nil
 }
 
 // handleOther records updates that carry no input for the flows: group

@@ -339,3 +339,61 @@ VALUES ($1, 'menu', 'menu', '{}', 5, 5, $2)`, pid, local(2026, 10, 1, 9, 0)) // 
 		t.Errorf("answered %q, want the new case's number", said)
 	}
 }
+
+// A counsellor's conversation with a person on another channel: a photo
+// the person sends cannot be copied into the topic from another
+// messenger, so the topic says what came instead of an empty line.
+func TestMediaFromAnotherChannelNamedInTopic(t *testing.T) {
+	r := newRig(t, withFastLimits(), withClock(workingTime))
+	r.loadCommunes()
+	ch := &testChannel{}
+	r.bot.AddChannel(ch)
+	r.run()
+	admin := r.staffAccount(store.RoleAdmin, nil, "Quản trị")
+	counsellor := r.staffAccount(store.RoleCounsellor, []string{"07840"}, "Chị Lan")
+	g := r.staffGroup(admin)
+	p := &person{r: r, ch: ch, ref: "m1"}
+	p.event(channel.Event{Kind: channel.EvFollow})
+	p.choose("agree_all")
+	p.choose("m:counsel")
+	p.say("Trần Bình")
+	p.say("0912345678")
+	p.say("hiep hoa")
+	p.choose("c:07840")
+	p.say("Cần tư vấn")
+	r.waitFor("a topic", func() bool { return len(r.api.Topics(g.ID)) == 1 })
+	topic := r.api.Topics(g.ID)[0]
+	r.waitFor("the card recorded", func() bool {
+		var n int
+		return r.x.Get(&n, `SELECT count(*) FROM cases WHERE id = 1 AND topic_card_msg_id IS NOT NULL`) == nil && n == 1
+	})
+	r.waitSeen(r.api.SendTextIn(g.ID, topic.ThreadID, counsellor, "/take"))
+	r.waitFor("the case assigned", func() bool { return caseStatus(r, 1) == "assigned" })
+
+	p.n++
+	if err := <-r.bot.HandleEvent(r.ctx, channel.Event{ID: "m1-photo", From: channel.Address{Channel: "test", Ref: "m1"}, Kind: channel.EvMedia, Media: "photo", At: clock.System()}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the topic told of the photo", func() bool {
+		for _, m := range r.api.TopicMessages(g.ID, topic.ThreadID) {
+			if strings.Contains(m.Text, "gửi một tệp (photo)") {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range r.api.TopicMessages(g.ID, topic.ThreadID) {
+		if strings.TrimSpace(strings.TrimPrefix(m.Text, "💬")) == "" || strings.HasSuffix(strings.TrimSpace(m.Text), ":") {
+			t.Errorf("an empty line in the topic: %q", m.Text)
+		}
+	}
+
+	// The counsellor's photo stays in the topic; the person is told one
+	// was sent, not promised it with a line that ends in a colon.
+	before := len(ch.Messages("m1"))
+	r.waitSeen(r.api.SendPhotoIn(g.ID, topic.ThreadID, counsellor, "Giấy hẹn"))
+	r.waitFor("the person told of the file", func() bool { return len(ch.Messages("m1")) > before })
+	if got := ch.Messages("m1")[before].Text; !strings.Contains(got, "Chị Lan") || !strings.Contains(got, "chưa xem được") {
+		t.Errorf("the person read %q", got)
+	}
+}

@@ -207,14 +207,10 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 				return err
 			}
 		}
-		if in.Kind == flows.InText || in.Kind == flows.InMedia || in.Kind == flows.InContact {
-			routed, err := b.relayFromReturnee(ctx, tx, fx, person, conv, conversing, nil, in, b.answerAfter(fx, ch, to))
-			if err != nil || routed {
-				return err
-			}
-		}
-		out, err = b.engine.HandleLoaded(ctx, tx, flows.Person{ID: person.ID, Lang: lang, Name: ev.Name, LangHint: i18n.Normalize(ev.LangHint), Carrier: caps.Carrier, CarrierAbroad: caps.Abroad}, conv, in)
-		if err != nil {
+		var relayed bool
+		out, relayed, err = b.converse(ctx, tx, fx, turn{ch: ch, to: to, person: person, conv: conv, conversing: conversing, in: in,
+			name: ev.Name, langHint: i18n.Normalize(ev.LangHint)})
+		if err != nil || relayed {
 			return err
 		}
 		saved = out.Version != conv.Version
@@ -231,7 +227,7 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 				return err
 			}
 		}
-		return noteUpdatedCases(ctx, tx, out)
+		return nil
 	})
 	if err != nil || !more {
 		return false, err
@@ -364,7 +360,9 @@ func (b *Bot) sendToChannel(ctx context.Context, ch Channel, c store.Case, ev st
 	case ev.Kind == "closed":
 		key = "returnee_case_closed"
 	case ev.Kind == "message" && ev.Media.Valid:
-		key, params = "counsellor_sent", map[string]any{"Name": b.staffName(ctx, ev.StaffID.Int64)}
+		// The file stays in the topic (no copy across messengers): say so,
+		// rather than a line that promises what never follows.
+		key, params = "counsellor_sent_elsewhere", map[string]any{"Name": b.staffName(ctx, ev.StaffID.Int64)}
 	case ev.Kind == "message":
 		key, params = "counsellor_says", map[string]any{"Name": b.staffName(ctx, ev.StaffID.Int64), "Text": ev.Body.String}
 	default:

@@ -169,6 +169,9 @@ func (b *Bot) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 		text = b.cat.T(lang, ev.Body.String, map[string]any{"ID": c.ID})
 	case ev.Kind == "reopened":
 		text = b.cat.T(lang, "topic_reopened", map[string]any{"ID": c.ID})
+	case ev.Media.Valid && !ev.SrcChatID.Valid:
+		// Sent on a messenger the topic cannot copy from: say what came.
+		text = b.cat.T(lang, "returnee_sent_elsewhere", map[string]any{"Kind": ev.Media.String})
 	case ev.Media.Valid:
 		if !group {
 			return b.copyAbout(ctx, tx, c.ID, chat, ev, b.cat.T(lang, "returnee_sent", map[string]any{"ID": c.ID}))

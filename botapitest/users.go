@@ -148,10 +148,27 @@ func (s *Server) ShareContact(u User, phone string) int64 {
 }
 
 func (s *Server) userFileLocked(u User, kind, name string, size int, caption string) int64 {
+	return s.userMessageLocked(s.userChatLocked(u), 0, u, s.fileMessageLocked(kind, name, size, caption))
+}
+
+func (s *Server) fileMessageLocked(kind, name string, size int, caption string) *Message {
 	mt := guessMime(kind, name)
 	id := s.newFileLocked(kind, name, size, mt)
-	m := &Message{Kind: kind, FileID: id, FileName: name, FileSize: size, MimeType: mt, Caption: caption, RawCaption: caption}
-	return s.userMessageLocked(s.userChatLocked(u), 0, u, m)
+	return &Message{Kind: kind, FileID: id, FileName: name, FileSize: size, MimeType: mt, Caption: caption, RawCaption: caption}
+}
+
+// SendPhotoIn sends a photo from u into a group, or into a forum topic
+// when threadID != 0. It panics on an unknown chat or topic (a test bug).
+func (s *Server) SendPhotoIn(chatID int64, threadID int, u User, caption string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[chatID]
+	if c == nil || (threadID != 0 && c.topic(threadID) == nil) {
+		panic(fmt.Sprintf("botapitest: SendPhotoIn: unknown chat %d or topic %d", chatID, threadID))
+	}
+	s.userChatLocked(u)
+	c.noteWriterLocked(u)
+	return s.userMessageLocked(c, threadID, u, s.fileMessageLocked("photo", "", 64000, caption))
 }
 
 // SendPhoto sends a photo (three sizes) with an optional caption.
