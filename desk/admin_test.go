@@ -481,7 +481,7 @@ func TestImport(t *testing.T) {
 		t.Errorf("bad communes file: %d\n%.1500s", st, body)
 	}
 	st, body, _ = admin.upload("/import/preview", url.Values{"csrf": {admin.csrf}, "kind": {"courses"}}, "c.csv", fixture(t, "courses-unknown-commune.csv"))
-	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "Dòng 3, cột commune_code: no commune 99999") {
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "Dòng 3, cột commune_code: không có xã/phường mã 99999") {
 		t.Errorf("course of an unknown commune (the import's own check): %d\n%.1500s", st, body)
 	}
 	if n := r.count(`SELECT count(*) FROM audit_log WHERE action = 'import_refused' AND staff_id = $1`, adminID); n != 2 {

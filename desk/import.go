@@ -78,22 +78,32 @@ func (s *Server) importData(r *http.Request, sess store.DeskSession, kind string
 	return data
 }
 
-// importRefused shows the upload form again with what is wrong (the
-// problems refdata found are in English, as the CLI says them).
+// importRefused shows the upload form again with what is wrong, each
+// problem refdata found worded in the request's language.
 func (s *Server) importRefused(w http.ResponseWriter, r *http.Request, sess store.DeskSession, kind, problem string, problems refdata.Problems) {
 	data := s.importData(r, sess, kind)
 	data["Error"] = problem
-	lines := make([]string, 0, len(problems))
-	for _, p := range problems {
+	lines := make([]string, 0, min(len(problems), maxShownProblems+1))
+	for i, p := range problems {
+		if i == maxShownProblems { // as the CLI: the first ones, then a count
+			lines = append(lines, s.tr(r, "desk_import_more", map[string]any{"N": len(problems) - i}))
+			break
+		}
 		where := s.tr(r, "desk_import_line", map[string]any{"Line": p.Line})
 		if p.Field != "" {
 			where = s.tr(r, "desk_import_line_field", map[string]any{"Line": p.Line, "Field": p.Field})
 		}
-		lines = append(lines, where+": "+p.Msg)
+		lines = append(lines, where+": "+s.tr(r, problemKey(p.Kind), p.Args))
 	}
 	data["Problems"] = lines
 	s.render(w, http.StatusUnprocessableEntity, "import", data)
 }
+
+// maxShownProblems is how many problems of a file the page lists.
+const maxShownProblems = 50
+
+// problemKey is the catalog message that words a kind of problem.
+func problemKey(k refdata.ProblemKind) string { return "desk_import_problem_" + string(k) }
 
 // importForm reads the kind and the retire box; retiring applies to
 // communes and courses only, as in the CLI.

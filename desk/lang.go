@@ -84,7 +84,8 @@ type langKey struct{}
 // memberLang makes a signed-in request's pages follow the language kept on
 // the member's account, which they may have changed on another browser,
 // and brings this browser's cookie in step (its sign-in page after signing
-// out, its live stream). A member who never picked one gets the browser's.
+// out). A member who never picked one gets the browser's. A live stream
+// reads the account's language itself, at each update (live.go).
 func (s *Server) memberLang(w http.ResponseWriter, r *http.Request, sess store.DeskSession) *http.Request {
 	l, err := s.db.DeskLanguage(r.Context(), sess.ID)
 	if err != nil {

@@ -1,6 +1,8 @@
 package desk_test
 
 import (
+	"context"
+	"errors"
 	"html"
 	"net/http"
 	"net/url"
@@ -9,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"reentrybot/desk"
+	"reentrybot/refdata"
 	"reentrybot/store"
 )
 
@@ -173,8 +177,8 @@ func TestAnnouncePagesInMemberLanguage(t *testing.T) {
 }
 
 // The officers' and admins' pages (report with its table and files, audit
-// log, staff, import) and their messages follow the member's language too;
-// what refdata finds wrong in a file stays as the CLI says it.
+// log, staff, import) and their messages follow the member's language too,
+// what refdata finds wrong in a file as well (TestImportProblemsInMemberLanguage).
 func TestAdminPagesInMemberLanguage(t *testing.T) {
 	vi := []string{"<h1>Báo cáo tháng</h1>", "Tháng (NNNN-TT)", "Số dưới 5 được ghi", "Tải về:", "Biểu đồ (PNG)", "Đăng ký mới",
 		"Tháng không hợp lệ", "Không có tệp báo cáo này",
@@ -284,5 +288,88 @@ func TestPagesFollowAccountLanguage(t *testing.T) {
 	}
 	if _, body, _ := left.get("/signin"); !strings.Contains(body, `<html lang="en">`) {
 		t.Errorf("the sign-in page after signing out is not in the member's language")
+	}
+}
+
+// What refdata finds wrong in a file is worded in the member's language:
+// every problem in Vietnamese with nothing of the CLI's English left, or in
+// English as the CLI says it. The problems are refdata's own, from parsing
+// (wrong values, a broken quote) and from the import's checks against the
+// database (an unknown commune).
+func TestImportProblemsInMemberLanguage(t *testing.T) {
+	files := []struct{ kind, file string }{
+		{"communes", "communes-bad.csv"},
+		{"communes", "communes-quote.csv"},
+		{"courses", "courses-unknown-commune.csv"},
+		{"loan-days", "loan-days-bad.csv"},
+	}
+	vi := []string{
+		`Dòng 3, cột type: "district": phải là một trong các giá trị commune, ward`,
+		`Dòng 4, cột code: "0784x" không phải mã gồm các chữ số`,
+		`Dòng 2: có dấu ngoặc kép (") trong một ô không đặt trong ngoặc kép`,
+		"Dòng 3, cột commune_code: không có xã/phường mã 99999 (hãy nhập danh sách xã/phường trước)",
+		`Dòng 2, cột day: "08/12/2026": phải là ngày dạng NNNN-TT-NN`,
+		"Dòng 3, cột ends_at: giờ kết thúc 07:30 không muộn hơn giờ bắt đầu 11:00",
+		`Dòng 4, cột starts_at: "7h30": phải là giờ dạng GG:PP`,
+		`Dòng 4, cột capacity: "hai mươi": phải là số nguyên từ 0 đến 10000`,
+		"Dòng 6, cột place: đang để trống",
+		"Dòng 6, cột starts_at: cùng xã, ngày và giờ bắt đầu này đã có ở dòng 5",
+		"… và 10 lỗi khác",
+	}
+	en := []string{
+		`Line 3, column type: "district": must be one of commune, ward`,
+		`Line 4, column code: "0784x" is not a code of digits`,
+		`Line 2: a quote mark (") inside a field that is not in quotes`,
+		"Line 3, column commune_code: no commune 99999 (import the communes first)",
+		`Line 2, column day: "08/12/2026": must be a date YYYY-MM-DD`,
+		"Line 3, column ends_at: 07:30 is not after the start 11:00",
+		`Line 4, column starts_at: "7h30": must be a time HH:MM`,
+		`Line 4, column capacity: "hai mươi": must be a whole number from 0 to 10000`,
+		"Line 6, column place: is empty",
+		"Line 6, column starts_at: the same commune, day and start are already on line 5",
+		"… and 10 more",
+	}
+	for i, tt := range pickedOrNot(vi, en) {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			admin := r.memberIn(tt.accept, tt.picks, store.RoleAdmin, "Quản trị", "qt"+strconv.Itoa(i))
+			if st, _, _ := admin.get("/import"); st != http.StatusOK { // its CSRF token
+				t.Fatalf("import page: %d", st)
+			}
+			var shown strings.Builder
+			var english []string // the CLI's wording of every problem
+			for _, f := range files {
+				data := fixture(t, f.file)
+				st, body, _ := admin.upload("/import/preview", url.Values{"csrf": {admin.csrf}, "kind": {f.kind}}, f.file, data)
+				if st != http.StatusUnprocessableEntity || !strings.Contains(body, `<html lang="`+tt.lang+`">`) {
+					t.Errorf("%s: %d, not a refusal in %s\n%.1500s", f.file, st, tt.lang, body)
+				}
+				shown.WriteString(html.UnescapeString(body))
+				_, err := desk.ImportRun(store.DryRun(context.Background()), r.db, f.kind, data, false)
+				var probs refdata.Problems
+				if !errors.As(err, &probs) {
+					t.Fatalf("%s: no problems: %v", f.file, err)
+				}
+				for _, p := range probs {
+					english = append(english, p.English())
+				}
+			}
+			// A file of many bad lines lists the first 50, then a count.
+			many := "code,name,full_name,type,province_code\n"
+			for i := range 60 {
+				many += "x" + strconv.Itoa(i) + ",B,P,ward,10\n"
+			}
+			st, body, _ := admin.upload("/import/preview", url.Values{"csrf": {admin.csrf}, "kind": {"communes"}}, "many.csv", []byte(many))
+			if n := strings.Count(body, "<li>"); st != http.StatusUnprocessableEntity || n != 51 {
+				t.Errorf("60 bad lines: %d, %d listed", st, n)
+			}
+			shown.WriteString(html.UnescapeString(body))
+			saysOnly(t, shown.String(), tt.want, tt.absent)
+			for _, e := range english {
+				if got := strings.Contains(shown.String(), e); got != (tt.lang == "en") {
+					t.Errorf("the CLI's %q shown: %v", e, got)
+				}
+			}
+		})
 	}
 }

@@ -221,8 +221,10 @@ func (s *Server) liveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := hashToken(c.Value)
-	// The stream's language is the page's (the cookie the page was
-	// rendered with): a change of language reloads the page, and the stream.
+	// The stream's language follows the member's account, read again
+	// whenever the session is (streamLang): a language picked on another
+	// browser or tab reaches this page's parts without a reload. Until the
+	// member picks one, it is the page's (its cookie, else the browser's).
 	lang := s.lang(r)
 	sess, ok := s.session(r)
 	if !ok {
@@ -283,6 +285,7 @@ func (s *Server) liveStream(w http.ResponseWriter, r *http.Request) {
 			return false
 		}
 		sess = now // a changed scope counts from here
+		lang = s.streamLang(ctx, sess.ID, lang)
 		parts, err := s.liveParts(ctx, sess, id, lang)
 		if errors.Is(err, errOutOfScope) || errors.Is(err, store.ErrNotFound) {
 			fmt.Fprint(w, "event: end\ndata: {}\n\n")
@@ -309,11 +312,19 @@ func (s *Server) liveStream(w http.ResponseWriter, r *http.Request) {
 		case <-s.live.quit:
 			return
 		case <-check.C:
-			sess, ok, err := s.db.DeskSessionLive(ctx, token, s.opt.IdleTimeout)
-			if err == nil && (!ok || !sess.HandlesCases()) {
+			now, ok, err := s.db.DeskSessionLive(ctx, token, s.opt.IdleTimeout)
+			if err == nil && (!ok || !now.HandlesCases()) {
 				fmt.Fprint(w, "event: end\ndata: {}\n\n")
 				_ = rc.Flush()
 				return
+			}
+			// A language picked elsewhere since the last update: the parts
+			// again, in it, without waiting for a change of the cases.
+			if err == nil && s.streamLang(ctx, now.ID, lang) != lang {
+				if !send() {
+					return
+				}
+				continue
 			}
 			fmt.Fprint(w, ": ping\n\n") // keeps proxies from closing an idle stream
 			if rc.Flush() != nil {
@@ -332,6 +343,23 @@ func (s *Server) liveStream(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// streamLang is the language kept on the member's account, or was when
+// they have none (or it cannot be read just now: the stream goes on as it
+// was rather than end).
+func (s *Server) streamLang(ctx context.Context, staffID int64, was string) string {
+	l, err := s.db.DeskLanguage(ctx, staffID)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("desk live: reading the language", "staff", staffID, "err", err)
+		}
+		return was
+	}
+	if l != "vi" && l != "en" {
+		return was
+	}
+	return l
 }
 
 // concerns reports whether a change matters to the page: the case shown,

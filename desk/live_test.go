@@ -328,3 +328,50 @@ func TestReopen(t *testing.T) {
 		t.Errorf("desk events marked for the topic: %q", got)
 	}
 }
+
+// An open stream follows a language the member picks elsewhere (another
+// browser, or the store): its parts come again in it without a case
+// change, and the next case event is worded in it, both ways.
+func TestLiveFollowsLanguage(t *testing.T) {
+	r := newRig(t)
+	a, aID := r.member(store.RoleCounsellor, "Chị Mai", "mai", communeA)
+	other := r.signedInAgain("mai")
+	id := r.newCase(communeA, "web", "Nguyễn Văn An")
+	ctx := context.Background()
+	s := a.live("/live?case=" + strconv.FormatInt(id, 10))
+	if first := s.next("the first update"); !strings.Contains(first.parts["live-card"].HTML, "Trò chuyện trên web") {
+		t.Fatalf("first update not in Vietnamese: %+v", first)
+	}
+	inEnglish := func(ev sse) bool { return strings.Contains(ev.parts["live-card"].HTML, "Web chat") }
+
+	// Picked on another browser: the parts again, in English, unasked.
+	if st, _, _ := other.get("/lang/en?to=/queue"); st != http.StatusSeeOther {
+		t.Fatalf("picking English: %d", st)
+	}
+	s.until("the parts in English", inEnglish)
+	path := "/case/" + strconv.FormatInt(id, 10)
+	if st, _, _ := a.post(path+"/take", url.Values{"csrf": {a.csrf}}); st != http.StatusSeeOther {
+		t.Fatalf("take: %d", st)
+	}
+	ev := s.until("the take", func(ev sse) bool { return strings.Contains(ev.parts["live-card"].HTML, "Chị Mai") })
+	if h := ev.parts["live-history"].HTML; !inEnglish(ev) || !strings.Contains(h, "took the case") || strings.Contains(h, "đã nhận ca") {
+		t.Errorf("the take not worded in English: %+v", ev)
+	}
+
+	// Changed in the store (as any other process would): the next event's
+	// update is in Vietnamese again.
+	if err := r.db.SetDeskLanguage(ctx, aID, "vi"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: id, Actor: "returnee", Kind: "message", Body: "Em cảm ơn chị", RelayTo: "topic"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ev = s.until("the message", func(ev sse) bool { return strings.Contains(ev.parts["live-history"].HTML, "Em cảm ơn chị") })
+	if h := ev.parts["live-history"].HTML; inEnglish(ev) || !strings.Contains(ev.parts["live-card"].HTML, "Trò chuyện trên web") ||
+		!strings.Contains(h, "đã nhận ca") || strings.Contains(h, "took the case") {
+		t.Errorf("the message's update not in Vietnamese: %+v", ev)
+	}
+}

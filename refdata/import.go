@@ -26,38 +26,6 @@ import (
 // and field. Rows are upserted by their key, so importing a file twice
 // changes nothing the second time. Export writes the same columns back.
 
-// Problem is one thing wrong in a file.
-type Problem struct {
-	Line  int
-	Field string
-	Msg   string
-}
-
-func (p Problem) String() string {
-	if p.Field == "" {
-		return fmt.Sprintf("line %d: %s", p.Line, p.Msg)
-	}
-	return fmt.Sprintf("line %d, field %s: %s", p.Line, p.Field, p.Msg)
-}
-
-// Problems is a file that was refused; nothing was written.
-type Problems []Problem
-
-const maxProblems = 50
-
-func (ps Problems) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d problem(s), nothing was written:", len(ps))
-	for i, p := range ps {
-		if i == maxProblems {
-			fmt.Fprintf(&b, "\n  … and %d more", len(ps)-maxProblems)
-			break
-		}
-		b.WriteString("\n  " + p.String())
-	}
-	return b.String()
-}
-
 // Result counts what an import did.
 type Result struct {
 	Added, Changed, Unchanged int
@@ -81,8 +49,8 @@ type sheet struct {
 	probs Problems
 }
 
-func (s *sheet) bad(line int, field, format string, args ...any) {
-	s.probs = append(s.probs, Problem{Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+func (s *sheet) bad(line int, field string, kind ProblemKind, a args) {
+	s.probs = append(s.probs, Problem{Line: line, Field: field, Kind: kind, Args: a})
 }
 
 // readSheet reads a CSV file with the required and optional columns.
@@ -94,9 +62,10 @@ func readSheet(r io.Reader, required, optional []string) *sheet {
 	head, err := cr.Read()
 	if err != nil {
 		if err == io.EOF {
-			s.bad(1, "", "the file is empty; the first line must name the columns: %s", strings.Join(required, ","))
+			s.bad(1, "", ProbEmptyFile, args{"Columns": strings.Join(required, ",")})
 		} else {
-			s.bad(1, "", "%v", err)
+			kind, a := csvProblem(err)
+			s.bad(1, "", kind, a)
 		}
 		return s
 	}
@@ -108,15 +77,15 @@ func readSheet(r io.Reader, required, optional []string) *sheet {
 		cols[i] = h
 		switch {
 		case !slices.Contains(required, h) && !slices.Contains(optional, h):
-			s.bad(hl, h, "unknown column (expected %s)", strings.Join(append(slices.Clone(required), optional...), ","))
+			s.bad(hl, h, ProbUnknownColumn, args{"Expected": strings.Join(append(slices.Clone(required), optional...), ",")})
 		case seen[h]:
-			s.bad(hl, h, "column given twice")
+			s.bad(hl, h, ProbColumnTwice, nil)
 		}
 		seen[h] = true
 	}
 	for _, c := range required {
 		if !seen[c] {
-			s.bad(hl, c, "column missing from the header")
+			s.bad(hl, c, ProbColumnMissing, nil)
 		}
 	}
 	if len(s.probs) > 0 {
@@ -131,20 +100,20 @@ func readSheet(r io.Reader, required, optional []string) *sheet {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				s.bad(pe.Line, "", "%v", pe.Err)
-			} else {
-				s.bad(line, "", "%v", err)
+				line = pe.Line
 			}
+			kind, a := csvProblem(err)
+			s.bad(line, "", kind, a)
 			return s
 		}
 		if len(rec) != len(cols) {
-			s.bad(line, "", "%d fields, the header has %d", len(rec), len(cols))
+			s.bad(line, "", ProbFieldCount, args{"N": len(rec), "Want": len(cols)})
 			continue
 		}
 		row := map[string]string{}
 		for i, v := range rec {
 			if !utf8.ValidString(v) {
-				s.bad(line, cols[i], "not valid UTF-8 (save the file as UTF-8)")
+				s.bad(line, cols[i], ProbNotUTF8, nil)
 			}
 			row[cols[i]] = strings.TrimSpace(norm.NFC.String(v))
 		}
@@ -152,7 +121,7 @@ func readSheet(r io.Reader, required, optional []string) *sheet {
 		s.lines = append(s.lines, line)
 	}
 	if len(s.rows) == 0 && len(s.probs) == 0 {
-		s.bad(hl, "", "no rows after the header")
+		s.bad(hl, "", ProbNoRows, nil)
 	}
 	return s
 }
@@ -164,11 +133,11 @@ func (s *sheet) text(line int, row map[string]string, field string, min, max int
 	n := utf8.RuneCountInString(v)
 	switch {
 	case n < min && min == 1:
-		s.bad(line, field, "is empty")
+		s.bad(line, field, ProbEmpty, nil)
 	case n < min || n > max:
-		s.bad(line, field, "%d characters, must be %d to %d", n, min, max)
+		s.bad(line, field, ProbLength, args{"N": n, "Min": min, "Max": max})
 	case strings.ContainsAny(v, "\r\n\t"):
-		s.bad(line, field, "must be on one line")
+		s.bad(line, field, ProbOneLine, nil)
 	}
 	return v
 }
@@ -176,7 +145,7 @@ func (s *sheet) text(line int, row map[string]string, field string, min, max int
 func (s *sheet) digits(line int, row map[string]string, field string) string {
 	v := row[field]
 	if v == "" || len(v) > 10 || strings.Trim(v, "0123456789") != "" {
-		s.bad(line, field, "%q is not a code of digits", v)
+		s.bad(line, field, ProbNotDigits, args{"Value": quoted(v)})
 	}
 	return v
 }
@@ -184,7 +153,7 @@ func (s *sheet) digits(line int, row map[string]string, field string) string {
 func (s *sheet) oneOf(line int, row map[string]string, field string, vals []string) string {
 	v := strings.ToLower(row[field])
 	if !slices.Contains(vals, v) {
-		s.bad(line, field, "%q: must be one of %s", row[field], strings.Join(vals, ", "))
+		s.bad(line, field, ProbNotOneOf, args{"Value": quoted(row[field]), "Allowed": strings.Join(vals, ", ")})
 	}
 	return v
 }
@@ -200,7 +169,7 @@ func (s *sheet) boolean(line int, row map[string]string, field string, def bool)
 	case "false", "no", "0", "không", "khong":
 		return false
 	}
-	s.bad(line, field, "%q: must be true or false", v)
+	s.bad(line, field, ProbNotBoolean, args{"Value": quoted(v)})
 	return def
 }
 
@@ -211,7 +180,7 @@ func (s *sheet) integer(line int, row map[string]string, field string, min, max 
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < min || n > max {
-		s.bad(line, field, "%q: must be a whole number from %d to %d, without separators", v, min, max)
+		s.bad(line, field, ProbNotInteger, args{"Value": quoted(v), "Min": min, "Max": max})
 	}
 	return n
 }
@@ -220,7 +189,7 @@ func (s *sheet) date(line int, row map[string]string, field string) time.Time {
 	v := row[field]
 	d, err := time.Parse("2006-01-02", v)
 	if err != nil {
-		s.bad(line, field, "%q: must be a date YYYY-MM-DD", v)
+		s.bad(line, field, ProbNotDate, args{"Value": quoted(v)})
 	}
 	return d
 }
@@ -231,7 +200,7 @@ func (s *sheet) clock(line int, row map[string]string, field string) string {
 	v := row[field]
 	m := clockRe.FindStringSubmatch(v)
 	if m == nil {
-		s.bad(line, field, "%q: must be a time HH:MM", v)
+		s.bad(line, field, ProbNotClock, args{"Value": quoted(v)})
 		return ""
 	}
 	h, _ := strconv.Atoi(m[1])
@@ -268,7 +237,7 @@ func ParseCommuneFile(r io.Reader) ([]CommuneRecord, error) {
 			Active:       s.boolean(l, row, "active", true),
 		}}
 		if f := first[c.Code]; f != 0 {
-			s.bad(l, "code", "%s already on line %d", c.Code, f)
+			s.bad(l, "code", ProbDuplicate, args{"Code": c.Code, "First": f})
 		}
 		first[c.Code] = l
 		out = append(out, c)
@@ -445,16 +414,16 @@ func ParseCourseFile(r io.Reader) ([]CourseRecord, error) {
 		}
 		c.SetSupport(sup)
 		if _, old := row[legacySupportCol]; old && i == 0 {
-			s.bad(l, legacySupportCol, "one figure for every learner is no longer read: give the support per learner group in %s (empty where the data gives none)", strings.Join(supportCols(), ", "))
+			s.bad(l, legacySupportCol, ProbLegacySupport, args{"Columns": strings.Join(supportCols(), ", ")})
 		}
 		if !courseCodeRe.MatchString(c.Code) {
-			s.bad(l, "code", "%q: 1 to 40 letters, digits, dots, dashes or underscores", c.Code)
+			s.bad(l, "code", ProbCourseCode, args{"Value": quoted(c.Code)})
 		}
 		if !c.EnrolDeadline.IsZero() && !c.StartDate.IsZero() && c.EnrolDeadline.After(c.StartDate) {
-			s.bad(l, "enrol_deadline", "%s is after the start date %s", row["enrol_deadline"], row["start_date"])
+			s.bad(l, "enrol_deadline", ProbDeadlineAfterStart, args{"Deadline": row["enrol_deadline"], "Start": row["start_date"]})
 		}
 		if f := first[c.Code]; f != 0 {
-			s.bad(l, "code", "%s already on line %d", c.Code, f)
+			s.bad(l, "code", ProbDuplicate, args{"Code": c.Code, "First": f})
 		}
 		first[c.Code] = l
 		out = append(out, c)
@@ -508,13 +477,7 @@ func ImportCourses(ctx context.Context, db *store.DB, recs []CourseRecord, retir
 				res.Unchanged++
 				continue
 			}
-			active, known := communes[r.CommuneCode]
-			switch {
-			case !known:
-				probs = append(probs, Problem{r.Line, "commune_code", fmt.Sprintf("no commune %s (import the communes first)", r.CommuneCode)})
-			case !active && r.Active:
-				probs = append(probs, Problem{r.Line, "commune_code", fmt.Sprintf("commune %s is retired", r.CommuneCode)})
-			}
+			probs = communeProblem(probs, communes, r.Line, "commune_code", r.CommuneCode, r.Active)
 			if ok {
 				res.Changed++
 			} else {
@@ -581,6 +544,19 @@ func supportCell(v int64) string {
 	return strconv.FormatInt(v, 10)
 }
 
+// communeProblem adds to probs what is wrong with a row's commune code
+// given communeState: none such, or retired where an active one is needed.
+func communeProblem(probs Problems, communes map[string]bool, line int, field, code string, needActive bool) Problems {
+	active, known := communes[code]
+	switch {
+	case !known:
+		return append(probs, Problem{Line: line, Field: field, Kind: ProbNoCommune, Args: args{"Code": code}})
+	case !active && needActive:
+		return append(probs, Problem{Line: line, Field: field, Kind: ProbCommuneRetired, Args: args{"Code": code}})
+	}
+	return probs
+}
+
 func communeState(ctx context.Context, tx *store.Tx) (map[string]bool, error) {
 	cs, err := tx.AllCommunes(ctx)
 	if err != nil {
@@ -625,11 +601,11 @@ func ParseLoanDayFile(r io.Reader) ([]LoanDayRecord, error) {
 			Capacity:    int(s.integer(l, row, "capacity", 0, 10_000)),
 		}}
 		if d.StartsAt != "" && d.EndsAt != "" && d.EndsAt <= d.StartsAt {
-			s.bad(l, "ends_at", "%s is not after the start %s", d.EndsAt, d.StartsAt)
+			s.bad(l, "ends_at", ProbEndsBeforeStart, args{"Ends": d.EndsAt, "Start": d.StartsAt})
 		}
 		k := loanDayKey(d.LoanDay)
 		if f := first[k]; f != 0 {
-			s.bad(l, "starts_at", "the same commune, day and start are already on line %d", f)
+			s.bad(l, "starts_at", ProbSameStart, args{"First": f})
 		}
 		first[k] = l
 		out = append(out, d)
@@ -670,15 +646,9 @@ func ImportLoanDays(ctx context.Context, db *store.DB, recs []LoanDayRecord) (Re
 				res.Unchanged++
 				continue
 			}
-			active, known := communes[r.CommuneCode]
-			switch {
-			case !known:
-				probs = append(probs, Problem{r.Line, "commune_code", fmt.Sprintf("no commune %s (import the communes first)", r.CommuneCode)})
-			case !active:
-				probs = append(probs, Problem{r.Line, "commune_code", fmt.Sprintf("commune %s is retired", r.CommuneCode)})
-			}
+			probs = communeProblem(probs, communes, r.Line, "commune_code", r.CommuneCode, true)
 			if ok && r.Capacity < o.Booked {
-				probs = append(probs, Problem{r.Line, "capacity", fmt.Sprintf("%d is below the %d places already booked", r.Capacity, o.Booked)})
+				probs = append(probs, Problem{Line: r.Line, Field: "capacity", Kind: ProbBelowBooked, Args: args{"Capacity": r.Capacity, "Booked": o.Booked}})
 			}
 			if ok {
 				res.Changed++

@@ -2,7 +2,6 @@ package refdata
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -36,14 +35,14 @@ func ParseStaffFile(r io.Reader) ([]StaffRecord, error) {
 		switch c := strings.ToLower(row["communes"]); {
 		case c == "all":
 			if rec.Role == store.RoleOfficer {
-				s.bad(l, "communes", "an officer needs their communes, not all")
+				s.bad(l, "communes", ProbOfficerAll, nil)
 			}
 		case c == "":
-			s.bad(l, "communes", "give commune codes, or all")
+			s.bad(l, "communes", ProbCommunesEmpty, nil)
 		default:
 			for _, code := range strings.FieldsFunc(c, func(r rune) bool { return r == ' ' || r == ';' || r == ',' }) {
 				if code == "" || len(code) > 10 || strings.Trim(code, "0123456789") != "" {
-					s.bad(l, "communes", "%q is not a commune code", code)
+					s.bad(l, "communes", ProbNotCommuneCode, args{"Value": quoted(code)})
 				}
 				rec.Communes = append(rec.Communes, code)
 			}
@@ -77,13 +76,7 @@ func ImportStaff(ctx context.Context, db *store.DB, recs []StaffRecord, expires 
 		var probs Problems
 		for _, r := range recs {
 			for _, c := range r.Communes {
-				active, known := communes[c]
-				switch {
-				case !known:
-					probs = append(probs, Problem{r.Line, "communes", fmt.Sprintf("no commune %s (import the communes first)", c)})
-				case !active:
-					probs = append(probs, Problem{r.Line, "communes", fmt.Sprintf("commune %s is retired", c)})
-				}
+				probs = communeProblem(probs, communes, r.Line, "communes", c, true)
 			}
 		}
 		if len(probs) > 0 {
