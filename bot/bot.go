@@ -422,7 +422,8 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		conv, conversing := r.Conv, r.Conversing
 		start := in.Kind == flows.InCommand && in.Command == "start"
 		if start {
-			if err := b.atStart(ctx, tx, fx, person, from); err != nil { // features.go
+			// A feature may answer /start first, or instead (returnee_events.go).
+			if routed, err = b.atStart(ctx, tx, fx, person, upd); err != nil || routed {
 				return err
 			}
 		}

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"strconv"
 
 	"reentrybot/channel"
@@ -9,32 +8,9 @@ import (
 	"reentrybot/store"
 )
 
-// What a returnee on another channel can do outside the flows, as on
-// Telegram: rate a closed case here (bot/casework); /stop announcements and answer
-// "Nhận lại thông báo?" after /start (bot/announcements), answer a
-// follow-up question (bot/reminders). Staff stay on Telegram, so nothing here is
-// a staff action.
-
-// channelExtras handles ev when a feature registered it (routes.go); pre
-// are messages to send before the flows' replies when the flows still run
-// (the announcements question after /start).
-func (b *Bot) channelExtras(ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (handled bool, msgs, pre []channel.Message, err error) {
-	if route := routes.forChannel(ev); route.fn != nil {
-		return route.fn(b, ctx, tx, caps, p, ev)
-	}
-	return false, nil, nil, nil
-}
-
 // channelReply renders one catalog text for p on a channel.
 func (b *Bot) channelReply(p store.Person, caps channel.Capabilities, key string) []channel.Message {
 	return channel.Render(b.cat, p.Language, flows.Reply{Key: key}, 0, caps)
-}
-
-// refuseForgedOnChannel answers a case button a returnee could not have
-// been shown like a stale one, and logs and audits it.
-func (b *Bot) refuseForgedOnChannel(ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) ([]channel.Message, error) {
-	b.log.Warn("forged case button from a returnee", "from", ev.From.String(), "data", ev.Data)
-	return b.channelReply(p, caps, "button_stale"), tx.Audit(ctx, 0, 0, "denied_callback", 0, "returnee "+string(ev.From.Channel))
 }
 
 // ratingQuestion is the question after a closed case, with five buttons

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -141,108 +140,6 @@ func RegisterStaffCommand(feature, name string, fn func(ctx context.Context, b *
 		}})
 }
 
-// Press is a returnee's press of a button on Telegram (or their command,
-// with Data empty), handled inside the transaction that records the
-// update, with the person touched.
-type Press struct {
-	Tx     *store.Tx
-	Person store.Person // Language is theirs
-	From   models.User
-	Data   string
-
-	b     *Bot
-	fx    *effects
-	cq    *models.CallbackQuery
-	toast string
-}
-
-// Reply sends text (HTML) to the person after commit.
-func (p *Press) Reply(html string) { p.b.replyAfter(p.fx, p.From.ID, html, nil) }
-
-// DropButtons removes the buttons of the pressed message after commit.
-func (p *Press) DropButtons() {
-	if p.cq != nil {
-		p.b.dropButtonsAfter(p.fx, p.cq)
-	}
-}
-
-// Toast is the short text Telegram shows on the press.
-func (p *Press) Toast(text string) { p.toast = text }
-
-// RegisterButtonPrefix gives feature the returnees' buttons whose data
-// starts with prefix (the longest registered prefix wins; staff pressing
-// one go to their own handling).
-func RegisterButtonPrefix(feature, prefix string, fn func(ctx context.Context, b *Bot, p *Press) error) {
-	routes.buttonPrefix(prefix, button{feature: feature, others: func(b *Bot, ctx context.Context, upd *models.Update, from models.User, _ flows.Input) error {
-		return b.handlePress(ctx, upd, from, fn)
-	}})
-}
-
-// handlePress records a returnee's button press (or command) and runs fn
-// with it, then acknowledges the press.
-func (b *Bot) handlePress(ctx context.Context, upd *models.Update, from models.User, fn func(ctx context.Context, b *Bot, p *Press) error) error {
-	cq := upd.CallbackQuery
-	fx := &effects{}
-	var p *Press
-	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
-		ref := strconv.FormatInt(from.ID, 10)
-		person, err := tx.TouchPerson(ctx, string(telegram.Name), ref, ref, i18n.Normalize(from.LanguageCode))
-		if err != nil {
-			return err
-		}
-		p = &Press{Tx: tx, Person: person, From: from, b: b, fx: fx, cq: cq}
-		if cq != nil {
-			p.Data = cq.Data
-		}
-		return fn(ctx, b, p)
-	})
-	if err != nil {
-		return err
-	}
-	if cq != nil {
-		toast := ""
-		if p != nil {
-			toast = p.toast
-		}
-		b.answerCallbackText(ctx, cq.ID, toast)
-	}
-	if !dup {
-		fx.run()
-		b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), "handled").Inc()
-	}
-	return nil
-}
-
-// ChannelEvent is a returnee's event on another channel that a feature
-// registered, handled inside the handling's transaction.
-type ChannelEvent struct {
-	Tx     *store.Tx
-	Person store.Person
-	Caps   channel.Capabilities
-	Event  channel.Event
-
-	b   *Bot
-	pre []channel.Message // Before
-}
-
-// Text renders one catalog text for the person on their channel.
-func (e *ChannelEvent) Text(key string) []channel.Message {
-	return e.b.channelReply(e.Person, e.Caps, key)
-}
-
-// Forged refuses a case button the person could not have been shown:
-// logged, audited, and answered like a stale one.
-func (e *ChannelEvent) Forged(ctx context.Context) ([]channel.Message, error) {
-	return e.b.refuseForgedOnChannel(ctx, e.Tx, e.Caps, e.Person, e.Event)
-}
-
-// RegisterChannelButtonPrefix gives feature the buttons of other channels
-// whose data starts with prefix (the longest wins). fn's msgs are the
-// answer; handled false leaves the event to the flows.
-func RegisterChannelButtonPrefix(feature, prefix string, fn func(ctx context.Context, b *Bot, e *ChannelEvent) (handled bool, msgs []channel.Message, err error)) {
-	routes.channelButtonPrefix(prefix, feature, channelHandler(fn))
-}
-
 // sweepJob is work the sweeper does for a feature.
 type sweepJob struct {
 	feature string
@@ -276,8 +173,8 @@ func (b *Bot) runJobs(ctx context.Context, last map[string]time.Time) {
 // (RegisterStaffInput); its workers run while the bot runs and keep
 // state per bot (RegisterRunner, State); returnees turn announcements off
 // and on with a command, buttons and a question after /start, on every
-// channel (RegisterCommand, RegisterButton, RegisterStart,
-// RegisterChannelCommand, RegisterChannelButton); and it makes its own
+// channel (RegisterCommand, RegisterButton, registered once for every
+// channel, returnee_events.go); and it makes its own
 // Bot API calls (photos, documents, edits) in a chat's order, at a pace
 // shared across processes (Queue, SendMarkup, WireMarkup, ButtonData,
 // Channel, BroadcastOptions).
@@ -395,87 +292,6 @@ func (r *router) staffInput(b *Bot, ctx context.Context, tx *store.Tx, fx *effec
 		}
 	}
 	return false, "", nil
-}
-
-// ReplyButtons sends text (HTML) to the person after commit, with buttons
-// in one row.
-func (p *Press) ReplyButtons(html string, buttons ...channel.Button) {
-	p.b.replyAfter(p.fx, p.From.ID, html, inlineRow(buttons))
-}
-
-// inlineRow is buttons as one row of an inline keyboard, nil for none.
-func inlineRow(buttons []channel.Button) models.ReplyMarkup {
-	if len(buttons) == 0 {
-		return nil
-	}
-	row := make([]models.InlineKeyboardButton, len(buttons))
-	for i, bt := range buttons {
-		row[i] = models.InlineKeyboardButton{Text: bt.Label, CallbackData: bt.Data}
-	}
-	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{row}}
-}
-
-// RegisterCommand gives feature a command returnees send (a Press
-// without Data); staff sending it get their help.
-func RegisterCommand(feature, name string, fn func(ctx context.Context, b *Bot, p *Press) error) {
-	routes.command(name, command{feature: feature, others: func(b *Bot, ctx context.Context, upd *models.Update, from models.User, _ flows.Input) error {
-		return b.handlePress(ctx, upd, from, fn)
-	}})
-}
-
-// RegisterButton gives feature the returnees' buttons with exactly data.
-func RegisterButton(feature, data string, fn func(ctx context.Context, b *Bot, p *Press) error) {
-	routes.button(data, button{feature: feature, others: func(b *Bot, ctx context.Context, upd *models.Update, from models.User, _ flows.Input) error {
-		return b.handlePress(ctx, upd, from, fn)
-	}})
-}
-
-// RegisterStart has fn run when a returnee on Telegram sends /start,
-// inside its transaction and before the flows answer it (a Press without
-// Data; what fn replies comes first).
-func RegisterStart(feature string, fn func(ctx context.Context, b *Bot, p *Press) error) {
-	routes.claim("start", feature, feature)
-	routes.onStart = append(routes.onStart, fn)
-}
-
-// atStart runs the RegisterStart hooks for person's /start.
-func (b *Bot) atStart(ctx context.Context, tx *store.Tx, fx *effects, person store.Person, from models.User) error {
-	for _, fn := range routes.onStart {
-		if err := fn(ctx, b, &Press{Tx: tx, Person: person, From: from, b: b, fx: fx}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Markup is one catalog text in the channel's markup, unsplit (for a
-// short message with buttons).
-func (e *ChannelEvent) Markup(key string) string {
-	return e.b.channelText(e.Person.Language, key, e.Caps)
-}
-
-// Before sends msgs before the flows' answer, when the event is left to
-// them (handled false).
-func (e *ChannelEvent) Before(msgs ...channel.Message) { e.pre = append(e.pre, msgs...) }
-
-// RegisterChannelCommand gives feature a command returnees send on other
-// channels, as RegisterChannelButtonPrefix does buttons.
-func RegisterChannelCommand(feature, name string, fn func(ctx context.Context, b *Bot, e *ChannelEvent) (handled bool, msgs []channel.Message, err error)) {
-	routes.channelCommand(name, feature, channelHandler(fn))
-}
-
-// RegisterChannelButton gives feature the buttons of other channels with
-// exactly data.
-func RegisterChannelButton(feature, data string, fn func(ctx context.Context, b *Bot, e *ChannelEvent) (handled bool, msgs []channel.Message, err error)) {
-	routes.channelButton(data, feature, channelHandler(fn))
-}
-
-func channelHandler(fn func(ctx context.Context, b *Bot, e *ChannelEvent) (bool, []channel.Message, error)) channelFn {
-	return func(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (bool, []channel.Message, []channel.Message, error) {
-		e := &ChannelEvent{Tx: tx, Person: p, Caps: caps, Event: ev, b: b}
-		handled, msgs, err := fn(ctx, b, e)
-		return handled, msgs, e.pre, err
-	}
 }
 
 // What bot/casework needs beyond the other features, and why: a staff

@@ -31,11 +31,6 @@ type staffFn func(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s stor
 // payload's prefix already cut.
 type startFn func(b *Bot, ctx context.Context, upd *models.Update, from models.User, payload string) error
 
-// channelFn handles an event of a returnee on another channel that a
-// feature owns, inside the handling's transaction (channel_extras.go);
-// handled false leaves it to the flows, whose replies follow pre.
-type channelFn func(b *Bot, ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (handled bool, msgs, pre []channel.Message, err error)
-
 // command is who may use a command and who answers it.
 type command struct {
 	feature   string
@@ -76,17 +71,16 @@ type router struct {
 	// First looks at a staff member's private input, and hooks of a
 	// returnee's /start (features.go).
 	staffInputs []func(ctx context.Context, b *Bot, in *StaffInput) (bool, error)
-	onStart     []func(ctx context.Context, b *Bot, p *Press) error
 
 	// Other channels' returnees (no staff there): commands, exact button
 	// data, button data prefixes.
 	chCommands, chData, chPrefixes map[string]channelRoute
 }
 
-// channelRoute is a feature's handler of other channels' events.
+// channelRoute is a feature's handler of a returnee's event (returnee_events.go).
 type channelRoute struct {
 	feature string
-	fn      channelFn
+	fn      featureFn
 }
 
 var routes = newRouter()
@@ -232,20 +226,20 @@ func longestPrefix[T any](m map[string]T, s string) (key string, v T, ok bool) {
 
 // channelCommand registers what a returnee on another channel gets for a
 // command, before the flows.
-func (r *router) channelCommand(name, feature string, fn channelFn) {
+func (r *router) channelCommand(name, feature string, fn featureFn) {
 	r.claim("channel command", name, feature)
 	r.chCommands[name] = channelRoute{feature, fn}
 }
 
 // channelButton registers exact button data on other channels.
-func (r *router) channelButton(data, feature string, fn channelFn) {
+func (r *router) channelButton(data, feature string, fn featureFn) {
 	r.claim("channel button data", data, feature)
 	r.chData[data] = channelRoute{feature, fn}
 }
 
 // channelButtonPrefix registers a prefix of button data on other channels;
 // the longest match wins.
-func (r *router) channelButtonPrefix(prefix, feature string, fn channelFn) {
+func (r *router) channelButtonPrefix(prefix, feature string, fn featureFn) {
 	r.claim("channel button prefix", prefix, feature)
 	r.chPrefixes[prefix] = channelRoute{feature, fn}
 }

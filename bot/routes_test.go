@@ -191,7 +191,7 @@ func TestChannelRoutes(t *testing.T) {
 		{"/queue", text("/queue"), ""},
 		{"back on", press("n:on"), "announcements"},
 		{"keep off", press("n:off"), "announcements"},
-		{"the Telegram stop button", press("n:stop"), ""},
+		{"the stop button under an announcement", press("n:stop"), "announcements"},
 		{"rating", press(caseData("rate", 7, "5")), "desk"},
 		{"follow-up answer", press(caseData("fu", 7, "yes")), "reminders"},
 		{"a flows button", press(channel.ButtonData(3, "k:12")), ""},

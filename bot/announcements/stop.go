@@ -36,44 +36,30 @@ func (c choice) reply() string {
 	return "announce_still_off"
 }
 
-// registerStop registers a returnee's /stop and answers, on Telegram and
-// on every other channel. Only announcements stop: reminders of their own
-// appointments and messages about their cases go on.
+// registerStop registers a returnee's /stop and answers, once for every
+// channel. Only announcements stop: reminders of their own appointments
+// and messages about their cases go on.
 func registerStop() {
-	bot.RegisterCommand(feature, "stop", onTelegram(stop))
-	bot.RegisterButton(feature, stopData, onTelegram(stop))
-	bot.RegisterButton(feature, backOnData, onTelegram(backOn))
-	bot.RegisterButton(feature, keepOffData, onTelegram(keepOff))
-	bot.RegisterStart(feature, askBackOn)
-	bot.RegisterChannelCommand(feature, "stop", onChannel(stop))
-	bot.RegisterChannelCommand(feature, "start", askBackOnChannel)
-	bot.RegisterChannelButton(feature, backOnData, onChannel(backOn))
-	bot.RegisterChannelButton(feature, keepOffData, onChannel(keepOff))
+	bot.RegisterCommand(feature, "stop", answer(stop))
+	bot.RegisterButton(feature, stopData, answer(stop))
+	bot.RegisterButton(feature, backOnData, answer(backOn))
+	bot.RegisterButton(feature, keepOffData, answer(keepOff))
+	bot.RegisterCommand(feature, "start", askBackOn)
 }
 
-// onTelegram turns a returnee's announcements off, or back on, or leaves
-// them off, as c asks.
-func onTelegram(c choice) func(ctx context.Context, b *bot.Bot, p *bot.Press) error {
-	return func(ctx context.Context, b *bot.Bot, p *bot.Press) error {
-		if err := set(ctx, p.Tx, p.Person.ID, c); err != nil {
-			return err
-		}
-		lang := p.Person.Language
-		if c == stop && p.Data != "" {
-			p.Toast(b.Catalog().T(lang, "toast_announce_stopped", nil))
-		}
-		if c != stop {
-			p.DropButtons()
-		}
-		p.Reply(b.Catalog().T(lang, c.reply(), nil))
-		return nil
-	}
-}
-
-// onChannel is onTelegram on another channel.
-func onChannel(c choice) func(ctx context.Context, b *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
+// answer turns a returnee's announcements off, or back on, or leaves them
+// off, as c asks; the buttons of the question go once it is answered.
+func answer(c choice) func(ctx context.Context, b *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
 	return func(ctx context.Context, b *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
-		return true, e.Text(c.reply()), set(ctx, e.Tx, e.Person.ID, c)
+		if err := set(ctx, e.Tx, e.Person.ID, c); err != nil {
+			return true, nil, err
+		}
+		if c == stop {
+			e.Toast("toast_announce_stopped") // the button under an announcement
+		} else {
+			e.DropButtons()
+		}
+		return true, e.Text(c.reply()), nil
 	}
 }
 
@@ -87,20 +73,11 @@ func set(ctx context.Context, tx *store.Tx, person int64, c choice) error {
 }
 
 // askBackOn asks a person who turned announcements off and sends /start
-// whether they want them again. /start alone must not turn them on:
-// Telegram's "Restart" sends it too, without the person meaning
-// announcements (issue 16, item 5).
-func askBackOn(_ context.Context, b *bot.Bot, p *bot.Press) error {
-	if p.Person.AnnouncementsOff {
-		lang := p.Person.Language
-		p.ReplyButtons(b.Catalog().T(lang, "announce_ask_back_on", nil), yesNo(b, lang)...)
-	}
-	return nil
-}
-
-// askBackOnChannel is askBackOn on another channel, with Có/Không buttons
-// where the channel has two; the flows still answer /start after it.
-func askBackOnChannel(_ context.Context, b *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
+// whether they want them again, with Có/Không buttons where the channel
+// has two. /start alone must not turn them on: Telegram's "Restart" sends
+// it too, without the person meaning announcements (issue 16, item 5).
+// The flows still answer /start after it.
+func askBackOn(_ context.Context, b *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
 	if !e.Person.AnnouncementsOff {
 		return false, nil, nil
 	}

@@ -14,10 +14,7 @@ import (
 // other case button from a returnee is forged, since a returnee is shown
 // no other. Longer prefixes of other features ("k:fu:", bot/reminders)
 // win over this one.
-func init() {
-	bot.RegisterButtonPrefix(feature, "k:", rateOnTelegram)
-	bot.RegisterChannelButtonPrefix(feature, "k:", rateOnChannel)
-}
+func init() { bot.RegisterButtonPrefix(feature, "k:", rateCase) }
 
 // rating reads a rating button's data; ok is false for a case button that
 // is not a rating of 1 to 5.
@@ -39,30 +36,10 @@ func rate(ctx context.Context, tx *store.Tx, p store.Person, caseID int64, n int
 	return err == nil, err
 }
 
-// rateOnTelegram: thanks and the buttons gone, or "no longer valid" as
-// the press's toast.
-func rateOnTelegram(ctx context.Context, b *bot.Bot, p *bot.Press) error {
-	id, n, arg, ok := rating(p.Data)
-	if !ok {
-		b.Log().Warn("forged or stale case button from a returnee", "user", p.From.ID, "data", p.Data)
-		return p.Tx.Audit(ctx, 0, p.From.ID, "denied_callback", 0, "returnee")
-	}
-	rated, err := rate(ctx, p.Tx, p.Person, id, n, arg)
-	if err != nil {
-		return err
-	}
-	if !rated {
-		p.Toast(b.Catalog().T(p.Person.Language, "button_stale", nil))
-		return nil
-	}
-	p.Reply(b.Catalog().T(p.Person.Language, "rating_thanks", nil))
-	p.DropButtons()
-	return nil
-}
-
-// rateOnChannel is the same on another channel; data that is no case
-// button at all is left to the flows.
-func rateOnChannel(ctx context.Context, _ *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
+// rateCase thanks the person and takes the buttons away, or says the
+// question is no longer open (a toast where the channel shows one); data
+// that is no case button at all is left to the flows.
+func rateCase(ctx context.Context, _ *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
 	if _, _, _, isCase := bot.ParseCaseData(e.Event.Data); !isCase {
 		return false, nil, nil
 	}
@@ -73,7 +50,8 @@ func rateOnChannel(ctx context.Context, _ *bot.Bot, e *bot.ChannelEvent) (bool, 
 	}
 	rated, err := rate(ctx, e.Tx, e.Person, id, n, arg)
 	if err != nil || !rated {
-		return true, e.Text("button_stale"), err
+		return true, e.Note("button_stale"), err
 	}
+	e.DropButtons()
 	return true, e.Text("rating_thanks"), nil
 }

@@ -130,7 +130,7 @@ func TestRatingOnTelegram(t *testing.T) {
 		forged int
 	}{{bot.CaseData("rate", theirs, "5"), 0}, {bot.CaseData("rate", id, "9"), 1}, {bot.CaseData("take", id), 2}} {
 		forge(r, u, first, f.data)
-		if got := audited(r, "denied_callback", "returnee"); got != f.forged {
+		if got := audited(r, "denied_callback", "returnee telegram"); got != f.forged {
 			t.Errorf("after %s: %d presses logged as forged, want %d", f.data, got, f.forged)
 		}
 	}

@@ -193,36 +193,13 @@ func reminderMessage(b *bot.Bot, r store.DueReminder, ref store.ReminderRef) (st
 func init() {
 	bot.RegisterJob(feature, 0, Run)
 	bot.RegisterButtonPrefix(feature, "k:"+followupAction+":", answerFollowup)
-	bot.RegisterChannelButtonPrefix(feature, "k:"+followupAction+":", answerFollowupOn)
 }
 
-// answerFollowup stores a returnee's answer to their own follow-up, on the
-// reminder and on its case. Anyone else's, a second answer or a made-up
-// one changes nothing.
-func answerFollowup(ctx context.Context, b *bot.Bot, p *bot.Press) error {
-	action, id, answer, ok := bot.ParseCaseData(p.Data)
-	lang := p.Person.Language
-	if !ok || action != followupAction || answer == "" {
-		b.Log().Warn("forged follow-up button", "user", p.From.ID, "data", p.Data)
-		return p.Tx.Audit(ctx, 0, p.From.ID, "denied_callback", 0, "returnee")
-	}
-	stored, err := p.Tx.AnswerFollowup(ctx, id, p.Person.ID, answer, b.Now())
-	if err != nil {
-		return err
-	}
-	if !stored {
-		p.Toast(b.Catalog().T(lang, "button_stale", nil))
-		return nil
-	}
-	p.Reply(b.Catalog().T(lang, "followup_thanks_"+answer, nil))
-	p.DropButtons()
-	return nil
-}
-
-// answerFollowupOn is answerFollowup on another channel; a case button
-// that is not a follow-up's answer is forged (a returnee has no other
-// there but the rating, which is the desk's).
-func answerFollowupOn(ctx context.Context, b *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
+// answerFollowup stores the answer to a follow-up question on the case,
+// thanks the person and takes the buttons away; a case button that is not
+// a follow-up's answer is forged (a returnee has no other but the rating,
+// whose prefix is shorter).
+func answerFollowup(ctx context.Context, b *bot.Bot, e *bot.ChannelEvent) (bool, []channel.Message, error) {
 	action, id, arg, ok := bot.ParseCaseData(e.Event.Data)
 	if !ok {
 		return false, nil, nil
@@ -233,8 +210,9 @@ func answerFollowupOn(ctx context.Context, b *bot.Bot, e *bot.ChannelEvent) (boo
 	}
 	stored, err := e.Tx.AnswerFollowup(ctx, id, e.Person.ID, arg, b.Now())
 	if err != nil || !stored {
-		return true, e.Text("button_stale"), err
+		return true, e.Note("button_stale"), err
 	}
+	e.DropButtons()
 	return true, e.Text("followup_thanks_" + arg), nil
 }
 

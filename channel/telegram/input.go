@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/go-telegram/bot/models"
@@ -148,4 +149,36 @@ func Kind(u *models.Update) string {
 		return "my_chat_member"
 	}
 	return "other"
+}
+
+// Event is a private-chat update as the channel layer tells it (what a
+// feature's handler of returnees' events reads on every channel); ok is
+// false where Input's is. A command keeps its text, without the bot's
+// @username.
+func Event(upd *models.Update, me string) (ev channel.Event, ok bool) {
+	in, from, ok := Input(upd, me)
+	if !ok {
+		return ev, false
+	}
+	ev = channel.Event{
+		ID:   strconv.FormatInt(upd.ID, 10),
+		From: channel.Address{Channel: Name, Ref: strconv.FormatInt(from.ID, 10)},
+		Name: from.FirstName, LangHint: from.LanguageCode, At: in.At,
+	}
+	switch in.Kind {
+	case flows.InChoice:
+		ev.Kind, ev.Data = channel.EvButton, upd.CallbackQuery.Data
+	case flows.InCommand:
+		ev.Kind, ev.Text = channel.EvText, strings.TrimSpace("/"+in.Command+" "+in.Arg)
+	case flows.InText:
+		ev.Kind, ev.Text = channel.EvText, in.Text
+	case flows.InContact:
+		ev.Kind, ev.Phone = channel.EvContact, in.Phone
+	default:
+		ev.Kind, ev.Media = channel.EvMedia, in.Media
+		if in.Media == "location" {
+			ev.Kind = channel.EvLocation
+		}
+	}
+	return ev, true
 }
