@@ -2,6 +2,9 @@ package telegram
 
 import (
 	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
 )
@@ -64,4 +67,51 @@ func FuzzParseCallback(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A private-chat update as the channel layer tells it: what a feature's
+// handler reads on every channel.
+func TestEvent(t *testing.T) {
+	user := &models.User{ID: 42, FirstName: "An", LanguageCode: "vi"}
+	private := models.Chat{ID: 42, Type: models.ChatTypePrivate}
+	msg := func(m models.Message) *models.Update {
+		m.Chat, m.From, m.Date = private, user, 1764900000
+		return &models.Update{ID: 7, Message: &m}
+	}
+	tests := []struct {
+		name string
+		upd  *models.Update
+		want channel.Event // ID, From, Name, LangHint and At are checked apart
+		ok   bool
+	}{
+		{"text", msg(models.Message{Text: "  xin chao "}), channel.Event{Kind: channel.EvText, Text: "xin chao"}, true},
+		{"command to this bot", msg(models.Message{Text: "/stop@reentry_test_bot"}), channel.Event{Kind: channel.EvText, Text: "/stop"}, true},
+		{"command with an argument", msg(models.Message{Text: "/start c_07840"}), channel.Event{Kind: channel.EvText, Text: "/start c_07840"}, true},
+		{"own phone", msg(models.Message{Contact: &models.Contact{PhoneNumber: "+84912345678", UserID: 42}}), channel.Event{Kind: channel.EvContact, Phone: "+84912345678"}, true},
+		{"someone else's phone is media", msg(models.Message{Contact: &models.Contact{PhoneNumber: "+84900000000", UserID: 9}}), channel.Event{Kind: channel.EvMedia, Media: "contact"}, true},
+		{"photo", msg(models.Message{Photo: []models.PhotoSize{{FileID: "p"}}}), channel.Event{Kind: channel.EvMedia, Media: "photo"}, true},
+		{"location", msg(models.Message{Location: &models.Location{Latitude: 21.2, Longitude: 106.1}}), channel.Event{Kind: channel.EvLocation, Media: "location"}, true},
+		{"button", &models.Update{ID: 7, CallbackQuery: &models.CallbackQuery{ID: "q", From: *user, Data: "k:rate:3:5",
+			Message: models.MaybeInaccessibleMessage{Message: &models.Message{ID: 5, Chat: private, Date: 1764900000}}}},
+			channel.Event{Kind: channel.EvButton, Data: "k:rate:3:5"}, true},
+		{"a group message is not a returnee's", &models.Update{ID: 7, Message: &models.Message{Text: "hi", From: user, Chat: models.Chat{ID: -100, Type: models.ChatTypeSupergroup}}}, channel.Event{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, ok := Event(tt.upd, "reentry_test_bot")
+			if ok != tt.ok {
+				t.Fatalf("ok %v, want %v", ok, tt.ok)
+			}
+			if !ok {
+				return
+			}
+			if ev.ID != "7" || ev.From != (channel.Address{Channel: Name, Ref: "42"}) || ev.Name != "An" || ev.LangHint != "vi" || !ev.At.Equal(TimeOf(1764900000)) {
+				t.Errorf("event %+v: id, address, name, language or time wrong", ev)
+			}
+			ev.ID, ev.From, ev.Name, ev.LangHint, ev.At = "", channel.Address{}, "", "", time.Time{}
+			if ev != tt.want {
+				t.Errorf("event %+v, want %+v", ev, tt.want)
+			}
+		})
+	}
 }
