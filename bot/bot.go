@@ -351,8 +351,7 @@ func (b *Bot) returneeWay(upd *models.Update) bool {
 	if start, _ := routes.startPayload(in); start != nil {
 		return false
 	}
-	_, routed := routes.private(in, upd.CallbackQuery)
-	return !routed
+	return !routes.staffOnly(in)
 }
 
 // handleOnce is one attempt: commit, then send.
@@ -372,8 +371,7 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	if start, payload := routes.startPayload(in); start != nil { // deep links: staff invites
 		return start(b, ctx, upd, from, payload)
 	}
-	route, routed := routes.private(in, upd.CallbackQuery) // routes.go
-	if !routed {
+	if !routes.staffOnly(in) { // routes.go
 		// The common case: handleReturnee checks for staff in its first
 		// statement and hands staff over.
 		return b.handleReturnee(ctx, upd, in, from)
@@ -384,9 +382,6 @@ func (b *Bot) handleOnce(ctx context.Context, upd *models.Update) (err error) {
 	}
 	if isStaff {
 		return b.handleStaffPrivate(ctx, upd, s, from, in, upd.CallbackQuery)
-	}
-	if route.others != nil {
-		return route.others(b, ctx, upd, from, in)
 	}
 	return b.refuseStaffCommand(ctx, upd, from, in.Command)
 }
@@ -400,13 +395,14 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		out    flows.Outcome
 		person store.Person
 		fx     = &effects{}
-		routed bool
-		saved  bool // the conversation moved: its answer is recorded once sent
+		routed bool   // the relay or a feature took the input: no flows' answer
+		saved  bool   // the conversation moved: its answer is recorded once sent
+		toast  string // a feature's acknowledgement of the press
 	)
 	dup := false
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
 		// A retried attempt starts afresh.
-		dup, routed, saved, fx.fns = false, false, false, nil
+		dup, routed, saved, toast, fx.fns = false, false, false, "", nil
 		// One round trip: the person and their conversation, read again
 		// only when /start's hooks may have changed it or the read may
 		// predate another handling of the person (store.Returnee).
@@ -420,14 +416,15 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		}
 		person = r.Person
 		conv, conversing := r.Conv, r.Conversing
-		start := in.Kind == flows.InCommand && in.Command == "start"
-		if start {
-			// A feature may answer /start first, or instead (returnee_events.go).
-			if routed, err = b.atStart(ctx, tx, fx, person, upd); err != nil || routed {
-				return err
-			}
+		// A feature's command or button (returnee_events.go), as on every
+		// channel; one that leaves the event to the flows (the question
+		// before /start's answer) may have changed the conversation.
+		feature, handled, err := b.telegramFeature(ctx, tx, fx, person, upd, &toast)
+		if err != nil || handled {
+			routed = handled
+			return err
 		}
-		if start || !r.Fresh {
+		if feature || !r.Fresh {
 			if conv, conversing, err = tx.ConversationState(ctx, person.ID); err != nil {
 				return err
 			}
@@ -488,7 +485,10 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	if cq := upd.CallbackQuery; cq != nil {
 		// In the chat's outbox, ahead of the answer, rather than here: a
 		// round trip in this lane would hold the chat's next update.
-		id, lang, toast := cq.ID, person.Language, out.Toast
+		if toast == "" {
+			toast = out.Toast
+		}
+		id, lang := cq.ID, person.Language
 		b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
 			b.answerCallback(ctx, id, lang, toast, false)
 			return nil

@@ -2,14 +2,11 @@ package bot
 
 import (
 	"context"
-	"errors"
 
 	"github.com/go-telegram/bot/models"
 
 	"reentrybot/channel"
 	"reentrybot/channel/telegram"
-	"reentrybot/flows"
-	"reentrybot/i18n"
 	"reentrybot/store"
 )
 
@@ -19,8 +16,8 @@ import (
 // question (bot/reminders). A feature registers its handler once
 // (RegisterCommand, RegisterButton, RegisterButtonPrefix); the core hands
 // it the person's event as the channel layer tells it (a ChannelEvent),
-// from Telegram's path (telegramFeature) or the other channels'
-// (channelExtras), and sends what it answers through the person's channel.
+// from Telegram's path (telegramFeature, in handleReturnee's
+// transaction) or the other channels' (channelExtras), and sends what it answers through the person's channel.
 
 // ChannelEvent is a returnee's event that a feature registered, on any
 // channel, handled inside the handling's transaction.
@@ -93,26 +90,17 @@ func (e *ChannelEvent) Forged(ctx context.Context) ([]channel.Message, error) {
 // channel; staff sending it get their help. "start" runs before the flows
 // answer it (its handler leaves the event to them, after what it put
 // Before).
-func RegisterCommand(feature, name string, fn featureFn) {
-	routes.channelCommand(name, feature, fn)
-	if name != "start" { // Telegram's /start is the flows' (atStart asks the feature first)
-		routes.command(name, command{feature: feature, others: telegramFeature(fn)})
-	}
-}
+func RegisterCommand(feature, name string, fn featureFn) { routes.channelCommand(name, feature, fn) }
 
 // RegisterButton gives feature the returnees' buttons with exactly data,
 // on every channel (staff pressing one go to their own handling).
-func RegisterButton(feature, data string, fn featureFn) {
-	routes.channelButton(data, feature, fn)
-	routes.button(data, button{feature: feature, others: telegramFeature(fn)})
-}
+func RegisterButton(feature, data string, fn featureFn) { routes.channelButton(data, feature, fn) }
 
 // RegisterButtonPrefix gives feature the returnees' buttons whose data
 // starts with prefix, on every channel (the longest registered prefix
 // wins).
 func RegisterButtonPrefix(feature, prefix string, fn featureFn) {
 	routes.channelButtonPrefix(prefix, feature, fn)
-	routes.buttonPrefix(prefix, button{feature: feature, others: telegramFeature(fn)})
 }
 
 // channelExtras runs the feature that registered ev on another channel
@@ -128,86 +116,35 @@ func (b *Bot) channelExtras(ctx context.Context, tx *store.Tx, caps channel.Capa
 	return handled, msgs, e.pre, err
 }
 
-// errToFlows: a feature left a Telegram update to the flows; its
-// transaction is rolled back and handleReturnee takes the update.
-var errToFlows = errors.New("left to the flows")
-
-// telegramFeature runs a feature's handler on a returnee's Telegram
-// update: in the transaction that records the update, with the person
-// touched; the press is acknowledged (with the feature's toast), and what
-// it answers goes out through Telegram's channel after commit.
-func telegramFeature(fn featureFn) othersFn {
-	return func(b *Bot, ctx context.Context, upd *models.Update, from models.User, in flows.Input) error {
-		ev, ok := telegram.Event(upd, b.me.Username)
-		if !ok {
-			return nil
-		}
-		cq := upd.CallbackQuery
-		fx := &effects{}
-		var toast, lang string
-		dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
-			toast = ""
-			person, err := tx.TouchPerson(ctx, string(ev.From.Channel), ev.From.Ref, ev.From.Ref, i18n.Normalize(from.LanguageCode))
-			if err != nil {
-				return err
-			}
-			lang = person.Language
-			e := &ChannelEvent{Tx: tx, Person: person, Caps: telegram.Caps, Event: ev, b: b}
-			if cq != nil {
-				e.drop = func() { b.dropButtonsAfter(fx, cq) }
-			}
-			handled, msgs, err := fn(ctx, b, e)
-			if err != nil {
-				return err
-			}
-			if !handled {
-				return errToFlows
-			}
-			toast = e.toast
-			b.sendAfter(fx, person.ID, ev.From, append(e.pre, msgs...))
-			return nil
-		})
-		if errors.Is(err, errToFlows) {
-			return b.handleReturnee(ctx, upd, in, from)
-		}
-		if err != nil {
-			return err
-		}
-		if cq != nil {
-			text := ""
-			if toast != "" {
-				text = b.cat.T(lang, toast, nil)
-			}
-			b.answerCallbackText(ctx, cq.ID, text)
-		}
-		if !dup {
-			fx.run()
-			b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), "handled").Inc()
-		}
-		return nil
-	}
-}
-
-// atStart asks the feature that registered "start" before the flows
-// answer a returnee's /start on Telegram (as channelExtras does on other
-// channels); what it puts Before goes out first. handled: it answered,
-// and the flows do not.
-func (b *Bot) atStart(ctx context.Context, tx *store.Tx, fx *effects, person store.Person, upd *models.Update) (handled bool, err error) {
-	route := routes.chCommands["start"]
+// telegramFeature runs the feature that registered a returnee's Telegram
+// update, if any, inside handleReturnee's transaction (after its first
+// statement, the staff check): feature reports that one ran, handled that
+// it answered (the flows do not); what it answers goes out through
+// Telegram's channel after commit, its acknowledgement of a press in
+// *toast (a catalog key).
+func (b *Bot) telegramFeature(ctx context.Context, tx *store.Tx, fx *effects, person store.Person, upd *models.Update, toast *string) (feature, handled bool, err error) {
 	ev, ok := telegram.Event(upd, b.me.Username)
-	if route.fn == nil || !ok {
-		return false, nil
+	if !ok {
+		return false, false, nil
+	}
+	route := routes.forChannel(ev)
+	if route.fn == nil {
+		return false, false, nil
 	}
 	e := &ChannelEvent{Tx: tx, Person: person, Caps: telegram.Caps, Event: ev, b: b}
+	if cq := upd.CallbackQuery; cq != nil {
+		e.drop = func() { b.dropButtonsAfter(fx, cq) }
+	}
 	handled, msgs, err := route.fn(ctx, b, e)
 	if err != nil {
-		return false, err
+		return true, false, err
 	}
 	if handled {
 		e.pre = append(e.pre, msgs...)
 	}
+	*toast = e.toast
 	b.sendAfter(fx, person.ID, ev.From, e.pre)
-	return handled, nil
+	return true, handled, nil
 }
 
 // sendAfter sends msgs to the person on their channel after commit, in

@@ -20,9 +20,6 @@ import (
 // feature. A second claim to a name panics at init: two features can never
 // both believe they own it.
 
-// othersFn handles what someone who is not staff sent in a private chat.
-type othersFn func(b *Bot, ctx context.Context, upd *models.Update, from models.User, in flows.Input) error
-
 // staffFn handles a staff member's command in their private chat, inside
 // the update's transaction (handleStaffPrivate).
 type staffFn func(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, in flows.Input) error
@@ -34,21 +31,13 @@ type startFn func(b *Bot, ctx context.Context, upd *models.Update, from models.U
 // command is who may use a command and who answers it.
 type command struct {
 	feature   string
-	staffOnly bool     // anyone else is refused like an unknown command, and audited
-	others    othersFn // nil: the flows answer (handleReturnee)
-	staff     staffFn  // nil: the staff member gets their help
+	staffOnly bool    // anyone else is refused like an unknown command, and audited
+	staff     staffFn // nil: the staff member gets their help
 	// menu: the roles whose private chat menu shows the command; group:
 	// shown in the staff group's menu (menus.go).
 	menu  []store.Role
 	group bool
 	core  bool // the core's own (staff.go): after the features' in a menu
-}
-
-// button is a feature's callback data: staff pressing it go to
-// handleStaffPrivate, anyone else to others.
-type button struct {
-	feature string
-	others  othersFn
 }
 
 // updateRoute takes a whole kind of update before the private-chat routes.
@@ -60,8 +49,6 @@ type updateRoute struct {
 
 type router struct {
 	commands map[string]command
-	data     map[string]button // exact callback data
-	prefixes map[string]button // callback data prefixes; the longest match wins
 	starts   map[string]startFn
 	owners   map[string]string // "kind name" → feature, to refuse a second claim
 	order    []string          // commands in the order they were registered (menus)
@@ -72,12 +59,13 @@ type router struct {
 	// returnee's /start (features.go).
 	staffInputs []func(ctx context.Context, b *Bot, in *StaffInput) (bool, error)
 
-	// Other channels' returnees (no staff there): commands, exact button
-	// data, button data prefixes.
+	// A returnee's feature events on every channel: commands, exact
+	// button data, button data prefixes.
 	chCommands, chData, chPrefixes map[string]channelRoute
 }
 
-// channelRoute is a feature's handler of a returnee's event (returnee_events.go).
+// channelRoute is a feature's handler of a returnee's event on any
+// channel (returnee_events.go).
 type channelRoute struct {
 	feature string
 	fn      featureFn
@@ -87,8 +75,8 @@ var routes = newRouter()
 
 func newRouter() *router {
 	return &router{
-		commands: map[string]command{}, data: map[string]button{}, prefixes: map[string]button{},
-		starts: map[string]startFn{}, owners: map[string]string{},
+		commands: map[string]command{},
+		starts:   map[string]startFn{}, owners: map[string]string{},
 		chCommands: map[string]channelRoute{}, chData: map[string]channelRoute{}, chPrefixes: map[string]channelRoute{},
 	}
 }
@@ -111,28 +99,6 @@ func (r *router) command(name string, c command) {
 	r.claim("command", name, c.feature)
 	r.commands[name] = c
 	r.order = append(r.order, name)
-}
-
-// button registers exact callback data.
-func (r *router) button(data string, bt button) {
-	mustHandle(bt)
-	r.claim("button data", data, bt.feature)
-	r.data[data] = bt
-}
-
-// buttonPrefix registers a prefix of callback data.
-func (r *router) buttonPrefix(prefix string, bt button) {
-	mustHandle(bt)
-	r.claim("button prefix", prefix, bt.feature)
-	r.prefixes[prefix] = bt
-}
-
-// mustHandle refuses a button nobody but staff could press: a returnee's
-// press of it would have no answer.
-func mustHandle(bt button) {
-	if bt.others == nil {
-		panic(fmt.Sprintf("routes: %s registers a button without a handler", bt.feature))
-	}
 }
 
 // start registers a /start payload prefix.
@@ -170,25 +136,17 @@ func (r *router) startPayload(in flows.Input) (startFn, string) {
 	return fn, strings.TrimPrefix(in.Arg, p)
 }
 
-// private is the route of a private-chat input; ok is false for the
-// common case, the flows (handleReturnee, which hands staff over itself).
-// A route without others is for staff only.
-func (r *router) private(in flows.Input, cq *models.CallbackQuery) (route button, ok bool) {
-	if cq != nil {
-		if bt, ok := r.data[cq.Data]; ok {
-			return bt, true
-		}
-		_, bt, ok := longestPrefix(r.prefixes, cq.Data)
-		return bt, ok
-	}
+// staffOnly reports whether in is a staff-only command: staff get it in
+// handleStaffPrivate, anyone else is refused. Everything else a private
+// chat sends goes to handleReturnee, whose first statement is the staff
+// check (a returnee's feature commands and buttons are found there, by
+// forChannel, as on every channel).
+func (r *router) staffOnly(in flows.Input) bool {
 	if in.Kind != flows.InCommand {
-		return button{}, false
+		return false
 	}
 	c, ok := r.commands[in.Command]
-	if !ok || (!c.staffOnly && c.others == nil) {
-		return button{}, false
-	}
-	return button{feature: c.feature, others: c.others}, true
+	return ok && c.staffOnly
 }
 
 // staffCommand answers a staff member's command in their private chat.
@@ -227,12 +185,14 @@ func longestPrefix[T any](m map[string]T, s string) (key string, v T, ok bool) {
 // channelCommand registers what a returnee on another channel gets for a
 // command, before the flows.
 func (r *router) channelCommand(name, feature string, fn featureFn) {
+	mustHandle(feature, fn)
 	r.claim("channel command", name, feature)
 	r.chCommands[name] = channelRoute{feature, fn}
 }
 
 // channelButton registers exact button data on other channels.
 func (r *router) channelButton(data, feature string, fn featureFn) {
+	mustHandle(feature, fn)
 	r.claim("channel button data", data, feature)
 	r.chData[data] = channelRoute{feature, fn}
 }
@@ -240,8 +200,17 @@ func (r *router) channelButton(data, feature string, fn featureFn) {
 // channelButtonPrefix registers a prefix of button data on other channels;
 // the longest match wins.
 func (r *router) channelButtonPrefix(prefix, feature string, fn featureFn) {
+	mustHandle(feature, fn)
 	r.claim("channel button prefix", prefix, feature)
 	r.chPrefixes[prefix] = channelRoute{feature, fn}
+}
+
+// mustHandle refuses a registration without a handler: the person's
+// event would have no answer.
+func mustHandle(feature string, fn featureFn) {
+	if fn == nil {
+		panic(fmt.Sprintf("routes: %s registers a returnee's event without a handler", feature))
+	}
 }
 
 // forChannel is the handler of an event on another channel, one without

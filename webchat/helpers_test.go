@@ -255,6 +255,12 @@ func (w *web) choose(id string) []msg {
 	w.e.t.Helper()
 	w.read(0)
 	data, ok := w.button(id)
+	// The last part of a split answer may still be on its way (a loaded
+	// machine takes longer than answer's quiet spell between two parts).
+	for deadline := time.Now().Add(10 * time.Second); !ok && time.Now().Before(deadline); {
+		w.read(1)
+		data, ok = w.button(id)
+	}
 	if !ok {
 		w.e.t.Fatalf("option %s not offered; last messages: %+v", id, w.tail(3))
 	}
