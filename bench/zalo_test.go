@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -38,16 +37,7 @@ var (
 
 func startZalo(b *testing.B) *zaloEnv {
 	b.Helper()
-	shared.mu.Lock()
-	if shared.pg == nil {
-		pg, err := StartPostgres(context.Background(), os.Getenv("BENCH_DATABASE_URL"))
-		if err != nil {
-			shared.mu.Unlock()
-			b.Skipf("no PostgreSQL: %v", err)
-		}
-		shared.pg = pg
-	}
-	shared.mu.Unlock()
+	sharedPostgres(b)
 	zaloOnce.Do(func() { zaloE, zaloErr = newZaloEnv() })
 	if zaloErr != nil {
 		b.Fatal(zaloErr)
