@@ -392,20 +392,16 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	typ := telegram.Kind(upd)
 	addr := channel.Address{Channel: telegram.Name, Ref: strconv.FormatInt(from.ID, 10)}
 	var (
-		out    flows.Outcome
-		person store.Person
-		fx     = &effects{}
-		routed bool   // the relay or a feature took the input: no flows' answer
-		saved  bool   // the conversation moved: its answer is recorded once sent
-		toast  string // a feature's acknowledgement of the press
+		res stepResult
+		fx  = &effects{}
 	)
+	ev, _ := telegram.Event(upd, b.me.Username)
 	dup := false
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
 		// A retried attempt starts afresh.
-		dup, routed, saved, toast, fx.fns = false, false, false, "", nil
-		// One round trip: the person and their conversation, read again
-		// only when /start's hooks may have changed it or the read may
-		// predate another handling of the person (store.Returnee).
+		dup, res, fx.fns = false, stepResult{}, nil
+		// One round trip: the staff check, the inbox mark, the person and
+		// their conversation (store.Returnee).
 		r, ok, err := tx.SeenTouchAndState(ctx, upd.ID, from.ID, string(addr.Channel), addr.Ref, addr.Ref, i18n.Normalize(from.LanguageCode))
 		if err != nil {
 			return err
@@ -414,31 +410,17 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			dup = true
 			return nil
 		}
-		person = r.Person
-		conv, conversing := r.Conv, r.Conversing
-		// A feature's command or button (returnee_events.go), as on every
-		// channel; one that leaves the event to the flows (the question
-		// before /start's answer) may have changed the conversation.
-		feature, handled, err := b.telegramFeature(ctx, tx, fx, person, upd, &toast)
-		if err != nil || handled {
-			routed = handled
-			return err
-		}
-		if feature || !r.Fresh {
-			if conv, conversing, err = tx.ConversationState(ctx, person.ID); err != nil {
-				return err
-			}
-		}
-		t := turn{ch: b.tg, to: addr, person: person, conv: conv, conversing: conversing, in: in,
-			name: from.FirstName, langHint: i18n.Normalize(from.LanguageCode)}
+		s := step{ch: b.tg, ev: ev, r: r}
 		if m := upd.Message; m != nil && in.Kind != flows.InText {
-			t.copyFrom = &mediaSource{kind: telegram.MediaKind(m), caption: textfold.Clean(m.Caption), chat: m.Chat.ID, msg: m.ID}
+			s.copyFrom = &mediaSource{kind: telegram.MediaKind(m), caption: textfold.Clean(m.Caption), chat: m.Chat.ID, msg: m.ID}
 		}
-		if out, routed, err = b.converse(ctx, tx, fx, t); err != nil || routed {
+		if cq := upd.CallbackQuery; cq != nil {
+			s.dropButtons = func(fx *effects) { b.dropButtonsAfter(fx, cq) }
+		}
+		if res, err = b.handleStep(ctx, tx, fx, s); err != nil { // converse.go
 			return err
 		}
-		saved = out.Version != conv.Version
-		if out.Erased {
+		if res.out.Erased {
 			// The chat holds what the person told the bot and what it
 			// answered: deleted up to this update (erasure.go).
 			if last := lastMessageID(upd); last > 0 {
@@ -485,37 +467,28 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	if cq := upd.CallbackQuery; cq != nil {
 		// In the chat's outbox, ahead of the answer, rather than here: a
 		// round trip in this lane would hold the chat's next update.
+		toast := res.toast
 		if toast == "" {
-			toast = out.Toast
+			toast = res.out.Toast
 		}
-		id, lang := cq.ID, person.Language
+		id, lang := cq.ID, res.person.Language
 		b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
 			b.answerCallback(ctx, id, lang, toast, false)
 			return nil
 		})
 	}
 	fx.run()
-	if routed {
-		return nil
+	if len(res.msgs) > 0 || res.saved {
+		// Sent in the chat's outbox lane, after commit.
+		b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
+			b.sendOn(b.tg, res.person.ID, addr, res.msgs)
+			if res.saved {
+				b.sentAnswer(res.person.ID, res.out.Version)
+			}
+			return nil
+		})
 	}
-	lang := out.Lang
-	if lang == "" {
-		lang = person.Language
-	}
-	// Rendered and sent in the chat's outbox lane, after commit; the
-	// presses were acknowledged above (Telegram's toasts).
-	b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
-		msgs, _ := b.renderOutcome(telegram.Caps, lang, out)
-		if len(msgs) > 0 && in.Kind == flows.InContact {
-			msgs[0].ClearContact = true // the share-phone keyboard was used
-		}
-		b.sendOn(b.tg, person.ID, addr, msgs)
-		if saved {
-			b.sentAnswer(person.ID, out.Version)
-		}
-		return nil
-	})
-	b.afterCases(ctx, out)
+	b.afterCases(ctx, res.out)
 	return nil
 }
 

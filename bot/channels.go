@@ -141,9 +141,9 @@ func (b *Bot) handleNext(ctx context.Context, to channel.Address) (more bool, er
 	return serr == nil, serr
 }
 
-// handleNextOnce runs one event through the flows, as handleReturnee does
-// for Telegram: in one transaction that also marks it handled, then the
-// replies are rendered for the channel and sent in order.
+// handleNextOnce handles the person's oldest unhandled event as
+// handleReturnee does Telegram's (handleStep, in one transaction that
+// also marks it handled); the replies are sent in order after commit.
 func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -154,16 +154,12 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 	if !ok {
 		return false, fmt.Errorf("events from %s: no such channel", to)
 	}
-	caps := ch.Capabilities()
 	var (
-		out    flows.Outcome
-		person store.Person
-		msgs   []channel.Message
-		fx     = &effects{}
-		saved  bool
+		res stepResult
+		fx  = &effects{}
 	)
 	err = b.db.InTx(ctx, func(tx *store.Tx) error {
-		more, saved, msgs, fx.fns = false, false, nil, nil
+		more, res, fx.fns = false, stepResult{}, nil
 		row, ok, err := tx.TakeInboxEvent(ctx, string(to.Channel), to.Ref)
 		if err != nil || !ok {
 			return err
@@ -176,73 +172,28 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 		if ev.Kind == channel.EvUnfollow {
 			return tx.MarkUnreachable(ctx, string(to.Channel), to.Ref, "unfollowed")
 		}
-		// The person and their conversation in one round trip; read again
-		// when a feature's handler ran first (it may have changed it) or
-		// the read may predate another handling (store.Returnee).
+		// The person and their conversation in one round trip.
 		r, err := tx.TouchAndState(ctx, string(to.Channel), to.Ref, to.Ref, i18n.Normalize(ev.LangHint))
 		if err != nil {
 			return err
 		}
-		person = r.Person
-		lang := person.Language
-		routed := routes.forChannel(ev).fn != nil
-		extra, emsgs, pre, err := b.channelExtras(ctx, tx, caps, person, ev) // channel_extras.go
-		if err != nil || extra {
-			msgs = emsgs
-			return err
-		}
-		defer func() { msgs = append(pre, msgs...) }()
-		in, err := b.eventInput(ctx, tx, person.ID, ev)
-		if err != nil {
-			return err
-		}
-		if in.Kind == "" { // a number that is no choice of the list
-			n, _ := channel.Numbered(ev.Text)
-			msgs = channel.Render(b.cat, lang, flows.Reply{Key: "menu_number_unknown", Params: map[string]any{"N": n}}, 0, caps)
-			return nil
-		}
-		conv, conversing := r.Conv, r.Conversing
-		if routed || !r.Fresh {
-			if conv, conversing, err = tx.ConversationState(ctx, person.ID); err != nil {
-				return err
-			}
-		}
-		var relayed bool
-		out, relayed, err = b.converse(ctx, tx, fx, turn{ch: ch, to: to, person: person, conv: conv, conversing: conversing, in: in,
-			name: ev.Name, langHint: i18n.Normalize(ev.LangHint)})
-		if err != nil || relayed {
-			return err
-		}
-		saved = out.Version != conv.Version
-		if out.Lang != "" {
-			lang = out.Lang
-		}
-		var menu *store.Menu
-		msgs, menu = b.renderOutcome(caps, lang, out)
-		// The newest list is the one a typed number answers; a step
-		// without one leaves numbers to the flows (a year, a phone). An
-		// input that moved nothing (a stale press) keeps the list.
-		if menu != nil || saved {
-			if err := tx.SaveMenu(ctx, person.ID, menu); err != nil {
-				return err
-			}
-		}
-		return nil
+		res, err = b.handleStep(ctx, tx, fx, step{ch: ch, ev: ev, r: r}) // converse.go
+		return err
 	})
 	if err != nil || !more {
 		return false, err
 	}
 	fx.run()
-	if len(msgs) > 0 || saved { // a saved step's answer is recorded even when it says nothing
+	if len(res.msgs) > 0 || res.saved { // a saved step's answer is recorded even when it says nothing
 		b.outbox.submit(b.sendCtx, laneKey(to), func(ctx context.Context) error {
-			b.sendOn(ch, person.ID, to, msgs)
-			if saved {
-				b.sentAnswer(person.ID, out.Version)
+			b.sendOn(ch, res.person.ID, to, res.msgs)
+			if res.saved {
+				b.sentAnswer(res.person.ID, res.out.Version)
 			}
 			return nil
 		})
 	}
-	b.afterCases(ctx, out)
+	b.afterCases(ctx, res.out)
 	return true, nil
 }
 

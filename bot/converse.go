@@ -6,6 +6,7 @@ import (
 
 	"reentrybot/channel"
 	"reentrybot/flows"
+	"reentrybot/i18n"
 	"reentrybot/store"
 )
 
@@ -183,4 +184,98 @@ func (b *Bot) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *effects, 
 	id := c.ID
 	fx.add(func() { b.kickRelay(id, relayTopic) })
 	return true, nil
+}
+
+// step is a returnee's event after its channel's own first statement
+// (Telegram's SeenTouchAndState, the others' TakeInboxEvent and
+// TouchAndState), which marked it handled, touched the person and read
+// their conversation.
+type step struct {
+	ch Channel
+	ev channel.Event
+	r  store.Returnee
+	// Telegram's: where a file the person sent can be copied from, and
+	// what takes the pressed message's buttons away.
+	copyFrom    *mediaSource
+	dropButtons func(fx *effects)
+}
+
+// stepResult is what a handled step leaves for after commit.
+type stepResult struct {
+	person store.Person
+	out    flows.Outcome
+	msgs   []channel.Message // the answer, in order, fitted to the channel
+	saved  bool              // the conversation moved: its answer is recorded once sent
+	toast  string            // a feature's acknowledgement of the press (channels with Ack)
+}
+
+// handleStep is a returnee's event handled the same way on every channel,
+// inside its transaction: a feature's command or button (the registry), or
+// a typed number turned into the choice of the numbered list last shown,
+// then converse (the relay, or the flows); the answer rendered under the
+// channel's capabilities, and the new numbered list kept.
+func (b *Bot) handleStep(ctx context.Context, tx *store.Tx, fx *effects, s step) (res stepResult, err error) {
+	res.person = s.r.Person
+	person, caps := s.r.Person, s.ch.Capabilities()
+	var pre []channel.Message
+	route := routes.forChannel(s.ev)
+	if route.fn != nil {
+		e := &ChannelEvent{Tx: tx, Person: person, Caps: caps, Event: s.ev, b: b}
+		if s.dropButtons != nil {
+			e.drop = func() { s.dropButtons(fx) }
+		}
+		handled, msgs, err := route.fn(ctx, b, e)
+		if err != nil {
+			return res, err
+		}
+		res.toast, pre = e.toast, e.pre
+		if handled {
+			res.msgs = append(pre, msgs...)
+			return res, nil
+		}
+	}
+	in, err := b.eventInput(ctx, tx, person.ID, s.ev)
+	if err != nil {
+		return res, err
+	}
+	if in.Kind == "" { // a number that is no choice of the list
+		n, _ := channel.Numbered(s.ev.Text)
+		res.msgs = append(pre, channel.Render(b.cat, person.Language, flows.Reply{Key: "menu_number_unknown", Params: map[string]any{"N": n}}, 0, caps)...)
+		return res, nil
+	}
+	// Read again when a feature ran first (it may have changed the
+	// conversation) or the first statement's read may predate another
+	// handling of the person (store.Returnee).
+	conv, conversing := s.r.Conv, s.r.Conversing
+	if route.fn != nil || !s.r.Fresh {
+		if conv, conversing, err = tx.ConversationState(ctx, person.ID); err != nil {
+			return res, err
+		}
+	}
+	out, relayed, err := b.converse(ctx, tx, fx, turn{ch: s.ch, to: s.ev.From, person: person, conv: conv, conversing: conversing, in: in,
+		name: s.ev.Name, langHint: i18n.Normalize(s.ev.LangHint), copyFrom: s.copyFrom})
+	if err != nil || relayed {
+		res.msgs = pre
+		return res, err
+	}
+	res.out, res.saved = out, out.Version != conv.Version
+	lang := person.Language
+	if out.Lang != "" {
+		lang = out.Lang
+	}
+	msgs, menu := b.renderOutcome(caps, lang, out)
+	if in.Kind == flows.InContact && len(msgs) > 0 {
+		msgs[0].ClearContact = true // the share-phone control was used
+	}
+	res.msgs = append(pre, msgs...)
+	// The newest list is the one a typed number answers. Saving the
+	// conversation cleared the last one (a step without a list leaves
+	// numbers to the flows: a year, a phone); an input that moved nothing
+	// (a stale press) keeps it.
+	if menu != nil {
+		if err := tx.SaveMenu(ctx, person.ID, menu); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }

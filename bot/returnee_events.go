@@ -3,10 +3,7 @@ package bot
 import (
 	"context"
 
-	"github.com/go-telegram/bot/models"
-
 	"reentrybot/channel"
-	"reentrybot/channel/telegram"
 	"reentrybot/store"
 )
 
@@ -15,9 +12,9 @@ import (
 // thông báo?" after /start (bot/announcements), answer a follow-up
 // question (bot/reminders). A feature registers its handler once
 // (RegisterCommand, RegisterButton, RegisterButtonPrefix); the core hands
-// it the person's event as the channel layer tells it (a ChannelEvent),
-// from Telegram's path (telegramFeature, in handleReturnee's
-// transaction) or the other channels' (channelExtras), and sends what it answers through the person's channel.
+// it the person's event as the channel layer tells it (a ChannelEvent) in
+// handleStep (converse.go), the same on every channel, and sends what it
+// answers through the person's channel.
 
 // ChannelEvent is a returnee's event that a feature registered, on any
 // channel, handled inside the handling's transaction.
@@ -101,63 +98,4 @@ func RegisterButton(feature, data string, fn featureFn) { routes.channelButton(d
 // wins).
 func RegisterButtonPrefix(feature, prefix string, fn featureFn) {
 	routes.channelButtonPrefix(prefix, feature, fn)
-}
-
-// channelExtras runs the feature that registered ev on another channel
-// (routes.go); pre are messages to send before the flows' replies when the
-// flows still run (the announcements question after /start).
-func (b *Bot) channelExtras(ctx context.Context, tx *store.Tx, caps channel.Capabilities, p store.Person, ev channel.Event) (handled bool, msgs, pre []channel.Message, err error) {
-	route := routes.forChannel(ev)
-	if route.fn == nil {
-		return false, nil, nil, nil
-	}
-	e := &ChannelEvent{Tx: tx, Person: p, Caps: caps, Event: ev, b: b}
-	handled, msgs, err = route.fn(ctx, b, e)
-	return handled, msgs, e.pre, err
-}
-
-// telegramFeature runs the feature that registered a returnee's Telegram
-// update, if any, inside handleReturnee's transaction (after its first
-// statement, the staff check): feature reports that one ran, handled that
-// it answered (the flows do not); what it answers goes out through
-// Telegram's channel after commit, its acknowledgement of a press in
-// *toast (a catalog key).
-func (b *Bot) telegramFeature(ctx context.Context, tx *store.Tx, fx *effects, person store.Person, upd *models.Update, toast *string) (feature, handled bool, err error) {
-	ev, ok := telegram.Event(upd, b.me.Username)
-	if !ok {
-		return false, false, nil
-	}
-	route := routes.forChannel(ev)
-	if route.fn == nil {
-		return false, false, nil
-	}
-	e := &ChannelEvent{Tx: tx, Person: person, Caps: telegram.Caps, Event: ev, b: b}
-	if cq := upd.CallbackQuery; cq != nil {
-		e.drop = func() { b.dropButtonsAfter(fx, cq) }
-	}
-	handled, msgs, err := route.fn(ctx, b, e)
-	if err != nil {
-		return true, false, err
-	}
-	if handled {
-		e.pre = append(e.pre, msgs...)
-	}
-	*toast = e.toast
-	b.sendAfter(fx, person.ID, ev.From, e.pre)
-	return true, handled, nil
-}
-
-// sendAfter sends msgs to the person on their channel after commit, in
-// their outbox lane.
-func (b *Bot) sendAfter(fx *effects, personID int64, to channel.Address, msgs []channel.Message) {
-	ch, ok := b.channel(to.Channel)
-	if !ok || len(msgs) == 0 {
-		return
-	}
-	fx.add(func() {
-		b.outbox.submit(b.sendCtx, laneKey(to), func(context.Context) error {
-			b.sendOn(ch, personID, to, msgs)
-			return nil
-		})
-	})
 }

@@ -34,18 +34,20 @@ INSERT INTO conversations (person_id, flow, state, data, version, updated_at)
 VALUES ($1, $2, $3, $4, 1, $5)
 ON CONFLICT (person_id) DO UPDATE
    SET flow = EXCLUDED.flow, state = EXCLUDED.state, data = EXCLUDED.data,
-       version = conversations.version + 1, updated_at = EXCLUDED.updated_at
+       version = conversations.version + 1, updated_at = EXCLUDED.updated_at, menu = NULL
 RETURNING version, updated_at`
 
 // A conversation read from its row is saved with a plain update: the
 // upsert would first probe the key, then lock the row (a WAL record of
 // its own) before updating it.
 const updateConversationSQL = `
-UPDATE conversations SET flow = $2, state = $3, data = $4, version = version + 1, updated_at = $5
+UPDATE conversations SET flow = $2, state = $3, data = $4, version = version + 1, updated_at = $5, menu = NULL
  WHERE person_id = $1
 RETURNING version, updated_at`
 
-// SaveConversation writes c and bumps its version.
+// SaveConversation writes c and bumps its version. The numbered list
+// last shown (SaveMenu) is forgotten: a typed number answers only the list
+// of the step the person is at.
 func (tx *Tx) SaveConversation(ctx context.Context, c *domain.Conversation) error {
 	data := c.Data
 	if len(data) == 0 {
