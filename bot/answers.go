@@ -83,18 +83,16 @@ func (b *Bot) answerKeeper(ctx context.Context) {
 // repeatLost asks again where an answer was not recorded as sent within
 // RepeatAfter of the update: the process that handled it stopped first.
 func (b *Bot) repeatLost(ctx context.Context) {
-	for _, name := range b.channelNames() {
-		ids, err := b.db.Unanswered(ctx, string(name), b.opts.RepeatAfter, 24*time.Hour, 100, b.now())
-		if err != nil {
-			if ctx.Err() == nil {
-				b.log.Warn("listing unanswered conversations", "channel", name, "err", err)
-			}
-			return
+	ids, err := b.db.Unanswered(ctx, b.channelNames(), b.opts.RepeatAfter, 24*time.Hour, 100, b.now())
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Warn("listing unanswered conversations", "err", err)
 		}
-		for _, id := range ids {
-			if err := b.repeatOne(ctx, id); err != nil && ctx.Err() == nil {
-				b.log.Warn("asking again after a lost answer", "person", id, "err", err)
-			}
+		return
+	}
+	for _, id := range ids {
+		if err := b.repeatOne(ctx, id); err != nil && ctx.Err() == nil {
+			b.log.Warn("asking again after a lost answer", "person", id, "err", err)
 		}
 	}
 }

@@ -395,7 +395,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		res stepResult
 		fx  = &effects{}
 	)
-	ev, _ := telegram.Event(upd, b.me.Username)
+	ev := telegram.Event(upd, in, from)
 	dup := false
 	err := b.db.InTx(ctx, func(tx *store.Tx) error {
 		// A retried attempt starts afresh.

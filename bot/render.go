@@ -22,10 +22,10 @@ func (b *Bot) channel(name channel.Name) (Channel, bool) {
 }
 
 // channelNames are the channels this bot runs, Telegram first.
-func (b *Bot) channelNames() []channel.Name {
-	names := []channel.Name{telegram.Name}
+func (b *Bot) channelNames() []string {
+	names := []string{string(telegram.Name)}
 	for name := range b.channels {
-		names = append(names, name)
+		names = append(names, string(name))
 	}
 	return names
 }

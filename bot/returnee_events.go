@@ -52,15 +52,19 @@ func (e *ChannelEvent) Before(msgs ...channel.Message) { e.pre = append(e.pre, m
 // Toast acknowledges the press with a short catalog text where the
 // channel shows one (Telegram); elsewhere it says nothing.
 func (e *ChannelEvent) Toast(key string) {
-	if e.Caps.Ack && e.Event.Kind == channel.EvButton {
+	if e.acknowledged() {
 		e.toast = key
 	}
 }
 
+// acknowledged reports whether the event is a press the channel
+// acknowledges (a toast).
+func (e *ChannelEvent) acknowledged() bool { return e.Caps.Ack && e.Event.Kind == channel.EvButton }
+
 // Note is a short catalog text about the press: its acknowledgement where
 // the channel shows one (no message then), else a message.
 func (e *ChannelEvent) Note(key string) []channel.Message {
-	if e.Caps.Ack && e.Event.Kind == channel.EvButton {
+	if e.acknowledged() {
 		e.toast = key
 		return nil
 	}

@@ -119,16 +119,16 @@ func (db *DB) MarkAnswered(ctx context.Context, versions map[int64]int64) error 
 
 const unansweredSQL = `
 SELECT c.person_id FROM conversations c JOIN people p ON p.id = c.person_id
- WHERE c.answered_version < c.version AND p.channel = $1
+ WHERE c.answered_version < c.version AND p.channel = ANY($1)
    AND c.updated_at < $2 AND c.updated_at > $3
  ORDER BY c.updated_at LIMIT $4`
 
-// Unanswered lists people of channel whose conversation changed more than
+// Unanswered lists people of the channels whose conversation changed more than
 // after before now (but less than within) without its answer being
 // recorded as sent.
-func (db *DB) Unanswered(ctx context.Context, channel string, after, within time.Duration, limit int, now time.Time) ([]int64, error) {
+func (db *DB) Unanswered(ctx context.Context, channels []string, after, within time.Duration, limit int, now time.Time) ([]int64, error) {
 	var ids []int64
-	if err := db.X.SelectContext(ctx, &ids, unansweredSQL, channel, now.Add(-after), now.Add(-within), limit); err != nil {
+	if err := db.X.SelectContext(ctx, &ids, unansweredSQL, pq.Array(channels), now.Add(-after), now.Add(-within), limit); err != nil {
 		return nil, fmt.Errorf("listing unanswered conversations: %w", err)
 	}
 	return ids, nil

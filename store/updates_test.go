@@ -125,7 +125,7 @@ func TestConversationStateAndAnswers(t *testing.T) {
 	// Version 1 is unanswered until recorded.
 	unanswered := func() []int64 {
 		t.Helper()
-		ids, err := db.Unanswered(ctx, "telegram", 0, time.Hour, 10, db.Now().Add(time.Minute)) // a minute after the change
+		ids, err := db.Unanswered(ctx, []string{"telegram"}, 0, time.Hour, 10, db.Now().Add(time.Minute)) // a minute after the change
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +134,7 @@ func TestConversationStateAndAnswers(t *testing.T) {
 	if ids := unanswered(); len(ids) != 1 || ids[0] != id {
 		t.Fatalf("unanswered %v, want [%d]", ids, id)
 	}
-	if ids, err := db.Unanswered(ctx, "telegram", time.Hour, 2*time.Hour, 10, db.Now()); err != nil || len(ids) != 0 {
+	if ids, err := db.Unanswered(ctx, []string{"telegram"}, time.Hour, 2*time.Hour, 10, db.Now()); err != nil || len(ids) != 0 {
 		t.Fatalf("changed under an hour ago, listed as older: %v %v", ids, err)
 	}
 	if err := db.MarkAnswered(ctx, map[int64]int64{id: 1}); err != nil {

@@ -56,7 +56,7 @@ func (c *Channel) Send(ctx context.Context, to channel.Address, m channel.Messag
 		// the buttons go with the question, the keyboard with a hint just
 		// after.
 		if markup != nil {
-			if err := c.sendText(ctx, t, text, markup); err != nil {
+			if err := c.SendText(ctx, t, text, markup); err != nil {
 				return err
 			}
 			text = m.ContactHint
@@ -65,7 +65,7 @@ func (c *Channel) Send(ctx context.Context, to channel.Address, m channel.Messag
 	case m.ClearContact && markup == nil:
 		markup = &models.ReplyKeyboardRemove{RemoveKeyboard: true}
 	}
-	return c.sendText(ctx, t, text, markup)
+	return c.SendText(ctx, t, text, markup)
 }
 
 // SendText sends one HTML text with markup (nil for none) through the
@@ -73,10 +73,6 @@ func (c *Channel) Send(ctx context.Context, to channel.Address, m channel.Messag
 // goes this way. Text over Telegram's limit (only a bug makes one: the
 // channel layer splits replies) is cut rather than refused.
 func (c *Channel) SendText(ctx context.Context, t Target, text string, markup models.ReplyMarkup) error {
-	return c.sendText(ctx, t, text, markup)
-}
-
-func (c *Channel) sendText(ctx context.Context, t Target, text string, markup models.ReplyMarkup) error {
 	if n := channel.Length(text, Caps); n > MaxText {
 		c.log.Error("message too long, cut", "chat", t.ChatID, "len", n)
 		text = channel.Split(text, Caps)[0]
@@ -131,7 +127,7 @@ func (c *Channel) sendFile(ctx context.Context, t Target, m channel.Message) err
 	if err := c.SendFile(ctx, t, false, m.File.Name, m.File.Data, caption); err != nil || caption != "" || m.Text == "" {
 		return err
 	}
-	return c.sendText(ctx, t, m.Text, nil)
+	return c.SendText(ctx, t, m.Text, nil)
 }
 
 // keyboard turns rendered buttons into an inline keyboard, nil for none.

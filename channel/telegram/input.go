@@ -152,15 +152,11 @@ func Kind(u *models.Update) string {
 }
 
 // Event is a private-chat update as the channel layer tells it (what a
-// feature's handler of returnees' events reads on every channel); ok is
-// false where Input's is. A command keeps its text, without the bot's
-// @username.
-func Event(upd *models.Update, me string) (ev channel.Event, ok bool) {
-	in, from, ok := Input(upd, me)
-	if !ok {
-		return ev, false
-	}
-	ev = channel.Event{
+// feature's handler of returnees' events reads on every channel), from
+// what Input read of it (in, from). A command keeps its text, without the
+// bot's @username.
+func Event(upd *models.Update, in flows.Input, from models.User) channel.Event {
+	ev := channel.Event{
 		ID:   strconv.FormatInt(upd.ID, 10),
 		From: channel.Address{Channel: Name, Ref: strconv.FormatInt(from.ID, 10)},
 		Name: from.FirstName, LangHint: from.LanguageCode, At: in.At,
@@ -180,5 +176,5 @@ func Event(upd *models.Update, me string) (ev channel.Event, ok bool) {
 			ev.Kind = channel.EvLocation
 		}
 	}
-	return ev, true
+	return ev
 }

@@ -98,13 +98,14 @@ func TestEvent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev, ok := Event(tt.upd, "reentry_test_bot")
+			in, from, ok := Input(tt.upd, "reentry_test_bot")
 			if ok != tt.ok {
 				t.Fatalf("ok %v, want %v", ok, tt.ok)
 			}
 			if !ok {
 				return
 			}
+			ev := Event(tt.upd, in, from)
 			if ev.ID != "7" || ev.From != (channel.Address{Channel: Name, Ref: "42"}) || ev.Name != "An" || ev.LangHint != "vi" || !ev.At.Equal(TimeOf(1764900000)) {
 				t.Errorf("event %+v: id, address, name, language or time wrong", ev)
 			}
