@@ -75,12 +75,8 @@ func env(b *testing.B, key string, cfg EnvConfig, start func(ctx context.Context
 		return e
 	}
 	ctx := context.Background()
-	if shared.pg == nil && cfg.People > 0 {
-		pg, err := StartPostgres(ctx, os.Getenv("BENCH_DATABASE_URL"))
-		if err != nil {
-			b.Skipf("no PostgreSQL: %v", err)
-		}
-		shared.pg = pg
+	if cfg.People > 0 {
+		sharedPostgresLocked(b)
 	}
 	began := time.Now()
 	cfg.Log = logger()
