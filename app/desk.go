@@ -9,6 +9,7 @@ import (
 
 	"reentrybot/bot"
 	"reentrybot/bot/announcements"
+	"reentrybot/bot/casework"
 	"reentrybot/config"
 	"reentrybot/desk"
 	"reentrybot/i18n"
@@ -35,7 +36,7 @@ func (a *App) serveDesk(ctx context.Context, ln net.Listener, cfg config.Config,
 	d, err := desk.New(a.DB, cat, desk.Options{
 		IdleTimeout: cfg.Desk.IdleTimeout, LockAfter: cfg.Desk.LockAfter, LockFor: cfg.Desk.LockFor,
 		AddrLimit: cfg.Desk.AddrLimit, AddrWindow: cfg.Desk.AddrWindow, FrameAncestors: cfg.Desk.FrameAncestors,
-		Loc: cfg.TimeZone, HashInvite: bot.HashInviteCode, CaseChanged: a.Bot.DeskChanged,
+		Loc: cfg.TimeZone, HashInvite: bot.HashInviteCode, CaseChanged: func(id int64) { casework.DeskChanged(a.Bot, id) },
 		URL: cfg.Desk.URL, InviteLink: func(code string) string { return bot.InviteLink(a.Bot.Username(), code) },
 		ApprovalOver: cfg.AnnounceApprovalOver, Announced: announcements.Announced(a.Bot), Decided: announcements.Decided(a.Bot), Reacher: announcements.Reacher(a.Bot),
 	}, a.log)

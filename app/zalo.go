@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/bot/casework"
 	"reentrybot/channel"
 	"reentrybot/config"
 	"reentrybot/store"
@@ -59,7 +60,7 @@ func addZalo(ctx context.Context, cfg config.Config, db *store.DB, b *bot.Bot, l
 	}
 	intake.X.SetMaxOpenConns(4)
 	intake.SetClock(db.Now)
-	ch = ZaloChannel(cfg, db, log, b.ZaloNeedsAdmin, zalo.WithIntakeDB(intake))
+	ch = ZaloChannel(cfg, db, log, casework.ZaloNeedsAdmin(b), zalo.WithIntakeDB(intake))
 	b.AddChannel(ch)
 	return ch, func() { intake.Close() }, nil
 }

@@ -1,6 +1,9 @@
-// Package bot is the Telegram transport: it takes updates in (long polling
-// or webhook), turns them into flow inputs, runs them through the flows in
-// one transaction per update, and renders the replies through the sender.
+// Package bot is the core: it takes every channel's events in (Telegram's
+// by long polling or webhook, the others' through Receive) through the
+// intake inbox, routes them through the registry its features fill
+// (bot/announcements, bot/casework, bot/ops, bot/reminders), runs a
+// returnee's through the flows in one transaction per event, and sends the
+// answers through the person's channel.
 package bot
 
 import (
@@ -71,12 +74,11 @@ type Bot struct {
 	tg      *telegram.Channel // Telegram's Send, as every channel's (render.go channel)
 	log     *slog.Logger
 	Metrics *Metrics
-	lanes   *lanes     // handling updates
-	outbox  *lanes     // delivering replies, in order per chat
-	relays  *lanes     // relaying case events, in order per case and direction
-	states  sync.Map   // features' state, by feature (features.go State)
-	answers answered   // answers sent, to record (answers.go)
-	members membership // one check of the staff groups at a time (membership.go)
+	lanes   *lanes   // handling updates
+	outbox  *lanes   // delivering replies, in order per chat
+	relays  *lanes   // relaying case events, in order per case and direction
+	states  sync.Map // features' state, by feature (features.go State)
+	answers answered // answers sent, to record (answers.go)
 	now     func() time.Time
 	loc     *time.Location
 	client  *http.Client
@@ -393,7 +395,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 	addr := channel.Address{Channel: telegram.Name, Ref: strconv.FormatInt(from.ID, 10)}
 	var (
 		res stepResult
-		fx  = &effects{}
+		fx  = &Effects{}
 	)
 	ev := telegram.Event(upd, in, from)
 	dup := false
@@ -412,10 +414,10 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 		}
 		s := step{ch: b.tg, ev: ev, r: r}
 		if m := upd.Message; m != nil && in.Kind != flows.InText {
-			s.copyFrom = &mediaSource{kind: telegram.MediaKind(m), caption: textfold.Clean(m.Caption), chat: m.Chat.ID, msg: m.ID}
+			s.copyFrom = &MediaSource{Kind: telegram.MediaKind(m), Caption: textfold.Clean(m.Caption), Chat: m.Chat.ID, Msg: m.ID}
 		}
 		if cq := upd.CallbackQuery; cq != nil {
-			s.dropButtons = func(fx *effects) { b.dropButtonsAfter(fx, cq) }
+			s.dropButtons = func(fx *Effects) { b.dropButtonsAfter(fx, cq) }
 		}
 		if res, err = b.handleStep(ctx, tx, fx, s); err != nil { // converse.go
 			return err
@@ -427,7 +429,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 				if err := tx.PlanChatErasure(ctx, from.ID, 1, last); err != nil {
 					return err
 				}
-				fx.add(func() { go b.eraseChats(b.sendCtx) })
+				fx.Add(func() { go b.eraseChats(b.sendCtx) })
 			}
 		}
 		return nil
@@ -477,7 +479,7 @@ func (b *Bot) handleReturnee(ctx context.Context, upd *models.Update, in flows.I
 			return nil
 		})
 	}
-	fx.run()
+	fx.Run()
 	if len(res.msgs) > 0 || res.saved {
 		// Sent in the chat's outbox lane, after commit.
 		b.outbox.submit(b.sendCtx, from.ID, func(ctx context.Context) error {
@@ -499,7 +501,7 @@ func noteUpdatedCases(ctx context.Context, tx *store.Tx, out flows.Outcome) erro
 		if r.Created {
 			continue
 		}
-		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: r.ID, Actor: "system", Kind: "notice", Body: "topic_case_updated", RelayTo: relayTopic}); err != nil {
+		if _, err := tx.AddCaseEvent(ctx, store.NewEvent{CaseID: r.ID, Actor: "system", Kind: "notice", Body: "topic_case_updated", RelayTo: store.RelayTopic}); err != nil {
 			return err
 		}
 	}
@@ -509,11 +511,8 @@ func noteUpdatedCases(ctx context.Context, tx *store.Tx, out flows.Outcome) erro
 // afterCases hands an input's new cases to the counsellors and relays the
 // notices of the updated ones, after commit.
 func (b *Bot) afterCases(ctx context.Context, out flows.Outcome) {
-	b.newCases(ctx, out.Cases)
-	for _, r := range out.Cases {
-		if !r.Created {
-			b.kickRelay(r.ID, relayTopic)
-		}
+	if len(out.Cases) > 0 && routes.desk.CasesChanged != nil {
+		routes.desk.CasesChanged(ctx, b, out.Cases) // bot/casework
 	}
 }
 

@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"strconv"
-
 	"reentrybot/channel"
 	"reentrybot/flows"
 	"reentrybot/store"
@@ -11,20 +9,6 @@ import (
 // channelReply renders one catalog text for p on a channel.
 func (b *Bot) channelReply(p store.Person, caps channel.Capabilities, key string) []channel.Message {
 	return channel.Render(b.cat, p.Language, flows.Reply{Key: key}, 0, caps)
-}
-
-// ratingQuestion is the question after a closed case, with five buttons
-// where the channel has them; nil where it has not (it is not asked).
-func (b *Bot) ratingQuestion(lang string, caseID int64, caps channel.Capabilities) *channel.Message {
-	if caps.MaxButtons < 5 {
-		return nil
-	}
-	row := make([]channel.Button, 5)
-	for i := range row {
-		n := strconv.Itoa(i + 1)
-		row[i] = channel.Button{Label: n, Data: caseData("rate", caseID, n)}
-	}
-	return &channel.Message{Text: b.channelText(lang, "rating_question", caps), Purpose: channel.PurposeCounsellor, Buttons: channel.Rows(row, caps)}
 }
 
 // channelText is a catalog text in the channel's markup.

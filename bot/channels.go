@@ -156,7 +156,7 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 	}
 	var (
 		res stepResult
-		fx  = &effects{}
+		fx  = &Effects{}
 	)
 	err = b.db.InTx(ctx, func(tx *store.Tx) error {
 		more, res, fx.fns = false, stepResult{}, nil
@@ -183,7 +183,7 @@ func (b *Bot) handleNextOnce(ctx context.Context, to channel.Address) (more bool
 	if err != nil || !more {
 		return false, err
 	}
-	fx.run()
+	fx.Run()
 	if len(res.msgs) > 0 || res.saved { // a saved step's answer is recorded even when it says nothing
 		b.outbox.submit(b.sendCtx, laneKey(to), func(ctx context.Context) error {
 			b.sendOn(ch, res.person.ID, to, res.msgs)
@@ -286,9 +286,9 @@ func (b *Bot) sendOn(ch Channel, personID int64, to channel.Address, msgs []chan
 
 // answerAfter returns what queues a text (HTML) to the person after
 // commit, in their outbox lane, ahead of the replies queued after it.
-func (b *Bot) answerAfter(fx *effects, ch Channel, to channel.Address) func(text string) {
+func (b *Bot) answerAfter(fx *Effects, ch Channel, to channel.Address) func(text string) {
 	return func(text string) {
-		fx.add(func() {
+		fx.Add(func() {
 			b.outbox.submit(b.sendCtx, laneKey(to), func(context.Context) error {
 				if err := b.sendTextOn(b.sendCtx, ch, to, text, channel.PurposeReply); err != nil && !errors.Is(err, channel.ErrUnreachable) {
 					b.log.Error("answering on channel", "to", to.String(), "err", err)
@@ -297,38 +297,6 @@ func (b *Bot) answerAfter(fx *effects, ch Channel, to channel.Address) func(text
 			})
 		})
 	}
-}
-
-// sendToChannel is sendToReturnee for a person on another channel: the
-// counsellor's text, signed with their display name, or the closing
-// notice and the rating question (where the channel has five buttons).
-// Media stay in the topic (no copy across messengers).
-func (b *Bot) sendToChannel(ctx context.Context, ch Channel, c store.Case, ev store.CaseEvent) error {
-	lang := c.PersonLang
-	var key string
-	params := map[string]any{"ID": c.ID}
-	switch {
-	case ev.Kind == "closed":
-		key = "returnee_case_closed"
-	case ev.Kind == "message" && ev.Media.Valid:
-		// The file stays in the topic (no copy across messengers): say so,
-		// rather than a line that promises what never follows.
-		key, params = "counsellor_sent_elsewhere", map[string]any{"Name": b.staffName(ctx, ev.StaffID.Int64)}
-	case ev.Kind == "message":
-		key, params = "counsellor_says", map[string]any{"Name": b.staffName(ctx, ev.StaffID.Int64), "Text": ev.Body.String}
-	default:
-		return &channel.PermanentError{Method: "relay", Reason: "unknown event kind " + ev.Kind}
-	}
-	to := channel.Address{Channel: ch.Name(), Ref: c.PersonChat}
-	if err := b.sendTextOn(ctx, ch, to, b.cat.T(lang, key, escapeParams(params)), channel.PurposeCounsellor); err != nil || ev.Kind != "closed" {
-		return err
-	}
-	if q := b.ratingQuestion(lang, c.ID, ch.Capabilities()); q != nil {
-		if err := ch.Send(ctx, to, *q); err != nil {
-			b.log.Warn("asking for a rating", "case", c.ID, "to", to.String(), "err", err) // the closing notice went
-		}
-	}
-	return nil
 }
 
 // sendTextOn sends a catalog text (HTML) to a person on another channel,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"reentrybot/bot"
+	"reentrybot/bot/casework"
 	"reentrybot/botapitest"
 	"reentrybot/clock"
 	"reentrybot/desk"
@@ -106,7 +107,7 @@ func TestDeskWorkShowsInTelegram(t *testing.T) {
 // relay is told of each change); opt adds to that.
 func (r *rig) deskServer(opt desk.Options) string {
 	r.t.Helper()
-	opt.HashInvite, opt.CaseChanged = bot.HashInviteCode, r.bot.DeskChanged
+	opt.HashInvite, opt.CaseChanged = bot.HashInviteCode, func(id int64) { casework.DeskChanged(r.bot, id) }
 	d, err := desk.New(r.db, r.cat, opt, testLogger())
 	if err != nil {
 		r.t.Fatal(err)

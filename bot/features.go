@@ -109,9 +109,11 @@ type StaffCommand struct {
 	Lang  string // the staff member's language
 	Name  string // the command, without the slash
 	Arg   string
+	// Message is the command's message.
+	Message *models.Message
 
 	b  *Bot
-	fx *effects
+	fx *Effects
 }
 
 // Reply sends text (HTML) to the staff member after commit.
@@ -122,7 +124,7 @@ func (c *StaffCommand) Reply(html string) { c.b.replyAfter(c.fx, c.From.ID, html
 // grace period.
 func (c *StaffCommand) Later(fn func(ctx context.Context)) {
 	b, chat := c.b, c.From.ID
-	c.fx.add(func() {
+	c.fx.Add(func() {
 		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
 			fn(b.sendCtx)
 			return nil
@@ -135,10 +137,24 @@ func (c *StaffCommand) Later(fn func(ctx context.Context)) {
 // A second claim to name panics.
 func RegisterStaffCommand(feature, name string, fn func(ctx context.Context, b *Bot, c *StaffCommand) error, menu ...store.Role) {
 	routes.command(name, command{feature: feature, staffOnly: true, menu: menu,
-		staff: func(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, _ *models.Message, in flows.Input) error {
-			return fn(ctx, b, &StaffCommand{Tx: tx, Staff: s, From: from, Lang: staffLang(from), Name: in.Command, Arg: in.Arg, b: b, fx: fx})
+		staff: func(b *Bot, ctx context.Context, tx *store.Tx, fx *Effects, s store.Staff, from models.User, m *models.Message, in flows.Input) error {
+			return fn(ctx, b, &StaffCommand{Tx: tx, Staff: s, From: from, Lang: staffLang(from), Name: in.Command, Arg: in.Arg, Message: m, b: b, fx: fx})
 		}})
 }
+
+// RegisterCaseCommand is RegisterStaffCommand for the desk's commands on a
+// case: a menu shows them after the features' own; inGroup shows the
+// command in the staff group's menu too (written in a case's topic).
+func RegisterCaseCommand(feature, name string, fn func(ctx context.Context, b *Bot, c *StaffCommand) error, inGroup bool, menu ...store.Role) {
+	RegisterStaffCommand(feature, name, fn, menu...)
+	c := routes.commands[name]
+	c.core, c.group = true, inGroup
+	routes.commands[name] = c
+}
+
+// Effects are the StaffCommand's after-commit work (the desk's helpers
+// take them).
+func (c *StaffCommand) Effects() *Effects { return c.fx }
 
 // sweepJob is work the sweeper does for a feature.
 type sweepJob struct {
@@ -255,7 +271,7 @@ func (b *Bot) startRunners(ctx context.Context) (stop func()) {
 
 // AfterCommit runs fn after the update's transaction commits (not if it
 // rolls back or was handled before).
-func (c *StaffCommand) AfterCommit(fn func()) { c.fx.add(fn) }
+func (c *StaffCommand) AfterCommit(fn func()) { c.fx.Add(fn) }
 
 // StaffInput is what a staff member sent or pressed in their private
 // chat: a command (Name, Arg set), a text or file (Message), or a button
@@ -281,10 +297,10 @@ func RegisterStaffInput(feature string, fn func(ctx context.Context, b *Bot, in 
 }
 
 // staffInput offers a staff member's private input to the features.
-func (r *router) staffInput(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, in flows.Input, cq *models.CallbackQuery) (handled bool, toast string, err error) {
+func (r *router) staffInput(b *Bot, ctx context.Context, tx *store.Tx, fx *Effects, s store.Staff, from models.User, m *models.Message, in flows.Input, cq *models.CallbackQuery) (handled bool, toast string, err error) {
 	for _, fn := range r.staffInputs {
 		si := &StaffInput{
-			StaffCommand: &StaffCommand{Tx: tx, Staff: s, From: from, Lang: staffLang(from), Name: in.Command, Arg: in.Arg, b: b, fx: fx},
+			StaffCommand: &StaffCommand{Tx: tx, Staff: s, From: from, Lang: staffLang(from), Name: in.Command, Arg: in.Arg, Message: m, b: b, fx: fx},
 			Message:      m, Input: in, Callback: cq,
 		}
 		if ok, err := fn(ctx, b, si); ok || err != nil {
@@ -311,7 +327,7 @@ type Start struct {
 	Payload string // after the prefix
 
 	b  *Bot
-	fx *effects
+	fx *Effects
 }
 
 // Reply sends text (HTML) to the sender after commit.
@@ -324,14 +340,14 @@ func (s *Start) StaffMenu(st store.Staff) { s.b.staffMenuAfter(s.fx, st, s.From.
 // prefix (a second claim panics).
 func RegisterStartPayload(feature, prefix string, fn func(ctx context.Context, b *Bot, s *Start) error) {
 	routes.start(prefix, feature, func(b *Bot, ctx context.Context, upd *models.Update, from models.User, payload string) error {
-		fx := &effects{}
+		fx := &Effects{}
 		dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 			return fn(ctx, b, &Start{Tx: tx, From: from, Lang: staffLang(from), Payload: payload, b: b, fx: fx})
 		})
 		if err != nil || dup {
 			return err
 		}
-		fx.run()
+		fx.Run()
 		b.Metrics.Updates.WithLabelValues("command", "handled").Inc()
 		return nil
 	})

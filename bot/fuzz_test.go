@@ -32,7 +32,7 @@ func FuzzDecodeUpdate(f *testing.F) {
 		}
 		_ = telegram.ChatKey(&upd)
 		_ = telegram.Kind(&upd)
-		_ = isGroupUpdate(&upd)
+		_ = routes.forUpdate(&upd) // the features' matchers (the staff group's, membership)
 		in, _, ok := telegram.Input(&upd, b.me.Username)
 		if ok && !utf8.ValidString(in.Text) {
 			t.Fatalf("input text not UTF-8: %q", in.Text)

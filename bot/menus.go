@@ -117,9 +117,9 @@ func (b *Bot) dropChatMenu(ctx context.Context, chat int64) error {
 }
 
 // staffMenuAfter shows a new staff member their commands, after commit.
-func (b *Bot) staffMenuAfter(fx *effects, s store.Staff, chat int64) {
+func (b *Bot) staffMenuAfter(fx *Effects, s store.Staff, chat int64) {
 	names := routes.roleCommands(s.Role)
-	fx.add(func() {
+	fx.Add(func() {
 		b.outbox.submit(b.sendCtx, chat, func(ctx context.Context) error {
 			if err := b.setChatMenu(b.sendCtx, chat, names); err != nil {
 				b.log.Warn("staff command menu", "staff", s.ID, "err", err)

@@ -22,7 +22,7 @@ import (
 
 // staffFn handles a staff member's command in their private chat, inside
 // the update's transaction (handleStaffPrivate).
-type staffFn func(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, in flows.Input) error
+type staffFn func(b *Bot, ctx context.Context, tx *store.Tx, fx *Effects, s store.Staff, from models.User, m *models.Message, in flows.Input) error
 
 // startFn handles /start with a payload it owns (a deep link), the
 // payload's prefix already cut.
@@ -37,7 +37,7 @@ type command struct {
 	// shown in the staff group's menu (menus.go).
 	menu  []store.Role
 	group bool
-	core  bool // the core's own (staff.go): after the features' in a menu
+	core  bool // a command on a case (the desk's): after the features' in a menu
 }
 
 // updateRoute takes a whole kind of update before the private-chat routes.
@@ -53,6 +53,7 @@ type router struct {
 	owners   map[string]string // "kind name" → feature, to refuse a second claim
 	order    []string          // commands in the order they were registered (menus)
 	updates  []updateRoute
+	desk     Desk       // the counsellor desk's points (desk_hooks.go)
 	jobs     []sweepJob // the sweeper's (features.go)
 	runners  []runner   // run while the bot runs (features.go)
 	// First looks at a staff member's private input, and hooks of a
@@ -150,7 +151,7 @@ func (r *router) staffOnly(in flows.Input) bool {
 }
 
 // staffCommand answers a staff member's command in their private chat.
-func (r *router) staffCommand(b *Bot, ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, m *models.Message, in flows.Input) error {
+func (r *router) staffCommand(b *Bot, ctx context.Context, tx *store.Tx, fx *Effects, s store.Staff, from models.User, m *models.Message, in flows.Input) error {
 	if c, ok := r.commands[in.Command]; ok && c.staff != nil {
 		return c.staff(b, ctx, tx, fx, s, from, m, in)
 	}

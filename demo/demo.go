@@ -16,6 +16,7 @@ import (
 
 	"reentrybot/app"
 	"reentrybot/bot"
+	"reentrybot/bot/casework"
 	"reentrybot/botapitest"
 	"reentrybot/clock"
 	"reentrybot/config"
@@ -166,7 +167,7 @@ func (d *Demo) seed(ctx context.Context) error {
 	d.Group = d.API.NewGroup("Tổ tư vấn (mẫu)", true)
 	d.API.SendTextIn(d.Group.ID, 0, d.Admin, "/setup")
 	return d.waitFor(ctx, "the staff group set up", func() bool {
-		v, err := db.Setting(ctx, bot.SettingStaffGroup)
+		v, err := db.Setting(ctx, casework.SettingStaffGroup)
 		return err == nil && v != ""
 	})
 }

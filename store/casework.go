@@ -21,6 +21,12 @@ const (
 	CaseClosed   CaseStatus = "closed"
 )
 
+// Directions a case event is relayed in (NewEvent.RelayTo).
+const (
+	RelayTopic    = "topic"    // to the counsellors: the case's topic, or the private chat of who took it
+	RelayReturnee = "returnee" // to the returnee
+)
+
 // Outcomes a case can be closed with.
 var Outcomes = []string{"job_found", "enrolled", "loan_referred", "referred_elsewhere", "no_longer_needed", "unreachable"}
 
@@ -211,7 +217,7 @@ type NewEvent struct {
 	Media     string
 	SrcChatID int64
 	SrcMsgID  int
-	RelayTo   string    // "topic", "returnee" or "" for none
+	RelayTo   string    // RelayTopic, RelayReturnee or "" for none
 	At        time.Time // zero: the store's clock
 }
 

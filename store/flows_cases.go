@@ -93,7 +93,7 @@ RETURNING id, kind, appointment_id`, personID, pq.Array(kinds), OutcomeWithdrawn
 				return nil, err
 			}
 		}
-		if _, err := tx.AddCaseEvent(ctx, NewEvent{CaseID: c.ID, Actor: "system", Kind: "notice", Body: "topic_consent_withdrawn", RelayTo: "topic", At: at}); err != nil {
+		if _, err := tx.AddCaseEvent(ctx, NewEvent{CaseID: c.ID, Actor: "system", Kind: "notice", Body: "topic_consent_withdrawn", RelayTo: RelayTopic, At: at}); err != nil {
 			return nil, err
 		}
 		refs = append(refs, domain.CaseRef{ID: c.ID, Kind: c.Kind})

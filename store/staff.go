@@ -200,7 +200,7 @@ RETURNING id`, staffID, tx.db.Now()); err != nil {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		if _, err := tx.AddCaseEvent(ctx, NewEvent{CaseID: id, Actor: "system", Kind: "released", Body: "topic_assignee_left", RelayTo: "topic"}); err != nil {
+		if _, err := tx.AddCaseEvent(ctx, NewEvent{CaseID: id, Actor: "system", Kind: "released", Body: "topic_assignee_left", RelayTo: RelayTopic}); err != nil {
 			return 0, err
 		}
 	}

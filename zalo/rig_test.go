@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"reentrybot/bot"
+	"reentrybot/bot/casework"
 	"reentrybot/botapitest"
 	"reentrybot/channel"
 	"reentrybot/channel/telegram"
@@ -150,7 +151,7 @@ func (r *rig) newChannel(db *store.DB, b *bot.Bot, paidCap int, opts ...zalo.Opt
 		AppID: o.AppID, AppSecret: o.AppSecret, OAID: o.OAID, OASecret: o.OASecret,
 		APIURL: r.fake.URL, OAuthURL: r.fake.URL, ZNSURL: r.fake.URL,
 		Templates: channelTemplates(), Loc: vn, PaidMonthlyCap: paidCap,
-	}, db, testLogger(), append(opts, zalo.WithNotify(b.ZaloNeedsAdmin))...)
+	}, db, testLogger(), append(opts, zalo.WithNotify(casework.ZaloNeedsAdmin(b)))...)
 }
 
 func (r *rig) waitFor(what string, cond func() bool) {

@@ -17,6 +17,7 @@ import (
 	"reentrybot/bot"
 	"reentrybot/bot/announcements"
 	"reentrybot/bot/bottest"
+	"reentrybot/bot/casework"
 	"reentrybot/botapitest"
 	"reentrybot/channel"
 	"reentrybot/desk"
@@ -103,7 +104,7 @@ func newDeskAnnounce(t *testing.T, over int) *deskAnnounce {
 	r.Run()
 
 	d, err := desk.New(r.DB, r.Cat, desk.Options{
-		HashInvite: bot.HashInviteCode, CaseChanged: r.Bot.DeskChanged, Loc: bottest.Hanoi,
+		HashInvite: bot.HashInviteCode, CaseChanged: func(id int64) { casework.DeskChanged(r.Bot, id) }, Loc: bottest.Hanoi,
 		ApprovalOver: over, Announced: announcements.Announced(r.Bot), Decided: announcements.Decided(r.Bot), Reacher: announcements.Reacher(r.Bot),
 	}, bottest.Logger())
 	if err != nil {

@@ -1,11 +1,3 @@
-// Package casework is the counsellor desk's part of the bot that reads
-// and answers around a case without touching its Telegram topic: a
-// counsellor's queue (/queue, /mine), a returnee's rating of a closed
-// case on any channel, and the redemption of a staff invitation link.
-// The case work itself (topics and cards in the staff group, take, close,
-// notes, the relay of answers, the group's membership) stays in package
-// bot for now: the sweeper, the intake and an erasure drive it there
-// (ARCHITECTURE.md, "The rooms").
 package casework
 
 import (

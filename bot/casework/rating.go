@@ -55,3 +55,17 @@ func rateCase(ctx context.Context, _ *bot.Bot, e *bot.ChannelEvent) (bool, []cha
 	e.DropButtons()
 	return true, e.Text("rating_thanks"), nil
 }
+
+// ratingButtons are the buttons of the question after a closed case,
+// where the channel shows five; nil where it does not (it is not asked).
+func ratingButtons(caseID int64, caps channel.Capabilities) []channel.Button {
+	if caps.MaxButtons < 5 {
+		return nil
+	}
+	row := make([]channel.Button, 5)
+	for i := range row {
+		n := strconv.Itoa(i + 1)
+		row[i] = channel.Button{Label: n, Data: bot.CaseData("rate", caseID, n)}
+	}
+	return row
+}

@@ -11,7 +11,7 @@ import (
 
 	tg "github.com/go-telegram/bot"
 
-	"reentrybot/bot"
+	"reentrybot/bot/casework"
 	"reentrybot/clock"
 	"reentrybot/config"
 	"reentrybot/store"
@@ -96,7 +96,7 @@ func runChecks(ctx context.Context, offline bool) []checkResult {
 		err := schemaProblem(ctx, db)
 		out = append(out, checkResult{name: "migrations current", err: err})
 		if err == nil {
-			group, err := db.Setting(ctx, bot.SettingStaffGroup)
+			group, err := db.Setting(ctx, casework.SettingStaffGroup)
 			if err == nil && group == "" {
 				err = errors.New("no staff group: an admin sends /setup in the counsellors' supergroup (until then counsellors work from their private chats)")
 			}

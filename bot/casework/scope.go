@@ -1,4 +1,4 @@
-package bot
+package casework
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/bot"
 	"reentrybot/channel/telegram"
 	"reentrybot/store"
 )
@@ -54,9 +55,9 @@ func parseScope(arg string) []string {
 }
 
 // scopeText names a scope: the communes' names, or the province.
-func (b *Bot) scopeText(ctx context.Context, tx *store.Tx, communes []string) (string, error) {
+func (b desk) scopeText(ctx context.Context, tx *store.Tx, communes []string) (string, error) {
 	if len(communes) == 0 {
-		return b.cat.T(groupLang, "scope_province", nil), nil
+		return b.Catalog().T(groupLang, "scope_province", nil), nil
 	}
 	names, err := tx.CommuneNames(ctx, communes)
 	if err != nil {
@@ -73,7 +74,7 @@ func (b *Bot) scopeText(ctx context.Context, tx *store.Tx, communes []string) (s
 }
 
 // bindGroup handles an admin's /setup in a forum group.
-func (b *Bot) bindGroup(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, chat models.Chat, arg string) error {
+func (b desk) bindGroup(ctx context.Context, tx *store.Tx, fx *bot.Effects, s store.Staff, from models.User, chat models.Chat, arg string) error {
 	communes := parseScope(arg)
 	var unknown []string
 	for _, c := range communes {
@@ -84,7 +85,7 @@ func (b *Bot) bindGroup(ctx context.Context, tx *store.Tx, fx *effects, s store.
 		}
 	}
 	if len(unknown) > 0 {
-		b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_bad_commune", map[string]any{"Codes": escape(strings.Join(unknown, ", "))}), nil)
+		b.groupReplyAfter(fx, chat.ID, 0, b.Catalog().T(groupLang, "setup_bad_commune", map[string]any{"Codes": bot.Escape(strings.Join(unknown, ", "))}), nil)
 		return nil
 	}
 	g := store.StaffGroup{ChatID: chat.ID, Communes: communes}
@@ -93,7 +94,7 @@ func (b *Bot) bindGroup(ctx context.Context, tx *store.Tx, fx *effects, s store.
 		if err != nil {
 			return err
 		}
-		b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_beyond_scope", map[string]any{"Scope": escape(own)}), nil)
+		b.groupReplyAfter(fx, chat.ID, 0, b.Catalog().T(groupLang, "setup_beyond_scope", map[string]any{"Scope": bot.Escape(own)}), nil)
 		return nil
 	}
 	if err := tx.BindGroup(ctx, chat.ID, communes, s.ID); err != nil {
@@ -113,18 +114,18 @@ func (b *Bot) bindGroup(ctx context.Context, tx *store.Tx, fx *effects, s store.
 	if err != nil {
 		return err
 	}
-	b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_done_scope", map[string]any{"Scope": escape(scope)}), nil)
+	b.groupReplyAfter(fx, chat.ID, 0, b.Catalog().T(groupLang, "setup_done_scope", map[string]any{"Scope": bot.Escape(scope)}), nil)
 	group := chat.ID
-	fx.add(func() {
-		if err := b.setChatMenu(b.sendCtx, group, routes.groupCommands()); err != nil { // menus.go
-			b.log.Warn("staff group command menu", "chat", group, "err", err)
+	fx.Add(func() {
+		if err := b.SetGroupMenu(b.SendContext(), group); err != nil {
+			b.Log().Warn("staff group command menu", "chat", group, "err", err)
 		}
 	})
-	fx.add(func() {
+	fx.Add(func() {
 		go func() {
-			b.learnAdmins(b.sendCtx, group) // membership.go
-			b.enforceGroup(b.sendCtx, group)
-			b.sweep(b.sendCtx)
+			b.learnAdmins(b.SendContext(), group) // membership.go
+			b.enforceGroup(b.SendContext(), group)
+			b.sweep(b.SendContext())
 		}()
 	})
 	return nil
@@ -142,46 +143,46 @@ func firstName(full string) string {
 
 // topicCard is the card in a case's topic: number, kind, commune, status,
 // the first name and the channel when not Telegram; nothing more.
-func (b *Bot) topicCard(ctx context.Context, tx *store.Tx, c store.Case) (string, error) {
+func (b desk) topicCard(ctx context.Context, tx *store.Tx, c store.Case) (string, error) {
 	p, err := tx.ProfileOf(ctx, c.PersonID)
 	if err != nil {
 		return "", err
 	}
 	lang := groupLang
 	var sb strings.Builder
-	sb.WriteString(b.cat.T(lang, "card_head", map[string]any{
-		"ID": c.ID, "Kind": b.cat.T(lang, "kind_"+c.Kind, nil), "Commune": escape(c.CommuneName.String),
-		"Opened": c.OpenedAt.In(b.loc).Format("02/01/2006 15:04"), "Status": b.cat.T(lang, "status_"+string(c.Status), nil),
+	sb.WriteString(b.Catalog().T(lang, "card_head", map[string]any{
+		"ID": c.ID, "Kind": b.Catalog().T(lang, "kind_"+c.Kind, nil), "Commune": bot.Escape(c.CommuneName.String),
+		"Opened": c.OpenedAt.In(b.Location()).Format("02/01/2006 15:04"), "Status": b.Catalog().T(lang, "status_"+string(c.Status), nil),
 	}))
-	sb.WriteString("\n" + b.cat.T(lang, "topic_card_name", map[string]any{"Name": escape(firstName(p.FullName.String))}))
-	if key := "card_channel_" + c.PersonChannel; b.cat.Has(lang, key) { // where answers go, and the window there
-		sb.WriteString("\n" + b.cat.T(lang, key, nil))
+	sb.WriteString("\n" + b.Catalog().T(lang, "topic_card_name", map[string]any{"Name": bot.Escape(firstName(p.FullName.String))}))
+	if key := "card_channel_" + c.PersonChannel; b.Catalog().Has(lang, key) { // where answers go, and the window there
+		sb.WriteString("\n" + b.Catalog().T(lang, key, nil))
 	}
 	if c.Open() {
-		sb.WriteString("\n\n" + b.cat.T(lang, "topic_card_hint", nil))
+		sb.WriteString("\n\n" + b.Catalog().T(lang, "topic_card_hint", nil))
 	}
 	if !p.Reachable {
-		sb.WriteString("\n\n" + b.cat.T(lang, "topic_returnee_blocked", nil))
+		sb.WriteString("\n\n" + b.Catalog().T(lang, "topic_returnee_blocked", nil))
 	}
 	return sb.String(), nil
 }
 
 // topicKeyboard is the card's buttons: take (or who took it) and close
 // while open; the full profile always.
-func (b *Bot) topicKeyboard(c store.Case) *models.InlineKeyboardMarkup {
+func (b desk) topicKeyboard(c store.Case) *models.InlineKeyboardMarkup {
 	kb := &models.InlineKeyboardMarkup{}
 	if c.Open() {
-		take := b.cat.T(groupLang, "btn_take", nil)
+		take := b.Catalog().T(groupLang, "btn_take", nil)
 		if c.AssigneeName.Valid {
-			take = b.cat.T(groupLang, "btn_taken_by", map[string]any{"Name": c.AssigneeName.String})
+			take = b.Catalog().T(groupLang, "btn_taken_by", map[string]any{"Name": c.AssigneeName.String})
 		}
 		kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
-			{Text: take, CallbackData: caseData("take", c.ID)},
-			{Text: b.cat.T(groupLang, "btn_close", nil), CallbackData: caseData("close", c.ID)},
+			{Text: take, CallbackData: bot.CaseData("take", c.ID)},
+			{Text: b.Catalog().T(groupLang, "btn_close", nil), CallbackData: bot.CaseData("close", c.ID)},
 		})
 	}
 	kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{
-		{Text: b.cat.T(groupLang, "btn_profile", nil), CallbackData: caseData("profile", c.ID)},
+		{Text: b.Catalog().T(groupLang, "btn_profile", nil), CallbackData: bot.CaseData("profile", c.ID)},
 	})
 	return kb
 }
@@ -190,8 +191,8 @@ func (b *Bot) topicKeyboard(c store.Case) *models.InlineKeyboardMarkup {
 // to the presser's private chat, not the topic (others in the group are in
 // scope too, but need not all see what one of them opened), and the view
 // is audited.
-func (b *Bot) showProfile(ctx context.Context, tx *store.Tx, fx *effects, s store.Staff, from models.User, c store.Case) (string, error) {
-	lang := staffLang(from)
+func (b desk) showProfile(ctx context.Context, tx *store.Tx, fx *bot.Effects, s store.Staff, from models.User, c store.Case) (string, error) {
+	lang := bot.StaffLang(from)
 	if err := tx.Audit(ctx, s.ID, from.ID, "view_profile", c.ID, "card button"); err != nil {
 		return "", err
 	}
@@ -200,26 +201,25 @@ func (b *Bot) showProfile(ctx context.Context, tx *store.Tx, fx *effects, s stor
 		return "", err
 	}
 	b.caseReplyAfter(fx, c.ID, from.ID, card)
-	return b.cat.T(lang, "toast_profile_sent", nil), nil
+	return b.Catalog().T(lang, "toast_profile_sent", nil), nil
 }
 
 // caseReplyAfter sends a text about a case to a staff member's private
 // chat after commit, and records it so that an erasure deletes it.
-func (b *Bot) caseReplyAfter(fx *effects, caseID, chat int64, text string) {
-	fx.add(func() {
-		b.outbox.submit(b.sendCtx, chat, func(context.Context) error {
-			_ = b.sendAbout(b.sendCtx, nil, caseID, chat, text)
-			return nil
+func (b desk) caseReplyAfter(fx *bot.Effects, caseID, chat int64, text string) {
+	fx.Add(func() {
+		b.Queue(chat, func(context.Context) {
+			_ = b.sendAbout(b.SendContext(), nil, caseID, chat, text)
 		})
 	})
 }
 
 // sendAbout sends a text about a case to a private chat and records the
 // message for erasure, in tx when the caller holds one.
-func (b *Bot) sendAbout(ctx context.Context, tx *store.Tx, caseID, chat int64, text string) error {
+func (b desk) sendAbout(ctx context.Context, tx *store.Tx, caseID, chat int64, text string) error {
 	var id int
-	err := b.send.Do(ctx, telegram.Target{ChatID: chat}, "sendMessage", func(ctx context.Context) error {
-		m, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
+	err := b.Sender().Do(ctx, telegram.Target{ChatID: chat}, "sendMessage", func(ctx context.Context) error {
+		m, err := b.API().SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: chat, Text: text, ParseMode: models.ParseModeHTML,
 			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 		})
@@ -229,13 +229,13 @@ func (b *Bot) sendAbout(ctx context.Context, tx *store.Tx, caseID, chat int64, t
 		return err
 	})
 	if err != nil {
-		b.log.Warn("sending about a case", "case", caseID, "chat", chat, "err", err)
+		b.Log().Warn("sending about a case", "case", caseID, "chat", chat, "err", err)
 		return err
 	}
 	return b.recordPost(ctx, tx, caseID, chat, id)
 }
 
-func (b *Bot) recordPost(ctx context.Context, tx *store.Tx, caseID, chat int64, msg int) error {
+func (b desk) recordPost(ctx context.Context, tx *store.Tx, caseID, chat int64, msg int) error {
 	if msg == 0 {
 		return nil
 	}
@@ -243,23 +243,23 @@ func (b *Bot) recordPost(ctx context.Context, tx *store.Tx, caseID, chat int64, 
 	if tx != nil {
 		err = tx.RecordPost(ctx, caseID, chat, msg)
 	} else {
-		err = b.db.RecordPost(ctx, caseID, chat, msg)
+		err = b.Store().RecordPost(ctx, caseID, chat, msg)
 	}
 	if err != nil {
-		b.log.Error("recording a message about a case: an erasure will not delete it", "case", caseID, "chat", chat, "err", err)
+		b.Log().Error("recording a message about a case: an erasure will not delete it", "case", caseID, "chat", chat, "err", err)
 	}
 	return err
 }
 
 // copyAbout is copyTo for a private chat: the header and the copy are
 // recorded for erasure.
-func (b *Bot) copyAbout(ctx context.Context, tx *store.Tx, caseID, chat int64, ev store.CaseEvent, header string) error {
+func (b desk) copyAbout(ctx context.Context, tx *store.Tx, caseID, chat int64, ev store.CaseEvent, header string) error {
 	if err := b.sendAbout(ctx, tx, caseID, chat, header); err != nil {
 		return err
 	}
 	var id int
-	err := b.send.Do(ctx, telegram.Target{ChatID: chat}, "copyMessage", func(ctx context.Context) error {
-		m, err := b.api.CopyMessage(ctx, &tg.CopyMessageParams{ChatID: chat, FromChatID: ev.SrcChatID.Int64, MessageID: int(ev.SrcMsgID.Int64)})
+	err := b.Sender().Do(ctx, telegram.Target{ChatID: chat}, "copyMessage", func(ctx context.Context) error {
+		m, err := b.API().CopyMessage(ctx, &tg.CopyMessageParams{ChatID: chat, FromChatID: ev.SrcChatID.Int64, MessageID: int(ev.SrcMsgID.Int64)})
 		if err == nil {
 			id = m.ID
 		}

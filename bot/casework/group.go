@@ -1,4 +1,4 @@
-package bot
+package casework
 
 import (
 	"context"
@@ -8,13 +8,11 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/bot"
 	"reentrybot/channel/telegram"
 	"reentrybot/store"
 	"reentrybot/textfold"
 )
-
-// The staff group is the desk's (routes.go).
-func init() { routes.update("desk group", isGroupUpdate, (*Bot).handleGroup) }
 
 // isGroupUpdate reports updates from groups (the staff workspace).
 func isGroupUpdate(upd *models.Update) bool {
@@ -31,7 +29,7 @@ func isGroupUpdate(upd *models.Update) bool {
 // handleGroup handles the staff group: /setup, counsellors writing in case
 // topics, and the case buttons. Anything from someone who is not staff is
 // ignored and logged.
-func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
+func (b desk) handleGroup(ctx context.Context, upd *models.Update) error {
 	var (
 		from  models.User
 		chat  models.Chat
@@ -43,12 +41,12 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 		from, chat = cq.From, cq.Message.Message.Chat
 	} else {
 		if m.From == nil || m.From.IsBot {
-			return b.markOnly(ctx, upd, "ignored")
+			return b.MarkHandled(ctx, upd, "ignored")
 		}
 		from, chat = *m.From, m.Chat
 	}
-	fx := &effects{}
-	dup, err := b.inUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
+	fx := &bot.Effects{}
+	dup, err := b.InUpdateTx(ctx, upd, fx, func(tx *store.Tx) error {
 		s, isStaff, err := tx.StaffByTelegram(ctx, from.ID)
 		if err != nil {
 			return err
@@ -59,15 +57,15 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 		}
 		var cmd, arg string
 		if m != nil {
-			cmd, arg, _ = telegram.ParseCommand(textfold.Clean(m.Text), b.me.Username)
+			cmd, arg, _ = telegram.ParseCommand(textfold.Clean(m.Text), b.BotUser().Username)
 		}
 		if cmd == "setup" {
 			if !isStaff || s.Role != store.RoleAdmin {
-				b.log.Warn("setup refused", "user", from.ID, "chat", chat.ID)
+				b.Log().Warn("setup refused", "user", from.ID, "chat", chat.ID)
 				return tx.Audit(ctx, s.ID, from.ID, "denied_setup", 0, strconv.FormatInt(chat.ID, 10))
 			}
 			if !chat.IsForum {
-				b.groupReplyAfter(fx, chat.ID, 0, b.cat.T(groupLang, "setup_not_forum", nil), nil)
+				b.groupReplyAfter(fx, chat.ID, 0, b.Catalog().T(groupLang, "setup_not_forum", nil), nil)
 				return nil
 			}
 			return b.bindGroup(ctx, tx, fx, s, from, chat, arg) // scope.go
@@ -83,10 +81,10 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 			return err
 		}
 		if !isStaff || !mayJoin(s, g) {
-			fx.add(func() { go b.enforceGroup(b.sendCtx, g.ChatID) }) // membership.go
+			fx.Add(func() { go b.enforceGroup(b.SendContext(), g.ChatID) }) // membership.go
 		}
 		if !isStaff {
-			b.log.Warn("non-staff action in the staff group", "user", from.ID)
+			b.Log().Warn("non-staff action in the staff group", "user", from.ID)
 			return tx.Audit(ctx, 0, from.ID, "denied_group", 0, telegram.Kind(upd))
 		}
 		if cq != nil {
@@ -104,7 +102,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 			return err
 		}
 		if !s.HandlesCases() || !s.InScope(c.CommuneCode.String) {
-			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.cat.T(groupLang, "case_not_in_scope", nil), nil)
+			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.Catalog().T(groupLang, "case_not_in_scope", nil), nil)
 			return tx.Audit(ctx, s.ID, from.ID, "denied_message", c.ID, "out of scope")
 		}
 		text := textfold.Clean(m.Text)
@@ -115,7 +113,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 			}
 			return b.assign(ctx, tx, fx, s, from, c)
 		case cmd == "close":
-			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.cat.T(groupLang, "choose_outcome", map[string]any{"ID": c.ID}), b.outcomeKeyboard(groupLang, c.ID))
+			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.Catalog().T(groupLang, "choose_outcome", map[string]any{"ID": c.ID}), b.outcomeKeyboard(groupLang, c.ID))
 			return nil
 		case cmd == "note" || strings.HasPrefix(text, "!"):
 			body := strings.TrimSpace(strings.TrimPrefix(text, "!"))
@@ -129,7 +127,7 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 		case cmd != "":
 			return nil // other commands are not messages to the returnee
 		case !c.Open():
-			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.cat.T(groupLang, "case_is_closed", map[string]any{"ID": c.ID}), nil)
+			b.groupReplyAfter(fx, chat.ID, m.MessageThreadID, b.Catalog().T(groupLang, "case_is_closed", map[string]any{"ID": c.ID}), nil)
 			return nil
 		}
 		return b.counsellorMessage(ctx, tx, fx, s, from, c, m, text)
@@ -138,20 +136,11 @@ func (b *Bot) handleGroup(ctx context.Context, upd *models.Update) error {
 		return err
 	}
 	if cq != nil {
-		b.answerCallbackText(ctx, cq.ID, toast)
+		b.AnswerPress(ctx, cq.ID, toast)
 	}
 	if !dup {
-		fx.run()
+		fx.Run()
 		b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), "handled").Inc()
 	}
 	return nil
-}
-
-// markOnly records an update as handled without doing anything.
-func (b *Bot) markOnly(ctx context.Context, upd *models.Update, outcome string) error {
-	dup, err := b.inUpdateTx(ctx, upd, nil, func(*store.Tx) error { return nil })
-	if err == nil && !dup {
-		b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), outcome).Inc()
-	}
-	return err
 }
