@@ -51,7 +51,7 @@ func (b *Bot) sweeper(ctx context.Context) {
 	last := map[string]time.Time{} // the jobs (features.go), housekeeping's too
 	for {
 		b.sweep(ctx)
-		b.runJobs(ctx, last) // housekeeping, reminders, retention
+		b.runJobs(ctx, last) // housekeeping, reminders, retention, the desk's topics and relays
 		select {
 		case <-ctx.Done():
 			return
