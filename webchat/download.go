@@ -24,11 +24,6 @@ func Downloads(db *store.DB, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+DownloadPath+"{token}", func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Cache-Control", "no-store") // the person's data: no proxy or browser cache keeps it
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'")
 		token := r.PathValue("token")
 		if !wellFormedToken(token) {
 			linkGone(w, http.StatusNotFound)
@@ -55,7 +50,15 @@ func Downloads(db *store.DB, log *slog.Logger) http.Handler {
 	})
 	// Anything else under the path (no token, a token with a slash).
 	mux.HandleFunc(DownloadPath, func(w http.ResponseWriter, r *http.Request) { linkGone(w, http.StatusNotFound) })
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store") // the person's data: no proxy or browser cache keeps it
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'")
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // wellFormedToken: store.FileTokenLen characters of unpadded base64url;
