@@ -125,6 +125,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opt
 		ControllerContact: cfg.ControllerContact,
 		RepeatAfter:       cfg.RepeatAfter,
 		Broadcast:         bot.BroadcastOptions{Rate: cfg.BroadcastRate, ApprovalOver: cfg.AnnounceApprovalOver},
+		FileLinks:         fileLinks(cfg), // app/file_links.go
 	}, db, engine, cat, log)
 	if err != nil {
 		return fail(err)
@@ -197,6 +198,7 @@ func (a *App) routes(cfg config.Config) http.Handler {
 	a.health(mux)
 	a.mountWebChat(mux)
 	a.mountZalo(mux)
+	a.mountFileLinks(mux, cfg) // app/file_links.go
 	if cfg.WebhookURL != "" {
 		mux.Handle("POST "+WebhookPath, a.Bot.WebhookHandler())
 	}

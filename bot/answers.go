@@ -136,11 +136,19 @@ func (b *Bot) repeatOne(ctx context.Context, personID int64) error {
 	// Rendered under the channel's capabilities, its numbered list kept
 	// for a typed answer, as handleNextOnce does.
 	to := channel.Address{Channel: ch.Name(), Ref: person.ChatRef}
-	msgs, menu := b.renderOutcome(ch.Capabilities(), lang, out)
-	if menu != nil {
-		if err := b.db.InTx(ctx, func(tx *store.Tx) error { return tx.SaveMenu(ctx, person.ID, menu) }); err != nil {
+	var msgs []channel.Message
+	if err := b.db.InTx(ctx, func(tx *store.Tx) error {
+		m, menu, err := b.renderOutcome(ctx, tx, person.ID, ch.Capabilities(), lang, out)
+		if err != nil {
 			return err
 		}
+		msgs = m
+		if menu == nil {
+			return nil
+		}
+		return tx.SaveMenu(ctx, person.ID, menu)
+	}); err != nil {
+		return err
 	}
 	b.outbox.submit(b.sendCtx, laneKey(to), func(context.Context) error {
 		b.sendOn(ch, person.ID, to, msgs)

@@ -60,6 +60,10 @@ type Options struct {
 	RepeatAfter time.Duration
 	// Broadcast paces and schedules announcements (bot/announcements).
 	Broadcast BroadcastOptions
+	// FileLinks is the public address a download link's token is appended
+	// to (PUBLIC_URL/chat/dl/), for a file a channel cannot carry
+	// (file_links.go); empty: the person is told where else to get it.
+	FileLinks string
 }
 
 // Bot is the running transport.

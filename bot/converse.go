@@ -130,7 +130,10 @@ func (b *Bot) handleStep(ctx context.Context, tx *store.Tx, fx *Effects, s step)
 	if out.Lang != "" {
 		lang = out.Lang
 	}
-	msgs, menu := b.renderOutcome(caps, lang, out)
+	msgs, menu, err := b.renderOutcome(ctx, tx, person.ID, caps, lang, out)
+	if err != nil {
+		return res, err
+	}
 	if in.Kind == flows.InContact && len(msgs) > 0 {
 		msgs[0].ClearContact = true // the share-phone control was used
 	}

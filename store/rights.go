@@ -391,6 +391,9 @@ UPDATE appointments a SET status = 'cancelled', cancelled_at = $2
 	if err := eraseZalo(ctx, tx, p.Channel, p.ExternalID); err != nil {
 		return fail("clearing the Zalo window", err)
 	}
+	if err := eraseFileLinks(ctx, tx, personID); err != nil { // file_links.go
+		return fail("deleting linked files", err)
+	}
 	if p.Channel == "telegram" {
 		if id, err := strconv.ParseInt(p.ExternalID, 10, 64); err == nil {
 			if _, err := tx.X.ExecContext(ctx, `UPDATE audit_log SET telegram_user_id = NULL WHERE staff_id IS NULL AND telegram_user_id = $1`, id); err != nil {

@@ -44,6 +44,7 @@ var texts = map[string]map[string]string{
 		"session_over": "Phiên đã kết thúc. Vui lòng mở lại trang.",
 		"try_later":    "Hệ thống đang bận. Vui lòng thử lại sau.",
 		"back":         "Quay lại",
+		"link_gone":    "Liên kết tải tệp này không dùng được nữa: có thể đã hết hạn, đã mở quá số lần cho phép, hoặc bị chép sai. Để nhận tệp mới, hãy gõ /mydata trong cuộc trò chuyện với Trung tâm.",
 	},
 	"en": {
 		"title":        "Help finding work",
@@ -71,6 +72,7 @@ var texts = map[string]map[string]string{
 		"session_over": "The session has ended. Please open the page again.",
 		"try_later":    "The service is busy. Please try again later.",
 		"back":         "Back",
+		"link_gone":    "This download link no longer works: it may have expired, been opened too many times, or been copied wrongly. To get a new file, type /mydata in your chat with the Centre.",
 	},
 }
 

@@ -24,6 +24,7 @@ import (
 	"reentrybot/flows"
 	"reentrybot/i18n"
 	"reentrybot/store"
+	"reentrybot/webchat"
 	"reentrybot/zalo"
 	"reentrybot/zalotest"
 )
@@ -72,6 +73,7 @@ type rig struct {
 	fake *zalotest.Server
 	ch   *zalo.Channel
 	hook *httptest.Server
+	dl   *httptest.Server // the download links (webchat.Downloads)
 	cat  *i18n.Catalog
 	// menus are the numbered lists shown after each action, newest last.
 	menus []store.Menu
@@ -83,6 +85,7 @@ type rigOpts struct {
 	paidCap int
 	retries int
 	sweep   time.Duration // the bot's sweep of pending relays (15 s when zero)
+	noLinks bool          // no public address: no download links
 }
 
 func newRig(t *testing.T, o rigOpts) *rig {
@@ -115,11 +118,16 @@ func newRig(t *testing.T, o rigOpts) *rig {
 	bo := bot.Options{Token: api.Token(), APIURL: api.URL(), PollTimeout: time.Second, Limits: telegram.DefaultLimits(1000), Now: clk.Now, Loc: vn}
 	bo.Limits.BaseBackoff = 10 * time.Millisecond
 	bo.SweepEvery = o.sweep
+	dl := httptest.NewServer(webchat.Downloads(db, log))
+	t.Cleanup(dl.Close)
+	if !o.noLinks {
+		bo.FileLinks = dl.URL + webchat.DownloadPath
+	}
 	b, err := bot.New(ctx, bo, db, flows.NewEngine(clk.Now, flows.WithCatalog(cat)), cat, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, ctx: ctx, clk: clk, db: db, x: x, url: url, api: api, bot: b, fake: fake, cat: cat}
+	r := &rig{t: t, ctx: ctx, clk: clk, db: db, x: x, url: url, api: api, bot: b, fake: fake, cat: cat, dl: dl}
 	intake, err := store.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)

@@ -95,7 +95,9 @@ func (c *Config) defaults() {
 // Caps is what Zalo shows: plain text of up to 2,000 characters, at most
 // 5 buttons (title ≤ 100) whose payload comes back as the person's text,
 // no acknowledgement of a press, the share-phone card. Files go as links:
-// the bot sends none to this channel yet.
+// Zalo sends PDF/DOC/DOCX only, so Files is empty and a file (the /mydata
+// export) reaches the person as an expiring download link the core makes
+// (bot/file_links.go, served by webchat.Downloads).
 var Caps = channel.Capabilities{
 	MaxButtons: 5, MaxButtonsPerRow: 1, MaxLabel: 100, MaxText: 2000,
 	Markup: channel.MarkupNone, ShareContact: true,
