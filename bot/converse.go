@@ -25,6 +25,9 @@ type turn struct {
 	// the case's topic (a message on the staff's own messenger), nil
 	// where it cannot.
 	copyFrom *MediaSource
+	// mediaRef, mediaName: the file of a media event on another
+	// messenger, as its channel can fetch it.
+	mediaRef, mediaName string
 }
 
 // converse is what every channel's handling of a returnee's input shares,
@@ -36,7 +39,7 @@ func (b *Bot) converse(ctx context.Context, tx *store.Tx, fx *Effects, t turn) (
 	if k := t.in.Kind; k == flows.InText || k == flows.InMedia || k == flows.InContact {
 		if relay := routes.desk.Relay; relay != nil { // bot/casework
 			routed, err = relay(ctx, b, tx, fx, &ReturneeTurn{Person: t.person, Conv: t.conv, Conversing: t.conversing,
-				Input: t.in, CopyFrom: t.copyFrom, Answer: b.answerAfter(fx, t.ch, t.to)})
+				Input: t.in, CopyFrom: t.copyFrom, MediaRef: t.mediaRef, MediaName: t.mediaName, Answer: b.answerAfter(fx, t.ch, t.to)})
 			if err != nil || routed {
 				return out, routed, err
 			}
@@ -120,7 +123,7 @@ func (b *Bot) handleStep(ctx context.Context, tx *store.Tx, fx *Effects, s step)
 		}
 	}
 	out, relayed, err := b.converse(ctx, tx, fx, turn{ch: s.ch, to: s.ev.From, person: person, conv: conv, conversing: conversing, in: in,
-		name: s.ev.Name, langHint: i18n.Normalize(s.ev.LangHint), copyFrom: s.copyFrom})
+		name: s.ev.Name, langHint: i18n.Normalize(s.ev.LangHint), copyFrom: s.copyFrom, mediaRef: s.ev.MediaRef, mediaName: s.ev.MediaName})
 	if err != nil || relayed {
 		res.msgs = pre
 		return res, err

@@ -2,9 +2,12 @@ package bot
 
 import (
 	"context"
+	"errors"
 
 	"github.com/go-telegram/bot/models"
 
+	"reentrybot/channel"
+	"reentrybot/channel/telegram"
 	"reentrybot/flows"
 	"reentrybot/store"
 )
@@ -48,8 +51,10 @@ type ReturneeTurn struct {
 	Conversing bool // a counsellor holds one of the person's cases
 	Input      flows.Input
 	// CopyFrom is where a file the person sent can be copied from into a
-	// topic (a Telegram message); nil on the other messengers.
-	CopyFrom *MediaSource
+	// topic (a Telegram message); nil on the other messengers, where
+	// MediaRef (and MediaName) is what FetchFile reads, "" if nothing.
+	CopyFrom            *MediaSource
+	MediaRef, MediaName string
 	// Answer sends a text (HTML) to the person on their channel after
 	// commit.
 	Answer func(html string)
@@ -109,3 +114,32 @@ func (b *Bot) SetGroupMenu(ctx context.Context, chat int64) error {
 
 // StaffLang is the language of staff-facing texts in u's private chat.
 func StaffLang(u models.User) string { return staffLang(u) }
+
+// Fetcher is a channel that can hand over a file a person sent, by the
+// reference its event carried (channel.Event.MediaRef).
+type Fetcher interface {
+	Fetch(ctx context.Context, ref string) (channel.File, error)
+}
+
+// FetchFile reads a file a person sent on channel ch. A file that cannot
+// be had (gone, too large, a channel that cannot fetch) is a
+// *channel.PermanentError; any other error may pass.
+func (b *Bot) FetchFile(ctx context.Context, ch channel.Name, ref string) (channel.File, error) {
+	c, ok := b.channel(ch)
+	f, can := c.(Fetcher)
+	if !ok || !can || ref == "" {
+		return channel.File{}, &channel.PermanentError{Method: "fetch", Reason: string(ch) + " cannot hand over files"}
+	}
+	file, err := f.Fetch(ctx, ref)
+	var ce *channel.Error
+	if errors.As(err, &ce) && ce.Kind == channel.Permanent {
+		return file, &channel.PermanentError{Method: "fetch", Reason: ce.Reason}
+	}
+	return file, err
+}
+
+// Upload sends a file (a picture with photo) to t (a topic with t.Thread)
+// through the sender, and returns its message's id.
+func (b *Bot) Upload(ctx context.Context, t telegram.Target, photo bool, name string, data []byte, caption string) (int, error) {
+	return b.tg.UploadFile(ctx, t, photo, name, data, caption)
+}

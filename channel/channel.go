@@ -48,16 +48,21 @@ const (
 type Event struct {
 	// ID is the messenger's id of the event, unique per channel: the intake
 	// inbox is keyed by (channel, ID), so a redelivery is recognised.
-	ID       string
-	From     Address
-	Kind     EventKind
-	Text     string // EvText
-	Data     string // EvButton: the Button.Data pressed
-	Phone    string // EvContact, as given
-	Media    string // EvMedia: photo, sticker, voice, document, ...
-	Name     string // display name the messenger knows, for greetings
-	LangHint string // language the device reports
-	At       time.Time
+	ID    string
+	From  Address
+	Kind  EventKind
+	Text  string // EvText
+	Data  string // EvButton: the Button.Data pressed
+	Phone string // EvContact, as given
+	Media string // EvMedia: photo, sticker, voice, document, ...
+	// MediaRef is where the channel can fetch an EvMedia's file from (its
+	// Fetch reads it; opaque elsewhere), "" when it cannot; MediaName is
+	// a document's file name as the person's device gave it.
+	MediaRef  string `json:",omitempty"`
+	MediaName string `json:",omitempty"`
+	Name      string // display name the messenger knows, for greetings
+	LangHint  string // language the device reports
+	At        time.Time
 }
 
 // Markup is the formatting a channel understands.

@@ -205,6 +205,10 @@ type CaseEvent struct {
 	SrcChatID sql.NullInt64  `db:"src_chat_id"`
 	SrcMsgID  sql.NullInt64  `db:"src_msg_id"`
 	RelayTo   sql.NullString `db:"relay_to"`
+	// MediaRef: where the person's channel can fetch the file of a media
+	// event sent on another messenger than Telegram; MediaName its name.
+	MediaRef  sql.NullString `db:"media_ref"`
+	MediaName sql.NullString `db:"media_name"`
 }
 
 // NewEvent is what AddCaseEvent writes.
@@ -217,6 +221,8 @@ type NewEvent struct {
 	Media     string
 	SrcChatID int64
 	SrcMsgID  int
+	MediaRef  string // the person's channel's reference of a file (CaseEvent.MediaRef)
+	MediaName string
 	RelayTo   string    // RelayTopic, RelayReturnee or "" for none
 	At        time.Time // zero: the store's clock
 }
@@ -229,17 +235,17 @@ func optInt(n int64) sql.NullInt64   { return sql.NullInt64{Int64: n, Valid: n !
 func (tx *Tx) AddCaseEvent(ctx context.Context, e NewEvent) (int64, error) {
 	var id int64
 	err := tx.X.GetContext(ctx, &id, `
-INSERT INTO case_events (case_id, actor, staff_id, kind, body, media, src_chat_id, src_msg_id, relay_to, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+INSERT INTO case_events (case_id, actor, staff_id, kind, body, media, src_chat_id, src_msg_id, relay_to, at, media_ref, media_name)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		e.CaseID, e.Actor, optInt(e.StaffID), e.Kind, optStr(e.Body), optStr(e.Media),
-		optInt(e.SrcChatID), optInt(int64(e.SrcMsgID)), optStr(e.RelayTo), tx.db.at(e.At))
+		optInt(e.SrcChatID), optInt(int64(e.SrcMsgID)), optStr(e.RelayTo), tx.db.at(e.At), optStr(e.MediaRef), optStr(e.MediaName))
 	if err != nil {
 		return 0, fmt.Errorf("adding %s event to case %d: %w", e.Kind, e.CaseID, err)
 	}
 	return id, nil
 }
 
-const eventCols = `id, case_id, at, actor, staff_id, kind, body, media, src_chat_id, src_msg_id, relay_to`
+const eventCols = `id, case_id, at, actor, staff_id, kind, body, media, src_chat_id, src_msg_id, relay_to, media_ref, media_name`
 
 // NextRelay claims the oldest unsent event of a case going `to`, locked
 // for the transaction (other processes skip it).
@@ -257,10 +263,11 @@ func (tx *Tx) NextRelay(ctx context.Context, caseID int64, to string) (CaseEvent
 	return e, true, nil
 }
 
-// FinishRelay marks an event sent, or failed for good with reason.
+// FinishRelay marks an event sent, or failed for good with reason; where
+// the person's file was is forgotten then (the topic has it, or never will).
 func (tx *Tx) FinishRelay(ctx context.Context, eventID int64, failure string) error {
 	_, err := tx.X.ExecContext(ctx, `
-UPDATE case_events SET relayed_at = CASE WHEN $2 = '' THEN $3::timestamptz END, relay_error = NULLIF($2, '') WHERE id = $1`, eventID, failure, tx.db.Now())
+UPDATE case_events SET relayed_at = CASE WHEN $2 = '' THEN $3::timestamptz END, relay_error = NULLIF($2, ''), media_ref = NULL WHERE id = $1`, eventID, failure, tx.db.Now())
 	if err != nil {
 		return fmt.Errorf("finishing relay %d: %w", eventID, err)
 	}

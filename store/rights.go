@@ -331,7 +331,7 @@ UPDATE cases SET person_id = $2,
 	}
 	if len(out.Cases) > 0 {
 		if _, err := tx.X.ExecContext(ctx, `
-UPDATE case_events SET body = NULL, media = NULL, src_chat_id = NULL, src_msg_id = NULL,
+UPDATE case_events SET body = NULL, media = NULL, src_chat_id = NULL, src_msg_id = NULL, media_ref = NULL, media_name = NULL,
        relay_error = CASE WHEN relay_to IS NOT NULL AND relayed_at IS NULL AND relay_error IS NULL THEN 'erased' ELSE relay_error END
  WHERE case_id = ANY($1)`, pq.Array(out.Cases)); err != nil {
 			return fail("dropping messages", err)

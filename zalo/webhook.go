@@ -46,7 +46,11 @@ type zaloEvent struct {
 		MsgID       string `json:"msg_id"`
 		Text        string `json:"text"`
 		Attachments []struct {
-			Type string `json:"type"`
+			Type    string `json:"type"`
+			Payload struct {
+				URL  string `json:"url"`
+				Name string `json:"name"` // a file's
+			} `json:"payload"`
 		} `json:"attachments"`
 	} `json:"message"`
 	Info struct {
@@ -191,18 +195,34 @@ func (c *Channel) toEvent(ze zaloEvent) (channel.Event, bool) {
 		ev.Kind, ev.Media = channel.EvLocation, "location"
 	case "user_send_image", "user_send_gif":
 		ev.Kind, ev.Media = channel.EvMedia, "photo"
+		ev.MediaRef = c.mediaURL(ze)
 	case "user_send_sticker":
-		ev.Kind, ev.Media = channel.EvMedia, "sticker"
+		ev.Kind, ev.Media = channel.EvMedia, "sticker" // a picture of a feeling, not content: named, not fetched
 	case "user_send_audio":
 		ev.Kind, ev.Media = channel.EvMedia, "voice"
+		ev.MediaRef = c.mediaURL(ze)
 	case "user_send_file":
 		ev.Kind, ev.Media = channel.EvMedia, "document"
+		ev.MediaRef = c.mediaURL(ze)
+		if a := ze.Message.Attachments; len(a) > 0 {
+			ev.MediaName = a[0].Payload.Name
+		}
 	case "user_send_video":
 		ev.Kind, ev.Media = channel.EvMedia, "video"
+		ev.MediaRef = c.mediaURL(ze)
 	default:
 		return channel.Event{}, false
 	}
 	return ev, true
+}
+
+// mediaURL is where Zalo keeps the file of a media event (the first
+// attachment's), if it names one Fetch may read.
+func (c *Channel) mediaURL(ze zaloEvent) string {
+	if a := ze.Message.Attachments; len(a) > 0 && c.fetchable(a[0].Payload.URL) == nil {
+		return a[0].Payload.URL
+	}
+	return ""
 }
 
 // phoneOf turns Zalo's 84… into +84…, as a person would write it.

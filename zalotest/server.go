@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -89,6 +90,10 @@ type Options struct {
 	// recorded, outside the server's lock): the playground's and the
 	// benchmark's way to wait for answers.
 	OnSend func(userID string, m Message)
+	// MediaTTL is how long a file a follower sent stays at its address
+	// (the fake's clock); 7 days when zero (U: Zalo does not say; its
+	// addresses are not meant to last).
+	MediaTTL time.Duration
 }
 
 // Button is a button of a sent message, as the OA sent it.
@@ -171,6 +176,15 @@ type Server struct {
 	reuses    int
 	quiet     [2]int // allowed hours [from, to) for tags other than transaction
 	deliv     []Delivery
+	media     map[string]hosted // files followers sent, by path
+	fetches   int
+}
+
+// hosted is a file a follower sent, at an address of the fake's.
+type hosted struct {
+	mime    string
+	data    []byte
+	expires time.Time
 }
 
 var vn = mustZone()
@@ -203,9 +217,13 @@ func New(o Options) *Server {
 	if o.RetryAfter == 0 {
 		o.RetryAfter = 100 * time.Millisecond
 	}
+	if o.MediaTTL == 0 {
+		o.MediaTTL = 7 * 24 * time.Hour
+	}
 	s := &Server{
 		o: o, access: map[string]time.Time{}, accessFam: map[string]string{}, refresh: map[string]*refreshState{},
 		revoked: map[string]bool{}, codes: map[string]string{}, users: map[string]*User{}, phones: map[string][]Message{},
+		media: map[string]hosted{},
 		quiet: [2]int{6, 22},
 		// A webhook that has not answered in 5 s has failed, as far as
 		// Zalo cares (it wants 2 s; Deliveries records the latency).
@@ -219,6 +237,7 @@ func New(o Options) *Server {
 	mux.HandleFunc("GET /v3.0/oa/user/detail", s.userDetail)
 	mux.HandleFunc("POST /v2.0/oa/upload/file", s.upload("file"))
 	mux.HandleFunc("POST /v2.0/oa/upload/image", s.upload("image"))
+	mux.HandleFunc("GET /media/{id}/{name}", s.serveMedia)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	return s
@@ -883,6 +902,46 @@ func (s *Server) SendMedia(id, kind string) (Delivery, error) {
 		return Delivery{}, fmt.Errorf("zalotest: media kind %q", kind)
 	}
 	return s.act(id, "user_send_"+kind, map[string]any{"text": "", "attachments": []any{att}}, 1)
+}
+
+// SendFile sends a file as a follower does (kind image or file): the file
+// is kept at an address of the fake's, which the event carries, until
+// MediaTTL passes; a file also carries its name.
+func (s *Server) SendFile(id, kind, name, mime string, data []byte) (Delivery, error) {
+	s.mu.Lock()
+	key := s.id("media")
+	s.media[key+"/"+name] = hosted{mime: mime, data: data, expires: s.o.Now().Add(s.o.MediaTTL)}
+	s.mu.Unlock()
+	payload := map[string]any{"url": s.URL + "/media/" + key + "/" + url.PathEscape(name)}
+	if kind == "file" {
+		payload["name"], payload["size"], payload["type"] = name, strconv.Itoa(len(data)), strings.TrimPrefix(path.Ext(name), ".")
+	} else {
+		payload["thumbnail"] = payload["url"]
+	}
+	return s.act(id, "user_send_"+kind, map[string]any{"text": "", "attachments": []any{map[string]any{"type": kind, "payload": payload}}}, 1)
+}
+
+// MediaFetches counts the requests for files followers sent.
+func (s *Server) MediaFetches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetches
+}
+
+// serveMedia serves a file a follower sent while its address lasts.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.fetches++
+	f, ok := s.media[r.PathValue("id")+"/"+r.PathValue("name")]
+	now := s.o.Now()
+	s.mu.Unlock()
+	if !ok || !now.Before(f.expires) {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", f.mime)
+	w.Header().Set("Content-Length", strconv.Itoa(len(f.data)))
+	_, _ = w.Write(f.data)
 }
 
 // Hold keeps the next events instead of posting them; Release posts them

@@ -164,7 +164,16 @@ func (b desk) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 	case ev.Kind == "reopened":
 		text = b.Catalog().T(lang, "topic_reopened", map[string]any{"ID": c.ID})
 	case ev.Media.Valid && !ev.SrcChatID.Valid:
-		// Sent on a messenger the topic cannot copy from: say what came.
+		// Sent on a messenger the topic cannot copy from: the file itself
+		// where that messenger hands it over, else say what came.
+		if ev.MediaRef.Valid {
+			err := b.sendFetched(ctx, tx, c, ev, chat, thread, group)
+			var perm *channel.PermanentError
+			if !errors.As(err, &perm) {
+				return err
+			}
+			b.Log().Info("a returnee's file could not be fetched: named instead", "case", c.ID, "reason", perm.Reason)
+		}
 		text = b.Catalog().T(lang, "returnee_sent_elsewhere", map[string]any{"Kind": ev.Media.String})
 	case ev.Media.Valid:
 		if !group {
@@ -180,6 +189,46 @@ func (b desk) sendToStaff(ctx context.Context, tx *store.Tx, c store.Case, ev st
 	}
 	return b.sendAbout(ctx, tx, c.ID, chat, text) // scope.go: an erasure deletes it
 }
+
+// sendFetched fetches a file the returnee sent on another messenger and
+// uploads it after the line saying who sent it: into the topic, or to the
+// counsellor who took the case (recorded for erasure). A picture goes as
+// a photo where Telegram takes it as one, anything else as a document
+// under the name the person's device gave it.
+func (b desk) sendFetched(ctx context.Context, tx *store.Tx, c store.Case, ev store.CaseEvent, chat int64, thread int, group bool) error {
+	f, err := b.FetchFile(ctx, channel.Name(c.PersonChannel), ev.MediaRef.String)
+	if err != nil {
+		return err
+	}
+	if ev.MediaName.Valid {
+		f.Name = ev.MediaName.String
+	}
+	photo := (f.MIME == "image/jpeg" || f.MIME == "image/png") && len(f.Data) <= maxPhotoBytes
+	header := b.Catalog().T(groupLang, "returnee_sent", map[string]any{"ID": c.ID})
+	caption := ""
+	if ev.Body.Valid {
+		caption = bot.Escape(ev.Body.String)
+	}
+	if group {
+		if _, err := b.sendGroupMsg(ctx, chat, thread, header, nil); err != nil {
+			return err
+		}
+		_, err := b.Upload(ctx, telegram.Target{ChatID: chat, Group: true, Thread: thread}, photo, f.Name, f.Data, caption)
+		return err
+	}
+	if err := b.sendAbout(ctx, tx, c.ID, chat, header); err != nil {
+		return err
+	}
+	id, err := b.Upload(ctx, telegram.Target{ChatID: chat}, photo, f.Name, f.Data, caption)
+	if err != nil {
+		return err
+	}
+	return b.recordPost(ctx, tx, c.ID, chat, id)
+}
+
+// maxPhotoBytes is the largest picture Telegram takes as a photo from a
+// bot; a larger one goes as a document.
+const maxPhotoBytes = 10 << 20
 
 // copyTo sends a line saying who sent what, then a copy of the media.
 func (b desk) copyTo(ctx context.Context, t telegram.Target, thread int, ev store.CaseEvent, header string) error {
@@ -466,7 +515,9 @@ func (b desk) relayFromReturnee(ctx context.Context, tx *store.Tx, fx *bot.Effec
 	case t.CopyFrom != nil:
 		ev.Media, ev.SrcChatID, ev.SrcMsgID, ev.Body = t.CopyFrom.Kind, t.CopyFrom.Chat, t.CopyFrom.Msg, t.CopyFrom.Caption
 	case in.Kind == flows.InMedia:
-		ev.Media = in.Media // no copy across messengers: the topic says what was sent, and where
+		// From another messenger: fetched and uploaded when relayed
+		// (sendFetched), or named where it cannot be fetched.
+		ev.Media, ev.MediaRef, ev.MediaName = in.Media, t.MediaRef, t.MediaName
 	case in.Kind == flows.InContact:
 		ev.Body = in.Phone
 	}

@@ -96,24 +96,38 @@ func (c *Channel) SendText(ctx context.Context, t Target, text string, markup mo
 // SendFile uploads a document, or with photo a picture, with an HTML
 // caption, through the sender. The upload is rebuilt for each attempt.
 func (c *Channel) SendFile(ctx context.Context, t Target, photo bool, name string, data []byte, caption string) error {
+	_, err := c.UploadFile(ctx, t, photo, name, data, caption)
+	return err
+}
+
+// UploadFile is SendFile that also returns the message's id (what an
+// erasure deletes), into t's topic when t.Thread is set.
+func (c *Channel) UploadFile(ctx context.Context, t Target, photo bool, name string, data []byte, caption string) (int, error) {
 	method := "sendDocument"
 	if photo {
 		method = "sendPhoto"
 	}
+	var id int
 	err := c.send.Do(ctx, t, method, func(ctx context.Context) error {
 		up := &models.InputFileUpload{Filename: name, Data: bytes.NewReader(data)}
-		var err error
+		var (
+			m   *models.Message
+			err error
+		)
 		if photo {
-			_, err = c.api.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: t.ChatID, Photo: up, Caption: caption, ParseMode: models.ParseModeHTML})
+			m, err = c.api.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: t.ChatID, MessageThreadID: t.Thread, Photo: up, Caption: caption, ParseMode: models.ParseModeHTML})
 		} else {
-			_, err = c.api.SendDocument(ctx, &tg.SendDocumentParams{ChatID: t.ChatID, Document: up, Caption: caption, ParseMode: models.ParseModeHTML})
+			m, err = c.api.SendDocument(ctx, &tg.SendDocumentParams{ChatID: t.ChatID, MessageThreadID: t.Thread, Document: up, Caption: caption, ParseMode: models.ParseModeHTML})
+		}
+		if err == nil {
+			id = m.ID
 		}
 		return err
 	})
 	if err != nil && !errors.Is(err, channel.ErrUnreachable) {
 		c.log.Error("sending a file", "chat", t.ChatID, "method", method, "err", err)
 	}
-	return err
+	return id, err
 }
 
 // sendFile sends a message's file as a document, its text the caption

@@ -51,6 +51,9 @@ func DefaultLimits(perSecond float64) Limits {
 type Target struct {
 	ChatID int64
 	Group  bool // groups have their own, slower limit
+	// Thread is the forum topic of a group a message goes to (0: none);
+	// the limits are the group's.
+	Thread int
 	// Fresh: the person wrote in the transaction that just committed,
 	// which marked them reachable, so the lookup before sending is skipped.
 	Fresh bool
