@@ -170,7 +170,7 @@ func New(ctx context.Context, o Options, db *store.DB, engine *flows.Engine, cat
 	}
 	b.me = me
 	b.send = telegram.NewSender(o.Limits, db, b.Metrics.Sends, o.Sleep, log)
-	b.tg = telegram.NewChannel(api, b.send, log)
+	b.tg = telegram.NewChannel(api, b.send, o.HTTPClient, log)
 	b.lanes = newLanes(o.Workers)
 	b.outbox = newLanes(outboxLanes(o.Workers))
 	b.relays = newLanes(max(o.Workers, 16))

@@ -315,25 +315,34 @@ func (b *Bot) sendTextOn(ctx context.Context, ch Channel, to channel.Address, ht
 		if i == len(parts)-1 && len(buttons) > 0 {
 			m.Buttons = channel.Rows(buttons, caps)
 		}
-		if err := ch.Send(ctx, to, m); err != nil {
-			var ce *channel.Error
-			if errors.As(err, &ce) {
-				switch ce.Kind {
-				case channel.Unreachable:
-					if merr := b.db.MarkUnreachable(ctx, string(to.Channel), to.Ref, ce.Reason); merr != nil {
-						b.log.Warn("marking unreachable", "to", to.String(), "err", merr)
-					}
-					return channel.ErrUnreachable
-				case channel.Permanent:
-					return &channel.PermanentError{Method: "send", Reason: ce.Reason}
-				case channel.NotDelivered:
-					return &channel.NotDeliveredError{Reason: ce.Reason}
-				case channel.Held:
-					return &channel.HeldError{Until: ce.Until, Reason: ce.Reason}
-				}
-			}
+		if err := b.sendMapped(ctx, ch, to, m); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sendMapped sends m through ch and turns a *channel.Error into the
+// sender's error kinds (an unreachable person is marked so), as every
+// caller of a channel's Send expects.
+func (b *Bot) sendMapped(ctx context.Context, ch Channel, to channel.Address, m channel.Message) error {
+	err := ch.Send(ctx, to, m)
+	var ce *channel.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	switch ce.Kind {
+	case channel.Unreachable:
+		if merr := b.db.MarkUnreachable(ctx, string(to.Channel), to.Ref, ce.Reason); merr != nil {
+			b.log.Warn("marking unreachable", "to", to.String(), "err", merr)
+		}
+		return channel.ErrUnreachable
+	case channel.Permanent:
+		return &channel.PermanentError{Method: "send", Reason: ce.Reason}
+	case channel.NotDelivered:
+		return &channel.NotDeliveredError{Reason: ce.Reason}
+	case channel.Held:
+		return &channel.HeldError{Until: ce.Until, Reason: ce.Reason}
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -83,6 +84,25 @@ func (b *Bot) SendTo(ctx context.Context, to channel.Address, html string, purpo
 		return ErrNoChat
 	}
 	return b.sendTextOn(ctx, ch, to, html, purpose, buttons...)
+}
+
+// SendFileTo sends a file with a caption (HTML) to a person on a channel
+// that carries it (Capabilities.CanSendFile), with SendTo's errors; a
+// *channel.PermanentError where the channel does not carry it.
+func (b *Bot) SendFileTo(ctx context.Context, to channel.Address, html string, f channel.File, purpose channel.Purpose) error {
+	ch, ok := b.channel(to.Channel)
+	if !ok {
+		return ErrNoChat
+	}
+	caps := ch.Capabilities()
+	if !caps.CanSendFile(f.MIME, int64(len(f.Data))) {
+		return &channel.PermanentError{Method: "send", Reason: fmt.Sprintf("%s does not carry a %s of %d bytes", to.Channel, f.MIME, len(f.Data))}
+	}
+	text := html
+	if caps.Markup == channel.MarkupNone {
+		text = channel.PlainText(html)
+	}
+	return b.sendMapped(ctx, ch, to, channel.Message{Text: text, File: &f, Purpose: purpose})
 }
 
 // SendText sends a text (HTML) to a staff member's private chat through

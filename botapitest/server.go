@@ -303,6 +303,7 @@ func init() {
 	register("getChatAdministrators", (*Server).getChatAdministrators)
 	register("banChatMember", (*Server).banChatMember)
 	register("unbanChatMember", (*Server).unbanChatMember)
+	register("getFile", (*Server).getFile)
 }
 
 // limitedMethods are subject to flood control; edits and callback answers
@@ -327,6 +328,10 @@ func (s *Server) Mount(h http.Handler) {
 // with the handler given to Mount. New already serves it on URL(), but the
 // Server can also be mounted elsewhere.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok && r.Method == http.MethodGet {
+		s.download(w, rest)
+		return
+	}
 	token, method, ok := splitPath(r.URL.Path)
 	if h := s.mounted.Load(); !ok && h != nil {
 		(*h).ServeHTTP(w, r)

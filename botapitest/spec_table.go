@@ -127,6 +127,9 @@ var specMethods = map[string][]specField{
 		{"chat_id", []string{"Integer", "String"}, true},
 		{"user_id", []string{"Integer"}, true},
 	},
+	"getFile": {
+		{"file_id", []string{"String"}, true},
+	},
 	"getMe": {},
 	"getMyCommands": {
 		{"scope", []string{"BotCommandScope"}, false},

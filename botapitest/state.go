@@ -127,6 +127,10 @@ type fileInfo struct {
 	name string
 	size int
 	mime string
+	// data is the content of a file a test user sent with SendFileIn,
+	// which getFile's download serves; nil for the rest (uploads are only
+	// measured).
+	data []byte
 }
 
 func (c *chat) newMessageID() int {

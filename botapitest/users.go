@@ -171,6 +171,32 @@ func (s *Server) SendPhotoIn(chatID int64, threadID int, u User, caption string)
 	return s.userMessageLocked(c, threadID, u, s.fileMessageLocked("photo", "", 64000, caption))
 }
 
+// SendFileIn sends a photo or a document (kind) with its content from u
+// into a chat (a forum topic when threadID != 0; u's private chat when
+// chatID is u's id): the bot can fetch it with getFile and download it. It
+// panics on an unknown chat or topic or kind (a test bug).
+func (s *Server) SendFileIn(chatID int64, threadID int, u User, kind, name string, data []byte, caption string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if kind != "photo" && kind != "document" {
+		panic("botapitest: SendFileIn: kind " + kind)
+	}
+	var c *chat
+	if chatID == u.ID {
+		c = s.userChatLocked(u)
+	} else if c = s.chats[chatID]; c == nil || (threadID != 0 && c.topic(threadID) == nil) {
+		panic(fmt.Sprintf("botapitest: SendFileIn: unknown chat %d or topic %d", chatID, threadID))
+	} else {
+		s.userChatLocked(u)
+		c.noteWriterLocked(u)
+	}
+	m := s.fileMessageLocked(kind, name, len(data), caption)
+	f := s.files[m.FileID]
+	f.data = data
+	s.files[m.FileID] = f
+	return s.userMessageLocked(c, threadID, u, m)
+}
+
 // SendPhoto sends a photo (three sizes) with an optional caption.
 func (s *Server) SendPhoto(u User, caption string) int64 {
 	s.mu.Lock()

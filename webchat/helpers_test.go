@@ -304,6 +304,15 @@ func (w *web) jobNeeds(name, phone string) {
 // case's card as the counsellor read it.
 func (e *env) answerInTopic(text string) string {
 	e.t.Helper()
+	card := e.takeInTopic()
+	e.d.API.SendTextIn(e.d.Group.ID, card.ThreadID, e.d.Counsellor, text)
+	return card.Text
+}
+
+// takeInTopic has the counsellor take the person's case from its card in
+// the staff group, and returns the card.
+func (e *env) takeInTopic() botapitest.Message {
+	e.t.Helper()
 	api, group, lan := e.d.API, e.d.Group.ID, e.d.Counsellor
 	var card botapitest.Message
 	var take string
@@ -336,8 +345,7 @@ func (e *env) answerInTopic(text string) string {
 		}
 		return false
 	})
-	api.SendTextIn(group, card.ThreadID, lan, text)
-	return card.Text
+	return card
 }
 
 func (e *env) waitFor(what string, cond func() bool) {

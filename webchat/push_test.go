@@ -236,3 +236,37 @@ func TestCounsellorAnswerPushes(t *testing.T) {
 	default:
 	}
 }
+
+// A counsellor's photo or PDF in the case's topic reaches a person on the
+// web chat as a file to download (fetched from Telegram), after the line
+// saying who sent it; a sticker is only named.
+func TestCounsellorFileReachesThePage(t *testing.T) {
+	e := start(t, nil)
+	w := e.newPerson("07840")
+	w.jobNeeds("Nguyễn Văn Minh", "0912345678")
+	card := e.takeInTopic()
+	pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	e.d.API.SendFileIn(e.d.Group.ID, card.ThreadID, e.d.Counsellor, "document", "giay-moi.pdf", pdf, "Giấy mời phỏng vấn")
+	var file msg
+	e.waitFor("the file on the page", func() bool {
+		for _, m := range w.read(0) {
+			if m.File != "" {
+				file = m
+				return true
+			}
+		}
+		return false
+	})
+	if file.Name != "giay-moi.pdf" || !strings.Contains(file.Text, "Giấy mời phỏng vấn") {
+		t.Errorf("file %q with caption %q", file.Name, file.Text)
+	}
+	resp, err := w.c.Get(e.base + file.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, pdf) || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("download: %s %q, %d bytes, want the counsellor's %d", resp.Status, resp.Header.Get("Content-Type"), len(got), len(pdf))
+	}
+}

@@ -112,11 +112,11 @@ func (c *Channel) Name() channel.Name { return Name }
 
 // Capabilities of the page: real buttons for every option a step offers,
 // plain text (the page shows what it gets as text), the phone typed, the
-// /mydata export as a download.
+// /mydata export and a counsellor's pictures and PDF files as downloads.
 func (c *Channel) Capabilities() channel.Capabilities {
 	return channel.Capabilities{
 		MaxButtons: 40, MaxButtonsPerRow: 2, MaxLabel: 80, MaxText: 4000,
-		Markup: channel.MarkupNone, Files: []string{"application/json"}, MaxFileBytes: 5 << 20,
+		Markup: channel.MarkupNone, Files: []string{"application/json", "image/jpeg", "image/png", "application/pdf"}, MaxFileBytes: 5 << 20,
 	}
 }
 

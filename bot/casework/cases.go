@@ -282,6 +282,10 @@ func (b desk) counsellorMessage(ctx context.Context, tx *store.Tx, fx *bot.Effec
 	ev := store.NewEvent{CaseID: c.ID, Actor: "staff", StaffID: s.ID, Kind: "message", Body: text, Media: media, RelayTo: store.RelayReturnee}
 	if m != nil {
 		ev.SrcChatID, ev.SrcMsgID = m.Chat.ID, m.ID
+		// Kept to hand the file to a person on another messenger.
+		if id, name, ok := telegram.FileOf(m); ok {
+			ev.MediaRef, ev.MediaName = id, name
+		}
 	}
 	if _, err := tx.AddCaseEvent(ctx, ev); err != nil {
 		return err

@@ -560,8 +560,11 @@ func (b desk) sendToChannel(ctx context.Context, to channel.Address, caps channe
 	case ev.Kind == "closed":
 		key = "returnee_case_closed"
 	case ev.Kind == "message" && ev.Media.Valid:
-		// The file stays in the topic (no copy across messengers): say so,
-		// rather than a line that promises what never follows.
+		if sent, err := b.sendFileAcross(ctx, to, c, ev); sent || err != nil {
+			return err
+		}
+		// A file the person's messenger cannot show: say so, rather than a
+		// line that promises what never follows.
 		key, params = "counsellor_sent_elsewhere", map[string]any{"Name": b.staffName(ctx, ev.StaffID.Int64)}
 	case ev.Kind == "message":
 		key, params = "counsellor_says", map[string]any{"Name": b.staffName(ctx, ev.StaffID.Int64), "Text": ev.Body.String}
@@ -577,4 +580,40 @@ func (b desk) sendToChannel(ctx context.Context, to channel.Address, caps channe
 		}
 	}
 	return nil
+}
+
+// sendFileAcross passes a counsellor's photo or document from Telegram to
+// a person on another messenger that carries it (Zalo: pictures and
+// PDF/Word files; the web chat), with the line saying who sent it. sent is
+// false, with no error, where it cannot go (a sticker, a voice message, a
+// type or a size the messenger refuses): the caller says a file came.
+func (b desk) sendFileAcross(ctx context.Context, to channel.Address, c store.Case, ev store.CaseEvent) (sent bool, err error) {
+	if !ev.MediaRef.Valid {
+		return false, nil
+	}
+	if caps, ok := b.Capabilities(to.Channel); !ok || len(caps.Files) == 0 {
+		return false, nil
+	}
+	f, err := b.FetchFile(ctx, telegram.Name, ev.MediaRef.String)
+	var perm *channel.PermanentError
+	if errors.As(err, &perm) {
+		b.Log().Info("a counsellor's file could not be fetched: named instead", "case", c.ID, "reason", perm.Reason)
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if ev.MediaName.Valid {
+		f.Name = ev.MediaName.String
+	}
+	caption := b.Catalog().T(c.PersonLang, "counsellor_sent", map[string]any{"Name": bot.Escape(b.staffName(ctx, ev.StaffID.Int64))})
+	if ev.Body.Valid && ev.Body.String != "" {
+		caption += "\n" + bot.Escape(ev.Body.String)
+	}
+	err = b.SendFileTo(ctx, to, caption, f, channel.PurposeCounsellor)
+	if errors.As(err, &perm) {
+		b.Log().Info("a counsellor's file was refused by the person's messenger: named instead", "case", c.ID, "reason", perm.Reason)
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strconv"
 
 	tg "github.com/go-telegram/bot"
@@ -18,15 +19,20 @@ import (
 // channel.Render, becomes one Bot API call (two where a question carries
 // both buttons and the share-phone keyboard), through the Sender.
 type Channel struct {
-	api  *tg.Bot
-	send *Sender
-	log  *slog.Logger
+	api    *tg.Bot
+	send   *Sender
+	client *http.Client // downloads (Fetch); the Bot API client's own is not exposed
+	log    *slog.Logger
 }
 
-// NewChannel returns Telegram's channel over a Bot API client and the
-// sender every delivering call goes through.
-func NewChannel(api *tg.Bot, s *Sender, log *slog.Logger) *Channel {
-	return &Channel{api: api, send: s, log: log.With("channel", string(Name))}
+// NewChannel returns Telegram's channel over a Bot API client, the sender
+// every delivering call goes through, and the HTTP client files are
+// downloaded with (http.DefaultClient when nil).
+func NewChannel(api *tg.Bot, s *Sender, client *http.Client, log *slog.Logger) *Channel {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return &Channel{api: api, send: s, client: client, log: log.With("channel", string(Name))}
 }
 
 // Name is "telegram".

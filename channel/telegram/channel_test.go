@@ -54,7 +54,7 @@ func newChannel(t *testing.T) (*botapitest.Server, *telegram.Channel, *reach) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	l := telegram.DefaultLimits(1000)
 	l.PerChatSecond, l.PerChatBurst, l.BaseBackoff = 1000, 100, time.Millisecond
-	return srv, telegram.NewChannel(api, telegram.NewSender(l, r, nil, nil, log), log), r
+	return srv, telegram.NewChannel(api, telegram.NewSender(l, r, nil, nil, log), nil, log), r
 }
 
 func addr(u botapitest.User) channel.Address {

@@ -33,7 +33,7 @@ var methods = []string{
 	"setMyCommands", "getMyCommands", "deleteMyCommands", "deleteMessage", "deleteMessages",
 	"setMyDescription", "setMyShortDescription",
 	"createForumTopic", "editForumTopic", "closeForumTopic", "reopenForumTopic", "deleteForumTopic", "getChat",
-	"getChatMember", "getChatAdministrators", "banChatMember", "unbanChatMember",
+	"getChatMember", "getChatAdministrators", "banChatMember", "unbanChatMember", "getFile",
 }
 
 type field struct {
