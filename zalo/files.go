@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"path"
+	"slices"
 	"strings"
 
 	"reentrybot/channel"
@@ -126,6 +127,11 @@ func uploadName(name string, t outType) string {
 	for _, e := range t.exts {
 		if ext == e {
 			return name
+		}
+	}
+	for _, o := range outTypes { // a JPEG named .png: its own extension
+		if slices.Contains(o.exts, ext) {
+			name = strings.TrimSuffix(name, path.Ext(name))
 		}
 	}
 	if name == "" {

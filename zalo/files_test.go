@@ -2,6 +2,7 @@ package zalo_test
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"slices"
 	"strings"
@@ -41,6 +42,9 @@ func TestSendFile(t *testing.T) {
 		file    channel.File
 		after   time.Duration // since the person's last message
 		expire  bool          // Zalo ends the access token before the send
+		text    string        // the caption; "-" for none
+		buttons bool          // the message has buttons
+		upMIME  string        // the upload's type when not the file's
 		want    []sent
 		errKind channel.ErrorKind // when no message goes
 		errWhy  string
@@ -53,6 +57,12 @@ func TestSendFile(t *testing.T) {
 			want: []sent{{caption, "", "", 0}, {"", "file", "don-xin-viec.pdf", len(pdf)}}},
 		{name: "docx named without extension", file: channel.File{Name: "mau-don", MIME: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", Data: padded([]byte("PK\x03\x04"), 3000)}, after: time.Hour,
 			want: []sent{{caption, "", "", 0}, {"", "file", "mau-don.docx", 3000}}},
+		{name: "png with buttons: the image, then the text", file: channel.File{Name: "giay-to.png", MIME: "image/png", Data: png}, after: time.Hour, buttons: true,
+			want: []sent{{"", "image", "giay-to.png", len(png)}, {caption, "", "", 0}}},
+		{name: "pdf without a caption", file: channel.File{Name: "don-xin-viec.pdf", MIME: "application/pdf", Data: pdf}, after: time.Hour, text: "-",
+			want: []sent{{"", "file", "don-xin-viec.pdf", len(pdf)}}},
+		{name: "a jpeg called png", file: channel.File{Name: "anh.png", MIME: "image/png", Data: padded([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), 2000)}, after: time.Hour, upMIME: "image/jpeg",
+			want: []sent{{caption, "image", "anh.jpg", 2000}}},
 		{name: "png of 1.5 MB", file: channel.File{Name: "anh-lon.png", MIME: "image/png", Data: padded(png, 3<<19)}, after: time.Hour,
 			errKind: channel.Permanent, errWhy: "at most 1048576"},
 		{name: "a type Zalo does not carry", file: channel.File{Name: "du-lieu.json", MIME: "application/json", Data: []byte(`{"a":1}`)}, after: time.Hour,
@@ -86,8 +96,14 @@ func TestSendFile(t *testing.T) {
 			before, calls, repliesBefore := len(r.fake.Messages(u.ID)), len(r.fake.Calls()), replies()
 			refreshed, _ := r.fake.Refreshes()
 
-			err := r.ch.Send(r.ctx, channel.Address{Channel: zalo.Name, Ref: u.ID},
-				channel.Message{Text: caption, File: &tt.file, Purpose: channel.PurposeCounsellor})
+			m := channel.Message{Text: caption, File: &tt.file, Purpose: channel.PurposeCounsellor}
+			if tt.text == "-" {
+				m.Text = ""
+			}
+			if tt.buttons {
+				m.Buttons = [][]channel.Button{{{Label: "Đã nhận", Data: channel.ButtonData(1, "ok")}}}
+			}
+			err := r.ch.Send(r.ctx, channel.Address{Channel: zalo.Name, Ref: u.ID}, m)
 
 			got := r.fake.Messages(u.ID)[before:]
 			var refused []int
@@ -122,9 +138,13 @@ func TestSendFile(t *testing.T) {
 				if m.Kind != "cs" || g != w {
 					t.Errorf("message %d: %s %+v; want a consultation message %+v", i+1, m.Kind, g, w)
 				}
+				if hasButtons := len(m.Buttons) > 0; hasButtons != (tt.buttons && w.text != "") {
+					t.Errorf("message %d has buttons %v", i+1, m.Buttons)
+				}
 			}
-			if ups := r.fake.Uploads(); len(ups) != 1 || ups[0].MIME != tt.file.MIME {
-				t.Errorf("uploads %+v; want one of type %s", ups, tt.file.MIME)
+			upMIME := cmp.Or(tt.upMIME, tt.file.MIME)
+			if ups := r.fake.Uploads(); len(ups) != 1 || ups[0].MIME != upMIME {
+				t.Errorf("uploads %+v; want one of type %s", ups, upMIME)
 			}
 			if n := replies() - repliesBefore; n != len(tt.want) {
 				t.Errorf("%d free replies counted for %d messages", n, len(tt.want))
