@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -184,5 +188,43 @@ func TestCapsFiles(t *testing.T) {
 		if got := zalo.Caps.CanSendFile(tt.mime, tt.size); got != tt.want {
 			t.Errorf("CanSendFile(%s, %d) = %v", tt.mime, tt.size, got)
 		}
+	}
+}
+
+// Zalo's file servers fail (HTTP 502 on the upload): the send is
+// Transient, to be tried again, and the free reply it took is given back.
+func TestUploadFailureIsTransient(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	u, _ := r.returnee("")
+	target, _ := url.Parse(r.fake.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasPrefix(req.URL.Path, "/v2.0/oa/upload/") {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+			return
+		}
+		proxy.ServeHTTP(w, req)
+	}))
+	t.Cleanup(front.Close)
+	o := r.fake.Options()
+	ch := zalo.New(zalo.Config{AppID: o.AppID, AppSecret: o.AppSecret, OAID: o.OAID, OASecret: o.OASecret,
+		APIURL: front.URL, OAuthURL: r.fake.URL, ZNSURL: r.fake.URL, Loc: vn}, r.db, testLogger())
+	w, err := r.db.ZaloWindows(r.ctx, o.OAID, []string{u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(r.fake.Messages(u.ID))
+	err = ch.Send(r.ctx, channel.Address{Channel: zalo.Name, Ref: u.ID}, channel.Message{Text: "Ảnh",
+		File: &channel.File{Name: "giay-to.png", MIME: "image/png", Data: fixture(t, "giay-to.png")}, Purpose: channel.PurposeCounsellor})
+	var ce *channel.Error
+	if !errors.As(err, &ce) || ce.Kind != channel.Transient {
+		t.Fatalf("err %v; want Transient", err)
+	}
+	after, err := r.db.ZaloWindows(r.ctx, o.OAID, []string{u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after[u.ID].Replies != w[u.ID].Replies || len(r.fake.Messages(u.ID)) != before || len(r.fake.Uploads()) != 0 {
+		t.Fatalf("replies %d→%d, %d messages sent, uploads %v", w[u.ID].Replies, after[u.ID].Replies, len(r.fake.Messages(u.ID))-before, r.fake.Uploads())
 	}
 }
