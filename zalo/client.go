@@ -60,12 +60,45 @@ func channelError(err error) *channel.Error {
 // answer's data into out. A refused token is refreshed and the call made
 // once more.
 func (c *Channel) call(ctx context.Context, method, u string, body, out any) error {
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			return fmt.Errorf("encoding a Zalo request: %w", err)
+		}
+	}
+	return c.authed(ctx, func(tok string) (*http.Request, error) {
+		var rd io.Reader
+		if b != nil {
+			rd = bytes.NewReader(b)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u, rd)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("access_token", tok)
+		if b != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		return req, nil
+	}, out)
+}
+
+// authed sends the request build makes with the access token, decoding
+// the answer's data into out; a refused token is refreshed and a new
+// request built and sent once more (JSON calls and multipart uploads
+// alike).
+func (c *Channel) authed(ctx context.Context, build func(tok string) (*http.Request, error), out any) error {
 	for attempt := 0; ; attempt++ {
 		tok, err := c.accessToken(ctx)
 		if err != nil {
 			return err
 		}
-		err = c.do(ctx, method, u, tok, body, out)
+		req, err := build(tok)
+		if err != nil {
+			return err
+		}
+		err = c.do(req, out)
 		var ae *apiError
 		if attempt == 0 && errors.As(err, &ae) && badToken(ae.Code) {
 			c.log.Warn("zalo: access token refused, refreshing", "err", err)
@@ -78,23 +111,7 @@ func (c *Channel) call(ctx context.Context, method, u string, body, out any) err
 	}
 }
 
-func (c *Channel) do(ctx context.Context, method, u, tok string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("encoding a Zalo request: %w", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("access_token", tok)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+func (c *Channel) do(req *http.Request, out any) error {
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("calling Zalo %s: %w", req.URL.Path, err)

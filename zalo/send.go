@@ -33,9 +33,13 @@ const maxParam = 400
 // its purpose, to the phone the person shared with consent, at an
 // allowed hour and under the month's paid cap; anything else is refused
 // as channel.NotDelivered with the reason, so the staff side can say so.
+// A message with a file goes inside the window only (sendFile).
 func (c *Channel) Send(ctx context.Context, to channel.Address, m channel.Message) error {
 	if to.Channel != Name || to.Ref == "" {
 		return &channel.Error{Kind: channel.Permanent, Reason: "not a Zalo address: " + to.String()}
+	}
+	if m.File != nil {
+		return c.sendFile(ctx, to, m)
 	}
 	parts := c.consultation(m)
 	now := c.now()

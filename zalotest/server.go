@@ -113,8 +113,27 @@ type Message struct {
 	InfoTitle  string
 	TemplateID string
 	Data       map[string]string // ZNS template data
+	// Attachment is the image or file the message carried (nil: none).
+	Attachment *Upload
 	At         time.Time
 }
+
+// Upload is a file the OA uploaded: Kind "image" (answered with an
+// attachment_id) or "file" (answered with a token), as the bot named it,
+// its size and the part's Content-Type.
+type Upload struct {
+	ID   string // the attachment_id or token issued
+	Kind string
+	Name string
+	Size int
+	MIME string
+	// Expires: the fake keeps uploads 7 days (U: Zalo says images stay on
+	// its servers "at most 7 days"; it says nothing of file tokens).
+	Expires time.Time
+}
+
+// UploadTTL is how long an attachment_id or file token works on the fake.
+const UploadTTL = 7 * 24 * time.Hour
 
 // Call is one API call the fake answered.
 type Call struct {
@@ -178,6 +197,8 @@ type Server struct {
 	deliv     []Delivery
 	media     map[string]hosted // files followers sent, by path
 	fetches   int
+	uploads   map[string]Upload // attachment ids and file tokens issued
+	upOrder   []string
 }
 
 // hosted is a file a follower sent, at an address of the fake's.
@@ -223,7 +244,7 @@ func New(o Options) *Server {
 	s := &Server{
 		o: o, access: map[string]time.Time{}, accessFam: map[string]string{}, refresh: map[string]*refreshState{},
 		revoked: map[string]bool{}, codes: map[string]string{}, users: map[string]*User{}, phones: map[string][]Message{},
-		media: map[string]hosted{},
+		media: map[string]hosted{}, uploads: map[string]Upload{},
 		quiet: [2]int{6, 22},
 		// A webhook that has not answered in 5 s has failed, as far as
 		// Zalo cares (it wants 2 s; Deliveries records the latency).
@@ -293,6 +314,18 @@ func (s *Server) mint(family string) (string, string, time.Time) {
 	s.access[a], s.accessFam[a] = now.Add(AccessTTL), family
 	s.refresh[r] = &refreshState{family: family, expires: now.Add(RefreshTTL)}
 	return a, r, now.Add(AccessTTL)
+}
+
+// ExpireAccess ends the access tokens issued so far before their time
+// (as when the OA is connected again elsewhere): the next call with one
+// is refused with ErrBadToken; refresh tokens still work.
+func (s *Server) ExpireAccess() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.o.Now()
+	for tok := range s.access {
+		s.access[tok] = now
+	}
 }
 
 // Refreshes counts successful refresh calls; Reuses counts refresh tokens
@@ -528,9 +561,12 @@ type csRequest struct {
 				TemplateType string   `json:"template_type"`
 				Buttons      []Button `json:"buttons"`
 				Elements     []struct {
-					Title    string `json:"title"`
-					Subtitle string `json:"subtitle"`
-					ImageURL string `json:"image_url"`
+					Title        string `json:"title"`
+					Subtitle     string `json:"subtitle"`
+					ImageURL     string `json:"image_url"`
+					MediaType    string `json:"media_type"`
+					AttachmentID string `json:"attachment_id"`
+					URL          string `json:"url"`
 				} `json:"elements"`
 				Token string `json:"token"`
 			} `json:"payload"`
@@ -596,8 +632,12 @@ func (s *Server) cs(w http.ResponseWriter, r *http.Request) {
 		}
 		s.reply(w, r, 0, "", map[string]string{"message_id": m.ID, "user_id": u.ID})
 		if s.o.Echo && s.webhook != "" {
-			body := s.event("oa_send_text", u.ID, map[string]any{"msg_id": m.ID, "text": m.Text}, true)
-			go s.deliver(body, 1)
+			ev, msg := "oa_send_text", map[string]any{"msg_id": m.ID, "text": m.Text}
+			if a := m.Attachment; a != nil {
+				ev = "oa_send_" + a.Kind
+				msg["attachments"] = []any{map[string]any{"type": a.Kind, "payload": map[string]string{"name": a.Name}}}
+			}
+			go s.deliver(s.event(ev, u.ID, msg, true), 1)
 		}
 		return notify
 	})
@@ -618,13 +658,41 @@ func (s *Server) checkMessage(req csRequest, m *Message) (int, string) {
 		}
 		return 0, ""
 	}
-	if a.Type != "template" {
-		if a.Type == "file" && a.Payload.Token != "" {
-			return 0, ""
+	if a.Type == "file" {
+		// A file message is the file alone (Zalo's samples send no text
+		// with it; the fake refuses one rather than drop it).
+		if n > 0 {
+			return ErrBadParam, "a file message carries no text"
 		}
+		up, code, desc := s.issued("file", a.Payload.Token)
+		if code != 0 {
+			return code, desc
+		}
+		m.Attachment = &up
+		return 0, ""
+	}
+	if a.Type != "template" {
 		return ErrBadParam, "attachment type " + a.Type + " is not supported here"
 	}
 	switch a.Payload.TemplateType {
+	case "media":
+		if len(a.Payload.Elements) != 1 {
+			return ErrBadParam, "a media template needs one element"
+		}
+		e := a.Payload.Elements[0]
+		switch {
+		case e.MediaType != "image":
+			return ErrBadParam, "media_type " + e.MediaType
+		case e.AttachmentID == "" && e.URL != "":
+			m.Attachment = &Upload{Kind: "image", Name: path.Base(e.URL)}
+			return 0, ""
+		}
+		up, code, desc := s.issued("image", e.AttachmentID)
+		if code != 0 {
+			return code, desc
+		}
+		m.Attachment = &up
+		return 0, ""
 	case "request_user_info":
 		if len(a.Payload.Elements) != 1 {
 			return ErrBadParam, "request_user_info needs one element"
@@ -745,8 +813,36 @@ func (s *Server) userDetail(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, 0, "", map[string]any{"user_id": u.ID, "display_name": u.Name, "user_is_follower": u.Following})
 }
 
+// issued finds an attachment id (kind image) or file token (kind file)
+// the fake gave and that still works; else Zalo's bad-param refusal.
+func (s *Server) issued(kind, id string) (Upload, int, string) {
+	up, ok := s.uploads[id]
+	switch {
+	case id == "":
+		return Upload{}, ErrBadParam, "no " + kind + " attachment given"
+	case !ok || up.Kind != kind:
+		return Upload{}, ErrBadParam, kind + " attachment " + id + " is invalid"
+	case !s.o.Now().Before(up.Expires):
+		return Upload{}, ErrBadParam, kind + " attachment " + id + " has expired"
+	}
+	return up, 0, ""
+}
+
+// Uploads lists the files the OA uploaded (accepted ones), oldest first.
+func (s *Server) Uploads() []Upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Upload, 0, len(s.upOrder))
+	for _, id := range s.upOrder {
+		out = append(out, s.uploads[id])
+	}
+	return out
+}
+
 // upload checks a file as Zalo does: PDF, DOC or DOCX up to 5 MB; PNG or
-// JPEG images up to 1 MB.
+// JPEG images up to 1 MB (whose bytes must be one). An image is answered
+// with an attachment_id, a file with a token (both U: integrators' code
+// and Zalo's Java SDK samples, not a published reference).
 func (s *Server) upload(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -769,14 +865,29 @@ func (s *Server) upload(kind string) http.HandlerFunc {
 		} else {
 			ok = strings.HasSuffix(name, ".png") || strings.HasSuffix(name, ".jpg") || strings.HasSuffix(name, ".jpeg")
 		}
-		n, _ := io.Copy(io.Discard, io.LimitReader(f, limit+1))
+		data, _ := io.ReadAll(io.LimitReader(f, limit+1))
+		n := int64(len(data))
+		sniffed := http.DetectContentType(data)
 		switch {
 		case !ok:
 			s.reply(w, r, ErrBadParam, "file type of "+h.Filename+" is not allowed", nil)
 		case n > limit:
 			s.reply(w, r, ErrBadParam, fmt.Sprintf("%s is over %d bytes", h.Filename, limit), nil)
+		case n == 0:
+			s.reply(w, r, ErrBadParam, h.Filename+" is empty", nil)
+		case kind == "image" && sniffed != "image/png" && sniffed != "image/jpeg":
+			s.reply(w, r, ErrBadParam, h.Filename+" is not a PNG or JPEG image", nil)
 		default:
-			s.reply(w, r, 0, "", map[string]string{"token": s.id("file")})
+			up := Upload{Kind: kind, Name: h.Filename, Size: int(n), MIME: h.Header.Get("Content-Type"), Expires: s.o.Now().Add(UploadTTL)}
+			field := "token"
+			if kind == "image" {
+				field, up.ID = "attachment_id", s.id("att")
+			} else {
+				up.ID = s.id("file")
+			}
+			s.uploads[up.ID] = up
+			s.upOrder = append(s.upOrder, up.ID)
+			s.reply(w, r, 0, "", map[string]string{field: up.ID})
 		}
 	}
 }

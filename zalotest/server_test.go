@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"sync"
@@ -30,18 +31,27 @@ func call(t *testing.T, s *Server, path, token string, body any) int {
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, s.URL+path, bytes.NewReader(b))
 	req.Header.Set("access_token", token)
+	code, _ := answer(t, req)
+	return code
+}
+
+// answer makes the request and returns Zalo's error and the answer's
+// data; an answer that is not HTTP 200 with JSON fails the test.
+func answer(t *testing.T, req *http.Request) (int, map[string]string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var out struct {
-		Error int `json:"error"`
+		Error int               `json:"error"`
+		Data  map[string]string `json:"data"`
 	}
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
-		t.Fatalf("%s: HTTP %d", path, resp.StatusCode)
+		t.Fatalf("%s: HTTP %d", req.URL.Path, resp.StatusCode)
 	}
-	return out.Error
+	return out.Error, out.Data
 }
 
 func text(user, s string) map[string]any {
@@ -215,5 +225,118 @@ func TestRefreshRotation(t *testing.T) {
 	s.SetWebhook("")
 	if got := call(t, s, "/v3.0/oa/message/cs", a2, text(u.ID, "x")); got != ErrBadToken {
 		t.Fatalf("the pair made before the reuse still works: %d", got)
+	}
+}
+
+// uploadAs posts data as the multipart field "file" to the upload path of
+// kind; it returns Zalo's error and the answer's data.
+func uploadAs(t *testing.T, s *Server, token, kind, name, mime string, data []byte) (int, map[string]string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", multipart.FileContentDisposition("file", name))
+	h.Set("Content-Type", mime)
+	w, _ := mw.CreatePart(h)
+	w.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v2.0/oa/upload/"+kind, &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("access_token", token)
+	return answer(t, req)
+}
+
+func media(user, text, id string) map[string]any {
+	msg := map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]any{
+		"template_type": "media", "elements": []map[string]string{{"media_type": "image", "attachment_id": id}}}}}
+	if text != "" {
+		msg["text"] = text
+	}
+	return map[string]any{"recipient": map[string]string{"user_id": user}, "message": msg}
+}
+
+func fileMsg(user, text, token string) map[string]any {
+	msg := map[string]any{"attachment": map[string]any{"type": "file", "payload": map[string]string{"token": token}}}
+	if text != "" {
+		msg["text"] = text
+	}
+	return map[string]any{"recipient": map[string]string{"user_id": user}, "message": msg}
+}
+
+// Uploads answer as Zalo does (an image's attachment_id, a file's
+// token); the consultation message takes the media template and the file
+// attachment only with an id the fake issued, of the right kind, within
+// 7 days, records what it carried and counts it as a reply.
+func TestAttachments(t *testing.T) {
+	c := &clk{t: time.Date(2026, 11, 16, 9, 0, 0, 0, vn)}
+	s := New(Options{Now: c.now})
+	defer s.Close()
+	tok, _, _ := s.IssueTokens()
+	u := s.AddFollower("An")
+	if _, err := s.SendText(u.ID, "xin chào"); err != nil && !strings.Contains(err.Error(), "webhook") {
+		t.Fatal(err)
+	}
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 100)...)
+	code, img := uploadAs(t, s, tok, "image", "anh.png", "image/png", png)
+	if code != 0 || img["attachment_id"] == "" || img["token"] != "" {
+		t.Fatalf("image upload: %d %v", code, img)
+	}
+	code, doc := uploadAs(t, s, tok, "file", "don.pdf", "application/pdf", []byte("%PDF-1.4 x"))
+	if code != 0 || doc["token"] == "" {
+		t.Fatalf("file upload: %d %v", code, doc)
+	}
+	for _, f := range []struct {
+		name, kind, file, mime string
+		data                   []byte
+	}{
+		{"image over 1 MB", "image", "lon.png", "image/png", append(png, make([]byte, MaxImageBytes)...)},
+		{"image that is not one", "image", "anh.png", "image/png", []byte("%PDF-1.4 x")},
+		{"empty file", "file", "don.pdf", "application/pdf", nil},
+		{"gif", "image", "anh.gif", "image/gif", []byte("GIF89a")},
+	} {
+		if code, _ := uploadAs(t, s, tok, f.kind, f.file, f.mime, f.data); code != ErrBadParam {
+			t.Errorf("upload of %s: %d, want %d", f.name, code, ErrBadParam)
+		}
+	}
+	cs := "/v3.0/oa/message/cs"
+	tests := []struct {
+		name string
+		body any
+		want int
+	}{
+		{"image with its text", media(u.ID, "Ảnh đây", img["attachment_id"]), 0},
+		{"image alone", media(u.ID, "", img["attachment_id"]), 0},
+		{"image id never issued", media(u.ID, "", "att9forged"), ErrBadParam},
+		{"a file token as image", media(u.ID, "", doc["token"]), ErrBadParam},
+		{"file", fileMsg(u.ID, "", doc["token"]), 0},
+		{"file with a text", fileMsg(u.ID, "Đơn đây", doc["token"]), ErrBadParam},
+		{"an image id as file", fileMsg(u.ID, "", img["attachment_id"]), ErrBadParam},
+		{"file token never issued", fileMsg(u.ID, "", "file9forged"), ErrBadParam},
+	}
+	for _, tt := range tests {
+		if got := call(t, s, cs, tok, tt.body); got != tt.want {
+			t.Errorf("%s: error %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	got, _ := s.User(u.ID)
+	if got.Replies != 3 || len(got.Messages) != 3 {
+		t.Fatalf("%d replies counted, %d messages; want 3", got.Replies, len(got.Messages))
+	}
+	want := []Upload{{Kind: "image", Name: "anh.png", Size: len(png), MIME: "image/png"}, {Kind: "image", Name: "anh.png", Size: len(png), MIME: "image/png"}, {Kind: "file", Name: "don.pdf", Size: 10, MIME: "application/pdf"}}
+	for i, m := range got.Messages {
+		a := m.Attachment
+		if a == nil || a.Kind != want[i].Kind || a.Name != want[i].Name || a.Size != want[i].Size || a.MIME != want[i].MIME {
+			t.Errorf("message %d carried %+v, want %+v", i+1, a, want[i])
+		}
+	}
+	if ups := s.Uploads(); len(ups) != 2 {
+		t.Errorf("%d uploads recorded, want 2", len(ups))
+	}
+	// A week on, the ids no longer work (the window opened again).
+	c.add(UploadTTL)
+	s.SendText(u.ID, "lại đây")
+	tok, _, _ = s.IssueTokens()
+	if got := call(t, s, cs, tok, media(u.ID, "", img["attachment_id"])); got != ErrBadParam {
+		t.Errorf("an image id a week old: %d", got)
 	}
 }
