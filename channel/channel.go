@@ -94,14 +94,19 @@ type Capabilities struct {
 	// announcements' default applies.
 	Rate float64
 	// Files are the MIME types the channel carries as files, up to
-	// MaxFileBytes; anything else goes as a link.
-	Files        []string
-	MaxFileBytes int64
+	// MaxFileBytes (pictures, image/*, up to MaxImageBytes when set);
+	// anything else goes as a link.
+	Files         []string
+	MaxFileBytes  int64
+	MaxImageBytes int64
 }
 
 // CanSendFile reports whether a file of that type and size goes as a file.
 func (c Capabilities) CanSendFile(mime string, size int64) bool {
 	if c.MaxFileBytes > 0 && size > c.MaxFileBytes {
+		return false
+	}
+	if c.MaxImageBytes > 0 && size > c.MaxImageBytes && strings.HasPrefix(mime, "image/") {
 		return false
 	}
 	for _, m := range c.Files {

@@ -37,3 +37,22 @@ func TestRenderFile(t *testing.T) {
 		}
 	}
 }
+func TestCanSendFile(t *testing.T) {
+	caps := channel.Capabilities{Files: []string{"image/png", "application/pdf"}, MaxFileBytes: 5 << 20, MaxImageBytes: 1 << 20}
+	tests := []struct {
+		mime string
+		size int64
+		want bool
+	}{
+		{"image/png", 1 << 20, true},
+		{"image/png", 1<<20 + 1, false}, // pictures have their own limit
+		{"application/pdf", 5 << 20, true},
+		{"application/pdf", 5<<20 + 1, false},
+		{"application/json", 10, false}, // not carried: a link
+	}
+	for _, tc := range tests {
+		if got := caps.CanSendFile(tc.mime, tc.size); got != tc.want {
+			t.Errorf("CanSendFile(%s, %d) = %v, want %v", tc.mime, tc.size, got, tc.want)
+		}
+	}
+}

@@ -95,6 +95,9 @@ func (p *Playground) zaloChat(id int64) []webZaloMessage {
 		m := sent[i]
 		wm := webZaloMessage{N: i + 1, FromOA: true, Kind: m.Kind, Text: m.Text, AskInfo: m.AskInfo, InfoTitle: m.InfoTitle,
 			TemplateID: m.TemplateID, Data: m.Data, Date: m.At.UnixMilli()}
+		if a := m.Attachment; a != nil { // a picture or a file: named, as the page draws text only
+			wm.Text = strings.TrimSpace(wm.Text + "\n📎 " + a.Name)
+		}
 		for j, b := range m.Buttons {
 			if j == zalotest.MaxButtons {
 				break // the fake refuses more; never draw more than Zalo would

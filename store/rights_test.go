@@ -70,7 +70,8 @@ func rightsFixture(t *testing.T) (*store.DB, int64, int64) {
 			return err
 		}
 		for _, e := range []store.NewEvent{
-			{CaseID: ref.ID, Actor: "returnee", Kind: "message", Body: "Tôi là Hạnh, số 0987650001", RelayTo: "topic"},
+			{CaseID: ref.ID, Actor: "returnee", Kind: "message", Body: "Tôi là Hạnh, số 0987650001", RelayTo: "topic",
+				Media: "document", MediaRef: "https://f1.zdn.vn/cmnd-Hạnh.pdf", MediaName: "cmnd-Hạnh.pdf"}, // the erasure scan finds these too
 			{CaseID: ref.ID, Actor: "staff", Kind: "note", Body: "đã gọi chị Hạnh"},
 			{CaseID: ref.ID, Actor: "staff", Kind: "message", Body: "Chào chị Hạnh", RelayTo: "returnee"},
 		} {

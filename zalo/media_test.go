@@ -1,6 +1,9 @@
 package zalo_test
 
 import (
+	"bytes"
+	"image"
+	"image/jpeg"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -8,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"reentrybot/bot"
 	"reentrybot/botapitest"
 	"reentrybot/channel"
 	"reentrybot/flows"
@@ -187,5 +191,72 @@ func TestFetchRefuses(t *testing.T) {
 	}
 	if zalo.MaxFetchBytes < 10<<20 {
 		t.Fatalf("MaxFetchBytes %d is below what Telegram takes as a photo", zalo.MaxFetchBytes)
+	}
+}
+
+// counsellor binds a counsellor of the whole province through an invite
+// link, as a new staff member does.
+func (r *rig) counsellor(name string) botapitest.User {
+	r.t.Helper()
+	code, hash := bot.NewInviteCode()
+	if _, err := r.db.CreateInvite(r.ctx, store.RoleCounsellor, nil, name, hash, r.clk.Now().Add(time.Hour)); err != nil {
+		r.t.Fatal(err)
+	}
+	u := r.api.NewUser(name, "vi")
+	r.api.SendText(u, "/start "+bot.InvitePrefix+code)
+	r.waitFor("the counsellor bound", func() bool {
+		_, ok, err := r.db.StaffByTelegram(r.ctx, u.ID)
+		return err == nil && ok
+	})
+	return u
+}
+
+// A counsellor's photo or PDF written into the case's topic reaches the
+// person on Zalo as a picture or a file (fetched from Telegram, uploaded
+// to Zalo), with the line saying who sent it.
+func TestCounsellorFilesReachZalo(t *testing.T) {
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, image.NewGray(image.Rect(0, 0, 48, 32)), nil); err != nil {
+		t.Fatal(err)
+	}
+	pdf := fixture(t, "don-xin-viec.pdf")
+	cases := []struct {
+		name, kind, file string
+		data             []byte
+		want             string // the attachment's kind on Zalo
+	}{
+		{"photo", "photo", "", jpg.Bytes(), "image"},
+		{"pdf", "document", "giay-moi.pdf", pdf, "file"},
+	}
+	r := newRig(t, rigOpts{sweep: 100 * time.Millisecond})
+	group := r.bindProvinceGroup()
+	lan := r.counsellor("Lan")
+	u, person := r.returnee("+84912345678", flows.Purposes...)
+	thread := r.topicOf(r.openCase(person))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(r.fake.Messages(u.ID))
+			r.api.SendFileIn(group, thread, lan, tc.kind, tc.file, tc.data, "")
+			var got *zalotest.Upload
+			r.waitFor("the file on Zalo", func() bool {
+				for _, m := range r.fake.Messages(u.ID)[before:] {
+					if m.Attachment != nil {
+						got = m.Attachment
+						return true
+					}
+				}
+				return false
+			})
+			if got.Kind != tc.want || got.Size != len(tc.data) || tc.file != "" && got.Name != tc.file {
+				t.Fatalf("Zalo got a %s %q of %d bytes, want a %s of %d", got.Kind, got.Name, got.Size, tc.want, len(tc.data))
+			}
+			said := false
+			for _, m := range r.fake.Messages(u.ID)[before:] {
+				said = said || strings.Contains(m.Text, "Lan")
+			}
+			if !said {
+				t.Errorf("nothing says who sent the file: %+v", r.fake.Messages(u.ID)[before:])
+			}
+		})
 	}
 }

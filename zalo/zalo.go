@@ -95,8 +95,8 @@ func (c *Config) defaults() {
 // Caps is what Zalo shows: plain text of up to 2,000 characters, at most
 // 5 buttons (title ≤ 100) whose payload comes back as the person's text,
 // no acknowledgement of a press, the share-phone card, and files: PNG
-// and JPEG images (≤ 1 MB, which Capabilities cannot say: Send refuses a
-// larger one as Permanent) and PDF/DOC/DOCX documents ≤ 5 MB (files.go).
+// and JPEG images ≤ 1 MB and PDF/DOC/DOCX documents ≤ 5 MB (files.go;
+// Send still refuses a larger one as Permanent).
 // Any other file (the /mydata JSON export) reaches the person as an
 // expiring download link the core makes (bot/file_links.go, served by
 // webchat.Downloads).
@@ -104,7 +104,7 @@ var Caps = channel.Capabilities{
 	MaxButtons: 5, MaxButtonsPerRow: 1, MaxLabel: 100, MaxText: 2000,
 	Markup: channel.MarkupNone, ShareContact: true,
 	Carrier: "Zalo", // VNG's servers, in Viet Nam: not a transfer abroad
-	Files:   outMIMEs(), MaxFileBytes: MaxFileBytes,
+	Files:   outMIMEs(), MaxFileBytes: MaxFileBytes, MaxImageBytes: MaxImageBytes,
 }
 
 // Channel is one OA. It is safe for concurrent use.
