@@ -81,7 +81,7 @@ SELECT `+prefixed("s.", staffCols)+`, d.csrf FROM desk_sessions d JOIN staff s O
 }
 
 // MirrorToTopic marks a case event made at the desk to be posted in the
-// case's topic (bot/desk_bridge.go).
+// case's topic (bot/casework/bridge.go).
 func (tx *Tx) MirrorToTopic(ctx context.Context, eventID, caseID int64) error {
 	if _, err := tx.X.ExecContext(ctx, `INSERT INTO desk_mirror (event_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, eventID, caseID); err != nil {
 		return fmt.Errorf("marking event %d for the topic: %w", eventID, err)

@@ -10,7 +10,7 @@ import (
 )
 
 // A returnee's case buttons are the rating after a closed case (the relay
-// in bot asks the question with five buttons, bot.CaseData "rate"); any
+// asks the question with five buttons, ratingButtons, bot.CaseData "rate"); any
 // other case button from a returnee is forged, since a returnee is shown
 // no other. Longer prefixes of other features ("k:fu:", bot/reminders)
 // win over this one.
