@@ -1,7 +1,11 @@
 package playground
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,8 +176,37 @@ func (z *Zalo) SendMedia(id int64, m Media) (int64, error) {
 	if !ok {
 		return 0, fmt.Errorf("playground: media kind %q", m.Kind)
 	}
-	return z.act(id, "media", m.Kind, func(ref string) (zalotest.Delivery, error) { return z.S.SendMedia(ref, kind) })
+	return z.act(id, "media", m.Kind, func(ref string) (zalotest.Delivery, error) {
+		switch kind {
+		case "image": // a picture of papers, as a returnee sends one, which the bot fetches
+			return z.S.SendFile(ref, kind, "anh-giay-to.png", "image/png", samplePicture())
+		case "file":
+			name := m.FileName
+			if name == "" {
+				name = "giay-to.pdf"
+			}
+			return z.S.SendFile(ref, kind, name, "application/pdf", samplePDF)
+		}
+		return z.S.SendMedia(ref, kind)
+	})
 }
+
+// samplePDF is the document a playground person sends: a PDF with one
+// empty page.
+var samplePDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+// samplePicture is the picture a playground person sends: a small PNG.
+var samplePicture = sync.OnceValue(func() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 120, 80))
+	for x := range 120 {
+		for y := range 80 {
+			img.Set(x, y, color.RGBA{uint8(200 - y), uint8(120 + x/2), 90, 255})
+		}
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img) // writing to memory does not fail
+	return b.Bytes()
+})
 
 // SetBlocked unfollows (or follows again).
 func (z *Zalo) SetBlocked(id int64, blocked bool) error {
