@@ -80,6 +80,16 @@ func (b *Bot) InUpdateTx(ctx context.Context, upd *models.Update, fx *Effects, f
 	return b.inUpdateTx(ctx, upd, fx, fn)
 }
 
+// MarkHandled records an update as handled without doing anything, under
+// outcome in the metrics.
+func (b *Bot) MarkHandled(ctx context.Context, upd *models.Update, outcome string) error {
+	dup, err := b.inUpdateTx(ctx, upd, nil, func(*store.Tx) error { return nil })
+	if err == nil && !dup {
+		b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), outcome).Inc()
+	}
+	return err
+}
+
 // ReplyAfter sends text (HTML) with markup to a private chat after
 // commit, in the chat's outbox lane.
 func (b *Bot) ReplyAfter(fx *Effects, chatID int64, html string, markup models.ReplyMarkup) {
@@ -121,8 +131,9 @@ type Fetcher interface {
 	Fetch(ctx context.Context, ref string) (channel.File, error)
 }
 
-// FetchFile reads a file a person sent on channel ch. A file that cannot
-// be had (gone, too large, a channel that cannot fetch) is a
+// FetchFile reads a file sent on channel ch: a person's, by their event's
+// MediaRef, or a counsellor's on Telegram, by its file_id. A file that
+// cannot be had (gone, too large, a channel that cannot fetch) is a
 // *channel.PermanentError; any other error may pass.
 func (b *Bot) FetchFile(ctx context.Context, ch channel.Name, ref string) (channel.File, error) {
 	c, ok := b.channel(ch)

@@ -294,11 +294,10 @@ func (b *Bot) startRunners(ctx context.Context) (stop func()) {
 func (c *StaffCommand) AfterCommit(fn func()) { c.fx.Add(fn) }
 
 // StaffInput is what a staff member sent or pressed in their private
-// chat: a command (Name, Arg set), a text or file (Message), or a button
-// (Callback).
+// chat: a command (Name, Arg set), a text or file (Message, nil for a
+// button), or a button (Callback).
 type StaffInput struct {
 	*StaffCommand
-	Message  *models.Message       // nil for a button
 	Input    flows.Input           // the message read as the flows read it
 	Callback *models.CallbackQuery // nil for a message
 
@@ -321,7 +320,7 @@ func (r *router) staffInput(b *Bot, ctx context.Context, tx *store.Tx, fx *Effec
 	for _, fn := range r.staffInputs {
 		si := &StaffInput{
 			StaffCommand: &StaffCommand{Tx: tx, Staff: s, From: from, Lang: staffLang(from), Name: in.Command, Arg: in.Arg, Message: m, b: b, fx: fx},
-			Message:      m, Input: in, Callback: cq,
+			Input:        in, Callback: cq,
 		}
 		if ok, err := fn(ctx, b, si); ok || err != nil {
 			return true, si.toast, err

@@ -57,9 +57,6 @@ func staffHelp(s store.Staff) string {
 // staffLang is the language of staff-facing texts in a private chat.
 func staffLang(u models.User) string { return i18n.Normalize(u.LanguageCode) }
 
-// groupLang is the language of the shared staff group.
-const groupLang = i18n.Default
-
 // effects are what a handler does after its transaction commits.
 type Effects struct{ fns []func() }
 
@@ -140,7 +137,7 @@ func (b *Bot) handleStaffPrivate(ctx context.Context, upd *models.Update, s stor
 		// case they took (bot/casework).
 		si := &StaffInput{
 			StaffCommand: &StaffCommand{Tx: tx, Staff: s, From: from, Lang: staffLang(from), Message: upd.Message, b: b, fx: fx},
-			Message:      upd.Message, Input: in, Callback: cq,
+			Input:        in, Callback: cq,
 		}
 		switch d := routes.desk; {
 		case cq != nil && d.StaffPress != nil:

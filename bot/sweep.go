@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
-	"reentrybot/channel/telegram"
 	"reentrybot/store"
 )
 
@@ -58,14 +55,4 @@ func (b *Bot) sweeper(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-// MarkHandled records an update as handled without doing anything, under
-// outcome in the metrics.
-func (b *Bot) MarkHandled(ctx context.Context, upd *models.Update, outcome string) error {
-	dup, err := b.inUpdateTx(ctx, upd, nil, func(*store.Tx) error { return nil })
-	if err == nil && !dup {
-		b.Metrics.Updates.WithLabelValues(telegram.Kind(upd), outcome).Inc()
-	}
-	return err
 }

@@ -1,6 +1,9 @@
 package channel_test
 
 import (
+	"errors"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"reentrybot/channel"
@@ -54,5 +57,37 @@ func TestCanSendFile(t *testing.T) {
 		if got := caps.CanSendFile(tc.mime, tc.size); got != tc.want {
 			t.Errorf("CanSendFile(%s, %d) = %v, want %v", tc.mime, tc.size, got, tc.want)
 		}
+	}
+}
+
+func TestReadDownload(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		fails  bool
+		want   channel.ErrorKind
+	}{
+		{"ok", 200, "%PDF-1.4", false, 0},
+		{"server failure", 502, "", true, channel.Transient},
+		{"rate limited", 429, "", true, channel.Transient},
+		{"gone", 404, "", true, channel.Permanent},
+		{"empty", 200, "", true, channel.Permanent},
+		{"too large", 200, strings.Repeat("x", 11), true, channel.Permanent},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			rec.WriteHeader(tc.status)
+			rec.WriteString(tc.body)
+			data, err := channel.ReadDownload(rec.Result(), 10)
+			var ce *channel.Error
+			switch {
+			case !tc.fails && (err != nil || string(data) != tc.body):
+				t.Fatalf("read %q, %v", data, err)
+			case tc.fails && (!errors.As(err, &ce) || ce.Kind != tc.want):
+				t.Fatalf("error %v, want kind %v", err, tc.want)
+			}
+		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -80,23 +79,9 @@ func (c *Channel) Fetch(ctx context.Context, ref string) (channel.File, error) {
 		return channel.File{}, &channel.Error{Kind: channel.Transient, Reason: "fetching a file: " + err.Error()}
 	}
 	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return channel.File{}, &channel.Error{Kind: channel.Transient, Reason: "fetching a file: HTTP " + resp.Status}
-	case resp.StatusCode != http.StatusOK:
-		return permanent("the file is no longer on Zalo's servers: HTTP " + resp.Status)
-	case resp.ContentLength > MaxFetchBytes:
-		return permanent(fmt.Sprintf("the file has %d bytes, over %d", resp.ContentLength, MaxFetchBytes))
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxFetchBytes+1))
+	data, err := channel.ReadDownload(resp, MaxFetchBytes)
 	if err != nil {
-		return channel.File{}, &channel.Error{Kind: channel.Transient, Reason: "reading a file: " + err.Error()}
-	}
-	if len(data) > MaxFetchBytes {
-		return permanent(fmt.Sprintf("the file is over %d bytes", MaxFetchBytes))
-	}
-	if len(data) == 0 {
-		return permanent("the file is empty")
+		return channel.File{}, err
 	}
 	// What the bytes are, rather than what the server says: the upload to
 	// Telegram picks a photo or a document by it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"path"
 	"strings"
@@ -59,18 +58,9 @@ func (c *Channel) Fetch(ctx context.Context, fileID string) (channel.File, error
 		return channel.File{}, &channel.Error{Kind: channel.Transient, Reason: "downloading a file failed"}
 	}
 	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return channel.File{}, &channel.Error{Kind: channel.Transient, Reason: "downloading a file: HTTP " + resp.Status}
-	case resp.StatusCode != http.StatusOK:
-		return permanent("downloading a file: HTTP " + resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxFetch+1))
+	data, err := channel.ReadDownload(resp, MaxFetch)
 	if err != nil {
-		return channel.File{}, &channel.Error{Kind: channel.Transient, Reason: "reading a file: " + err.Error()}
-	}
-	if len(data) > MaxFetch || len(data) == 0 {
-		return permanent(fmt.Sprintf("a file of %d bytes", len(data)))
+		return channel.File{}, err
 	}
 	name := path.Base(f.FilePath)
 	if !strings.Contains(name, ".") {
